@@ -1,0 +1,25 @@
+"""The `socialledger` command: `socialledger <noun> <verb>`, thin over the library API."""
+
+from __future__ import annotations
+
+import click
+
+from socialledger.cli.app import LedgerGroup, common_options
+from socialledger.cli import account, audit, demo, organisation
+
+
+@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.version_option(package_name="socialledger")
+def main() -> None:
+    """socialledger: the ledger of an organisation's social media accounts."""
+
+
+main.add_command(organisation.init)
+main.add_command(organisation.policy)
+main.add_command(organisation.role)
+main.add_command(account.account)
+main.add_command(audit.audit)
+main.add_command(demo.demo)
+
+__all__ = ["main"]

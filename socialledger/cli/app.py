@@ -1,0 +1,113 @@
+"""The click group, the options every command shares, and how errors leave the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import click
+from eventsourcing.persistence import PersistenceError
+
+from socialledger.core.actor import Actor
+from socialledger.core.errors import SocialLedgerError
+from socialledger.core.ledger import Ledger, open_ledger
+
+
+@attrs.define
+class Session:
+    """What a CLI call knows about where it runs and who runs it."""
+
+    home: str | None = None
+    as_user: str | None = None
+    json: bool = False
+    _ledger: Ledger | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.current(self.as_user)
+
+    def ledger(self, *, create: bool = False) -> Ledger:
+        if self._ledger is None:
+            self._ledger = open_ledger(self.home, create=create)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+def session() -> Session:
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = Session()
+    return root.obj
+
+
+def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None and value is not False:
+            setattr(session(), attr, value)
+        return value
+
+    return callback
+
+
+def common_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--home` and `--as` on every command as well as on the group."""
+    f = click.option(
+        "--as", "as_user", expose_value=False, callback=_store("as_user"), envvar=None,
+        help="Act as this ledger user (else SOCIALLEDGER_USER, else the login name).",
+    )(f)
+    f = click.option(
+        "--home", expose_value=False, callback=_store("home"), type=click.Path(file_okay=False),
+        help="Ledger home directory (else SOCIALLEDGER_HOME, else the per-user data directory).",
+    )(f)
+    return f
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--json", "as_json", is_flag=True, callback=_store("json"), help="Print JSON instead of a table."
+    )(f)
+
+
+class LedgerGroup(click.Group):
+    """Turns every user-caused error into one line and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SocialLedgerError as e:
+            _fail(e.line(), e.exit_code, {"error": e.message, "rule": e.rule})
+        except PersistenceError as e:
+            _fail(f"the ledger store failed: {e}", 1, {"error": str(e), "rule": None})
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted", 130, {"error": "interrupted", "rule": None})
+        except Exception as e:
+            if os.environ.get("SOCIALLEDGER_DEBUG"):
+                raise
+            _fail(
+                f"internal error: {type(e).__name__}: {e} (set SOCIALLEDGER_DEBUG=1 for the traceback)",
+                1,
+                {"error": f"{type(e).__name__}: {e}", "rule": None},
+            )
+        finally:
+            root = ctx.find_root()
+            if isinstance(root.obj, Session):
+                root.obj.close()
+
+
+def _fail(line: str, code: int, payload: dict[str, Any]) -> None:
+    root = click.get_current_context().find_root()
+    if isinstance(root.obj, Session) and root.obj.json:
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    click.echo(f"error: {line}", err=True)
+    sys.exit(code)

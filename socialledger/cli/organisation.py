@@ -1,0 +1,109 @@
+"""`init`, `role` and `policy`: setting up the organisation in the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from socialledger.cli.app import common_options, json_option, session
+from socialledger.cli.output import done, emit_json, table
+from socialledger.core.errors import BadInput
+from socialledger.core.roles import Role, parse_role
+
+ROLE_NAMES = [r.value for r in Role]
+
+
+@click.command()
+@common_options
+@json_option
+@click.option("--admin", required=True, help="The first information-unit member.")
+def init(admin: str, as_json: bool) -> None:
+    """Create the ledger home and its first information-unit member."""
+    s = session()
+    ledger = s.ledger(create=True)
+    ledger.init(admin, s.actor)
+    done(f"Ledger created in {ledger.home}; {admin.strip()} is in the information unit.",
+         home=str(ledger.home), admin=admin.strip())
+
+
+@click.group()
+def role() -> None:
+    """Grant, revoke and list roles (R1, R2)."""
+
+
+@role.command("grant")
+@common_options
+@json_option
+@click.argument("user")
+@click.argument("role_name", metavar="ROLE", type=click.Choice(ROLE_NAMES))
+@click.option("--unit", help="The unit, for the manager and communicator roles.")
+def role_grant(user: str, role_name: str, unit: str | None, as_json: bool) -> None:
+    """Grant ROLE to USER."""
+    s = session()
+    granted = s.ledger().grant_role(s.actor, user, parse_role(role_name), unit)
+    where = f" of {unit}" if unit else ""
+    message = f"{user} is now {role_name}{where}." if granted else f"{user} already is {role_name}{where}; nothing recorded."
+    done(message, user=user, role=role_name, unit=unit, granted=granted)
+
+
+@role.command("revoke")
+@common_options
+@json_option
+@click.argument("user")
+@click.argument("role_name", metavar="ROLE", type=click.Choice(ROLE_NAMES))
+@click.option("--unit", help="The unit, for the manager and communicator roles.")
+def role_revoke(user: str, role_name: str, unit: str | None, as_json: bool) -> None:
+    """Revoke ROLE from USER."""
+    s = session()
+    s.ledger().revoke_role(s.actor, user, parse_role(role_name), unit)
+    where = f" of {unit}" if unit else ""
+    done(f"{user} is no longer {role_name}{where}.", user=user, role=role_name, unit=unit, revoked=True)
+
+
+@role.command("list")
+@common_options
+@json_option
+def role_list(as_json: bool) -> None:
+    """Everyone who holds a role."""
+    s = session()
+    rows = s.ledger().roles(s.actor)
+    if as_json:
+        emit_json(rows)
+    else:
+        table("Roles", ["user", "role", "unit"], [(r["user"], r["role"], r["unit"]) for r in rows])
+
+
+@click.group()
+def policy() -> None:
+    """Show the policy in force or record a new one."""
+
+
+@policy.command("show")
+@common_options
+@json_option
+def policy_show(as_json: bool) -> None:
+    """Print the policy in force (TOML, or JSON with --json)."""
+    current = session().ledger().policy()
+    if as_json:
+        emit_json(current.to_dict())
+    else:
+        click.echo(current.to_toml(), nl=False)
+
+
+@policy.command("set")
+@common_options
+@json_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def policy_set(file: Path, as_json: bool) -> None:
+    """Record the policy in FILE (TOML; keys it leaves out keep their defaults)."""
+    s = session()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{file}: no such file") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{file}: not UTF-8 text") from None
+    changed = s.ledger().set_policy(s.actor, text, str(file))
+    message = f"Policy from {file} is now in force." if changed else f"Policy from {file} is the one in force already; nothing recorded."
+    done(message, file=str(file), changed=changed)

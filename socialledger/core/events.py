@@ -1,0 +1,39 @@
+"""What every recorded fact carries, whatever aggregate it belongs to."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+#: The namespace of every deterministic ledger id (uuid5).
+NAMESPACE = uuid5(NAMESPACE_URL, "https://socialledger.invalid/ids")
+
+
+def ledger_id(natural_key: str) -> UUID:
+    """The ledger id of something the world already names (`facebook:123_456`)."""
+    return uuid5(NAMESPACE, natural_key)
+
+
+class LedgerAggregate(Aggregate):
+    """Base of the ledger's aggregates: every event names who caused it.
+
+    `actor` is the ledger user (or the channel, for captured data);
+    `os_user` and `host` are where the command ran, recorded beside the
+    self-asserted actor so that an auditor can weigh it.
+    """
+
+    class Event(Aggregate.Event):
+        actor: str
+        os_user: str
+        host: str
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+
+def event_type(topic: str) -> tuple[str, str]:
+    """(aggregate type, event type) of a stored event's topic."""
+    _, _, qualname = topic.partition(":")
+    parts = qualname.split(".")
+    return (parts[0], parts[-1]) if len(parts) > 1 else ("", parts[0])

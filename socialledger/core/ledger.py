@@ -1,0 +1,303 @@
+"""The ledger application: every command and query of the CLI, as a Python API.
+
+Each command loads what it decides on, lets the aggregate apply its guards
+(which raise before anything is recorded), and saves the new events in one
+transaction. A concurrent writer that got there first makes the save fail on
+the (aggregate, version) key; the command is then decided again on fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from socialledger.core.account import Account, ApplicationForm
+from socialledger.core.actor import Actor
+from socialledger.core.errors import BadInput, LedgerNotFound, RuleViolation
+from socialledger.core.events import event_type
+from socialledger.core.home import EVENT_STORE_FILE, ensure_home, resolve_home
+from socialledger.core.mapper import MsgspecMapper
+from socialledger.core.policy import Policy, default_policy, default_text, parse
+from socialledger.core.policy_record import POLICY_ID, PolicyRecord
+from socialledger.core.roles import ROSTER_ID, Role, Roster
+from socialledger.core.storage import StorageConfig
+from socialledger.core.workflow import State
+
+T = TypeVar("T")
+
+_RETRIES = 8
+_PAGE = 1000
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "os_user", "host"}
+
+
+@attrs.frozen
+class LogEntry:
+    """One stored event as the audit log shows it."""
+
+    position: int
+    time: datetime
+    actor: str
+    os_user: str
+    host: str
+    aggregate: UUID
+    aggregate_type: str
+    type: str
+    version: int
+    details: dict[str, Any]
+
+
+class Ledger(Application):  # type: ignore[type-arg]
+    name = "socialledger"
+
+    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+        self.home = ensure_home(home)
+        settings = StorageConfig.load(self.home).event_store_env(self.home)
+        super().__init__(env={**settings, **(env or {})})
+
+    def construct_mapper(self) -> MsgspecMapper:
+        return MsgspecMapper()
+
+    # Infrastructure ------------------------------------------------------------
+
+    def is_initialised(self) -> bool:
+        return ROSTER_ID in self.repository
+
+    def _decide(self, command: Callable[[], T]) -> T:
+        for attempt in range(_RETRIES):
+            try:
+                return command()
+            except IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    # Organisation ----------------------------------------------------------------
+
+    def init(self, admin: str, actor: Actor) -> None:
+        """Create the ledger with its first information-unit member (and the default policy)."""
+        if self.is_initialised():
+            raise BadInput(f"the ledger at {self.home} is already initialised")
+        roster = Roster.initialise(admin, actor)
+        record = PolicyRecord.adopt(default_text(), default_policy(), actor)
+        self.save(roster, record)
+
+    def roster(self) -> Roster:
+        try:
+            return self.repository.get(ROSTER_ID)
+        except AggregateNotFoundError:
+            raise LedgerNotFound(
+                f"no ledger at {self.home}: run 'socialledger init --admin NAME' first"
+            ) from None
+
+    def grant_role(self, actor: Actor, user: str, role: Role, unit: str | None = None) -> bool:
+        def command() -> bool:
+            roster = self.roster()
+            granted = roster.grant(actor, user, role, unit)
+            self.save(roster)
+            return granted
+
+        return self._decide(command)
+
+    def revoke_role(self, actor: Actor, user: str, role: Role, unit: str | None = None) -> None:
+        def command() -> None:
+            roster = self.roster()
+            roster.revoke(actor, user, role, unit)
+            self.save(roster)
+
+        self._decide(command)
+
+    def roles(self, actor: Actor) -> list[dict[str, str]]:
+        roster = self.roster()
+        roster.require_any(actor.name, "read the roles")
+        return [
+            {"user": u, "role": r, "unit": unit or None}
+            for u, r, unit in sorted(roster.grants)
+        ]
+
+    # Policy ------------------------------------------------------------------------
+
+    def policy(self) -> Policy:
+        return self._policy_record().policy()
+
+    def _policy_record(self) -> PolicyRecord:
+        self.roster()  # a clear error on an uninitialised ledger
+        return self.repository.get(POLICY_ID)
+
+    def set_policy(self, actor: Actor, text: str, source: str = "policy") -> bool:
+        policy = parse(text, source)
+
+        def command() -> bool:
+            roster = self.roster()
+            roster.require(actor.name, Role.INFORMATION_UNIT, "set the policy")
+            record = self._policy_record()
+            changed = record.set(text, policy, actor)
+            self.save(record)
+            return changed
+
+        return self._decide(command)
+
+    # Accounts ----------------------------------------------------------------------
+
+    def account(self, account_id: str | UUID) -> Account:
+        aid = _parse_id(account_id)
+        try:
+            account = self.repository.get(aid) if aid else None
+        except AggregateNotFoundError:
+            account = None
+        if not isinstance(account, Account):
+            self.roster()
+            raise RuleViolation("R3", f"there is no account application with id {account_id}")
+        return account
+
+    def _on_account(self, account_id: str | UUID, act: Callable[[Account, Roster], T]) -> T:
+        def command() -> T:
+            roster = self.roster()
+            account = self.account(account_id)
+            result = act(account, roster)
+            self.save(account)
+            return result
+
+        return self._decide(command)
+
+    def apply_account(self, actor: Actor, form: ApplicationForm) -> UUID:
+        form = attrs.evolve(form, account_class=self._account_class(form.account_class, self.policy()))
+        roster = self.roster()
+        account = Account.apply_for(form, actor, roster)
+        self.save(account)
+        return account.id
+
+    @staticmethod
+    def _account_class(name: str | None, policy: Policy) -> str:
+        if not name:
+            return policy.accounts.default_class
+        if name not in policy.cadence:
+            classes = ", ".join(sorted(policy.cadence))
+            raise BadInput(f"account class {name!r} is not in the policy (classes: {classes})")
+        return name
+
+    def approve(self, actor: Actor, account_id: str | UUID, level: str) -> None:
+        _check_level(level)
+        self._on_account(account_id, lambda a, r: a.approve(level, actor, r))
+
+    def reject(self, actor: Actor, account_id: str | UUID, level: str, reason: str) -> None:
+        _check_level(level)
+        self._on_account(account_id, lambda a, r: a.reject(level, reason, actor, r))
+
+    def revise(self, actor: Actor, account_id: str | UUID, changes: dict[str, Any]) -> None:
+        if "account_class" in changes:
+            changes = {**changes, "account_class": self._account_class(changes["account_class"], self.policy())}
+        self._on_account(account_id, lambda a, r: a.revise(changes, actor, r))
+
+    def link(self, actor: Actor, account_id: str | UUID, platform_id: str) -> None:
+        def act(account: Account, roster: Roster) -> None:
+            account.link(platform_id, actor, roster)
+            for other in self.accounts():
+                if (
+                    other.id != account.id
+                    and other.channel == account.channel
+                    and other.platform_id == account.platform_id
+                    and other.state is not State.CLOSED
+                ):
+                    raise RuleViolation(
+                        "R6", f"{account.channel} page {account.platform_id} is already linked to account {other.id} ({other.name})"
+                    )
+
+        self._on_account(account_id, act)
+
+    def set_properties(self, actor: Actor, account_id: str | UUID, changes: dict[str, Any]) -> bool:
+        if "account_class" in changes:
+            changes = {**changes, "account_class": self._account_class(changes["account_class"], self.policy())}
+        return self._on_account(account_id, lambda a, r: a.set_properties(changes, actor, r))
+
+    def request_close(self, actor: Actor, account_id: str | UUID, reason: str) -> None:
+        self._on_account(account_id, lambda a, r: a.request_close(reason, actor, r))
+
+    def close_account(self, actor: Actor, account_id: str | UUID, reason: str) -> None:
+        self._on_account(account_id, lambda a, r: a.close(reason, actor, r))
+
+    def accounts(self) -> list[Account]:
+        """Every account, in the order applied for."""
+        topic = get_topic(Account.ApplicationSubmitted)
+        ids = [n.originator_id for n in self._notifications(topics=(topic,))]
+        return [self.repository.get(i) for i in ids]
+
+    def list_accounts(self, actor: Actor) -> list[Account]:
+        self.roster().require_any(actor.name, "read the account register")
+        return self.accounts()
+
+    def show_account(self, actor: Actor, account_id: str | UUID) -> Account:
+        self.roster().require_any(actor.name, "read the account register")
+        return self.account(account_id)
+
+    # Audit ---------------------------------------------------------------------------
+
+    def _notifications(self, topics: tuple[str, ...] = (), start: int = 0) -> Iterator[Any]:
+        position = start
+        while True:
+            page = self.recorder.select_notifications(
+                position, _PAGE, topics=topics, inclusive_of_start=False
+            )
+            yield from page
+            if len(page) < _PAGE:
+                return
+            position = page[-1].id
+
+    def audit_log(self, actor: Actor, account: str | UUID | None = None) -> Iterator[LogEntry]:
+        roster = self.roster()
+        roster.require_any(actor.name, "read the audit log")
+        only = self.account(account).id if account else None
+        for n in self._notifications():
+            if only is not None and n.originator_id != only:
+                continue
+            event = self.mapper.to_domain_event(n)
+            agg_type, etype = event_type(n.topic)
+            state = vars(event)
+            yield LogEntry(
+                position=n.id,
+                time=event.timestamp,
+                actor=state.get("actor", ""),
+                os_user=state.get("os_user", ""),
+                host=state.get("host", ""),
+                aggregate=n.originator_id,
+                aggregate_type=agg_type,
+                type=etype,
+                version=n.originator_version,
+                details={k: v for k, v in state.items() if k not in _BASE_FIELDS},
+            )
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+
+def _check_level(level: str) -> None:
+    if level not in ("manager", "information-unit"):
+        raise BadInput(f"--level is 'manager' or 'information-unit', not {level!r}")
+
+
+def _parse_id(value: str | UUID) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value).strip())
+    except ValueError:
+        return None
+
+
+def open_ledger(home: str | Path | None = None, *, create: bool = False) -> Ledger:
+    """The ledger in `home` (else `SOCIALLEDGER_HOME`, else the per-user directory).
+
+    Without `create`, a home that holds no ledger is an error rather than a
+    new empty ledger, so that a mistyped `--home` does not pass silently.
+    """
+    path = resolve_home(home)
+    if not create and not (path / EVENT_STORE_FILE).exists():
+        raise LedgerNotFound(f"no ledger at {path}: run 'socialledger init --admin NAME' first")
+    return Ledger(path)

@@ -1,0 +1,217 @@
+"""The organisation's policy: TOML in, typed and validated objects out.
+
+The shipped defaults (`default_policy.toml`) hold every number of
+domain-rules.md; a policy file gives only what it changes. `cadence` and
+`retention`, when a file gives them, replace the defaults whole, so that an
+organisation can drop a class or a rule as well as add one.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from functools import cached_property
+from importlib import resources
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import msgspec
+import tomli_w
+
+from socialledger.core.errors import BadInput
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_REPLACED_WHOLE = ("cadence", "retention")
+DEFAULT_CATEGORIES = {"SE": ("public", "de_facto")}
+
+
+class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    pass
+
+
+class Organisation(_Strict):
+    name: str = ""
+    time_zone: str = "Europe/Stockholm"
+    country: str = "SE"
+    # None: the country's default (R13): Sweden public + de_facto, others public.
+    holiday_categories: list[str] | None = None
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        if self.holiday_categories is not None:
+            return tuple(self.holiday_categories)
+        return DEFAULT_CATEGORIES.get(self.country, ("public",))
+
+
+class OfficeHours(_Strict):
+    start: str = "08:00"
+    end: str = "17:00"
+
+
+class SLA(_Strict):
+    hours: int = 24
+    clock: Literal["calendar", "business-hours"] = "calendar"
+    acknowledgement_counts: bool = True
+
+
+class Accounts(_Strict):
+    default_class: str = "standard"
+
+
+class Cadence(_Strict):
+    min_posts_per_week: int = 1
+    max_posts_per_day: int = 3
+
+
+class Retention(_Strict):
+    keep_years: int | None = None
+    forever: bool = False
+    keep_if_case: bool = True
+
+
+class Policy(_Strict, dict=True):
+    organisation: Organisation = msgspec.field(default_factory=Organisation)
+    office_hours: OfficeHours = msgspec.field(default_factory=OfficeHours)
+    sla: SLA = msgspec.field(default_factory=SLA)
+    accounts: Accounts = msgspec.field(default_factory=Accounts)
+    cadence: dict[str, Cadence] = msgspec.field(default_factory=dict)
+    retention: dict[str, Retention] = msgspec.field(default_factory=dict)
+
+    # Derived ------------------------------------------------------------------
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.organisation.time_zone)
+
+    @cached_property
+    def office_start(self) -> time:
+        return _parse_hhmm(self.office_hours.start)
+
+    @cached_property
+    def office_end(self) -> time:
+        return _parse_hhmm(self.office_hours.end)
+
+    def holiday_calendar(self, years: Any = None) -> holidays.HolidayBase:
+        return holidays.country_holidays(
+            self.organisation.country,
+            years=years,
+            categories=self.organisation.categories,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return msgspec.to_builtins(self)
+
+    def to_toml(self) -> str:
+        data = _drop_none(self.to_dict())
+        return tomli_w.dumps(data)
+
+
+def _drop_none(value: Any) -> Any:
+    # TOML has no null: an absent key means "not set".
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _parse_hhmm(text: str) -> time:
+    m = _HHMM.match(text)
+    assert m, text  # validated on load
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def default_text() -> str:
+    return resources.files("socialledger.core").joinpath("default_policy.toml").read_text("utf-8")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if key in _REPLACED_WHOLE or not isinstance(value, dict) or not isinstance(out.get(key), dict):
+            out[key] = value
+        else:
+            out[key] = {**out[key], **value}
+    return out
+
+
+def parse(text: str, source: str = "policy") -> Policy:
+    """Parse a policy file (merged over the defaults) and validate every value."""
+    try:
+        given = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise BadInput(f"{source}: not valid TOML: {e}") from None
+    base = tomllib.loads(default_text())
+    return from_dict(_merge(base, given), source)
+
+
+def from_dict(data: dict[str, Any], source: str = "policy") -> Policy:
+    # Entries of the named tables first, so that an error names their key
+    # (msgspec reports a mapping's key only as "[...]").
+    for section, cls in (("cadence", Cadence), ("retention", Retention)):
+        entries = data.get(section)
+        if isinstance(entries, dict):
+            for name, entry in entries.items():
+                try:
+                    msgspec.convert(entry, cls)
+                except msgspec.ValidationError as e:
+                    message = _path_message(str(e), prefix=f"{section}.{name}")
+                    raise BadInput(f"{source}: {message}") from None
+    try:
+        policy = msgspec.convert(data, Policy)
+    except msgspec.ValidationError as e:
+        raise BadInput(f"{source}: {_path_message(str(e))}") from None
+    problems = list(_problems(policy))
+    if problems:
+        raise BadInput(f"{source}: {problems[0]}")
+    return policy
+
+
+def default_policy() -> Policy:
+    return parse("", "default policy")
+
+
+def _path_message(message: str, prefix: str = "") -> str:
+    # msgspec says "Expected `int`, got `str` - at `$.sla.hours`": lead with the key.
+    m = re.match(r"^(.*) - at `\$\.?(.*)`$", message)
+    text, key = (m.group(1), m.group(2)) if m else (message, "")
+    key = ".".join(k for k in (prefix, key) if k)
+    return f"{key}: {text}" if key else text
+
+
+def _problems(p: Policy):  # noqa: ANN202 - a generator of messages
+    try:
+        ZoneInfo(p.organisation.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield f"organisation.time_zone: {p.organisation.time_zone!r} is not a known time zone"
+    try:
+        holidays.country_holidays(p.organisation.country, categories=p.organisation.categories)
+    except NotImplementedError:
+        yield f"organisation.country: {p.organisation.country!r} has no holiday calendar"
+    except ValueError as e:
+        yield f"organisation.holiday_categories: {e} for {p.organisation.country}"
+    for key in ("start", "end"):
+        value = getattr(p.office_hours, key)
+        if not _HHMM.match(value):
+            yield f"office_hours.{key}: {value!r} is not a time like 08:00"
+    if _HHMM.match(p.office_hours.start) and _HHMM.match(p.office_hours.end):
+        if p.office_hours.start >= p.office_hours.end:
+            yield "office_hours: start must be before end"
+    if p.sla.hours <= 0:
+        yield f"sla.hours: must be a positive number of hours, not {p.sla.hours}"
+    if not p.cadence:
+        yield "cadence: at least one account class is needed"
+    if p.accounts.default_class not in p.cadence:
+        yield f"accounts.default_class: {p.accounts.default_class!r} is not a class under [cadence]"
+    for name, c in p.cadence.items():
+        if c.min_posts_per_week < 0:
+            yield f"cadence.{name}.min_posts_per_week: must not be negative"
+        if c.max_posts_per_day < 1:
+            yield f"cadence.{name}.max_posts_per_day: must be at least 1"
+        if c.min_posts_per_week > 7 * c.max_posts_per_day:
+            yield f"cadence.{name}: min_posts_per_week cannot be met under max_posts_per_day"
+    for name, r in p.retention.items():
+        if r.forever == (r.keep_years is not None):
+            yield f"retention.{name}: give either keep_years or forever = true"
+        elif r.keep_years is not None and r.keep_years < 0:
+            yield f"retention.{name}.keep_years: must not be negative"

@@ -1,0 +1,94 @@
+"""The demo story: a short, readable walk through the ledger on a fresh home."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from socialledger.core.account import ApplicationForm
+from socialledger.core.actor import Actor
+from socialledger.core.errors import RuleViolation
+from socialledger.core.ledger import Ledger
+from socialledger.core.roles import Role
+
+UNIT = "Kulturförvaltningen"
+OTHER_UNIT = "Tekniska förvaltningen"
+
+
+class Story:
+    """Runs the demo against a ledger, telling each step through `say` and `show`."""
+
+    def __init__(self, ledger: Ledger, say: Callable[[str], None], show: Callable[[Ledger], None]) -> None:
+        self.ledger = ledger
+        self.say = say
+        self.show = show
+
+    def who(self, name: str) -> Actor:
+        return Actor.current(name)
+
+    def run(self) -> dict[str, str]:
+        ledger, say = self.ledger, self.say
+        say(f"A new ledger in {ledger.home}.")
+        ledger.init("ingrid", self.who("ingrid"))
+        say("ingrid, of the information unit, grants the roles (R1):")
+        ingrid = self.who("ingrid")
+        for user, role, unit in [
+            ("maria", Role.MANAGER, UNIT),
+            ("olof", Role.MANAGER, OTHER_UNIT),
+            ("kalle", Role.COMMUNICATOR, UNIT),
+            ("arvid", Role.ARCHIVIST, None),
+            ("astrid", Role.AUDITOR, None),
+        ]:
+            ledger.grant_role(ingrid, user, role, unit)
+            say(f"  {user}: {role.value}" + (f" of {unit}" if unit else ""))
+
+        say(f"\nkalle, communicator of {UNIT}, applies for a Facebook page (R3):")
+        account_id = ledger.apply_account(
+            self.who("kalle"),
+            ApplicationForm(
+                channel="facebook",
+                name="Kulturhuset Tornet",
+                unit=UNIT,
+                owner="kalle",
+                deputy="sara",
+                purpose="Berätta om föreställningar, utställningar och öppettider",
+                goals="Nå unga vuxna i kommunen; 2 inlägg i veckan",
+                audience="Kommuninvånare 18–35 år",
+                gdpr_handling="Personuppgifter i kommentarer döljs och hänvisas till registrator",
+                answering_hours="Vardagar 08–17; helger nästa vardag",
+                page_rules="Vi tar bort inlägg som är kränkande, olagliga eller reklam.",
+            ),
+        )
+        say(f"  application {account_id}")
+
+        say("\nThe approvals, in the order R4 demands:")
+        for name, level in [("ingrid", "information-unit"), ("olof", "manager"), ("maria", "manager"),
+                            ("ingrid", "information-unit")]:
+            try:
+                ledger.approve(self.who(name), account_id, level)
+                say(f"  {name} approves at the {level} level.")
+            except RuleViolation as refusal:
+                say(f"  {name} tries to approve at the {level} level: refused, {refusal.line()}")
+
+        ledger.link(self.who("kalle"), account_id, "104729384756102")
+        say("\nkalle links the page 104729384756102: owner kalle and deputy sara are two people, so it is active (R6).")
+
+        second = ledger.apply_account(
+            self.who("kalle"),
+            ApplicationForm(channel="instagram", name="tornet.kultur", unit=UNIT, owner="kalle", deputy="kalle"),
+        )
+        ledger.approve(self.who("maria"), second, "manager")
+        ledger.approve(self.who("ingrid"), second, "information-unit")
+        try:
+            ledger.link(self.who("kalle"), second, "17841400000000001")
+        except RuleViolation as refusal:
+            say(f"\nA second application names kalle as owner and deputy; linking it is refused: {refusal.line()}")
+
+        say("\nThe register the information unit keeps:")
+        self.show(ledger)
+        return {"account": str(account_id), "home": str(ledger.home)}
+
+
+def temporary_home() -> Path:
+    return Path(tempfile.mkdtemp(prefix="socialledger-demo-"))

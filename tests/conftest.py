@@ -1,0 +1,78 @@
+"""Shared fixtures: a real ledger home on disk, people with roles, and a way to act as them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from socialledger.core.account import ApplicationForm
+from socialledger.core.actor import Actor
+from socialledger.core.ledger import Ledger
+from socialledger.core.roles import Role
+
+UNIT = "Kulturförvaltningen"
+OTHER = "Tekniska förvaltningen"
+
+
+def who(name: str) -> Actor:
+    return Actor(name=name, os_user="tester", host="testhost")
+
+
+def form(**overrides: object) -> ApplicationForm:
+    fields: dict[str, object] = dict(
+        channel="facebook",
+        name="Kulturhuset Tornet",
+        unit=UNIT,
+        owner="kalle",
+        deputy="sara",
+        purpose="Evenemang och öppettider",
+        goals="Två inlägg i veckan",
+        audience="Unga vuxna",
+        gdpr_handling="Registrator svarar",
+        answering_hours="Vardagar 08–17",
+        page_rules="Kränkande inlägg tas bort.",
+    )
+    fields.update(overrides)
+    return ApplicationForm(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def ledger(home: Path):
+    """An initialised ledger: ingrid (information unit), maria (manager of UNIT),
+    olof (manager of OTHER), kalle (communicator of UNIT), arvid (archivist)."""
+    led = Ledger(home)
+    led.init("ingrid", who("ingrid"))
+    for user, role, unit in [
+        ("maria", Role.MANAGER, UNIT),
+        ("olof", Role.MANAGER, OTHER),
+        ("kalle", Role.COMMUNICATOR, UNIT),
+        ("arvid", Role.ARCHIVIST, None),
+    ]:
+        led.grant_role(who("ingrid"), user, role, unit)
+    yield led
+    led.close()
+
+
+@pytest.fixture
+def applied(ledger: Ledger):
+    """An application by kalle, owner kalle, deputy sara."""
+    return ledger.apply_account(who("kalle"), form())
+
+
+@pytest.fixture
+def approved(ledger: Ledger, applied):
+    ledger.approve(who("maria"), applied, "manager")
+    ledger.approve(who("ingrid"), applied, "information-unit")
+    return applied
+
+
+@pytest.fixture
+def active(ledger: Ledger, approved):
+    ledger.link(who("kalle"), approved, "104729384756102")
+    return approved
