@@ -1,0 +1,22 @@
+"""socialledger: the event-sourced ledger of public organisations' social media accounts.
+
+Public API for callers and channel plugins:
+
+- `hookimpl`: the marker a channel plugin puts on its hook implementations;
+- `open_ledger(home)`: the ledger application, every CLI command as a method.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("socialledger")
+
+
+def open_ledger(home=None, *, create=False):  # noqa: ANN001, ANN201 - re-exported below
+    from socialledger.core.ledger import open_ledger as _open
+
+    return _open(home, create=create)
+
+
+__all__ = ["hookimpl", "open_ledger"]

@@ -1,0 +1,77 @@
+"""What a channel is to the core, and the registry that owns channel names."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from typing import ClassVar
+
+from socialledger.core.errors import BadInput
+from socialledger.core.inputs import InputFile
+from socialledger.core.records import Record, Source
+
+
+class Channel(abc.ABC):
+    """A platform the ledger can read: one instance per channel, registered by a plugin.
+
+    Subclass it, set the class attributes, and implement `detect` and `read`.
+    Both get one input file at a time (a file given on the command line, or
+    one file of a directory or ZIP); `read` streams records and must not hold
+    the whole input in memory when the input is large.
+    """
+
+    #: the channel's name on the command line and in ids (`facebook`)
+    name: ClassVar[str]
+    #: a human title (`Facebook Pages`)
+    title: ClassVar[str] = ""
+    #: the sources it reads, out of "graph-api", "webhook", "export"
+    reads: ClassVar[tuple[Source, ...]] = ()
+    #: the plugin's version, shown by `socialledger plugins --all`
+    version: ClassVar[str] = "0"
+
+    @abc.abstractmethod
+    def detect(self, entry: InputFile) -> Source | None:
+        """Which source `entry` is (peek at it cheaply), or None if it is none this channel reads."""
+
+    @abc.abstractmethod
+    def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
+        """Stream the normalised records of `entry`, raising `BadInput` on data it cannot read."""
+
+    def skip(self, entry: InputFile) -> bool:
+        """True for files of an input that carry nothing to record (an export's media, its index.html)."""
+        return False
+
+
+class ChannelRegistry:
+    """Channel names are the core's: two plugins claiming one name is an error at start-up."""
+
+    def __init__(self) -> None:
+        self._channels: dict[str, Channel] = {}
+        self._owners: dict[str, str] = {}
+
+    def register(self, channel: Channel, owner: str = "") -> None:
+        if not isinstance(channel, Channel):
+            raise TypeError(f"{owner or 'a plugin'} registered {channel!r}, which is not a Channel")
+        name = channel.name
+        if name in self._channels:
+            raise RuntimeError(
+                f"channel {name!r} is registered twice: by {self._owners[name]} and by {owner or 'another plugin'}"
+            )
+        self._channels[name] = channel
+        self._owners[name] = owner
+
+    def get(self, name: str) -> Channel:
+        try:
+            return self._channels[name]
+        except KeyError:
+            known = ", ".join(sorted(self._channels)) or "none"
+            raise BadInput(f"no channel {name!r} (channels: {known})") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._channels)
+
+    def owner(self, name: str) -> str:
+        return self._owners[name]
+
+    def __iter__(self) -> Iterator[Channel]:
+        return iter(self._channels[n] for n in self.names())

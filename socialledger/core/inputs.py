@@ -1,0 +1,163 @@
+"""Opening what a user hands to `ingest`: a file, a directory or a ZIP, safely.
+
+Every file becomes an `InputFile` that a channel reads through. A ZIP is read
+entry by entry without unpacking it; entries that point outside the archive
+(`..`, absolute paths), archives that would unpack past the size limit and
+entries that expand suspiciously are refused before anything is read.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import attrs
+import msgspec
+
+from socialledger.core.errors import BadInput
+
+MAX_UNPACKED_ENV = "SOCIALLEDGER_MAX_UNPACKED_BYTES"
+DEFAULT_MAX_UNPACKED = 16 * 1024**3
+#: An entry that expands more than this many times (and is over 1 MiB) is refused as a ZIP bomb.
+MAX_RATIO = 250
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+_json = msgspec.json.Decoder()
+
+
+def max_unpacked() -> int:
+    value = os.environ.get(MAX_UNPACKED_ENV)
+    if not value:
+        return DEFAULT_MAX_UNPACKED
+    try:
+        return int(value)
+    except ValueError:
+        raise BadInput(f"{MAX_UNPACKED_ENV} must be a number of bytes, not {value!r}") from None
+
+
+@attrs.frozen
+class InputFile:
+    """One file of an input, however it was packed."""
+
+    name: str  # for messages: "export.zip:posts/your_posts_1.json"
+    path: str  # its path inside the input ("posts/your_posts_1.json"), or its file name
+    size: int
+    opener: Callable[[], IO[bytes]] = attrs.field(repr=False)
+
+    def open(self) -> IO[bytes]:
+        return self.opener()
+
+    def read_bytes(self) -> bytes:
+        try:
+            with self.open() as f:
+                return f.read()
+        except _READ_ERRORS as e:
+            raise BadInput(f"{self.name}: cannot be read ({e})") from None
+
+    def head(self, n: int = 4096) -> bytes:
+        try:
+            with self.open() as f:
+                return f.read(n)
+        except _READ_ERRORS as e:
+            raise BadInput(f"{self.name}: cannot be read ({e})") from None
+
+    def text(self) -> str:
+        return decode_utf8(self.read_bytes(), self.name)
+
+    def json(self) -> Any:
+        data = self.read_bytes()
+        if not data.strip():
+            raise BadInput(f"{self.name}: empty file")
+        decode_utf8(data, self.name)  # a clear message for a wrong encoding, before JSON's
+        try:
+            return _json.decode(data.removeprefix(b"\xef\xbb\xbf"))
+        except msgspec.DecodeError as e:
+            raise BadInput(f"{self.name}: malformed JSON ({e})") from None
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(line number, raw line) without reading the whole file into memory."""
+        try:
+            with self.open() as f:
+                yield from enumerate(f, 1)
+        except _READ_ERRORS as e:
+            raise BadInput(f"{self.name}: cannot be read ({e})") from None
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{name}: not UTF-8 text (invalid byte at offset {e.start})") from None
+
+
+def open_inputs(path: str | os.PathLike[str]) -> list[InputFile]:
+    """The files of `path` in a stable order: a file, a directory's files, or a ZIP's entries."""
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(f"{p}: no such file or directory")
+    if p.is_dir():
+        files: list[InputFile] = []
+        for f in sorted(q for q in p.rglob("*") if q.is_file()):
+            rel = f.relative_to(p).as_posix()
+            if any(part.startswith(".") for part in PurePosixPath(rel).parts):
+                continue
+            files.extend(_file_or_zip(f, rel))
+        if not files:
+            raise BadInput(f"{p}: an empty directory")
+        return files
+    return _file_or_zip(p, p.name)
+
+
+def _file_or_zip(p: Path, rel: str) -> list[InputFile]:
+    if p.suffix.lower() == ".zip" or _looks_like_zip(p):
+        return _zip_entries(p)
+    size = p.stat().st_size
+    if size == 0:
+        raise BadInput(f"{p}: empty file")
+    return [InputFile(name=str(p), path=rel, size=size, opener=lambda p=p: open(p, "rb"))]
+
+
+def _looks_like_zip(p: Path) -> bool:
+    with open(p, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+def _zip_entries(p: Path) -> list[InputFile]:
+    try:
+        archive = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, EOFError, OSError) as e:
+        raise BadInput(f"{p}: not a readable ZIP (truncated or damaged: {e})") from None
+    limit = max_unpacked()
+    total = 0
+    entries = []
+    for info in archive.infolist():
+        name = info.filename
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise BadInput(f"{p}: entry {name!r} points outside the archive; refused")
+        if info.is_dir():
+            continue
+        total += info.file_size
+        if total > limit:
+            raise BadInput(
+                f"{p}: would unpack to more than {limit} bytes ({MAX_UNPACKED_ENV} sets the limit); refused"
+            )
+        if info.file_size > 1024**2 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise BadInput(f"{p}: entry {name!r} expands {info.file_size // max(info.compress_size, 1)} times; refused")
+        if any(part.startswith(".") or part == "__MACOSX" for part in parts):
+            continue
+        entries.append(
+            InputFile(
+                name=f"{p}:{name}",
+                path=name,
+                size=info.file_size,
+                opener=lambda info=info: archive.open(info),
+            )
+        )
+    if not entries:
+        raise BadInput(f"{p}: the ZIP holds no files")
+    return entries

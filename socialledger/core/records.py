@@ -1,0 +1,128 @@
+"""Normalised records: what a channel plugin makes of platform data.
+
+A channel turns each platform's shapes (API pages, webhook deliveries,
+account exports) into these Structs; the core turns them into events. Every
+timestamp is an aware UTC datetime; every native id is a string exactly as the
+platform gives it (the core namespaces it by channel); `raw` is the fragment
+of the input that describes this one record, with access tokens and paging
+URLs stripped, so an archive can always show the original.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+Kind = Literal["post", "comment", "reply", "visitor_post"]
+Source = Literal["graph-api", "webhook", "export"]
+Period = Literal["day", "week", "days_28", "month", "lifetime", "range", "instant"]
+ModerationAction = Literal["hide", "unhide", "remove"]
+
+
+class _Record(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class AuthorRef(_Record):
+    """Who wrote an item: a data subject (or the account itself).
+
+    Any of the three may be missing (an export names authors only by name);
+    the core keys the subject by `native_id`, else by `username`, else `name`.
+    """
+
+    native_id: str | None = None
+    name: str | None = None
+    username: str | None = None
+
+
+class Media(_Record):
+    """A picture, video, link or file attached to an item."""
+
+    kind: str  # photo | video | link | file | ...
+    url: str | None = None  # platform URL (signed CDN URLs expire: fetched at capture time)
+    uri: str | None = None  # path inside an account export
+    title: str | None = None
+    description: str | None = None
+
+
+class ContentRecord(_Record):
+    """One observation of a post, comment, reply or visitor post."""
+
+    channel: str
+    kind: Kind
+    source: Source
+    observed: datetime  # platform time this observation describes (updated time, delivery time)
+    native_id: str | None = None  # None: the source gives none (an export): the core uses a fallback key
+    page_id: str | None = None  # the account's platform id, when the data names it
+    parent_native_id: str | None = None  # the post of a comment, the comment of a reply
+    created: datetime | None = None  # platform creation time
+    text: str | None = None
+    author: AuthorRef | None = None
+    media: tuple[Media, ...] = ()
+    permalink: str | None = None
+    hidden: bool | None = None  # None: this source does not say
+    time_note: str | None = None  # e.g. "created time is the webhook delivery time"
+    raw: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class ModerationRecord(_Record):
+    """A hide, unhide or removal the platform reports for an item."""
+
+    channel: str
+    kind: Kind
+    source: Source
+    action: ModerationAction
+    native_id: str
+    observed: datetime
+    page_id: str | None = None
+    parent_native_id: str | None = None
+    raw: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class MetricsRecord(_Record):
+    """One value of one metric over the period it covers.
+
+    `metric` is the ledger's own name (see `socialledger.core.metrics`) or, for
+    a metric the plugin does not know, the platform's name; `platform_metric`
+    is always the platform's. `native_id` names the item it is about, or None
+    for the account as a whole. `breakdown` holds parts of the value (reaction
+    counts per kind: how many, never who).
+    """
+
+    channel: str
+    source: Source
+    metric: str
+    platform_metric: str
+    period: Period
+    end: datetime | None  # None: a lifetime count with no time given (the core stamps it)
+    value: float
+    start: datetime | None = None
+    native_id: str | None = None
+    page_id: str | None = None
+    breakdown: dict[str, float] | None = None
+
+
+class AccountRecord(_Record):
+    """What the platform says about the account (page) itself."""
+
+    channel: str
+    source: Source
+    platform_id: str
+    observed: datetime | None = None
+    name: str | None = None
+    username: str | None = None
+
+
+class ItemError(_Record):
+    """An item the platform could not deliver (an error payload): reported, not recorded."""
+
+    channel: str
+    source: Source
+    message: str
+    native_id: str | None = None
+    code: str | None = None
+
+
+Record = ContentRecord | ModerationRecord | MetricsRecord | AccountRecord | ItemError
