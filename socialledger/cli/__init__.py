@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from socialledger.cli.app import LedgerGroup, common_options
-from socialledger.cli import account, audit, demo, organisation
+from socialledger.cli import account, audit, capture, demo, organisation
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +20,9 @@ main.add_command(organisation.policy)
 main.add_command(organisation.role)
 main.add_command(account.account)
 main.add_command(audit.audit)
+main.add_command(capture.ingest)
+main.add_command(capture.content)
+main.add_command(capture.plugins)
 main.add_command(demo.demo)
 
 __all__ = ["main"]

@@ -24,7 +24,9 @@ from socialledger.core.actor import Actor
 from socialledger.core.errors import BadInput, LedgerNotFound, RuleViolation
 from socialledger.core.events import event_type
 from socialledger.core.home import EVENT_STORE_FILE, ensure_home, resolve_home
+from socialledger.core.keys import KeyStore, create_master_key_file, load_master_key
 from socialledger.core.mapper import MsgspecMapper
+from socialledger.core.sealing import Sealer
 from socialledger.core.policy import Policy, default_policy, default_text, parse
 from socialledger.core.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.roles import ROSTER_ID, Role, Roster
@@ -60,10 +62,21 @@ class Ledger(Application):  # type: ignore[type-arg]
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
         self.home = ensure_home(home)
         settings = StorageConfig.load(self.home).event_store_env(self.home)
+        settings["APPLICATION_RECORDER_TOPIC"] = "socialledger.core.recorder:LedgerRecorder"
+        self.sealer = Sealer(lambda: KeyStore(self.home, load_master_key(self.home)))
         super().__init__(env={**settings, **(env or {})})
 
     def construct_mapper(self) -> MsgspecMapper:
-        return MsgspecMapper()
+        return MsgspecMapper(sealer=self.sealer)
+
+    @property
+    def keys(self) -> KeyStore:
+        """The key store (opened on first use: it needs the master key)."""
+        return self.sealer.keys
+
+    def close(self) -> None:
+        self.sealer.close()
+        super().close()
 
     # Infrastructure ------------------------------------------------------------
 
@@ -87,6 +100,8 @@ class Ledger(Application):  # type: ignore[type-arg]
             raise BadInput(f"the ledger at {self.home} is already initialised")
         roster = Roster.initialise(admin, actor)
         record = PolicyRecord.adopt(default_text(), default_policy(), actor)
+        create_master_key_file(self.home)
+        load_master_key(self.home)  # a clear error now rather than at the first capture
         self.save(roster, record)
 
     def roster(self) -> Roster:
@@ -272,6 +287,35 @@ class Ledger(Application):  # type: ignore[type-arg]
                 version=n.originator_version,
                 details={k: v for k, v in state.items() if k not in _BASE_FIELDS},
             )
+
+    # Captured content ----------------------------------------------------------------
+
+    def content(self, actor: Actor, account: str | UUID | None = None) -> list[dict[str, Any]]:
+        from socialledger.core.content_views import ContentReader
+
+        self.roster().require_any(actor.name, "read captured content")
+        only = self.account(account).id if account else None
+        reader = ContentReader(self)
+        return [reader.summary(self.repository.get(i)) for i in reader.item_ids(only)]
+
+    def content_item(self, actor: Actor, item_id: str | UUID) -> dict[str, Any]:
+        from socialledger.core.content import ContentItem
+        from socialledger.core.content_views import ContentReader
+
+        self.roster().require_any(actor.name, "read captured content")
+        iid = _parse_id(item_id)
+        try:
+            item = self.repository.get(iid) if iid else None
+        except AggregateNotFoundError:
+            item = None
+        if not isinstance(item, ContentItem):
+            raise BadInput(f"there is no captured item with id {item_id}")
+        return ContentReader(self).detail(item)
+
+    def ingest(self, actor: Actor, channel: str, path: Any, account: str, **options: Any) -> Any:
+        from socialledger.core.ingest import ingest
+
+        return ingest(self, actor, channel, path, account, **options)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -33,9 +33,10 @@ def schema_for(cls: type) -> type:
     """A TypedDict with the stored fields of an event class and their types."""
     hints = typing.get_type_hints(cls)
     sealed = getattr(cls, "sealed_fields", {})
-    # A sealed field is stored as ciphertext; the sealer types it on the way out.
+    # A sealed field is stored as ciphertext (base64 in the JSON); the sealer
+    # decrypts and decodes it on the way out.
     fields: dict[str, Any] = {
-        f.name: Any if f.name in sealed else hints.get(f.name, Any)
+        f.name: (bytes | None) if f.name in sealed else hints.get(f.name, Any)
         for f in dataclasses.fields(cls)
         if f.name not in _BASE_FIELDS
     }

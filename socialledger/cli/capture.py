@@ -1,0 +1,141 @@
+"""`ingest`, `content` and `plugins`: capturing platform data and reading it back."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from socialledger.cli.app import common_options, json_option, session
+from socialledger.cli.output import emit_json, plain, short_time, table
+from socialledger.core.errors import BadInput
+from socialledger.core.plugins import describe, plugin_manager
+
+SUMMARY_KEYS = ("records", "new", "edited", "unchanged", "stale", "hidden", "unhidden", "removed",
+                "reconciled", "metrics", "subjects", "skipped", "events")
+
+
+@click.command()
+@common_options
+@click.argument("channel")
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("--account", "account_id", required=True, help="The ledger id of the account the data belongs to.")
+@click.option("--signature", help="A webhook delivery's X-Hub-Signature-256 header, checked over the file's bytes.")
+@click.option("--secret-env", help="The environment variable that holds the app secret (never the secret itself).")
+@json_option
+def ingest(channel: str, path: str, account_id: str, signature: str | None, secret_env: str | None,
+           as_json: bool) -> None:
+    """Capture CHANNEL data from PATH (a file, a directory or a ZIP) into an account."""
+    s = session()
+    secret = None
+    if secret_env:
+        value = os.environ.get(secret_env)
+        if not value:
+            raise BadInput(f"--secret-env {secret_env}: that environment variable is not set")
+        secret = value.encode("utf-8")
+    show_bar = not as_json and sys.stderr.isatty()
+    with Progress(TextColumn("capturing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        summary = s.ledger().ingest(s.actor, channel, path, account_id, signature=signature, secret=secret,
+                                    progress=progress)
+    result = summary.as_dict()
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(
+        f"{result['records']} records read: {result['new']} new, {result['edited']} edited, "
+        f"{result['unchanged']} unchanged, {result['hidden']} hidden, {result['unhidden']} unhidden, "
+        f"{result['removed']} removed, {result['reconciled']} reconciled, {result['metrics']} metric values; "
+        f"{result['events']} events recorded."
+    )
+    if result["stale"]:
+        click.echo(f"{result['stale']} observations were older than what the ledger holds and changed nothing.")
+    if result["skipped"]:
+        click.echo(f"{result['skipped']} records were skipped (items never captured, or erased).")
+    for error in result["errors"]:
+        click.echo(f"not delivered by the platform: {error}", err=True)
+
+
+@click.group()
+def content() -> None:
+    """List and show captured posts, comments and replies."""
+
+
+@content.command("list")
+@common_options
+@click.option("--account", "account_id", help="Only this account's content.")
+@json_option
+def content_list(account_id: str | None, as_json: bool) -> None:
+    """Every captured item with its current text, state and number of versions."""
+    s = session()
+    ledger = s.ledger()
+    zone = ledger.policy().zone
+    rows = ledger.content(s.actor, account_id)
+    if as_json:
+        emit_json([plain(r, zone) for r in rows])
+        return
+    table(
+        "Captured content",
+        ["id", "kind", "author", "created", "state", "v", "text"],
+        [(r["id"][:8], r["kind"], r["author_name"] or ("(erased)" if r["author"] else "(the account)"),
+          short_time(r["created"], zone), r["state"], r["versions"],
+          _clip(r["text"]) if not r["erased"] else "(erased)") for r in rows],
+    )
+
+
+def _clip(text: str | None, width: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@content.command("show")
+@common_options
+@click.argument("item_id", metavar="ITEM")
+@json_option
+def content_show(item_id: str, as_json: bool) -> None:
+    """Every version of one item: when, observed when, from which source, and its raw fragment."""
+    s = session()
+    ledger = s.ledger()
+    zone = ledger.policy().zone
+    item = plain(ledger.content_item(s.actor, item_id), zone)
+    if as_json:
+        emit_json(item)
+        return
+    click.echo(f"{item['kind']} {item['id']} ({item['native_id'] or 'no native id'}), {item['state']}")
+    click.echo(f"author: {item['author_name'] or item['author'] or '(the account)'}; created {item['created']}")
+    for n, v in enumerate(item["versions"], 1):
+        click.echo(f"\nversion {n}: {v['change']}, observed {v['observed']} via {v['source']}, recorded {v['recorded']}")
+        click.echo(f"  {v['text'] if v['text'] is not None else '(erased)'}")
+        if v["time_note"]:
+            click.echo(f"  note: {v['time_note']}")
+        click.echo(f"  raw: {v['raw']}")
+    for m in item["moderation"]:
+        click.echo(f"\n{m['action']} observed {m['observed']} via {m['source']}")
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Also hooks, versions and distributions.")
+@json_option
+def plugins(show_all: bool, as_json: bool) -> None:
+    """The plugins and the channels they provide."""
+    rows = describe(plugin_manager())
+    if as_json:
+        emit_json(rows)
+        return
+    if show_all:
+        table("Plugins", ["plugin", "distribution", "version", "hooks", "channels"],
+              [(r["name"], r["distribution"], r["version"], ", ".join(r["hooks"]),
+                ", ".join(c["name"] for c in r["channels"])) for r in rows])
+    else:
+        table("Channels", ["channel", "title", "reads", "plugin"],
+              [(c["name"], c["title"], ", ".join(c["reads"]), r["name"]) for r in rows for c in r["channels"]])
+
+

@@ -1,0 +1,370 @@
+"""Turning normalised records into events, idempotently, one page per transaction.
+
+For each page of records the writer reads the capture index for every id the
+page touches, decides per record what is new (a capture, an edit, a hide, a
+removal, a metric value), and writes the events and the index rows in one
+transaction. Nothing is decided from arrival order: an observation older than
+what the ledger holds records no edit back to old text. When another ingest
+wrote the same items first, the (aggregate, version) key refuses the whole
+page; it is then decided again on the fresh index and records only what is
+still new.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+import attrs
+import msgspec
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from socialledger.core.actor import Actor
+from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
+from socialledger.core.events import NAMESPACE
+from socialledger.core.observations import MetricsObservation
+from socialledger.core.records import (
+    AccountRecord, AuthorRef, ContentRecord, ItemError, MetricsRecord, ModerationRecord, Record,
+)
+from socialledger.core.recorder import IndexRow
+from socialledger.core.subjects import Subject
+
+_encode = msgspec.json.Encoder(order="sorted").encode
+_RETRIES = 10
+
+_TOPIC_ITEM = get_topic(ContentItem)
+_TOPIC_SUBJECT = get_topic(Subject)
+_TOPIC_METRIC = get_topic(MetricsObservation)
+
+
+@attrs.define
+class Summary:
+    records: int = 0
+    new: int = 0
+    edited: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    hidden: int = 0
+    unhidden: int = 0
+    removed: int = 0
+    reconciled: int = 0
+    metrics: int = 0
+    subjects: int = 0
+    skipped: int = 0
+    events: int = 0
+    errors: list[str] = attrs.Factory(list)
+
+    def add(self, other: Summary) -> None:
+        for f in attrs.fields(Summary):
+            if f.name == "errors":
+                self.errors.extend(other.errors)
+            else:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def normalised_text(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def subject_key(channel: str, author: AuthorRef) -> str:
+    """`facebook:10152345`, else by username or name when the data gives no user id."""
+    if author.native_id:
+        return f"{channel}:{author.native_id}"
+    if author.username:
+        return f"{channel}:username:{author.username}"
+    return f"{channel}:name:{normalised_text(author.name)}"
+
+
+class _Page:
+    """What one page decides: the events in order, the index rows, the aliases, the counts."""
+
+    def __init__(self, rows: dict[str, IndexRow], by_fallback: dict[str, IndexRow], aliases: dict[str, str]) -> None:
+        self.rows = rows
+        self.by_fallback = by_fallback
+        self.known_aliases = aliases
+        self.events: list[Any] = []
+        self.index: dict[str, IndexRow] = {}
+        self.aliases: list[tuple[str, str]] = []
+        self.summary = Summary()
+
+    def put(self, row: IndexRow) -> None:
+        self.rows[row.id] = row
+        self.index[row.id] = row
+        if row.fallback:
+            self.by_fallback[row.fallback] = row
+
+
+class CaptureWriter:
+    def __init__(self, ledger: Any, account: Any, channel: str, actor: Actor) -> None:
+        self.ledger = ledger
+        self.recorder = ledger.recorder
+        self.keys = ledger.keys
+        self.channel = channel
+        self.account_id: UUID = account.id
+        self.platform_id: str = account.platform_id
+        self.fingerprints = self.keys.hasher("socialledger fingerprint")
+        self.pseudonyms = self.keys.hasher("socialledger pseudonym")
+        self.stamp = {"actor": f"channel:{channel}", "os_user": actor.os_user, "host": actor.host, "by": actor.name}
+        self.summary = Summary()
+
+    # Ids -------------------------------------------------------------------------------
+
+    def native_uuid(self, native_id: str) -> str:
+        return str(uuid5(NAMESPACE, f"{self.channel}:{native_id}"))
+
+    def fallback_key(self, r: ContentRecord) -> str | None:
+        if r.created is None:
+            return None
+        material = f"{self.channel}|{self.account_id}|{r.kind}|{r.created.astimezone(UTC).isoformat()}|{normalised_text(r.text)}"
+        return self.fingerprints.hex(material.encode())
+
+    def fallback_uuid(self, fallback: str) -> str:
+        return str(uuid5(NAMESPACE, f"{self.channel}:fallback:{fallback}"))
+
+    def subject_uuid(self, key: str) -> str:
+        return str(uuid5(NAMESPACE, "subject:" + self.pseudonyms.hex(key.encode())))
+
+    def metric_uuid(self, r: MetricsRecord) -> str:
+        key = f"{r.channel}|{r.page_id or self.platform_id}|{r.native_id or ''}|{r.metric}|{r.period}|{r.start}|{r.end}"
+        if r.end is None:  # an untimed lifetime count: the value itself tells observations apart
+            key += f"|{r.value}|{sorted((r.breakdown or {}).items())}"
+        return str(uuid5(NAMESPACE, "metric:" + key))
+
+    # Writing ----------------------------------------------------------------------------
+
+    def write_page(self, records: list[Record]) -> Summary:
+        """Record what is new in `records` in one transaction; return what this page did."""
+        for attempt in range(_RETRIES):
+            page = self._plan(records)
+            if not page.events:
+                break
+            try:
+                self._commit(page)
+                break
+            except IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise
+        page.summary.records = len(records)
+        page.summary.events = len(page.events)
+        self.summary.add(page.summary)
+        self.keys.forget()
+        return page.summary
+
+    def _commit(self, page: _Page) -> None:
+        self.keys.ensure(str(e.originator_id) for e in page.events if getattr(type(e), "sealed_fields", None))
+        mapper = self.ledger.mapper
+        stored = [mapper.to_stored_event(e) for e in page.events]
+        self.recorder.insert_events(stored, index=page.index.values(), aliases=page.aliases)
+
+    def _plan(self, records: list[Record]) -> _Page:
+        natives: set[str] = set()
+        fallbacks: set[str] = set()
+        ids: set[str] = set()
+        for r in records:
+            if isinstance(r, ContentRecord):
+                for n in (r.native_id, r.parent_native_id):
+                    if n:
+                        natives.add(self.native_uuid(n))
+                fb = self.fallback_key(r)
+                if fb:
+                    fallbacks.add(fb)
+                    ids.add(self.fallback_uuid(fb))
+                if r.author is not None:
+                    ids.add(self.subject_uuid(subject_key(self.channel, r.author)))
+            elif isinstance(r, ModerationRecord):
+                natives.add(self.native_uuid(r.native_id))
+            elif isinstance(r, MetricsRecord):
+                ids.add(self.metric_uuid(r))
+                if r.native_id:
+                    natives.add(self.native_uuid(r.native_id))
+        aliases = self.recorder.aliases(natives)
+        rows = self.recorder.index_rows(ids | natives | set(aliases.values()))
+        page = _Page(rows, self.recorder.index_by_fallback(fallbacks), aliases)
+        now = datetime.now(UTC)
+        for r in records:
+            if isinstance(r, ContentRecord):
+                self._content(r, page, now)
+            elif isinstance(r, ModerationRecord):
+                self._moderation(r, page, now)
+            elif isinstance(r, MetricsRecord):
+                self._metric(r, page, now)
+            elif isinstance(r, ItemError):
+                page.summary.errors.append(f"{r.native_id or 'an item'}: {r.message}")
+            elif isinstance(r, AccountRecord):
+                page.summary.unchanged += 1
+        return page
+
+    def _resolve(self, native_id: str, page: _Page) -> str:
+        nid = self.native_uuid(native_id)
+        return page.known_aliases.get(nid, nid)
+
+    # Records -----------------------------------------------------------------------------
+
+    def _subject(self, author: AuthorRef | None, r: ContentRecord, page: _Page, now: datetime) -> tuple[UUID | None, bool]:
+        if author is None:
+            # Graph API pages name no author for the page's own posts.
+            return None, r.kind == "post"
+        by_account = author.native_id is not None and author.native_id == self.platform_id
+        key = subject_key(self.channel, author)
+        sid = self.subject_uuid(key)
+        identity = {"subject": key, "native_id": author.native_id, "name": author.name, "username": author.username}
+        fp = self.fingerprints.digest(_encode(identity))
+        row = page.rows.get(sid)
+        if row is None:
+            page.events.append(Subject.SubjectIdentified(
+                originator_id=UUID(sid), originator_version=1, timestamp=now, originator_topic=_TOPIC_SUBJECT,
+                channel=self.channel, observed=r.observed, source=r.source, identity=identity, **self.stamp))
+            page.put(IndexRow(sid, 1, _ts(r.observed), fp, "subject", None, r.source, 1))
+            page.summary.subjects += 1
+        elif row.state == "subject" and row.fingerprint != fp and _ts(r.observed) > (row.observed or 0):
+            # A name or username the platform now gives differently (or more fully).
+            page.events.append(Subject.SubjectIdentityChanged(
+                originator_id=UUID(sid), originator_version=row.version + 1, timestamp=now,
+                observed=r.observed, source=r.source, identity=identity, **self.stamp))
+            page.put(attrs.evolve(row, version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
+        return UUID(sid), by_account
+
+    def _content_fingerprint(self, r: ContentRecord) -> bytes:
+        # Signed CDN URLs change on every fetch: only their stable part counts.
+        media = [(m.kind, (m.url or "").split("?")[0], m.uri, m.title) for m in r.media]
+        return self.fingerprints.digest(_encode([normalised_text(r.text), media]))
+
+    def _content(self, r: ContentRecord, page: _Page, now: datetime) -> None:
+        fb = self.fallback_key(r)
+        row: IndexRow | None = None
+        item_id: str
+        reconcile = False
+        if r.native_id:
+            item_id = self._resolve(r.native_id, page)
+            row = page.rows.get(item_id)
+            if row is None and fb:
+                match = page.by_fallback.get(fb)
+                if match is not None and not match.native:
+                    item_id, row, reconcile = match.id, match, True
+        else:
+            item_id = self.fallback_uuid(fb) if fb else ""
+            if not fb:
+                page.summary.skipped += 1  # neither a native id nor a creation time: nothing to key it by
+                return
+            match = page.by_fallback.get(fb)
+            if match is not None:
+                item_id, row = match.id, match
+            else:
+                row = page.rows.get(item_id)
+        author, by_account = self._subject(r.author, r, page, now)
+        fp = self._content_fingerprint(r)
+        content = {
+            "text": r.text,
+            "media": [msgspec.to_builtins(m) for m in r.media],
+            "permalink": r.permalink,
+            "raw": r.raw,
+            "time_note": r.time_note,
+        }
+        obs = _ts(r.observed)
+        if row is None:
+            parent = UUID(self._resolve(r.parent_native_id, page)) if r.parent_native_id else None
+            page.events.append(CAPTURED[r.kind](
+                originator_id=UUID(item_id), originator_version=1, timestamp=now, originator_topic=_TOPIC_ITEM,
+                channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
+                author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
+                hidden=bool(r.hidden), content=content, **self.stamp))
+            page.put(IndexRow(item_id, 1, obs, fp, "hidden" if r.hidden else "visible", fb, r.source,
+                              1 if r.native_id else 0))
+            page.summary.new += 1
+            if r.hidden:
+                page.summary.hidden += 1
+            return
+        if row.state == "erased":
+            page.summary.skipped += 1
+            return
+        row = attrs.evolve(row)
+        recorded = False
+        if reconcile:
+            page.events.append(ContentItem.NativeIdReconciled(
+                originator_id=UUID(item_id), originator_version=row.version + 1, timestamp=now,
+                native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp))
+            row.version += 1
+            row.native = 1
+            page.aliases.append((self.native_uuid(r.native_id), item_id))
+            page.known_aliases[self.native_uuid(r.native_id)] = item_id
+            page.summary.reconciled += 1
+            recorded = True
+        # Newer wins; at the same platform time an export never overrides what an API or webhook said.
+        newer = obs > (row.observed or 0) or (
+            obs == row.observed and not (r.source == "export" and row.source != "export"))
+        if fp != row.fingerprint:
+            if newer and row.state != "removed":
+                page.events.append(EDITED[r.kind if r.kind in EDITED else "post"](
+                    originator_id=UUID(item_id), originator_version=row.version + 1, timestamp=now,
+                    observed=r.observed, source=r.source, content=content, **self.stamp))
+                row.version += 1
+                row.fingerprint, row.observed, row.source = fp, obs, r.source
+                page.summary.edited += 1
+                recorded = True
+            else:
+                page.summary.stale += 1
+        if r.hidden is not None and row.state != "removed" and newer:
+            want = "hidden" if r.hidden else "visible"
+            if row.state != want:
+                self._moderate(item_id, row, "hide" if r.hidden else "unhide", r.observed, r.source, r.raw, page, now)
+                recorded = True
+        if recorded:
+            page.put(row)
+        elif fp == row.fingerprint:
+            page.summary.unchanged += 1
+
+    def _moderate(self, item_id: str, row: IndexRow, action: str, observed: datetime, source: str,
+                  raw: dict[str, Any], page: _Page, now: datetime) -> None:
+        page.events.append(MODERATED[action](
+            originator_id=UUID(item_id), originator_version=row.version + 1, timestamp=now,
+            observed=observed, source=source, reason=None, rule=None, raw=raw, **self.stamp))
+        row.version += 1
+        row.state = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[action]
+        counter = {"hide": "hidden", "unhide": "unhidden", "remove": "removed"}[action]
+        setattr(page.summary, counter, getattr(page.summary, counter) + 1)
+
+    def _moderation(self, r: ModerationRecord, page: _Page, now: datetime) -> None:
+        item_id = self._resolve(r.native_id, page)
+        row = page.rows.get(item_id)
+        if row is None or row.state == "erased":
+            page.summary.skipped += 1  # a moderation of an item the ledger never captured
+            return
+        want = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[r.action]
+        if row.state == want or row.state == "removed":
+            page.summary.unchanged += 1
+            return
+        row = attrs.evolve(row)
+        self._moderate(item_id, row, r.action, r.observed, r.source, r.raw, page, now)
+        page.put(row)
+
+    def _metric(self, r: MetricsRecord, page: _Page, now: datetime) -> None:
+        mid = self.metric_uuid(r)
+        fp = self.fingerprints.digest(_encode([r.value, r.breakdown]))
+        row = page.rows.get(mid)
+        if row is None:
+            item = UUID(self._resolve(r.native_id, page)) if r.native_id else None
+            page.events.append(MetricsObservation.MetricsObserved(
+                originator_id=UUID(mid), originator_version=1, timestamp=now, originator_topic=_TOPIC_METRIC,
+                channel=self.channel, account=self.account_id, item=item, metric=r.metric,
+                platform_metric=r.platform_metric, period=r.period, start=r.start, end=r.end, value=r.value,
+                breakdown=r.breakdown, source=r.source, **self.stamp))
+            page.put(IndexRow(mid, 1, _ts(r.end) if r.end else None, fp, "metric", None, r.source, 0))
+            page.summary.metrics += 1
+        elif row.fingerprint != fp:
+            page.events.append(MetricsObservation.MetricsRevised(
+                originator_id=UUID(mid), originator_version=row.version + 1, timestamp=now,
+                value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp))
+            page.put(attrs.evolve(row, version=row.version + 1, fingerprint=fp))
+            page.summary.metrics += 1
+        else:
+            page.summary.unchanged += 1

@@ -1,0 +1,177 @@
+"""Captured content: posts, comments, replies and visitor posts, with every version.
+
+A `ContentItem` is created by the first observation of an item and changed
+only by later observations (edits, hides, unhides, removals) and, later, by
+moderation and case registration. The text, media references, permalink and
+raw platform fragment of every version sit in the sealed `content` field,
+encrypted with the item's own key; the author is a pseudonymous subject id.
+Removal never deletes the captured content: it is one more event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from socialledger.core.events import LedgerAggregate
+
+KINDS = ("post", "comment", "reply", "visitor_post")
+
+
+class ContentItem(LedgerAggregate):
+    class Captured(LedgerAggregate.Created):
+        """First observation of an item (one subclass per kind, so the log reads as what happened)."""
+
+        sealed_fields = ("content",)
+        channel: str
+        account: UUID
+        kind: str
+        native_id: str | None
+        parent: UUID | None
+        author: UUID | None
+        by_account: bool
+        occurred: datetime | None  # created on the platform
+        observed: datetime  # the platform time this observation describes
+        source: str
+        by: str  # the ledger user who ran the ingest
+        hidden: bool
+        content: Any  # sealed: {"text", "media", "permalink", "raw", "time_note"}
+
+        def apply(self, item: ContentItem) -> None:
+            item.channel = self.channel
+            item.account = self.account
+            item.kind = self.kind
+            item.native_id = self.native_id
+            item.parent = self.parent
+            item.author = self.author
+            item.by_account = self.by_account
+            item.occurred = self.occurred
+            item.state = "hidden" if self.hidden else "visible"
+            item.versions = [_version("captured", self)]
+
+    class PostCaptured(Captured):
+        pass
+
+    class CommentCaptured(Captured):
+        pass
+
+    class ReplyCaptured(Captured):
+        pass
+
+    class VisitorPostCaptured(Captured):
+        pass
+
+    class Edited(LedgerAggregate.Event):
+        """A later observation with changed text or media."""
+
+        sealed_fields = ("content",)
+        observed: datetime
+        source: str
+        by: str
+        content: Any
+
+        def apply(self, item: ContentItem) -> None:
+            item.versions.append(_version("edited", self))
+
+    class PostEdited(Edited):
+        pass
+
+    class CommentEdited(Edited):
+        pass
+
+    class ReplyEdited(Edited):
+        pass
+
+    class VisitorPostEdited(Edited):
+        pass
+
+    class Moderated(LedgerAggregate.Event):
+        """Hidden, unhidden or removed: on the platform (observed) or by a ledger user."""
+
+        sealed_fields = ("raw",)
+        observed: datetime
+        source: str  # graph-api | webhook | export | ledger
+        by: str
+        reason: str | None
+        rule: str | None
+        raw: Any
+
+        state = "visible"
+
+        def apply(self, item: ContentItem) -> None:
+            item.state = self.state
+            item.moderation.append({
+                "action": type(self).__name__, "observed": self.observed, "source": self.source,
+                "actor": self.actor, "by": self.by, "reason": self.reason, "rule": self.rule,
+                "time": self.timestamp,
+            })
+
+    class ItemHidden(Moderated):
+        state = "hidden"
+
+    class ItemUnhidden(Moderated):
+        state = "visible"
+
+    class ItemRemoved(Moderated):
+        state = "removed"
+
+    class NativeIdReconciled(LedgerAggregate.Event):
+        """An item first captured without a native id (an export) met its native id."""
+
+        native_id: str
+        observed: datetime
+        source: str
+        by: str
+
+        def apply(self, item: ContentItem) -> None:
+            item.native_id = self.native_id
+
+    def __init__(self) -> None:
+        self.moderation: list[dict[str, Any]] = []
+
+    channel: str
+    account: UUID
+    kind: str
+    native_id: str | None
+    parent: UUID | None
+    author: UUID | None
+    by_account: bool
+    occurred: datetime | None
+    state: str
+    versions: list[dict[str, Any]]
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        """The newest readable content, or None once the item's key is destroyed."""
+        return self.versions[-1]["content"]
+
+    @property
+    def erased(self) -> bool:
+        return self.versions[-1]["content"] is None
+
+
+def _version(kind: str, event: Any) -> dict[str, Any]:
+    return {
+        "change": kind,
+        "observed": event.observed,
+        "recorded": event.timestamp,
+        "source": event.source,
+        "content": event.content,
+        "position": None,
+    }
+
+
+CAPTURED = {
+    "post": ContentItem.PostCaptured,
+    "comment": ContentItem.CommentCaptured,
+    "reply": ContentItem.ReplyCaptured,
+    "visitor_post": ContentItem.VisitorPostCaptured,
+}
+EDITED = {
+    "post": ContentItem.PostEdited,
+    "comment": ContentItem.CommentEdited,
+    "reply": ContentItem.ReplyEdited,
+    "visitor_post": ContentItem.VisitorPostEdited,
+}
+MODERATED = {"hide": ContentItem.ItemHidden, "unhide": ContentItem.ItemUnhidden, "remove": ContentItem.ItemRemoved}

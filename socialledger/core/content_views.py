@@ -1,0 +1,84 @@
+"""Reading captured content back: the lists and details `content list|show` print."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from socialledger.core.content import CAPTURED, ContentItem
+from socialledger.core.subjects import Subject
+
+CAPTURED_TOPICS = tuple(get_topic(cls) for cls in CAPTURED.values())
+
+
+class ContentReader:
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+        self._subjects: dict[UUID, Subject | None] = {}
+
+    def subject(self, sid: UUID | None) -> Subject | None:
+        if sid is None:
+            return None
+        if sid not in self._subjects:
+            try:
+                self._subjects[sid] = self.ledger.repository.get(sid)
+            except Exception:  # noqa: BLE001 - an unknown subject reads as none
+                self._subjects[sid] = None
+        return self._subjects[sid]
+
+    def item_ids(self, account: UUID | None = None) -> list[UUID]:
+        ids = []
+        for n in self.ledger._notifications(topics=CAPTURED_TOPICS):
+            if account is not None:
+                event = self.ledger.mapper.to_domain_event(n)
+                if event.account != account:
+                    continue
+            ids.append(n.originator_id)
+        return ids
+
+    def author_fields(self, item: ContentItem) -> dict[str, Any]:
+        subject = self.subject(item.author)
+        if subject is None:
+            return {"author": None, "author_name": None}
+        if subject.identity is None:  # erased: only the pseudonym is left
+            return {"author": f"subject:{subject.id}", "author_name": None}
+        return {"author": subject.identity["subject"], "author_name": subject.identity.get("name")
+                or subject.identity.get("username")}
+
+    def summary(self, item: ContentItem) -> dict[str, Any]:
+        current = item.current
+        return {
+            "id": str(item.id),
+            "account": str(item.account),
+            "native_id": f"{item.channel}:{item.native_id}" if item.native_id else None,
+            "kind": item.kind,
+            "parent": str(item.parent) if item.parent else None,
+            **self.author_fields(item),
+            "by_account": item.by_account,
+            "text": current["text"] if current else None,
+            "erased": current is None,
+            "created": item.occurred,
+            "state": item.state,
+            "versions": len(item.versions),
+        }
+
+    def detail(self, item: ContentItem) -> dict[str, Any]:
+        out = self.summary(item)
+        out["versions"] = [
+            {
+                "change": v["change"],
+                "observed": v["observed"],
+                "recorded": v["recorded"],
+                "source": v["source"],
+                "text": v["content"]["text"] if v["content"] else None,
+                "media": v["content"]["media"] if v["content"] else None,
+                "permalink": v["content"]["permalink"] if v["content"] else None,
+                "time_note": v["content"].get("time_note") if v["content"] else None,
+                "raw": v["content"]["raw"] if v["content"] else None,
+            }
+            for v in item.versions
+        ]
+        out["moderation"] = item.moderation
+        return out

@@ -1,0 +1,227 @@
+"""Keys for crypto-shredding: one per content item and one per data subject.
+
+Stored events cannot be rewritten, so what must be forgettable is encrypted
+before it is stored (DESIGN.md, Personal data). Each key lives here, in
+`keys.sqlite` beside the event store, wrapped (AES-GCM) by the master key.
+Destroying a key (erasure, disposal) overwrites its row: `secure_delete` zeroes
+the freed bytes and the rollback journal (not WAL) leaves no old page behind.
+
+The master key comes from `SOCIALLEDGER_MASTER_KEY` (32 bytes, base64 or
+hex), else the file named by `SOCIALLEDGER_MASTER_KEY_FILE`, else
+`master.key` in the ledger home (written by `init` when neither is set).
+Keyed hashes for deduplication and pseudonyms are derived from it (HKDF), so
+no plaintext hash outlives an erasure.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from socialledger.core.errors import BadInput
+from socialledger.core.home import create_private_file
+
+MASTER_ENV = "SOCIALLEDGER_MASTER_KEY"
+MASTER_FILE_ENV = "SOCIALLEDGER_MASTER_KEY_FILE"
+MASTER_FILE = "master.key"
+KEYS_FILE = "keys.sqlite"
+_CHUNK = 500
+
+
+def _parse_key(text: str, where: str) -> bytes:
+    text = text.strip()
+    for decode in (bytes.fromhex, lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))):
+        try:
+            key = decode(text)
+        except (ValueError, binascii.Error):
+            continue
+        if len(key) == 32:
+            return key
+    raise BadInput(f"{where}: a master key is 32 bytes, written as 64 hex digits or base64")
+
+
+def master_key_file(home: Path) -> Path:
+    return Path(os.environ.get(MASTER_FILE_ENV) or home / MASTER_FILE)
+
+
+def load_master_key(home: Path) -> bytes:
+    value = os.environ.get(MASTER_ENV)
+    if value:
+        return _parse_key(value, MASTER_ENV)
+    path = master_key_file(home)
+    if not path.exists():
+        raise BadInput(
+            f"no master key: set {MASTER_ENV}, or {MASTER_FILE_ENV} to a key file, "
+            f"or put the key file at {path}"
+        )
+    return _parse_key(path.read_text(encoding="ascii", errors="replace"), str(path))
+
+
+def create_master_key_file(home: Path) -> Path | None:
+    """Write a new master key file for `init`, unless the environment names a key."""
+    if os.environ.get(MASTER_ENV):
+        return None
+    path = master_key_file(home)
+    if path.exists():
+        return path
+    create_private_file(path)
+    path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode("ascii").rstrip("=") + "\n", encoding="ascii")
+    return path
+
+
+class KeyStore:
+    """Item and subject keys by aggregate id, wrapped by the master key."""
+
+    def __init__(self, home: Path, master: bytes, cache_size: int = 20_000) -> None:
+        self.path = home / KEYS_FILE
+        create_private_file(self.path)
+        self._wrap = AESGCM(master)
+        self._derive_root = master
+        self._cache: OrderedDict[str, AESGCM | None] = OrderedDict()
+        self._cache_size = cache_size
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA secure_delete=ON")
+        self.db.execute("PRAGMA journal_mode=DELETE")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, wrapped BLOB, destroyed TEXT)"
+        )
+
+    # Derived keys -------------------------------------------------------------
+
+    def derived(self, purpose: str) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(self._derive_root)
+
+    def hasher(self, purpose: str) -> Hasher:
+        return Hasher(self.derived(purpose))
+
+    # Item and subject keys --------------------------------------------------------
+
+    def cipher(self, key_id: str) -> AESGCM | None:
+        """The cipher of `key_id`, or None when the key was destroyed or never made."""
+        try:
+            self._cache.move_to_end(key_id)
+            return self._cache[key_id]
+        except KeyError:
+            pass
+        row = self.db.execute("SELECT wrapped FROM keys WHERE id=?", (key_id,)).fetchone()
+        if row is None:
+            return None  # never made: not cached, so that `ensure` makes it
+        cipher = self._unwrap(key_id, row[0]) if row[0] is not None else None
+        self._remember(key_id, cipher)
+        return cipher
+
+    def cipher_for_new(self, key_id: str) -> AESGCM:
+        """The cipher of `key_id`, making the key if there is none; refuses a destroyed key."""
+        cipher = self.cipher(key_id)
+        if cipher is not None:
+            return cipher
+        self.ensure([key_id])
+        cipher = self.cipher(key_id)
+        if cipher is None:
+            raise RuntimeError(f"the key of {key_id} was destroyed; nothing new is sealed under it")
+        return cipher
+
+    def ensure(self, key_ids: Iterable[str]) -> None:
+        """Load the keys of these ids, making the ones that do not exist (in one transaction).
+
+        A destroyed key stays destroyed. Two processes making the same key at
+        once both end up with the one that was stored first.
+        """
+        wanted = [k for k in dict.fromkeys(key_ids) if k not in self._cache]
+        if not wanted:
+            return
+        found = self._load(wanted)
+        missing = [k for k in wanted if k not in found]
+        if missing:
+            rows = []
+            for key_id in missing:
+                nonce = os.urandom(12)
+                rows.append((key_id, nonce + self._wrap.encrypt(nonce, os.urandom(32), key_id.encode())))
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("INSERT OR IGNORE INTO keys (id, wrapped) VALUES (?, ?)", rows)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self._load(missing)
+
+    def _load(self, key_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(key_ids), _CHUNK):
+            chunk = key_ids[i : i + _CHUNK]
+            q = f"SELECT id, wrapped FROM keys WHERE id IN ({','.join('?' * len(chunk))})"
+            for key_id, wrapped in self.db.execute(q, chunk):
+                found.add(key_id)
+                self._remember(key_id, self._unwrap(key_id, wrapped) if wrapped is not None else None)
+        return found
+
+    def states(self, key_ids: list[str]) -> dict[str, str]:
+        """'present' or 'destroyed' for each id that has a row."""
+        out: dict[str, str] = {}
+        for i in range(0, len(key_ids), _CHUNK):
+            chunk = key_ids[i : i + _CHUNK]
+            q = f"SELECT id, wrapped IS NULL FROM keys WHERE id IN ({','.join('?' * len(chunk))})"
+            for key_id, gone in self.db.execute(q, chunk):
+                out[key_id] = "destroyed" if gone else "present"
+        return out
+
+    def destroy(self, key_ids: Iterable[str]) -> int:
+        """Destroy keys for good: what they sealed can never be read again."""
+        ids = list(dict.fromkeys(key_ids))
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "INSERT INTO keys (id, wrapped, destroyed) VALUES (?, NULL, datetime('now')) "
+                "ON CONFLICT(id) DO UPDATE SET wrapped=NULL, destroyed=datetime('now')",
+                [(k,) for k in ids],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        for k in ids:
+            self._cache[k] = None
+        return len(ids)
+
+    def forget(self) -> None:
+        """Drop cached keys (long runs call this between pages to bound memory)."""
+        self._cache.clear()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _unwrap(self, key_id: str, wrapped: bytes) -> AESGCM:
+        return AESGCM(self._wrap.decrypt(wrapped[:12], wrapped[12:], key_id.encode()))
+
+    def _remember(self, key_id: str, cipher: AESGCM | None) -> None:
+        self._cache[key_id] = cipher
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+
+class Hasher:
+    """A keyed hash (BLAKE2b): deduplication fingerprints and pseudonyms, never plaintext hashes."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def digest(self, data: bytes, size: int = 16) -> bytes:
+        return hashlib.blake2b(data, key=self._key, digest_size=size).digest()
+
+    def hex(self, data: bytes, size: int = 16) -> str:
+        return hashlib.blake2b(data, key=self._key, digest_size=size).hexdigest()
+
+    def equal(self, a: bytes, b: bytes) -> bool:
+        return hmac.compare_digest(a, b)

@@ -1,0 +1,107 @@
+"""The SQLite recorder: the library's, plus the capture index written in the same transaction.
+
+The capture index is what makes ingest idempotent without loading aggregates:
+per captured item, subject and metric it holds the aggregate's version, the
+platform time of its current state, a keyed fingerprint of its content, its
+state and its fallback key. It is derived from the events and written in the
+same transaction as they are, so the two never disagree; it holds no plaintext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+_CHUNK = 500
+
+
+@attrs.define
+class IndexRow:
+    id: str
+    version: int
+    observed: float | None = None
+    fingerprint: bytes | None = None
+    state: str | None = None
+    fallback: str | None = None
+    source: str | None = None
+    native: int = 0  # 1 once the item is known by its native id
+
+
+class LedgerRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS capture_index ("
+            "id TEXT PRIMARY KEY, version INTEGER NOT NULL, observed REAL, "
+            "fingerprint BLOB, state TEXT, fallback TEXT, source TEXT, native INTEGER NOT NULL DEFAULT 0)",
+            "CREATE INDEX IF NOT EXISTS capture_index_fallback ON capture_index (fallback) "
+            "WHERE fallback IS NOT NULL",
+            "CREATE TABLE IF NOT EXISTS capture_alias (alias TEXT PRIMARY KEY, id TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        index: Iterable[IndexRow] = (),
+        aliases: Iterable[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        index = list(index)
+        if not index:
+            return super()._insert_events(c, stored_events, **kwargs)
+        # The index rows go first: that takes the write lock, so the rowids the
+        # events get below follow MAX(rowid) without a gap or a race.
+        c.executemany(
+            "INSERT INTO capture_index (id, version, observed, fingerprint, state, fallback, source, native) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version=excluded.version, "
+            "observed=excluded.observed, fingerprint=excluded.fingerprint, state=excluded.state, "
+            "fallback=excluded.fallback, source=excluded.source, native=excluded.native",
+            [attrs.astuple(r) for r in index],
+        )
+        c.executemany("INSERT OR IGNORE INTO capture_alias (alias, id) VALUES (?, ?)", list(aliases))
+        c.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}")
+        first = c.fetchone()[0] + 1
+        c.executemany(
+            self.insert_events_statement,
+            [(s.originator_id.hex if hasattr(s.originator_id, "hex") else s.originator_id,
+              s.originator_version, s.topic, s.state) for s in stored_events],
+        )
+        return list(range(first, first + len(stored_events)))
+
+    # Reading the index ----------------------------------------------------------------
+
+    def index_rows(self, ids: Iterable[str]) -> dict[str, IndexRow]:
+        return self._select("SELECT id, version, observed, fingerprint, state, fallback, source, native "
+                            "FROM capture_index WHERE id IN ({})", list(ids))
+
+    def index_by_fallback(self, fallbacks: Iterable[str]) -> dict[str, IndexRow]:
+        rows = self._select("SELECT id, version, observed, fingerprint, state, fallback, source, native "
+                            "FROM capture_index WHERE fallback IN ({})", list(fallbacks))
+        return {r.fallback: r for r in rows.values() if r.fallback}
+
+    def aliases(self, aliases: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        keys = list(dict.fromkeys(aliases))
+        with self.datastore.transaction(commit=False) as c:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i : i + _CHUNK]
+                c.execute(f"SELECT alias, id FROM capture_alias WHERE alias IN ({','.join('?' * len(chunk))})", chunk)
+                out.update({row[0]: row[1] for row in c.fetchall()})
+        return out
+
+    def _select(self, statement: str, keys: list[str]) -> dict[str, IndexRow]:
+        out: dict[str, IndexRow] = {}
+        keys = list(dict.fromkeys(keys))
+        with self.datastore.transaction(commit=False) as c:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i : i + _CHUNK]
+                c.execute(statement.format(",".join("?" * len(chunk))), chunk)
+                for row in c.fetchall():
+                    out[row[0]] = IndexRow(*tuple(row))
+        return out

@@ -1,0 +1,69 @@
+"""Sealing: the fields an event class declares in `sealed_fields`, encrypted with its aggregate's key.
+
+The key is the one of the event's aggregate: a content item's events are
+sealed with the item's key, a data subject's with the subject's. A sealed
+field is stored as nonce + AES-GCM ciphertext (bound to the aggregate id and
+field name); once its key is destroyed it reads back as None, a tombstone,
+never as an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from socialledger.core.keys import KeyStore
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder().decode
+
+
+class Sealer:
+    def __init__(self, keystore: Callable[[], KeyStore]) -> None:
+        self._keystore_factory = keystore
+        self._keystore: KeyStore | None = None
+
+    @property
+    def keys(self) -> KeyStore:
+        if self._keystore is None:
+            self._keystore = self._keystore_factory()
+        return self._keystore
+
+    def seal(self, cls: type, originator_id: UUID, state: dict[str, Any]) -> None:
+        cipher = None
+        for field in cls.sealed_fields:  # type: ignore[attr-defined]
+            value = state.get(field)
+            if value is None:
+                continue
+            if cipher is None:
+                cipher = self.keys.cipher_for_new(str(originator_id))
+            nonce = os.urandom(12)
+            state[field] = nonce + cipher.encrypt(nonce, _encode(value), _aad(originator_id, field))
+
+    def unseal(self, cls: type, originator_id: UUID | str, state: dict[str, Any]) -> None:
+        cipher = None
+        looked = False
+        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        for field in cls.sealed_fields:  # type: ignore[attr-defined]
+            sealed = state.get(field)
+            if sealed is None:
+                continue
+            if not looked:
+                cipher = self.keys.cipher(str(oid))
+                looked = True
+            state[field] = (
+                None if cipher is None else _decode(cipher.decrypt(sealed[:12], sealed[12:], _aad(oid, field)))
+            )
+
+    def close(self) -> None:
+        if self._keystore is not None:
+            self._keystore.close()
+            self._keystore = None
+
+
+def _aad(originator_id: UUID, field: str) -> bytes:
+    return originator_id.bytes + field.encode()

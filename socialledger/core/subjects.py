@@ -1,0 +1,45 @@
+"""Data subjects: the people who write on an account, known to events only by a pseudonym.
+
+A subject's identity (platform user id, name, username) is sealed with the
+subject's own key; content events refer to the subject by its pseudonymous
+id, a keyed hash of `channel:user id`. Destroying the subject's key erases
+the identity everywhere at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from socialledger.core.events import LedgerAggregate
+
+
+class Subject(LedgerAggregate):
+    class SubjectIdentified(LedgerAggregate.Created):
+        sealed_fields = ("identity",)
+        channel: str
+        observed: datetime
+        source: str
+        by: str
+        identity: Any  # sealed: {"subject": "facebook:123", "native_id", "name", "username"}
+
+        def apply(self, subject: Subject) -> None:
+            subject.channel = self.channel
+            subject.identity = self.identity
+
+    class SubjectIdentityChanged(LedgerAggregate.Event):
+        sealed_fields = ("identity",)
+        observed: datetime
+        source: str
+        by: str
+        identity: Any
+
+        def apply(self, subject: Subject) -> None:
+            subject.identity = self.identity
+
+    channel: str
+    identity: dict[str, Any] | None
+
+    @property
+    def erased(self) -> bool:
+        return self.identity is None
