@@ -16,7 +16,7 @@ from typing import Any
 
 from socialledger.core.actor import Actor
 from socialledger.core.capture import CaptureWriter, Summary
-from socialledger.core.channels import Channel
+from socialledger.core.channels import Channel, ChannelRegistry
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
 from socialledger.core.inputs import InputFile, open_inputs
 from socialledger.core.plugins import plugin_manager
@@ -43,9 +43,22 @@ def _records(channel: Channel, entry: InputFile, source: str) -> Iterator[Record
         yield from channel.read(entry, source)  # type: ignore[arg-type]
     except BadInput:
         raise
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte at offset {e.start})") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         # A plugin that did not foresee this shape: still one clear line, not a traceback.
         raise BadInput(f"{entry.name}: cannot be read as {source} ({type(e).__name__}: {e})") from None
+
+
+def _detect(channel: Channel, entry: InputFile) -> str | None:
+    try:
+        return channel.detect(entry)
+    except BadInput:
+        raise
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte at offset {e.start})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        raise BadInput(f"{entry.name}: cannot be recognised ({type(e).__name__}: {e})") from None
 
 
 def check_may_ingest(ledger: Any, actor: Actor, account: Any) -> None:
@@ -71,8 +84,9 @@ def ingest(
     secret: bytes | None = None,
     progress: Progress | None = None,
     page_size: int = PAGE_SIZE,
+    channels: ChannelRegistry | None = None,
 ) -> Summary:
-    channel = plugin_manager().channels.get(channel_name)
+    channel = (channels or plugin_manager().channels).get(channel_name)
     account = ledger.account(account_id)
     check_may_ingest(ledger, actor, account)
     if account.channel != channel.name:
@@ -96,11 +110,11 @@ def ingest(
     for entry in files:
         if channel.skip(entry):
             continue
-        source = channel.detect(entry)
+        source = _detect(channel, entry)
         if source is None:
-            if len(files) == 1:
-                raise BadInput(f"{entry.name}: not a {channel.title or channel.name} format socialledger knows")
-            continue
+            # The channel passes over what it knows to carry nothing (`skip`); anything
+            # else unrecognised may be data that would silently go missing.
+            raise BadInput(f"{entry.name}: not a {channel.title or channel.name} format socialledger knows")
         if signature is not None and source != "webhook":
             raise BadInput(f"{entry.name}: --signature is for webhook deliveries, and this is {source}")
         for record in _records(channel, entry, source):

@@ -1,0 +1,168 @@
+"""Ingest benchmark: the Facebook channel into a fresh ledger, against the storage floor.
+
+Prints, from one run:
+- records (and events) per second ingesting ~100,000 records into a fresh ledger;
+- the storage floor: raw sqlite3 `executemany` inserting the same stored rows
+  (same bytes, the library's table shape, WAL) in one transaction, and the ratio;
+- the library's own `Application.save(*1000 DomainEvents)` path on the same
+  events (default transcoder, no encryption), and the ratio;
+- the re-ingest rate (the same input again: nothing new to record);
+- peak memory (max RSS of a process that only ingests) at ~100,000 and ~1,000,000 records.
+
+Targets (issue 3): ingest >= 20 % of the floor; re-ingest >= 2x first ingest;
+peak memory at 1,000,000 <= 1.5x that at 100,000.
+
+    .venv/bin/python bench/ingest.py [--records 100000] [--big 1000000] [--no-big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import PAGE_ID, generate  # noqa: E402
+
+
+def _child(data: Path, home: Path, reingest: bool) -> dict:
+    """Run in a fresh process: ingest (and maybe re-ingest); report times and peak memory."""
+    from socialledger.core.ingest import ingest
+    from socialledger.testing import actor, make_ledger
+
+    ledger, account = make_ledger(home, "facebook", PAGE_ID)
+    t0 = time.perf_counter()
+    first = ingest(ledger, actor("kommunikatör"), "facebook", data, account)
+    t1 = time.perf_counter()
+    out = {"records": first.records, "events": first.events, "ingest_s": t1 - t0,
+           "summary": {k: v for k, v in first.as_dict().items() if k != "errors"}}
+    if reingest:
+        t2 = time.perf_counter()
+        again = ingest(ledger, actor("kommunikatör"), "facebook", data, account)
+        out["reingest_s"] = time.perf_counter() - t2
+        out["reingest_events"] = again.events
+    ledger.close()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def run_child(data: Path, home: Path, reingest: bool) -> dict:
+    env = dict(os.environ)
+    env.pop("SOCIALLEDGER_MASTER_KEY", None)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(data), str(home)] + (["--reingest"] if reingest else []),
+        capture_output=True, text=True, env=env, check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def floor(home: Path, work: Path) -> tuple[int, float, list]:
+    """Raw sqlite3: the same stored rows, one transaction, one executemany."""
+    rows = sqlite3.connect(home / "ledger.sqlite").execute(
+        "SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid").fetchall()
+    db = sqlite3.connect(work / "floor.sqlite", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+               "state BLOB, PRIMARY KEY (originator_id, originator_version))")
+    t0 = time.perf_counter()
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows)
+    db.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    db.close()
+    return len(rows), elapsed, rows
+
+
+def library_save(home: Path, work: Path) -> tuple[int, float]:
+    """The library's own path: Application.save(*1000 DomainEvents), default transcoder."""
+    from eventsourcing.application import Application
+    from eventsourcing.persistence import StoredEvent
+
+    from socialledger.core.ledger import Ledger
+
+    ledger = Ledger(home)
+    events = [ledger.mapper.to_domain_event(StoredEvent(n.originator_id, n.originator_version, n.topic, n.state))
+              for n in ledger.recorder.select_notifications(0, 10**9)]
+    ledger.close()
+    app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                           "SQLITE_DBNAME": str(work / "library.sqlite")})
+    t0 = time.perf_counter()
+    for i in range(0, len(events), 1000):
+        app.save(*events[i : i + 1000])
+    elapsed = time.perf_counter() - t0
+    app.close()
+    return len(events), elapsed
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return f"{os.cpu_count()} cores, {cpu}, {mem:.0f} GiB, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print(json.dumps(_child(Path(sys.argv[2]), Path(sys.argv[3]), "--reingest" in sys.argv)))
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--no-big", action="store_true", help="skip the 1,000,000-record memory run")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="sl-bench-") as tmp:
+        work = Path(tmp)
+        print(f"machine: {machine()}")
+        generate(work / "data", args.records)
+        main_run = run_child(work / "data", work / "home", reingest=True)
+        records, events = main_run["records"], main_run["events"]
+        ingest_rate = records / main_run["ingest_s"]
+        event_rate = events / main_run["ingest_s"]
+        reingest_rate = records / main_run["reingest_s"]
+        rows, floor_s, _ = floor(work / "home", work)
+        floor_rate = rows / floor_s
+        n_lib, lib_s = library_save(work / "home", work)
+        lib_rate = n_lib / lib_s
+
+        print(f"\ningest of {records:,} records ({events:,} events): {main_run['ingest_s']:.2f} s, "
+              f"{ingest_rate:,.0f} records/s, {event_rate:,.0f} events/s")
+        print(f"  what it recorded: {main_run['summary']}")
+        print(f"storage floor, raw sqlite3 executemany of the same {rows:,} rows: {floor_s:.2f} s, {floor_rate:,.0f} rows/s")
+        print(f"  ingest / floor (same rows, time ratio): {floor_s / main_run['ingest_s']:.2f}  (target >= 0.20)")
+        print(f"library save(*1000 DomainEvents) of the same {n_lib:,} events: {lib_s:.2f} s, {lib_rate:,.0f} events/s")
+        print(f"  ingest / library save (time ratio): {lib_s / main_run['ingest_s']:.2f}")
+        print(f"re-ingest of the same input: {main_run['reingest_s']:.2f} s, {reingest_rate:,.0f} records/s, "
+              f"{main_run['reingest_events']} events recorded")
+        print(f"  re-ingest / first ingest: {reingest_rate / ingest_rate:.2f}x  (target >= 2)")
+
+        small = run_child(work / "data", work / "home-mem-small", reingest=False)
+        print(f"\npeak memory, ingest of {small['records']:,} records: {small['peak_rss_mb']:.0f} MB")
+        if not args.no_big:
+            generate(work / "big", args.big, seed=2)
+            big = run_child(work / "big", work / "home-mem-big", reingest=False)
+            print(f"peak memory, ingest of {big['records']:,} records: {big['peak_rss_mb']:.0f} MB "
+                  f"({big['records'] / big['ingest_s']:,.0f} records/s)")
+            print(f"  ratio: {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}  (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from socialledger.cli import main
+
+main()

@@ -1,0 +1,201 @@
+"""The Facebook Pages channel: detects and reads Graph API pages, webhook deliveries and account exports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any, ClassVar
+
+import msgspec
+
+from socialledger.core.channels import Channel
+from socialledger.core.errors import BadInput
+from socialledger.core.inputs import InputFile
+from socialledger.core.records import Record, Source
+from socialledger.plugins.facebook.common import FormatError
+from socialledger.plugins.facebook.export import export_kind, in_export_folder, read_export
+from socialledger.plugins.facebook.graph import is_insight, read_response
+from socialledger.plugins.facebook.metrics import METRICS
+from socialledger.plugins.facebook.webhooks import read_deliveries
+
+#: How much of a file `detect` reads: a file this small is parsed whole, a larger one is sniffed.
+HEAD_BYTES = 64 * 1024
+JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
+_BOM = b"\xef\xbb\xbf"
+_decode = msgspec.json.Decoder().decode
+
+_WEBHOOK = re.compile(rb'"object"\s*:\s*"page"')
+_ENTRY = re.compile(rb'"entry"\s*:\s*\[')
+_CHANGES = re.compile(rb'"changes"\s*:')
+_COMMENTS_V2 = re.compile(rb'"comments_v2"\s*:')
+_TIMESTAMP = re.compile(rb'"timestamp"\s*:')
+_DATA = re.compile(rb'"data"\s*:')
+_FB_ITEM = re.compile(rb'"(created_time|permalink_url)"\s*:')
+_FB_INSIGHT = re.compile(rb'"name"\s*:\s*"(page|post)_')
+#: Fields of an Instagram user object (a Facebook page object has none of them).
+_IG_USER_FIELDS = frozenset({"media_count", "ig_id", "biography", "profile_picture_url", "follows_count"})
+_PAGE_FIELDS = frozenset({"fan_count", "followers_count", "category", "link"})
+
+
+class FacebookChannel(Channel):
+    """Facebook Pages: posts, comments, replies, visitor posts, moderation and metrics."""
+
+    name = "facebook"
+    title = "Facebook Pages"
+    reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
+    version = "1.0"
+
+    def detect(self, entry: InputFile) -> Source | None:
+        head = entry.head(HEAD_BYTES)
+        body = head.removeprefix(_BOM).lstrip()
+        if body[:1] not in (b"{", b"["):
+            return None
+        doc = _decode_small(body) if len(head) < HEAD_BYTES else _FAILED
+        source: Source | None = classify(doc, entry.path) if doc is not _FAILED else sniff(body, entry.path)
+        if source == "export" and export_kind(entry.path) is None and in_export_folder(entry.path):
+            return None  # another file of the export that happens to look like posts (reactions, ...)
+        return source
+
+    def skip(self, entry: InputFile) -> bool:
+        """Media, HTML and the export's other JSON files (profile, friends, reactions, ...)."""
+        if PurePosixPath(entry.path).suffix.lower() not in JSON_SUFFIXES:
+            return entry.head(64).removeprefix(_BOM).lstrip()[:1] not in (b"{", b"[")
+        if export_kind(entry.path) is not None:
+            return False
+        if in_export_folder(entry.path):
+            return self.detect(entry) is None
+        return False
+
+    def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
+        if source not in self.reads:
+            raise BadInput(f"{entry.name}: the facebook channel reads {', '.join(self.reads)}, not {source!r}")
+        try:
+            if source == "graph-api":
+                yield from read_response(entry.json())
+            elif source == "webhook":
+                yield from read_deliveries(_deliveries(entry))
+            else:
+                yield from read_export(entry.json())
+        except BadInput:
+            raise
+        except FormatError as e:
+            raise BadInput(f"{entry.name}: {e}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            raise BadInput(
+                f"{entry.name}: not readable as Facebook {source} data ({type(e).__name__}: {e})"
+            ) from None
+
+
+# --- detection --------------------------------------------------------------------------------
+
+_FAILED = object()
+
+
+def _decode_small(body: bytes) -> Any:
+    """A whole small file decoded, or its first line (JSONL); `_FAILED` if neither is JSON."""
+    try:
+        return _decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass
+    first = body.split(b"\n", 1)[0]
+    try:
+        return _decode(first)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return _FAILED
+
+
+def classify(doc: Any, path: str = "") -> Source | None:
+    """Which source a decoded document is, by its shape; None when it is none this channel reads."""
+    if isinstance(doc, dict):
+        if "object" in doc:
+            return "webhook" if doc["object"] == "page" and "entry" in doc else None
+        entries = doc.get("entry")
+        if isinstance(entries, list) and entries and isinstance(entries[0], dict) and "changes" in entries[0]:
+            return "webhook"
+        if "comments_v2" in doc:
+            return "export"
+        if "data" in doc:
+            data = doc["data"]
+            if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+                return "graph-api"  # empty, or malformed: `read` says what is wrong
+            first = data[0]
+            if is_insight(first):
+                name = first["name"]
+                return "graph-api" if name in METRICS or name.startswith(("page_", "post_")) else None
+            return "graph-api" if _looks_facebook(first) else None
+        if isinstance(doc.get("error"), dict) and "message" in doc["error"]:
+            return "graph-api"
+        if "id" in doc and _looks_facebook(doc):
+            return "graph-api"
+        if "id" in doc and "name" in doc and _IG_USER_FIELDS.isdisjoint(doc) and not _PAGE_FIELDS.isdisjoint(doc):
+            return "graph-api"
+        if "comments" in doc and export_kind(path) == "comments":
+            return "export"
+        return None
+    if isinstance(doc, list):
+        if not doc:
+            return "export" if export_kind(path) == "posts" else None
+        first = doc[0]
+        if isinstance(first, dict):
+            if first.get("object") == "page" or "entry" in first:
+                return "webhook"
+            if "timestamp" in first:
+                return "export"
+        return None
+    return None
+
+
+def _looks_facebook(item: dict[str, Any]) -> bool:
+    if "created_time" in item or "message" in item:  # Instagram says "timestamp" and "text"/"caption"
+        return True
+    link = item.get("permalink_url")
+    return isinstance(link, str) and "facebook.com" in link
+
+
+def sniff(head: bytes, path: str = "") -> Source | None:
+    """Which source a file is by the first bytes of a large file (or one that does not parse)."""
+    if _WEBHOOK.search(head) or (_ENTRY.search(head) and _CHANGES.search(head)):
+        return "webhook"
+    if _COMMENTS_V2.search(head):
+        return "export"
+    if head.startswith(b"[") and _TIMESTAMP.search(head):
+        return "export"
+    if export_kind(path) is not None:
+        return "export"
+    if head.startswith(b"{") and _DATA.search(head) and (_FB_ITEM.search(head) or _FB_INSIGHT.search(head)):
+        return "graph-api"
+    return None
+
+
+# --- webhook batches --------------------------------------------------------------------------
+
+
+def _deliveries(entry: InputFile) -> Iterator[tuple[str, Any]]:
+    """Deliveries one at a time: line by line for JSONL, else the whole file (one delivery or an array)."""
+    lines = entry.lines()
+    first: tuple[int, bytes] | None = None
+    for n, line in lines:
+        if line.strip():
+            first = (n, line)
+            break
+    if first is None:
+        raise BadInput(f"{entry.name}: empty file")
+    try:
+        doc = _decode(first[1].removeprefix(_BOM))
+    except msgspec.DecodeError:
+        lines.close()  # not one delivery per line: a pretty-printed delivery or array
+        yield "delivery", entry.json()
+        return
+    yield f"line {first[0]}", doc
+    for n, line in lines:
+        if not line.strip():
+            continue
+        try:
+            doc = _decode(line)
+        except msgspec.DecodeError as e:
+            raise FormatError(f"line {n}: malformed JSON ({e})") from None
+        yield f"line {n}", doc
+
+
+__all__ = ["FacebookChannel", "classify", "sniff"]

@@ -1,0 +1,151 @@
+"""The plugin system: built-ins through the same path as third-party channels, checked at start-up."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from socialledger.core import hookspecs
+from socialledger.core.channels import Channel, ChannelRegistry
+from socialledger.core.plugins import DEFAULT_PLUGINS, describe, plugin_manager
+
+
+def test_every_hookspec_is_documented():
+    specs = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction)
+             if hasattr(f, "socialledger_spec")]
+    assert specs, "no hookspecs found"
+    for spec in specs:
+        doc = inspect.getdoc(spec) or ""
+        assert "Called" in doc and ":param" in doc and ":returns:" in doc, spec.__name__
+
+
+def test_builtin_channels_are_registered_as_plugins():
+    loaded = plugin_manager()
+    assert "facebook" in loaded.channels.names()
+    rows = describe(loaded)
+    facebook = next(r for r in rows if r["name"] == DEFAULT_PLUGINS[0])
+    assert facebook["builtin"] and "register_channels" in facebook["hooks"]
+    assert facebook["channels"][0]["reads"] == ["graph-api", "webhook", "export"]
+
+
+def test_a_channel_name_registered_twice_is_an_error():
+    registry = ChannelRegistry()
+
+    class Dummy(Channel):
+        name = "dummy"
+
+        def detect(self, entry):
+            return None
+
+        def read(self, entry, source):
+            return iter(())
+
+    registry.register(Dummy(), "first")
+    with pytest.raises(RuntimeError, match="registered twice: by first and by second"):
+        registry.register(Dummy(), "second")
+
+
+PLUGIN_MODULE = '''
+from socialledger import hookimpl
+from socialledger.core.channels import Channel
+
+
+class MastodonChannel(Channel):
+    name = "mastodon"
+    title = "Mastodon"
+    reads = ("graph-api",)
+    version = "0.3.1"
+
+    def detect(self, entry):
+        return None
+
+    def read(self, entry, source):
+        return iter(())
+
+
+@hookimpl
+def register_channels(register):
+    register(MastodonChannel())
+'''
+
+PYPROJECT = '''
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "socialledger-mastodon"
+version = "0.3.1"
+
+[project.entry-points.socialledger]
+mastodon = "socialledger_mastodon"
+'''
+
+
+@pytest.fixture(scope="module")
+def third_party(tmp_path_factory) -> Path:
+    """A separate distribution with an entry point, built and installed into a directory of its own."""
+    root = tmp_path_factory.mktemp("plugin")
+    src = root / "src"
+    src.mkdir()
+    (src / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
+    (src / "socialledger_mastodon.py").write_text(textwrap.dedent(PLUGIN_MODULE))
+    site = root / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--target", str(site), str(src)], check=True, capture_output=True)
+    return site
+
+
+def plugins_json(site: Path, **env: str) -> list[dict]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLEDGER_")}
+    environ["PYTHONPATH"] = str(site)
+    environ.update(env)
+    out = subprocess.run([sys.executable, "-m", "socialledger.cli", "plugins", "--all", "--json"],
+                         env=environ, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.mark.slow
+def test_a_third_party_channel_is_picked_up_from_its_entry_point(third_party):
+    rows = plugins_json(third_party)
+    mastodon = next(r for r in rows if r["name"] == "mastodon")
+    assert mastodon["distribution"] == "socialledger-mastodon" and mastodon["version"] == "0.3.1"
+    assert mastodon["channels"] == [{"name": "mastodon", "title": "Mastodon", "reads": ["graph-api"],
+                                     "version": "0.3.1"}]
+    assert not mastodon["builtin"]
+
+
+@pytest.mark.slow
+def test_the_allow_list_keeps_other_plugins_out(third_party):
+    names = [r["name"] for r in plugins_json(third_party, SOCIALLEDGER_PLUGINS="someone-else")]
+    assert "mastodon" not in names and DEFAULT_PLUGINS[0] in names
+    names = [r["name"] for r in plugins_json(third_party, SOCIALLEDGER_PLUGINS="mastodon")]
+    assert "mastodon" in names
+
+
+def test_a_misspelt_hook_fails_at_start_up(monkeypatch):
+    import types
+
+    import pluggy
+
+    from socialledger import hookimpl
+    from socialledger.core import plugins
+
+    bad = types.ModuleType("socialledger_bad")
+
+    @hookimpl
+    def register_chanels(register):  # misspelt on purpose
+        pass
+
+    bad.register_chanels = register_chanels
+    sys.modules["socialledger_bad"] = bad
+    monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", (*DEFAULT_PLUGINS, "socialledger_bad"))
+    with pytest.raises(pluggy.PluginValidationError, match="register_chanels"):
+        plugins.plugin_manager()
