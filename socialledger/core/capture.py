@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import attrs
 import msgspec
@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
-from socialledger.core.events import NAMESPACE
+from socialledger.core.events import ledger_id
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.records import (
     AccountRecord, AuthorRef, ContentRecord, ItemError, MetricsRecord, ModerationRecord, Record,
@@ -116,29 +116,58 @@ class CaptureWriter:
         self.pseudonyms = self.keys.hasher("socialledger pseudonym")
         self.stamp = {"actor": f"channel:{channel}", "os_user": actor.os_user, "host": actor.host, "by": actor.name}
         self.summary = Summary()
+        self._ids: dict[str, str] = {}
+        self._uuids: dict[str, UUID] = {}
+        self._fallbacks: dict[int, str | None] = {}
+        self._pseudonyms: dict[str, str] = {}
 
     # Ids -------------------------------------------------------------------------------
+    # Each page derives the same ids several times (a post, its comments' parents, its
+    # counts): they are computed once per page and kept, with their UUID objects.
+
+    def _id(self, natural_key: str) -> str:
+        found = self._ids.get(natural_key)
+        if found is None:
+            uid = ledger_id(natural_key)
+            found = self._ids[natural_key] = str(uid)
+            self._uuids[found] = uid
+        return found
+
+    def uuid(self, id_: str) -> UUID:
+        found = self._uuids.get(id_)
+        if found is None:
+            found = self._uuids[id_] = UUID(id_)
+        return found
 
     def native_uuid(self, native_id: str) -> str:
-        return str(uuid5(NAMESPACE, f"{self.channel}:{native_id}"))
+        return self._id(f"{self.channel}:{native_id}")
 
     def fallback_key(self, r: ContentRecord) -> str | None:
-        if r.created is None:
-            return None
-        material = f"{self.channel}|{self.account_id}|{r.kind}|{r.created.astimezone(UTC).isoformat()}|{normalised_text(r.text)}"
-        return self.fingerprints.hex(material.encode())
+        key = id(r)
+        if key in self._fallbacks:
+            return self._fallbacks[key]
+        fb = None
+        if r.created is not None:
+            material = (f"{self.channel}|{self.account_id}|{r.kind}|{r.created.astimezone(UTC).isoformat()}|"
+                        f"{normalised_text(r.text)}")
+            fb = self.fingerprints.hex(material.encode())
+        self._fallbacks[key] = fb
+        return fb
 
     def fallback_uuid(self, fallback: str) -> str:
-        return str(uuid5(NAMESPACE, f"{self.channel}:fallback:{fallback}"))
+        return self._id(f"{self.channel}:fallback:{fallback}")
 
     def subject_uuid(self, key: str) -> str:
-        return str(uuid5(NAMESPACE, "subject:" + self.pseudonyms.hex(key.encode())))
+        pseudonym = self._pseudonyms.get(key)
+        if pseudonym is None:
+            pseudonym = self._pseudonyms[key] = self._id("subject:" + self.pseudonyms.hex(key.encode()))
+        return pseudonym
 
     def metric_uuid(self, r: MetricsRecord) -> str:
         key = f"{r.channel}|{r.page_id or self.platform_id}|{r.native_id or ''}|{r.metric}|{r.period}|{r.start}|{r.end}"
         if r.end is None:  # an untimed lifetime count: the value itself tells observations apart
             key += f"|{r.value}|{sorted((r.breakdown or {}).items())}"
-        return str(uuid5(NAMESPACE, "metric:" + key))
+        return self._id("metric:" + key)
 
     # Writing ----------------------------------------------------------------------------
 
@@ -158,6 +187,8 @@ class CaptureWriter:
         page.summary.events = len(page.events)
         self.summary.add(page.summary)
         self.keys.forget()
+        for memo in (self._ids, self._uuids, self._fallbacks, self._pseudonyms):
+            memo.clear()
         return page.summary
 
     def _commit(self, page: _Page) -> None:
@@ -222,17 +253,17 @@ class CaptureWriter:
         row = page.rows.get(sid)
         if row is None:
             page.events.append(Subject.SubjectIdentified(
-                originator_id=UUID(sid), originator_version=1, timestamp=now, originator_topic=_TOPIC_SUBJECT,
+                originator_id=self.uuid(sid), originator_version=1, timestamp=now, originator_topic=_TOPIC_SUBJECT,
                 channel=self.channel, observed=r.observed, source=r.source, identity=identity, **self.stamp))
             page.put(IndexRow(sid, 1, _ts(r.observed), fp, "subject", None, r.source, 1))
             page.summary.subjects += 1
         elif row.state == "subject" and row.fingerprint != fp and _ts(r.observed) > (row.observed or 0):
             # A name or username the platform now gives differently (or more fully).
             page.events.append(Subject.SubjectIdentityChanged(
-                originator_id=UUID(sid), originator_version=row.version + 1, timestamp=now,
+                originator_id=self.uuid(sid), originator_version=row.version + 1, timestamp=now,
                 observed=r.observed, source=r.source, identity=identity, **self.stamp))
             page.put(attrs.evolve(row, version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
-        return UUID(sid), by_account
+        return self.uuid(sid), by_account
 
     def _content_fingerprint(self, r: ContentRecord) -> bytes:
         # The same picture is a signed CDN URL (new on every fetch) in the API and a
@@ -273,9 +304,9 @@ class CaptureWriter:
         }
         obs = _ts(r.observed)
         if row is None:
-            parent = UUID(self._resolve(r.parent_native_id, page)) if r.parent_native_id else None
+            parent = self.uuid(self._resolve(r.parent_native_id, page)) if r.parent_native_id else None
             page.events.append(CAPTURED[r.kind](
-                originator_id=UUID(item_id), originator_version=1, timestamp=now, originator_topic=_TOPIC_ITEM,
+                originator_id=self.uuid(item_id), originator_version=1, timestamp=now, originator_topic=_TOPIC_ITEM,
                 channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
                 author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
                 hidden=bool(r.hidden), content=content, **self.stamp))
@@ -292,7 +323,7 @@ class CaptureWriter:
         recorded = False
         if reconcile:
             page.events.append(ContentItem.NativeIdReconciled(
-                originator_id=UUID(item_id), originator_version=row.version + 1, timestamp=now,
+                originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
                 native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp))
             row.version += 1
             row.native = 1
@@ -306,7 +337,7 @@ class CaptureWriter:
         if fp != row.fingerprint:
             if newer and row.state != "removed":
                 page.events.append(EDITED[r.kind if r.kind in EDITED else "post"](
-                    originator_id=UUID(item_id), originator_version=row.version + 1, timestamp=now,
+                    originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
                     observed=r.observed, source=r.source, content=content, **self.stamp))
                 row.version += 1
                 row.fingerprint, row.observed, row.source = fp, obs, r.source
@@ -327,7 +358,7 @@ class CaptureWriter:
     def _moderate(self, item_id: str, row: IndexRow, action: str, observed: datetime, source: str,
                   raw: dict[str, Any], page: _Page, now: datetime) -> None:
         page.events.append(MODERATED[action](
-            originator_id=UUID(item_id), originator_version=row.version + 1, timestamp=now,
+            originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
             observed=observed, source=source, reason=None, rule=None, raw=raw, **self.stamp))
         row.version += 1
         row.state = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[action]
@@ -353,9 +384,9 @@ class CaptureWriter:
         fp = self.fingerprints.digest(_encode([r.value, r.breakdown]))
         row = page.rows.get(mid)
         if row is None:
-            item = UUID(self._resolve(r.native_id, page)) if r.native_id else None
+            item = self.uuid(self._resolve(r.native_id, page)) if r.native_id else None
             page.events.append(MetricsObservation.MetricsObserved(
-                originator_id=UUID(mid), originator_version=1, timestamp=now, originator_topic=_TOPIC_METRIC,
+                originator_id=self.uuid(mid), originator_version=1, timestamp=now, originator_topic=_TOPIC_METRIC,
                 channel=self.channel, account=self.account_id, item=item, metric=r.metric,
                 platform_metric=r.platform_metric, period=r.period, start=r.start, end=r.end, value=r.value,
                 breakdown=r.breakdown, source=r.source, **self.stamp))
@@ -363,7 +394,7 @@ class CaptureWriter:
             page.summary.metrics += 1
         elif row.fingerprint != fp:
             page.events.append(MetricsObservation.MetricsRevised(
-                originator_id=UUID(mid), originator_version=row.version + 1, timestamp=now,
+                originator_id=self.uuid(mid), originator_version=row.version + 1, timestamp=now,
                 value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp))
             page.put(attrs.evolve(row, version=row.version + 1, fingerprint=fp))
             page.summary.metrics += 1

@@ -62,7 +62,7 @@ class LedgerRecorder(SQLiteApplicationRecorder):
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version=excluded.version, "
             "observed=excluded.observed, fingerprint=excluded.fingerprint, state=excluded.state, "
             "fallback=excluded.fallback, source=excluded.source, native=excluded.native",
-            [attrs.astuple(r) for r in index],
+            [(r.id, r.version, r.observed, r.fingerprint, r.state, r.fallback, r.source, r.native) for r in index],
         )
         c.executemany("INSERT OR IGNORE INTO capture_alias (alias, id) VALUES (?, ?)", list(aliases))
         c.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}")

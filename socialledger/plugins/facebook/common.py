@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+
+import msgspec
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,12 +43,31 @@ def strip_token(s: str) -> str:
     return _SECRET_RE.sub(_drop_param, s)
 
 
+_encode = msgspec.json.Encoder().encode
+_SUSPECTS = (b"access_token", b"appsecret_proof", b'"paging"')
+
+
 def clean(obj: Any) -> Any:
-    """A copy of a parsed fragment fit for `raw`: no `paging`, no token keys, no token in any URL."""
+    """A fragment fit for `raw`: no `paging`, no token keys, no token in any URL.
+
+    Most fragments hold none of these: one look at their encoded bytes says so,
+    and they are returned as they are rather than copied field by field.
+    """
+    if isinstance(obj, (dict, list)):
+        try:
+            data = _encode(obj).lower()
+        except (TypeError, msgspec.EncodeError):
+            data = None
+        if data is not None and not any(s in data for s in _SUSPECTS):
+            return obj
+    return _clean(obj)
+
+
+def _clean(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: clean(v) for k, v in obj.items() if k not in _DROPPED_KEYS}
+        return {k: _clean(v) for k, v in obj.items() if k not in _DROPPED_KEYS}
     if isinstance(obj, list):
-        return [clean(v) for v in obj]
+        return [_clean(v) for v in obj]
     if isinstance(obj, str):
         return strip_token(obj)
     return obj
@@ -81,10 +102,11 @@ def parse_time(value: Any, what: str = "time") -> datetime:
         if s.isdigit():
             return parse_time(int(s), what)
         try:
-            dt = datetime.strptime(s, "%Y-%m-%dT%H:%M:%S%z")
+            # Python 3.11 reads Facebook's "+0000" offsets too, some fifty times faster than strptime.
+            dt = datetime.fromisoformat(s)
         except ValueError:
             try:
-                dt = datetime.fromisoformat(s)
+                dt = datetime.strptime(s, "%Y-%m-%dT%H:%M:%S%z")
             except ValueError:
                 raise FormatError(f"{what} {value!r} is not a time") from None
         if dt.tzinfo is None:  # Facebook's times are UTC

@@ -105,10 +105,19 @@ class Permalink:
     reply: str | None = None
 
 
+_POSTS_LINK = re.compile(r"^https?://(?:www\.|m\.|web\.)?facebook\.com/(\d+)/posts/(\d+)/?(?:\?([^#]*))?$")
+_QUERY_ID = re.compile(r"(?:^|&)(comment_id|reply_comment_id)=(\d+)(?=&|$)")
+
+
 def parse_permalink(url: Any) -> Permalink | None:
     """Ids in a permalink: `https://www.facebook.com/<page>/posts/<post>/?comment_id=<c>&reply_comment_id=<r>`."""
     if not isinstance(url, str) or not url:
         return None
+    m = _POSTS_LINK.match(url)
+    if m is not None:  # the common shape, without the general URL parser
+        ids = dict(_QUERY_ID.findall(m.group(3) or ""))
+        return Permalink(page=m.group(1), post=m.group(2), comment=ids.get("comment_id"),
+                         reply=ids.get("reply_comment_id"))
     u = urlsplit(url)
     q = parse_qs(u.query)
 
@@ -303,11 +312,13 @@ def _comment(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Record]
         raw=raw_fragment(item),
     )
     yield from count_metrics(item, comment_id, page)
-    nested = replace(ctx, page=page, parent_comment=comment_id)
-    for j, reply in enumerate(list_at(item, "comments", "data")):
-        if not isinstance(reply, dict):
-            raise FormatError(f"{where}.comments.data[{j}] is not an object")
-        yield from _comment(reply, nested, f"{where}.comments.data[{j}]")
+    replies = list_at(item, "comments", "data")
+    if replies:
+        nested = replace(ctx, page=page, parent_comment=comment_id)
+        for j, reply in enumerate(replies):
+            if not isinstance(reply, dict):
+                raise FormatError(f"{where}.comments.data[{j}] is not an object")
+            yield from _comment(reply, nested, f"{where}.comments.data[{j}]")
 
 
 def _comment_parent(
@@ -381,7 +392,11 @@ def attachment_media(att: Any) -> list[Media]:
 
 
 def _summary_count(item: dict[str, Any], field: str) -> Any:
-    return dict_at(item, field, "summary").get("total_count")
+    edge = item.get(field)
+    if not isinstance(edge, dict):
+        return None
+    summary = edge.get("summary")
+    return summary.get("total_count") if isinstance(summary, dict) else None
 
 
 def count_metrics(item: dict[str, Any], native_id: str, page: str | None) -> Iterator[MetricsRecord]:
