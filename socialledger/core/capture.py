@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
-from socialledger.core.events import ledger_id
+from socialledger.core.events import ledger_int
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.records import (
     AccountRecord, AuthorRef, ContentRecord, ItemError, MetricsRecord, ModerationRecord, Record,
@@ -126,17 +126,16 @@ class CaptureWriter:
     # counts): they are computed once per page and kept, with their UUID objects.
 
     def _id(self, natural_key: str) -> str:
+        """The capture index's id of `natural_key`: the hex of its ledger id (uuid5)."""
         found = self._ids.get(natural_key)
         if found is None:
-            uid = ledger_id(natural_key)
-            found = self._ids[natural_key] = str(uid)
-            self._uuids[found] = uid
+            found = self._ids[natural_key] = f"{ledger_int(natural_key):032x}"
         return found
 
     def uuid(self, id_: str) -> UUID:
         found = self._uuids.get(id_)
         if found is None:
-            found = self._uuids[id_] = UUID(id_)
+            found = self._uuids[id_] = UUID(hex=id_)
         return found
 
     def native_uuid(self, native_id: str) -> str:
@@ -199,17 +198,12 @@ class CaptureWriter:
 
     def _plan(self, records: list[Record]) -> _Page:
         natives: set[str] = set()
-        fallbacks: set[str] = set()
         ids: set[str] = set()
         for r in records:
             if isinstance(r, ContentRecord):
                 for n in (r.native_id, r.parent_native_id):
                     if n:
                         natives.add(self.native_uuid(n))
-                fb = self.fallback_key(r)
-                if fb:
-                    fallbacks.add(fb)
-                    ids.add(self.fallback_uuid(fb))
                 if r.author is not None:
                     ids.add(self.subject_uuid(subject_key(self.channel, r.author)))
             elif isinstance(r, ModerationRecord):
@@ -220,6 +214,18 @@ class CaptureWriter:
                     natives.add(self.native_uuid(r.native_id))
         aliases = self.recorder.aliases(natives)
         rows = self.recorder.index_rows(ids | natives | set(aliases.values()))
+        # Fallback keys only for what the native ids did not find: items without a native
+        # id, and new items that an earlier export may have captured without one.
+        fallbacks: set[str] = set()
+        for r in records:
+            if isinstance(r, ContentRecord):
+                if r.native_id:
+                    nid = self.native_uuid(r.native_id)
+                    if aliases.get(nid, nid) in rows:
+                        continue
+                fb = self.fallback_key(r)
+                if fb:
+                    fallbacks.add(fb)
         page = _Page(rows, self.recorder.index_by_fallback(fallbacks), aliases)
         now = datetime.now(UTC)
         for r in records:
@@ -262,7 +268,7 @@ class CaptureWriter:
             page.events.append(Subject.SubjectIdentityChanged(
                 originator_id=self.uuid(sid), originator_version=row.version + 1, timestamp=now,
                 observed=r.observed, source=r.source, identity=identity, **self.stamp))
-            page.put(attrs.evolve(row, version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
+            page.put(row.copy(version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
         return self.uuid(sid), by_account
 
     def _content_fingerprint(self, r: ContentRecord) -> bytes:
@@ -272,18 +278,20 @@ class CaptureWriter:
         return self.fingerprints.digest(_encode([normalised_text(r.text), len(r.media)]))
 
     def _content(self, r: ContentRecord, page: _Page, now: datetime) -> None:
-        fb = self.fallback_key(r)
         row: IndexRow | None = None
         item_id: str
         reconcile = False
+        fb: str | None = None
         if r.native_id:
             item_id = self._resolve(r.native_id, page)
             row = page.rows.get(item_id)
-            if row is None and fb:
-                match = page.by_fallback.get(fb)
+            if row is None:
+                fb = self.fallback_key(r)
+                match = page.by_fallback.get(fb) if fb else None
                 if match is not None and not match.native:
                     item_id, row, reconcile = match.id, match, True
         else:
+            fb = self.fallback_key(r)
             item_id = self.fallback_uuid(fb) if fb else ""
             if not fb:
                 page.summary.skipped += 1  # neither a native id nor a creation time: nothing to key it by
@@ -319,7 +327,7 @@ class CaptureWriter:
         if row.state == "erased":
             page.summary.skipped += 1
             return
-        row = attrs.evolve(row)
+        row = row.copy()
         recorded = False
         if reconcile:
             page.events.append(ContentItem.NativeIdReconciled(
@@ -375,7 +383,7 @@ class CaptureWriter:
         if row.state == want or row.state == "removed":
             page.summary.unchanged += 1
             return
-        row = attrs.evolve(row)
+        row = row.copy()
         self._moderate(item_id, row, r.action, r.observed, r.source, r.raw, page, now)
         page.put(row)
 
@@ -396,7 +404,7 @@ class CaptureWriter:
             page.events.append(MetricsObservation.MetricsRevised(
                 originator_id=self.uuid(mid), originator_version=row.version + 1, timestamp=now,
                 value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp))
-            page.put(attrs.evolve(row, version=row.version + 1, fingerprint=fp))
+            page.put(row.copy(version=row.version + 1, fingerprint=fp))
             page.summary.metrics += 1
         else:
             page.summary.unchanged += 1

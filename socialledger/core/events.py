@@ -14,16 +14,19 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://socialledger.invalid/ids")
 _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
-def ledger_id(natural_key: str) -> UUID:
-    """The ledger id of something the world already names (`facebook:123_456`): uuid5.
-
-    The same value as `uuid.uuid5(NAMESPACE, natural_key)`, computed without its
-    detours: ingest derives several of these per record.
-    """
+def ledger_int(natural_key: str) -> int:
+    """`ledger_id(natural_key).int`, without making the UUID object (ingest derives many)."""
     n = int.from_bytes(hashlib.sha1(_NAMESPACE_BYTES + natural_key.encode()).digest()[:16], "big")
     n = (n & ~(0xF000 << 64)) | (5 << 76)  # version 5
-    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
-    return UUID(int=n)
+    return (n & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
+
+
+def ledger_id(natural_key: str) -> UUID:
+    """The ledger id of something the world already names (`facebook:123_456`).
+
+    The same value as `uuid.uuid5(NAMESPACE, natural_key)`, computed without its detours.
+    """
+    return UUID(int=ledger_int(natural_key))
 
 
 class LedgerAggregate(Aggregate):

@@ -22,6 +22,7 @@ from socialledger.core.inputs import InputFile, open_inputs
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.records import AccountRecord, ContentRecord, MetricsRecord, ModerationRecord, Record
 from socialledger.core.roles import Role
+from socialledger.core.spool import Spool
 from socialledger.core.webhooks import verify_signature
 from socialledger.core.workflow import State
 
@@ -104,9 +105,30 @@ def ingest(
         if not verify_signature(files[0].read_bytes(), signature, secret):
             raise VerificationFailed(f"{files[0].name}: the X-Hub-Signature-256 does not match the body; refused")
 
-    # Pass 1: check everything before writing anything.
-    plan: list[tuple[InputFile, str]] = []
+    with Spool(ledger.home) as spool:
+        total, known = _check(channel, files, account, signature, spool, page_size)
+        if not known:
+            raise BadInput(f"{path}: no file in a {channel.title or channel.name} format socialledger knows")
+        # Pass 2: write, page by page, each page one transaction.
+        writer = CaptureWriter(ledger, account, channel.name, actor)
+        done = 0
+        for page in spool.read():
+            writer.write_page(page)
+            done += len(page)
+            if progress:
+                progress(done, total)
+    return writer.summary
+
+
+def _check(channel: Channel, files: list[InputFile], account: Any, signature: str | None, spool: Spool,
+           page_size: int) -> tuple[int, int]:
+    """Pass 1: read and check every record before anything is written; spool them in pages.
+
+    Returns the number of records and of files in a format the channel reads.
+    """
     total = 0
+    known = 0
+    batch: list[Record] = []
     for entry in files:
         if channel.skip(entry):
             continue
@@ -117,6 +139,7 @@ def ingest(
             raise BadInput(f"{entry.name}: not a {channel.title or channel.name} format socialledger knows")
         if signature is not None and source != "webhook":
             raise BadInput(f"{entry.name}: --signature is for webhook deliveries, and this is {source}")
+        known += 1
         for record in _records(channel, entry, source):
             page = _page_of(record)
             if page is not None and page != account.platform_id:
@@ -124,27 +147,11 @@ def ingest(
                     f"{entry.name}: data for {channel.name} page {page}, but account {account.name} "
                     f"is linked to {account.platform_id}; nothing recorded"
                 )
-            total += 1
-        plan.append((entry, source))
-    if not plan:
-        raise BadInput(f"{path}: no file in a {channel.title or channel.name} format socialledger knows")
-
-    # Pass 2: write, page by page.
-    writer = CaptureWriter(ledger, account, channel.name, actor)
-    done = 0
-    batch: list[Record] = []
-    for entry, source in plan:
-        for record in _records(channel, entry, source):
             batch.append(record)
+            total += 1
             if len(batch) >= page_size:
-                writer.write_page(batch)
-                done += len(batch)
+                spool.write(batch)
                 batch = []
-                if progress:
-                    progress(done, total)
     if batch:
-        writer.write_page(batch)
-        done += len(batch)
-    if progress:
-        progress(done, total)
-    return writer.summary
+        spool.write(batch)
+    return total, known

@@ -145,17 +145,23 @@ class KeyStore:
         missing = [k for k in wanted if k not in found]
         if missing:
             rows = []
+            made = {}
             for key_id in missing:
-                nonce = os.urandom(12)
-                rows.append((key_id, nonce + self._wrap.encrypt(nonce, os.urandom(32), key_id.encode())))
+                nonce, key = os.urandom(12), os.urandom(32)
+                made[key_id] = key
+                rows.append((key_id, nonce + self._wrap.encrypt(nonce, key, key_id.encode())))
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                self.db.executemany("INSERT OR IGNORE INTO keys (id, wrapped) VALUES (?, ?)", rows)
+                inserted = self.db.executemany("INSERT OR IGNORE INTO keys (id, wrapped) VALUES (?, ?)", rows).rowcount
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            self._load(missing)
+            if inserted == len(rows):
+                for key_id, key in made.items():
+                    self._remember(key_id, AESGCM(key))
+            else:  # another process made some of them first: use the stored ones
+                self._load(missing)
 
     def _load(self, key_ids: list[str]) -> set[str]:
         found: set[str] = set()

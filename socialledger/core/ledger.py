@@ -76,6 +76,9 @@ class Ledger(Application):  # type: ignore[type-arg]
 
     def close(self) -> None:
         self.sealer.close()
+        close_reader = getattr(self.recorder, "close_reader", None)
+        if close_reader is not None:
+            close_reader()
         super().close()
 
     # Infrastructure ------------------------------------------------------------

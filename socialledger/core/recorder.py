@@ -5,10 +5,12 @@ per captured item, subject and metric it holds the aggregate's version, the
 platform time of its current state, a keyed fingerprint of its content, its
 state and its fallback key. It is derived from the events and written in the
 same transaction as they are, so the two never disagree; it holds no plaintext.
+Its ids are the aggregates' ids as 32 hex digits, as `stored_events` holds them.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,7 +18,7 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-_CHUNK = 500
+_CHUNK = 5000
 
 
 @attrs.define
@@ -29,6 +31,13 @@ class IndexRow:
     fallback: str | None = None
     source: str | None = None
     native: int = 0  # 1 once the item is known by its native id
+
+    def copy(self, **changes: object) -> IndexRow:
+        row = IndexRow(self.id, self.version, self.observed, self.fingerprint, self.state, self.fallback,
+                       self.source, self.native)
+        for key, value in changes.items():
+            setattr(row, key, value)
+        return row
 
 
 class LedgerRecorder(SQLiteApplicationRecorder):
@@ -86,22 +95,26 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         return {r.fallback: r for r in rows.values() if r.fallback}
 
     def aliases(self, aliases: Iterable[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        keys = list(dict.fromkeys(aliases))
-        with self.datastore.transaction(commit=False) as c:
-            for i in range(0, len(keys), _CHUNK):
-                chunk = keys[i : i + _CHUNK]
-                c.execute(f"SELECT alias, id FROM capture_alias WHERE alias IN ({','.join('?' * len(chunk))})", chunk)
-                out.update({row[0]: row[1] for row in c.fetchall()})
-        return out
+        return {row[0]: row[1] for row in self._read("SELECT alias, id FROM capture_alias WHERE alias IN ({})",
+                                                     aliases)}
 
-    def _select(self, statement: str, keys: list[str]) -> dict[str, IndexRow]:
-        out: dict[str, IndexRow] = {}
+    def close_reader(self) -> None:
+        reader = self.__dict__.pop("_reader", None)
+        if reader is not None:
+            reader.close()
+
+    def _select(self, statement: str, keys: Iterable[str]) -> dict[str, IndexRow]:
+        return {row[0]: IndexRow(*row) for row in self._read(statement, keys)}
+
+    def _read(self, statement: str, keys: Iterable[str]) -> list[tuple[Any, ...]]:
+        # A plain connection of its own: tuples rather than sqlite3.Row, and large chunks.
+        reader = self.__dict__.get("_reader")
+        if reader is None:
+            reader = self._reader = sqlite3.connect(self.datastore.pool.db_name, uri=True,
+                                                    check_same_thread=False, timeout=60)
         keys = list(dict.fromkeys(keys))
-        with self.datastore.transaction(commit=False) as c:
-            for i in range(0, len(keys), _CHUNK):
-                chunk = keys[i : i + _CHUNK]
-                c.execute(statement.format(",".join("?" * len(chunk))), chunk)
-                for row in c.fetchall():
-                    out[row[0]] = IndexRow(*tuple(row))
+        out: list[tuple[Any, ...]] = []
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i : i + _CHUNK]
+            out.extend(reader.execute(statement.format(",".join("?" * len(chunk))), chunk).fetchall())
         return out

@@ -21,11 +21,15 @@ Period = Literal["day", "week", "days_28", "month", "lifetime", "range", "instan
 ModerationAction = Literal["hide", "unhide", "remove"]
 
 
-class _Record(msgspec.Struct, frozen=True, kw_only=True):
+class _Part(msgspec.Struct, frozen=True, kw_only=True):
     pass
 
 
-class AuthorRef(_Record):
+class _Record(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """Tagged (`"type": "ContentRecord"`), so that a stream of mixed records can be stored and read back."""
+
+
+class AuthorRef(_Part):
     """Who wrote an item: a data subject (or the account itself).
 
     Any of the three may be missing (an export names authors only by name);
@@ -37,7 +41,7 @@ class AuthorRef(_Record):
     username: str | None = None
 
 
-class Media(_Record):
+class Media(_Part):
     """A picture, video, link or file attached to an item."""
 
     kind: str  # photo | video | link | file | ...

@@ -1,0 +1,76 @@
+"""The records of an ingest, kept between its two passes.
+
+The first pass reads, checks and normalises every record; the second writes
+them. Rather than running the channel's parser twice, the first pass writes
+its pages here and the second reads them back (msgpack, several times faster
+than parsing again). What is spooled is captured content in plaintext, so it
+is encrypted under a key that exists only in this process's memory, in a
+private file in the ledger home that is deleted when the ingest ends; a file
+left by a killed ingest can never be read and is removed by a later one.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import msgspec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from socialledger.core.records import Record
+
+SPOOL_DIR = "spool"
+_STALE_SECONDS = 24 * 3600
+_FRAME = struct.Struct(">I")
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(list[Record]).decode
+
+
+class Spool:
+    def __init__(self, home: Path) -> None:
+        folder = home / SPOOL_DIR
+        folder.mkdir(mode=0o700, exist_ok=True)
+        _remove_stale(folder)
+        self.path = folder / f"{uuid4().hex}.spool"
+        self._file = os.fdopen(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600), "w+b")
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
+        self.pages = 0
+
+    def write(self, records: list[Record]) -> None:
+        nonce = os.urandom(12)
+        sealed = nonce + self._aead.encrypt(nonce, _encode(records), None)
+        self._file.write(_FRAME.pack(len(sealed)))
+        self._file.write(sealed)
+        self.pages += 1
+
+    def read(self) -> Iterator[list[Record]]:
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self.pages):
+            (size,) = _FRAME.unpack(self._file.read(_FRAME.size))
+            sealed = self._file.read(size)
+            yield _decode(self._aead.decrypt(sealed[:12], sealed[12:], None))
+
+    def close(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _remove_stale(folder: Path) -> None:
+    cutoff = time.time() - _STALE_SECONDS
+    for f in folder.glob("*.spool"):
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except OSError:
+            pass
