@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from socialledger.core.account import ApplicationForm
 from socialledger.core.actor import Actor
@@ -16,10 +18,16 @@ UNIT = "Kulturförvaltningen"
 OTHER_UNIT = "Tekniska förvaltningen"
 
 
-class Story:
-    """Runs the demo against a ledger, telling each step through `say` and `show`."""
+def sample(channel: str) -> Path:
+    """The bundled sample data of a channel."""
+    return Path(str(resources.files("socialledger").joinpath("data", "demo", channel)))
 
-    def __init__(self, ledger: Ledger, say: Callable[[str], None], show: Callable[[Ledger], None]) -> None:
+
+class Story:
+    """Runs the demo against a ledger, telling each step through `say` and showing tables through `show`."""
+
+    def __init__(self, ledger: Ledger, say: Callable[[str], None],
+                 show: Callable[[str, Ledger, Any], None]) -> None:
         self.ledger = ledger
         self.say = say
         self.show = show
@@ -86,7 +94,17 @@ class Story:
             say(f"\nA second application names kalle as owner and deputy; linking it is refused: {refusal.line()}")
 
         say("\nThe register the information unit keeps:")
-        self.show(ledger)
+        self.show("register", ledger, None)
+
+        say("\nkalle loads what the page has on Facebook: a crawl of the Graph API, webhook deliveries, insights.")
+        summary = ledger.ingest(self.who("kalle"), "facebook", sample("facebook"), str(account_id))
+        say(f"  {summary.records} records: {summary.new} items captured, {summary.hidden} hidden, "
+            f"{summary.removed} removed on the platform, {summary.metrics} metric values, "
+            f"{summary.subjects} commenters; {summary.events} events.")
+        again = ledger.ingest(self.who("kalle"), "facebook", sample("facebook"), str(account_id))
+        say(f"  The same data again records {again.events} events.")
+        say("\nWhat was captured (commenters' names and texts are stored encrypted, each under its own key):")
+        self.show("content", ledger, account_id)
         return {"account": str(account_id), "home": str(ledger.home)}
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from socialledger.cli.app import LedgerGroup, common_options
 from socialledger.cli import account, audit, capture, demo, organisation
+from socialledger.cli.app import LedgerGroup, common_options
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})

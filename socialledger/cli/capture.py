@@ -7,10 +7,16 @@ import sys
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import emit_json, plain, short_time, table
+from socialledger.cli.output import clip, emit_json, plain, short_time, table
 from socialledger.core.errors import BadInput
 from socialledger.core.plugins import describe, plugin_manager
 
@@ -85,15 +91,18 @@ def content_list(account_id: str | None, as_json: bool) -> None:
     table(
         "Captured content",
         ["id", "kind", "author", "created", "state", "v", "text"],
-        [(r["id"][:8], r["kind"], r["author_name"] or ("(erased)" if r["author"] else "(the account)"),
+        [(r["id"][:8], r["kind"], _author(r),
           short_time(r["created"], zone), r["state"], r["versions"],
-          _clip(r["text"]) if not r["erased"] else "(erased)") for r in rows],
+          clip(r["text"]) if not r["erased"] else "(erased)") for r in rows],
     )
 
 
-def _clip(text: str | None, width: int = 60) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _author(item: dict) -> str:
+    if item["author_name"]:
+        return item["author_name"]
+    if item["author"]:
+        return "(erased)"
+    return "(the account)" if item["by_account"] else "(not given)"
 
 
 @content.command("show")

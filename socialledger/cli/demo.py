@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from socialledger.cli.output import table
+from socialledger.cli.output import clip, short_time, table
+from socialledger.core.actor import Actor
 from socialledger.core.ledger import Ledger
 from socialledger.demo import Story, temporary_home
 
 
-def _register(ledger: Ledger) -> None:
-    table(
-        None,
-        ["name", "channel", "unit", "state", "owner", "deputy", "flags (R7)"],
-        [(a.name, a.channel, a.unit, a.state.value, a.owner, a.deputy or "", ", ".join(a.flags()) or "none")
-         for a in ledger.accounts()],
-    )
+def _show(what: str, ledger: Ledger, account: Any) -> None:
+    if what == "register":
+        table(
+            None,
+            ["name", "channel", "unit", "state", "owner", "deputy", "flags (R7)"],
+            [(a.name, a.channel, a.unit, a.state.value, a.owner, a.deputy or "", ", ".join(a.flags()) or "none")
+             for a in ledger.accounts()],
+        )
+    elif what == "content":
+        zone = ledger.policy().zone
+        rows = ledger.content(Actor.current("ingrid"), account)
+        table(
+            None,
+            ["kind", "author", "created", "state", "versions", "text"],
+            [(r["kind"], r["author_name"] or ("(the page)" if r["by_account"] else "(not given)"), short_time(r["created"], zone), r["state"],
+              r["versions"], clip(r["text"], 50)) for r in rows],
+        )
 
 
 @click.command()
@@ -23,7 +36,7 @@ def demo() -> None:
     """Tell the ledger's story on a temporary home, with sample data."""
     ledger = Ledger(temporary_home())
     try:
-        result = Story(ledger, click.echo, _register).run()
+        result = Story(ledger, click.echo, _show).run()
     finally:
         ledger.close()
     click.echo(

@@ -69,3 +69,8 @@ def done(message: str, **payload: Any) -> None:
         emit_json(payload)
     else:
         click.echo(message)
+
+
+def clip(text: str | None, width: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"

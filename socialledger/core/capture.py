@@ -26,10 +26,16 @@ from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
 from socialledger.core.events import ledger_int
 from socialledger.core.observations import MetricsObservation
-from socialledger.core.records import (
-    AccountRecord, AuthorRef, ContentRecord, ItemError, MetricsRecord, ModerationRecord, Record,
-)
 from socialledger.core.recorder import IndexRow
+from socialledger.core.records import (
+    AccountRecord,
+    AuthorRef,
+    ContentRecord,
+    ItemError,
+    MetricsRecord,
+    ModerationRecord,
+    Record,
+)
 from socialledger.core.subjects import Subject
 
 _encode = msgspec.json.Encoder(order="sorted").encode

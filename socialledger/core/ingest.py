@@ -20,7 +20,13 @@ from socialledger.core.channels import Channel, ChannelRegistry
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
 from socialledger.core.inputs import InputFile, open_inputs
 from socialledger.core.plugins import plugin_manager
-from socialledger.core.records import AccountRecord, ContentRecord, MetricsRecord, ModerationRecord, Record
+from socialledger.core.records import (
+    AccountRecord,
+    ContentRecord,
+    MetricsRecord,
+    ModerationRecord,
+    Record,
+)
 from socialledger.core.roles import Role
 from socialledger.core.spool import Spool
 from socialledger.core.webhooks import verify_signature

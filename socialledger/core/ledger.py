@@ -26,10 +26,10 @@ from socialledger.core.events import event_type
 from socialledger.core.home import EVENT_STORE_FILE, ensure_home, resolve_home
 from socialledger.core.keys import KeyStore, create_master_key_file, load_master_key
 from socialledger.core.mapper import MsgspecMapper
-from socialledger.core.sealing import Sealer
 from socialledger.core.policy import Policy, default_policy, default_text, parse
 from socialledger.core.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.roles import ROSTER_ID, Role, Roster
+from socialledger.core.sealing import Sealer
 from socialledger.core.storage import StorageConfig
 from socialledger.core.workflow import State
 

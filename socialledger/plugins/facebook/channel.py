@@ -14,7 +14,11 @@ from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
 from socialledger.plugins.facebook.common import FormatError
-from socialledger.plugins.facebook.export import export_kind, in_export_folder, read_export
+from socialledger.plugins.facebook.export import (
+    export_kind,
+    in_export_folder,
+    read_export,
+)
 from socialledger.plugins.facebook.graph import is_insight, read_response
 from socialledger.plugins.facebook.metrics import METRICS
 from socialledger.plugins.facebook.webhooks import read_deliveries

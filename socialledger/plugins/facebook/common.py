@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-
-import msgspec
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from socialledger.core.records import AuthorRef
 

@@ -22,7 +22,15 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from socialledger.core.records import AuthorRef, ContentRecord, Media
-from socialledger.plugins.facebook.common import CHANNEL, FormatError, clean, dict_at, list_at, opt_time, parse_time
+from socialledger.plugins.facebook.common import (
+    CHANNEL,
+    FormatError,
+    clean,
+    dict_at,
+    list_at,
+    opt_time,
+    parse_time,
+)
 from socialledger.plugins.facebook.mojibake import repair_tree
 
 SOURCE = "export"

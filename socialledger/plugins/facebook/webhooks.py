@@ -15,7 +15,14 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.core.records import AuthorRef, ContentRecord, Kind, Media, ModerationRecord, Record
+from socialledger.core.records import (
+    AuthorRef,
+    ContentRecord,
+    Kind,
+    Media,
+    ModerationRecord,
+    Record,
+)
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,
