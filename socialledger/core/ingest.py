@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,27 +46,27 @@ def _page_of(r: Record) -> str | None:
     return None
 
 
-def _records(channel: Channel, entry: InputFile, source: str) -> Iterator[Record]:
+@contextmanager
+def _plugin_errors(entry: InputFile, doing: str) -> Iterator[None]:
+    """A plugin that did not foresee some data still ends in one clear line, not a traceback."""
     try:
-        yield from channel.read(entry, source)  # type: ignore[arg-type]
+        yield
     except BadInput:
         raise
     except UnicodeDecodeError as e:
         raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte at offset {e.start})") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-        # A plugin that did not foresee this shape: still one clear line, not a traceback.
-        raise BadInput(f"{entry.name}: cannot be read as {source} ({type(e).__name__}: {e})") from None
+        raise BadInput(f"{entry.name}: cannot be {doing} ({type(e).__name__}: {e})") from None
+
+
+def _records(channel: Channel, entry: InputFile, source: str) -> Iterator[Record]:
+    with _plugin_errors(entry, f"read as {source}"):
+        yield from channel.read(entry, source)  # type: ignore[arg-type]
 
 
 def _detect(channel: Channel, entry: InputFile) -> str | None:
-    try:
+    with _plugin_errors(entry, "recognised"):
         return channel.detect(entry)
-    except BadInput:
-        raise
-    except UnicodeDecodeError as e:
-        raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte at offset {e.start})") from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-        raise BadInput(f"{entry.name}: cannot be recognised ({type(e).__name__}: {e})") from None
 
 
 def check_may_ingest(ledger: Any, actor: Actor, account: Any) -> None:
