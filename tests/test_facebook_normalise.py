@@ -31,7 +31,7 @@ from socialledger.core.records import (
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.facebook.common import clean, parse_time, strip_token
 from socialledger.plugins.facebook.metrics import METRICS, PERIODS, ledger_metric, record_period
-from socialledger.plugins.facebook.mojibake import repair, repair_tree
+from socialledger.core.toolkit import repair, repair_tree
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"

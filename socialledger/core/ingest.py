@@ -10,7 +10,7 @@ completed by running it again.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from socialledger.core.actor import Actor
 from socialledger.core.capture import CaptureWriter, Summary
 from socialledger.core.channels import Channel, ChannelRegistry
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
-from socialledger.core.inputs import InputFile, open_inputs
+from socialledger.core.inputs import InputFile, iter_inputs, open_inputs
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.records import (
     AccountRecord,
@@ -102,9 +102,10 @@ def ingest(
     if account.state not in (State.ACTIVE, State.CLOSING) or not account.platform_id:
         raise RuleViolation("R6", f"account {account.id} ({account.name}) is {account.state.value}: "
                                   "content is captured only into a linked, active account")
-    files = open_inputs(Path(path))
+    files: Iterable[InputFile] = iter_inputs(Path(path))
 
     if signature is not None:
+        files = open_inputs(Path(path))
         if len(files) != 1:
             raise BadInput("--signature checks one webhook delivery: give one file")
         if secret is None:
@@ -127,7 +128,7 @@ def ingest(
     return writer.summary
 
 
-def _check(channel: Channel, files: list[InputFile], account: Any, signature: str | None, spool: Spool,
+def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature: str | None, spool: Spool,
            page_size: int) -> tuple[int, int]:
     """Pass 1: read and check every record before anything is written; spool them in pages.
 

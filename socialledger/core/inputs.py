@@ -96,20 +96,28 @@ def decode_utf8(data: bytes, name: str) -> str:
 
 def open_inputs(path: str | os.PathLike[str]) -> list[InputFile]:
     """The files of `path` in a stable order: a file, a directory's files, or a ZIP's entries."""
+    return list(iter_inputs(path))
+
+
+def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
+    """`open_inputs`, one file at a time: a crawl of a million pages is never listed in memory."""
     p = Path(path)
     if not p.exists():
         raise BadInput(f"{p}: no such file or directory")
-    if p.is_dir():
-        files: list[InputFile] = []
-        for f in sorted(q for q in p.rglob("*") if q.is_file()):
-            rel = f.relative_to(p).as_posix()
-            if any(part.startswith(".") for part in PurePosixPath(rel).parts):
+    if not p.is_dir():
+        yield from _file_or_zip(p, p.name)
+        return
+    found = False
+    for folder, dirs, names in os.walk(p):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
                 continue
-            files.extend(_file_or_zip(f, rel))
-        if not files:
-            raise BadInput(f"{p}: an empty directory")
-        return files
-    return _file_or_zip(p, p.name)
+            f = Path(folder, name)
+            found = True
+            yield from _file_or_zip(f, f.relative_to(p).as_posix())
+    if not found:
+        raise BadInput(f"{p}: an empty directory")
 
 
 def _file_or_zip(p: Path, rel: str) -> list[InputFile]:

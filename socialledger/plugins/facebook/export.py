@@ -31,7 +31,7 @@ from socialledger.plugins.facebook.common import (
     opt_time,
     parse_time,
 )
-from socialledger.plugins.facebook.mojibake import repair_tree
+from socialledger.core.toolkit import repair_tree
 
 SOURCE = "export"
 

@@ -1,0 +1,185 @@
+"""Helpers for channel plugins: ids, times, safe raw fragments, defensive lookups, mojibake.
+
+Every channel meets the same platform habits (ids as JSON numbers, `+0000`
+times, access tokens in paging URLs, UTF-8 escaped as Latin-1 in exports);
+these are the shared answers. Plugins may import this module: it is part of
+the `socialledger.core` API.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+#: Query parameters that are credentials: never stored, wherever they appear.
+_SECRET_PARAMS = ("access_token", "appsecret_proof")
+_SECRET_RE = re.compile(
+    r"(?P<sep>[?&]|(?<![\w-]))(?:access_token|appsecret_proof)=[^&#\s\"'<>]*(?P<amp>&?)",
+    re.IGNORECASE,
+)
+#: Keys dropped from every stored fragment: paging URLs carry tokens and cursors, not content.
+_DROPPED_KEYS = frozenset({"paging", *_SECRET_PARAMS})
+
+
+class FormatError(ValueError):
+    """Data that is not the Facebook shape it claims to be; the channel prefixes the file name."""
+
+
+def _drop_param(m: re.Match[str]) -> str:
+    # "?access_token=x&a=1" -> "?a=1"; "?a=1&access_token=x" -> "?a=1"; "?access_token=x" -> ""
+    sep, amp = m.group("sep"), m.group("amp")
+    if sep == "?":
+        return "?" if amp else ""
+    if sep == "&":
+        return "&" if amp else ""
+    return ""
+
+
+def strip_token(s: str) -> str:
+    """`s` without any `access_token=` / `appsecret_proof=` parameter."""
+    if "access_token" not in s.lower() and "appsecret_proof" not in s.lower():
+        return s
+    return _SECRET_RE.sub(_drop_param, s)
+
+
+_encode = msgspec.json.Encoder().encode
+_SUSPECTS = (b"access_token", b"appsecret_proof", b'"paging"')
+
+
+def clean(obj: Any) -> Any:
+    """A fragment fit for `raw`: no `paging`, no token keys, no token in any URL.
+
+    Most fragments hold none of these: one look at their encoded bytes says so,
+    and they are returned as they are rather than copied field by field.
+    """
+    if isinstance(obj, (dict, list)):
+        try:
+            data = _encode(obj).lower()
+        except (TypeError, msgspec.EncodeError):
+            data = None
+        if data is not None and not any(s in data for s in _SUSPECTS):
+            return obj
+    return _clean(obj)
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items() if k not in _DROPPED_KEYS}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, str):
+        return strip_token(obj)
+    return obj
+
+
+def as_id(value: Any, what: str = "id") -> str:
+    """A platform id as a string: JSON numbers (any size) are kept exact."""
+    if isinstance(value, bool) or value is None:
+        raise FormatError(f"{what} is {value!r}, not an id")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        v = value.strip()
+        if v:
+            return v
+        raise FormatError(f"{what} is empty")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    raise FormatError(f"{what} is {value!r}, not an id")
+
+
+def opt_id(value: Any, what: str = "id") -> str | None:
+    return None if value is None or value == "" else as_id(value, what)
+
+
+def parse_time(value: Any, what: str = "time") -> datetime:
+    """An aware UTC datetime from `2021-08-10T18:45:03+0000`, an ISO string, or unix seconds."""
+    if isinstance(value, bool) or value is None:
+        raise FormatError(f"{what} is {value!r}, not a time")
+    if isinstance(value, str):
+        s = value.strip()
+        if s.isdigit():
+            return parse_time(int(s), what)
+        try:
+            # Python 3.11 reads Facebook's "+0000" offsets too, some fifty times faster than strptime.
+            dt = datetime.fromisoformat(s)
+        except ValueError:
+            try:
+                dt = datetime.strptime(s, "%Y-%m-%dT%H:%M:%S%z")
+            except ValueError:
+                raise FormatError(f"{what} {value!r} is not a time") from None
+        if dt.tzinfo is None:  # Facebook's times are UTC
+            dt = dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC)
+    if isinstance(value, int | float):
+        t = float(value)
+        if t > 1e11:  # milliseconds (seconds would be after the year 5000)
+            t /= 1000
+        try:
+            return datetime.fromtimestamp(t, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise FormatError(f"{what} {value!r} is not a time") from None
+    raise FormatError(f"{what} is {value!r}, not a time")
+
+
+def opt_time(value: Any, what: str = "time") -> datetime | None:
+    return None if value is None or value == "" else parse_time(value, what)
+
+
+def dict_at(obj: Any, *path: str) -> dict[str, Any]:
+    """`obj[path0][path1]...` when every step is a dict, else {}."""
+    for key in path:
+        if not isinstance(obj, dict):
+            return {}
+        obj = obj.get(key)
+    return obj if isinstance(obj, dict) else {}
+
+
+def list_at(obj: Any, *path: str) -> list[Any]:
+    """`obj[path0]...[pathN]` when it is a list, else []."""
+    *head, last = path
+    parent = dict_at(obj, *head) if head else obj
+    value = parent.get(last) if isinstance(parent, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def number(value: Any, what: str = "value") -> float:
+    if isinstance(value, bool):
+        raise FormatError(f"{what} is {value!r}, not a number")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise FormatError(f"{what} is {value!r}, not a number")
+
+
+# Mojibake ------------------------------------------------------------------------------
+# Meta's account exports (Facebook and Instagram) write every string as its UTF-8 bytes,
+# each byte escaped as the Latin-1 code point of the same value ("\\u00c3\\u00a5" is "å").
+
+
+def repair(s: str) -> str:
+    """`s` with Facebook's Latin-1-escaped UTF-8 undone, or `s` itself where that does not apply."""
+    if s.isascii():
+        return s
+    try:
+        return s.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return s
+
+
+def repair_tree(obj: Any) -> Any:
+    """A copy of a parsed JSON value with every string (keys too) repaired."""
+    if isinstance(obj, str):
+        return repair(obj)
+    if isinstance(obj, dict):
+        return {repair(k) if isinstance(k, str) else k: repair_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [repair_tree(v) for v in obj]
+    return obj
