@@ -209,3 +209,28 @@ def test_plugins_command(cli):
     assert any(c["name"] == "facebook" for r in rows for c in r["channels"])
     assert "facebook" in cli("plugins").stdout
     assert "register_channels" in cli("plugins", "--all").stdout
+
+
+def test_without_the_master_key_nothing_is_captured(cli, home):
+    key_file = home / "master.key"
+    saved = key_file.read_bytes()
+    key_file.unlink()
+    before = cli.events()
+    result = cli("ingest", "facebook", str(FIX / "sv"), "--account", cli.account, user="kalle", code=4)
+    assert "no master key" in result.stderr and "SOCIALLEDGER_MASTER_KEY" in result.stderr
+    assert cli.events() == before
+    key_file.write_bytes(saved)
+    assert ingest(cli, FIX / "sv")["new"] > 0
+
+
+def test_the_master_key_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOCIALLEDGER_MASTER_KEY", "ab" * 32)
+    c = CLI(tmp_path / "env-home", monkeypatch)
+    c("init", "--admin", "ingrid")
+    assert not (tmp_path / "env-home" / "master.key").exists()  # the key stays where the operator keeps it
+
+
+def test_a_malformed_master_key_is_refused(cli, monkeypatch):
+    monkeypatch.setenv("SOCIALLEDGER_MASTER_KEY", "för-kort")
+    result = cli("ingest", "facebook", str(FIX / "sv"), "--account", cli.account, user="kalle", code=4)
+    assert "32 bytes" in result.stderr
