@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from socialledger.cli import account, audit, capture, demo, organisation
+from socialledger.cli import account, audit, capture, demo, organisation, reports
 from socialledger.cli.app import LedgerGroup, common_options
 
 
@@ -23,6 +23,10 @@ main.add_command(audit.audit)
 main.add_command(capture.ingest)
 main.add_command(capture.content)
 main.add_command(capture.plugins)
+main.add_command(reports.sla_group)
+main.add_command(reports.cadence_group)
+main.add_command(reports.stats)
+main.add_command(reports.projections_group)
 main.add_command(demo.demo)
 
 __all__ = ["main"]

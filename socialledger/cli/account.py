@@ -173,15 +173,15 @@ def list_(as_json: bool) -> None:
     s = session()
     ledger = s.ledger()
     zone = ledger.policy().zone
-    accounts = ledger.list_accounts(s.actor)
+    accounts = [plain(a, zone) for a in ledger.list_accounts(s.actor)]
     if as_json:
-        emit_json([account_view(a, zone) for a in accounts])
+        emit_json(accounts)
         return
     table(
         "Accounts",
         ["id", "channel", "name", "unit", "state", "owner", "deputy", "flags"],
-        [(str(a.id), a.channel, a.name, a.unit, a.state.value, a.owner, a.deputy or "", ", ".join(a.flags()))
-         for a in accounts],
+        [(a["id"], a["channel"], a["name"], a["unit"], a["state"], a["owner"], a["deputy"] or "",
+          ", ".join(a["flags"])) for a in accounts],
     )
 
 

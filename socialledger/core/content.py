@@ -127,8 +127,24 @@ class ContentItem(LedgerAggregate):
         def apply(self, item: ContentItem) -> None:
             item.native_id = self.native_id
 
+    class ItemAcknowledged(LedgerAggregate.Event):
+        """R15: "we have seen your question and will come back" - recorded by a ledger user."""
+
+        def apply(self, item: ContentItem) -> None:
+            item.acknowledged = item.acknowledged or self.timestamp
+
+    class FinalAnswerMarked(LedgerAggregate.Event):
+        """R15: the account's final answer to the item has been given."""
+
+        answer: UUID | None  # the reply that is the final answer, when one is named
+
+        def apply(self, item: ContentItem) -> None:
+            item.final_answer = self.timestamp
+
     def __init__(self) -> None:
         self.moderation: list[dict[str, Any]] = []
+        self.acknowledged: datetime | None = None
+        self.final_answer: datetime | None = None
 
     channel: str
     account: UUID

@@ -75,6 +75,9 @@ class Ledger(Application):  # type: ignore[type-arg]
         return self.sealer.keys
 
     def close(self) -> None:
+        models = self.__dict__.pop("_read_models", None)
+        if models is not None:
+            models.close()
         self.sealer.close()
         close_reader = getattr(self.recorder, "close_reader", None)
         if close_reader is not None:
@@ -247,9 +250,17 @@ class Ledger(Application):  # type: ignore[type-arg]
         ids = [n.originator_id for n in self._notifications(topics=(topic,))]
         return [self.repository.get(i) for i in ids]
 
-    def list_accounts(self, actor: Actor) -> list[Account]:
+    def list_accounts(self, actor: Actor) -> list[dict[str, Any]]:
+        """The register read model (R7): every account as `Account.as_dict` gives it."""
+        from socialledger.projections import register
+
         self.roster().require_any(actor.name, "read the account register")
-        return self.accounts()
+        return register.rows(self._register_store())
+
+    def _register_store(self) -> Any:
+        models = self.read_models(catch_up=False)
+        models.catch_up(["register"])
+        return models.store
 
     def show_account(self, actor: Actor, account_id: str | UUID) -> Account:
         self.roster().require_any(actor.name, "read the account register")
@@ -319,6 +330,64 @@ class Ledger(Application):  # type: ignore[type-arg]
         from socialledger.core.ingest import ingest
 
         return ingest(self, actor, channel, path, account, **options)
+
+    # Read models ------------------------------------------------------------------------
+
+    def read_models(self, *, catch_up: bool = True) -> Any:
+        """The read models (`readmodels.sqlite`), caught up with the ledger unless told not to."""
+        from socialledger.projections import ReadModels
+
+        models = self.__dict__.get("_read_models")
+        if models is None:
+            models = self._read_models = ReadModels(self)
+        if catch_up:
+            models.catch_up()
+        return models
+
+    def _item(self, item_id: str | UUID) -> Any:
+        from socialledger.core.content import ContentItem
+
+        iid = _parse_id(item_id)
+        try:
+            item = self.repository.get(iid) if iid else None
+        except AggregateNotFoundError:
+            item = None
+        if not isinstance(item, ContentItem):
+            self.roster()
+            raise BadInput(f"there is no captured item with id {item_id}")
+        return item
+
+    def _check_may_answer(self, actor: Actor, item: Any) -> None:
+        account = self.account(item.account)
+        roster = self.roster()
+        if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)
+                or roster.has(actor.name, Role.MANAGER, account.unit)
+                or roster.has(actor.name, Role.COMMUNICATOR, account.unit)):
+            raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot answer for "
+                                      f"{account.name}")
+
+    def acknowledge(self, actor: Actor, item_id: str | UUID) -> bool:
+        """R15: record that the item has been seen and will be answered; False if it already was."""
+        def command() -> bool:
+            item = self._item(item_id)
+            self._check_may_answer(actor, item)
+            if item.acknowledged is not None:
+                return False
+            item.trigger_event(item.ItemAcknowledged, **actor.stamp())
+            self.save(item)
+            return True
+
+        return self._decide(command)
+
+    def mark_final_answer(self, actor: Actor, item_id: str | UUID, answer: str | None = None) -> None:
+        def command() -> None:
+            item = self._item(item_id)
+            self._check_may_answer(actor, item)
+            reply = self._item(answer).id if answer else None
+            item.trigger_event(item.FinalAnswerMarked, answer=reply, **actor.stamp())
+            self.save(item)
+
+        self._decide(command)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -1,0 +1,263 @@
+"""`sla`, `cadence`, `stats` and `projections`: what the read models tell."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from datetime import UTC, datetime, time
+from typing import Any
+
+import click
+
+from socialledger.cli.app import common_options, json_option, session
+from socialledger.cli.output import done, emit_json, local, plain, table
+from socialledger.core.errors import BadInput
+from socialledger.core.periods import parse as parse_period
+from socialledger.projections import NAMES, cadence, sla, statistics
+
+
+def _reader() -> tuple[Any, Any, Any]:
+    """(ledger, read models caught up, organisation time zone), after the role check (R2)."""
+    s = session()
+    ledger = s.ledger()
+    ledger.roster().require_any(s.actor.name, "read reports")
+    return ledger, ledger.read_models(), ledger.policy().zone
+
+
+def _account_hex(ledger: Any, account: str | None) -> str | None:
+    return ledger.account(account).id.hex if account else None
+
+
+def _names(ledger: Any) -> dict[str, str]:
+    return {a.id.hex: a.name for a in ledger.accounts()}
+
+
+def parse_at(text: str | None, zone: Any) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"--at {text!r}: give a time like 2026-03-02T10:00 or 2026-03-02") from None
+    if value.tzinfo is None:
+        if len(text.strip()) == 10:
+            value = datetime.combine(value.date(), time(23, 59, 59))
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _iso(ts: float | None, zone: Any) -> str | None:
+    return local(datetime.fromtimestamp(ts, UTC), zone) if ts is not None else None
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+@click.group("sla")
+def sla_group() -> None:
+    """The 24-hour answer SLA (R12-R17)."""
+
+
+@sla_group.command("status")
+@common_options
+@click.option("--account", "account_id", help="Only this account.")
+@click.option("--at", "at_text", help="As it stood at this time (default: now).")
+@json_option
+def sla_status(account_id: str | None, at_text: str | None, as_json: bool) -> None:
+    """Every inbound item: received, due, first response and state."""
+    ledger, models, zone = _reader()
+    at = parse_at(at_text, zone)
+    rows = sla.status(models.store, _account_hex(ledger, account_id), at)
+    out = [{"item": str(_uuid(r["item"])), "account": str(_uuid(r["account"])), "native_id": r["native_id"],
+            "kind": r["kind"], "received": _iso(r["received"], zone), "due": _iso(r["due"], zone),
+            "first_response": _iso(r["first_response"], zone), "final_answer": _iso(r["final_answer"], zone),
+            "clock": r["clock"], "state": r["state"]} for r in rows]
+    if as_json:
+        emit_json(out)
+        return
+    names = _names(ledger)
+    table("SLA", ["account", "native id", "received", "due", "first response", "state"],
+          [(names.get(r["account"], r["account"][:8]), r["native_id"], _short(r["received"], zone),
+            _short(r["due"], zone), _short(r["first_response"], zone), r["state"]) for r in rows])
+
+
+def _short(ts: float | None, zone: Any) -> str:
+    return datetime.fromtimestamp(ts, UTC).astimezone(zone).strftime("%a %Y-%m-%d %H:%M") if ts else ""
+
+
+def _uuid(hex_: str) -> Any:
+    from uuid import UUID
+
+    return UUID(hex=hex_)
+
+
+@sla_group.command("report")
+@common_options
+@click.option("--period", required=True, help="2026H1, 2026Q2, 2026-03, 2026-W12, 2026-03-01..2026-03-31")
+@click.option("--account", "account_id", help="Only this account.")
+@json_option
+def sla_report(period: str, account_id: str | None, as_json: bool) -> None:
+    """Response times per account (R17): count, average, median, quickest, slowest, share within the SLA."""
+    ledger, models, zone = _reader()
+    start, end = parse_period(period).bounds(zone)
+    report = sla.report(models.store, start.timestamp(), end.timestamp(), _account_hex(ledger, account_id))
+    names = _names(ledger)
+    out = [{"account": str(_uuid(acc)), "name": names.get(acc), "period": period, **values}
+           for acc, values in sorted(report.items(), key=lambda kv: names.get(kv[0], kv[0]))]
+    if as_json:
+        emit_json(out)
+        return
+    table(f"Response times {period}", ["account", "items", "average", "median", "quickest", "slowest",
+                                      "within SLA"],
+          [(r["name"], r["count"], _duration(r["average_seconds"]), _duration(r["median_seconds"]),
+            _duration(r["quickest_seconds"]), _duration(r["slowest_seconds"]),
+            f"{r['within_sla_share'] * 100:.0f} %" if r["within_sla_share"] is not None else "") for r in out])
+
+
+@sla_group.command("ack")
+@common_options
+@click.argument("item_id", metavar="ITEM")
+@json_option
+def sla_ack(item_id: str, as_json: bool) -> None:
+    """Record that ITEM has been seen and will be answered (counts as the first response, R15)."""
+    s = session()
+    recorded = s.ledger().acknowledge(s.actor, item_id)
+    done(f"Item {item_id} acknowledged." if recorded else f"Item {item_id} was acknowledged already.",
+         item=item_id, acknowledged=recorded)
+
+
+@sla_group.command("answer")
+@common_options
+@click.argument("item_id", metavar="ITEM")
+@click.option("--final", is_flag=True, required=True, help="Mark the final answer to ITEM as given.")
+@click.option("--reply", "reply_id", help="The captured reply that is the final answer.")
+@json_option
+def sla_answer(item_id: str, final: bool, reply_id: str | None, as_json: bool) -> None:
+    """Mark that ITEM has had its final answer (R15)."""
+    s = session()
+    s.ledger().mark_final_answer(s.actor, item_id, reply_id)
+    done(f"Final answer to {item_id} recorded.", item=item_id, final=True)
+
+
+@click.group("cadence")
+def cadence_group() -> None:
+    """Posting cadence (R9-R11)."""
+
+
+@cadence_group.command("report")
+@common_options
+@click.option("--period", required=True)
+@click.option("--account", "account_id")
+@json_option
+def cadence_report(period: str, account_id: str | None, as_json: bool) -> None:
+    """The weeks each account fell short of its class's minimum and the days it went over the maximum."""
+    ledger, models, zone = _reader()
+    rows = cadence.report(models.store, parse_period(period), ledger.policy(), _account_hex(ledger, account_id))
+    for r in rows:
+        r["account"] = str(_uuid(r["account"]))
+    if as_json:
+        emit_json(rows)
+        return
+    table(f"Cadence {period}", ["account", "class", "posts", "weeks short", "days over"],
+          [(r["name"], r["class"], r["posts"], ", ".join(f"{w['week']} ({w['posts']})" for w in r["weeks_short"]),
+            ", ".join(f"{d['day']} ({d['posts']})" for d in r["days_over"])) for r in rows])
+
+
+STAT_COLUMNS = ("posts", "comments", "visitor_posts", "questions", "reactions", "shares", "reach", "impressions",
+                "views", "clicks", "follows", "followers", "followers_baseline", "followers_growth",
+                "engagement_rate_average")
+
+
+@click.command("stats")
+@common_options
+@click.option("--period", required=True)
+@click.option("--account", "account_id", help="One account; without it, every account side by side.")
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per account.")
+def stats(period: str, account_id: str | None, as_json: bool, as_csv: bool) -> None:
+    """Statistics per account and period: posts, comments, reactions, reach, followers, response times..."""
+    ledger, models, zone = _reader()
+    start, end = parse_period(period).bounds(zone)
+    accounts = [ledger.account(account_id)] if account_id else [a for a in ledger.accounts() if a.platform_id]
+    out = []
+    for a in accounts:
+        figures = statistics.account_stats(models.store, a.id.hex, start.timestamp(), end.timestamp(), zone)
+        for p in figures["top_posts"]:
+            p["item"] = str(_uuid(p["item"]))
+        out.append({"account": str(a.id), "name": a.name, "channel": a.channel, "period": period,
+                    **plain(figures, zone)})
+    if as_json:
+        emit_json(out)
+    elif as_csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["account", "name", "channel", "period", *STAT_COLUMNS, "response_median_seconds",
+                         "within_sla_share"])
+        for r in out:
+            writer.writerow([r["account"], r["name"], r["channel"], period, *(r[k] for k in STAT_COLUMNS),
+                             r["response"]["median_seconds"], r["response"]["within_sla_share"]])
+        sys.stdout.write(buf.getvalue())
+    else:
+        rows = [(k.replace("_", " "), *(_fmt(r[k]) for r in out)) for k in STAT_COLUMNS]
+        rows.append(("median response", *(_duration(r["response"]["median_seconds"]) for r in out)))
+        rows.append(("within SLA", *(f"{r['response']['within_sla_share'] * 100:.0f} %"
+                                     if r["response"]["within_sla_share"] is not None else "" for r in out)))
+        rows.append(("best hours", *(", ".join(f"{h['when']}:00" for h in r["best_hours"]) for r in out)))
+        rows.append(("best days", *(", ".join(str(d["when"]) for d in r["best_days"]) for r in out)))
+        table(f"Statistics {period}", ["", *(r["name"] for r in out)], rows)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}" if not value.is_integer() else f"{int(value)}"
+    return str(value)
+
+
+@click.group("projections")
+def projections_group() -> None:
+    """The read models: their positions, and rebuilding them."""
+
+
+@projections_group.command("status")
+@common_options
+@json_option
+def projections_status(as_json: bool) -> None:
+    """Each read model's position against the ledger's head."""
+    s = session()
+    rows = s.ledger().read_models(catch_up=False).status()
+    if as_json:
+        emit_json(rows)
+    else:
+        table("Read models", ["name", "position", "head", "behind"],
+              [(r["name"], r["position"], r["head"], r["behind"]) for r in rows])
+
+
+@projections_group.command("rebuild")
+@common_options
+@click.argument("name", required=False, type=click.Choice(NAMES))
+@json_option
+def projections_rebuild(name: str | None, as_json: bool) -> None:
+    """Drop read models (all, or NAME) and rebuild them from position 0."""
+    s = session()
+    ledger = s.ledger()
+    ledger.roster().require_any(s.actor.name, "rebuild read models")
+    applied = ledger.read_models(catch_up=False).rebuild([name] if name else None)
+    done(f"Rebuilt {name or 'every read model'} from {applied} events.", rebuilt=name or list(NAMES),
+         events=applied)
+
+
+@projections_group.command("update")
+@common_options
+@json_option
+def projections_update(as_json: bool) -> None:
+    """Catch every read model up with the ledger (every report does this first anyway)."""
+    s = session()
+    applied = s.ledger().read_models(catch_up=False).catch_up()
+    done(f"Applied {applied} events.", events=applied)

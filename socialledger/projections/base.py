@@ -1,0 +1,153 @@
+"""Read models and the catch-up loop that keeps them, exactly once per event.
+
+Each read model is a class with its tables and a handler per event type. The
+runner reads the ledger's notification log from a model's tracked position, in
+pages, and applies each page to the model's tables in one transaction of
+`readmodels.sqlite` together with the model's tracking row (the library's
+`SQLiteTrackingRecorder`, which refuses a position that is not past the
+recorded one). A crash loses at most the page in progress, which the next
+catch-up applies again; two processes catching up at once cannot both apply a
+page. SQLite has no subscriptions, so every read catches up first.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.utils import get_topic
+
+READ_MODELS_FILE = "readmodels.sqlite"
+PAGE = 2000
+
+Progress = Callable[[str, int, int], None]
+
+
+class ReadModel(abc.ABC):
+    """One read model: its tables, and what each event does to them."""
+
+    name: ClassVar[str]
+    #: the tables it owns (dropped by a rebuild)
+    tables: ClassVar[tuple[str, ...]]
+
+    def __init__(self) -> None:
+        self._dispatch: dict[type, Callable[[SQLiteCursor, Any, int], None] | None] = {}
+
+    @abc.abstractmethod
+    def create(self, c: SQLiteCursor) -> None:
+        """Create the tables (IF NOT EXISTS)."""
+
+    @abc.abstractmethod
+    def handlers(self) -> dict[type, Callable[[SQLiteCursor, Any, int], None]]:
+        """Event class -> handler(cursor, event, position); subclasses of a class are handled by it."""
+
+    def topics(self) -> list[str]:
+        """The topics of every event class this model handles, subclasses included."""
+        out: list[str] = []
+        for cls in self.handlers():
+            out.extend(get_topic(c) for c in _with_subclasses(cls))
+        return out
+
+    def apply(self, c: SQLiteCursor, event: Any, position: int) -> None:
+        cls = type(event)
+        try:
+            handler = self._dispatch[cls]
+        except KeyError:
+            handler = next((h for base, h in self.handlers().items() if issubclass(cls, base)), None)
+            self._dispatch[cls] = handler
+        if handler is not None:
+            handler(c, event, position)
+
+
+def _with_subclasses(cls: type) -> Iterator[type]:
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from _with_subclasses(sub)
+
+
+class ReadModelStore:
+    """`readmodels.sqlite`: the read models' tables and their tracking rows."""
+
+    def __init__(self, path: Path, models: Iterable[ReadModel]) -> None:
+        self.path = path
+        self.datastore = SQLiteDatastore(db_name=str(path), lock_timeout=60)
+        self.tracking = SQLiteTrackingRecorder(self.datastore)
+        self.tracking.create_table()
+        self.models = {m.name: m for m in models}
+        with self.datastore.transaction(commit=True) as c:
+            for m in self.models.values():
+                m.create(c)
+
+    def model(self, name: str) -> ReadModel:
+        return self.models[name]
+
+    def position(self, name: str) -> int:
+        return self.tracking.max_tracking_id(name) or 0
+
+    def drop(self, names: Iterable[str]) -> None:
+        """Drop and recreate the named models' tables; their position goes back to 0."""
+        with self.datastore.transaction(commit=True) as c:
+            for name in names:
+                model = self.models[name]
+                for table in model.tables:
+                    c.execute(f"DROP TABLE IF EXISTS {table}")
+                c.execute("DELETE FROM tracking WHERE application_name=?", (name,))
+                model.create(c)
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+class Runner:
+    """Catches read models up with a ledger's notification log."""
+
+    def __init__(self, ledger: Any, store: ReadModelStore) -> None:
+        self.ledger = ledger
+        self.store = store
+
+    def catch_up(self, names: Iterable[str] | None = None, *, until: int | None = None,
+                 progress: Progress | None = None, page: int = PAGE) -> int:
+        """Apply every event up to `until` (default: the head) to the named models; the events applied."""
+        head = self.ledger.head() if until is None else until
+        wanted = list(names) if names is not None else list(self.store.models)
+        applied = 0
+        while True:
+            # Models at the same position share one reading of the log.
+            groups: dict[int, list[str]] = {}
+            for name in wanted:
+                position = self.store.position(name)
+                if position < head:
+                    groups.setdefault(position, []).append(name)
+            if not groups:
+                return applied
+            start = min(groups)
+            applied += self._run(groups[start], start, head, progress, page)
+
+    def _run(self, names: list[str], start: int, head: int, progress: Progress | None, page: int) -> int:
+        models = [self.store.model(n) for n in names]
+        topics = sorted({t for m in models for t in m.topics()})
+        recorder, mapper = self.ledger.recorder, self.ledger.mapper
+        position, applied = start, 0
+        while position < head:
+            notes = recorder.select_notifications(position, page, stop=head, topics=topics, inclusive_of_start=False)
+            end = notes[-1].id if len(notes) == page else head
+            events = [(n.id, mapper.to_domain_event(n)) for n in notes]
+            try:
+                with self.store.datastore.transaction(commit=True) as c:
+                    for pos, event in events:
+                        for m in models:
+                            m.apply(c, event, pos)
+                    for n in names:
+                        self.store.tracking._insert_tracking(c, Tracking(n, end))
+            except IntegrityError:
+                # Another process applied this page first: regroup from where things stand.
+                return applied
+            applied += len(events)
+            position = end
+            if progress:
+                progress(",".join(names), position, head)
+        return applied

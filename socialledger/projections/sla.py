@@ -1,0 +1,232 @@
+"""The answer SLA (R12-R17): every inbound item, when it is due, and when it was answered.
+
+Inbound items are comments, replies and visitor posts by anyone but the account
+(R15). Each gets its due time from the policy in force when it arrived (R16)
+and the account's on-call marking then (R14). Its first response is the
+earliest of: a reply by the account in the same thread after it arrived (a
+direct reply, or one under the same top-level comment), or a recorded
+acknowledgement when the policy counts those. Hiding or removing it before a
+response closes it as moderated. Events may come in any order (an answer
+captured before the question): the thread's responses are kept, so the result
+is the same either way.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from socialledger.core.account import Account
+from socialledger.core.clock import calendar_for
+from socialledger.core.content import ContentItem
+from socialledger.core.policy_record import PolicyRecord
+from socialledger.projections.base import ReadModel
+
+INBOUND = ("comment", "reply", "visitor_post")
+_json = msgspec.json.Encoder()
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _dt(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+class SLA(ReadModel):
+    name = "sla"
+    tables = ("sla_items", "sla_threads", "sla_responses", "sla_policies", "sla_oncall")
+
+    def create(self, c: Any) -> None:
+        c.execute("CREATE TABLE IF NOT EXISTS sla_policies (since REAL, position INTEGER, policy TEXT)")
+        c.execute("CREATE TABLE IF NOT EXISTS sla_oncall (account TEXT, since REAL, on_call INTEGER)")
+        c.execute("CREATE TABLE IF NOT EXISTS sla_threads (item TEXT PRIMARY KEY, kind TEXT, thread TEXT)")
+        c.execute("CREATE TABLE IF NOT EXISTS sla_responses (thread TEXT, at REAL, item TEXT)")
+        c.execute("CREATE INDEX IF NOT EXISTS sla_responses_thread ON sla_responses (thread, at)")
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS sla_items (item TEXT PRIMARY KEY, account TEXT, native_id TEXT, "
+            "kind TEXT, thread TEXT, received REAL, due REAL, on_call INTEGER, clock TEXT, counts_ack INTEGER, "
+            "replied REAL, acknowledged REAL, final_answer REAL, moderated REAL, position INTEGER)"
+        )
+        c.execute("CREATE INDEX IF NOT EXISTS sla_items_thread ON sla_items (thread)")
+        c.execute("CREATE INDEX IF NOT EXISTS sla_items_account ON sla_items (account, received)")
+
+    def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
+        return {
+            PolicyRecord.PolicyAdopted: self.policy,
+            PolicyRecord.PolicySet: self.policy,
+            Account.ApplicationSubmitted: self.on_call,
+            Account.PropertiesChanged: self.on_call,
+            ContentItem.Captured: self.captured,
+            ContentItem.ItemAcknowledged: self.acknowledged,
+            ContentItem.FinalAnswerMarked: self.final_answer,
+            ContentItem.ItemHidden: self.moderated,
+            ContentItem.ItemRemoved: self.moderated,
+        }
+
+    # Context ----------------------------------------------------------------------------
+
+    def policy(self, c: Any, event: Any, position: int) -> None:
+        c.execute("INSERT INTO sla_policies VALUES (?, ?, ?)",
+                  (event.timestamp.timestamp(), position, _json.encode(event.policy).decode()))
+
+    def on_call(self, c: Any, event: Any, position: int) -> None:
+        changes = {"on_call": event.on_call} if isinstance(event, Account.ApplicationSubmitted) else event.changes
+        if "on_call" in changes:
+            c.execute("INSERT INTO sla_oncall VALUES (?, ?, ?)",
+                      (event.originator_id.hex, event.timestamp.timestamp(), int(bool(changes["on_call"]))))
+
+    @staticmethod
+    def policy_at(c: Any, when: float) -> str:
+        # R16: the policy in force when the item arrived; before the first one, the first one.
+        c.execute("SELECT policy FROM sla_policies WHERE since <= ? ORDER BY since DESC, position DESC LIMIT 1",
+                  (when,))
+        row = c.fetchone()
+        if row is None:
+            c.execute("SELECT policy FROM sla_policies ORDER BY since, position LIMIT 1")
+            row = c.fetchone()
+        return row[0]
+
+    @staticmethod
+    def on_call_at(c: Any, account: str, when: float) -> bool:
+        c.execute("SELECT on_call FROM sla_oncall WHERE account=? AND since <= ? ORDER BY since DESC LIMIT 1",
+                  (account, when))
+        row = c.fetchone()
+        if row is None:
+            c.execute("SELECT on_call FROM sla_oncall WHERE account=? ORDER BY since LIMIT 1", (account,))
+            row = c.fetchone()
+        return bool(row and row[0])
+
+    # Items and responses ----------------------------------------------------------------------
+
+    def _thread(self, c: Any, event: Any) -> str:
+        item = event.originator_id.hex
+        if event.parent is None or event.kind in ("post", "visitor_post"):
+            return item
+        parent = event.parent.hex
+        c.execute("SELECT kind, thread FROM sla_threads WHERE item=?", (parent,))
+        row = c.fetchone()
+        if event.kind == "reply":
+            return row[1] if row else parent  # a reply is in its comment's thread
+        # A comment is its own thread, unless it is on a visitor post: then it is in the post's.
+        return row[1] if row and row[0] == "visitor_post" else item
+
+    def captured(self, c: Any, event: Any, position: int) -> None:
+        item = event.originator_id.hex
+        thread = self._thread(c, event)
+        c.execute("INSERT OR REPLACE INTO sla_threads VALUES (?, ?, ?)", (item, event.kind, thread))
+        when = (event.occurred or event.observed).timestamp()
+        if event.by_account:
+            if event.kind in ("comment", "reply"):
+                c.execute("INSERT INTO sla_responses VALUES (?, ?, ?)", (thread, when, item))
+                c.execute("UPDATE sla_items SET replied=? WHERE thread=? AND received <= ? "
+                          "AND (replied IS NULL OR replied > ?)", (when, thread, when, when))
+            return
+        if event.kind not in INBOUND:
+            return
+        account = event.account.hex
+        policy = self.policy_at(c, when)
+        calendar = calendar_for(policy)
+        on_call = self.on_call_at(c, account, when)
+        due = calendar.due(datetime.fromtimestamp(when, UTC), on_call=on_call).timestamp()
+        c.execute("SELECT MIN(at) FROM sla_responses WHERE thread=? AND at >= ?", (thread, when))
+        replied = c.fetchone()[0]
+        c.execute(
+            "INSERT OR REPLACE INTO sla_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
+            (item, account, f"{event.channel}:{event.native_id}" if event.native_id else None, event.kind, thread,
+             when, due, int(on_call), "on-call" if on_call else calendar.policy.sla.clock,
+             int(calendar.policy.sla.acknowledgement_counts), replied, position),
+        )
+
+    def acknowledged(self, c: Any, event: Any, position: int) -> None:
+        c.execute("UPDATE sla_items SET acknowledged=? WHERE item=? AND acknowledged IS NULL",
+                  (event.timestamp.timestamp(), event.originator_id.hex))
+
+    def final_answer(self, c: Any, event: Any, position: int) -> None:
+        c.execute("UPDATE sla_items SET final_answer=? WHERE item=?", (event.timestamp.timestamp(),
+                                                                       event.originator_id.hex))
+
+    def moderated(self, c: Any, event: Any, position: int) -> None:
+        c.execute("UPDATE sla_items SET moderated=? WHERE item=? AND (moderated IS NULL OR moderated > ?)",
+                  (event.observed.timestamp(), event.originator_id.hex, event.observed.timestamp()))
+
+
+# Queries ------------------------------------------------------------------------------------------
+
+
+def first_response(replied: float | None, acknowledged: float | None, counts_ack: int) -> float | None:
+    times = [t for t in (replied, acknowledged if counts_ack else None) if t is not None]
+    return min(times) if times else None
+
+
+def state_at(row: dict[str, Any], at: float) -> str:
+    first = row["first_response"]
+    moderated = row["moderated"]
+    if moderated is not None and moderated <= at and (first is None or moderated < first):
+        return "moderated"
+    if first is not None and first <= at:
+        return "answered" if first <= row["due"] else "late"
+    return "breached" if at > row["due"] else "open"
+
+
+def status(store: Any, account: str | None = None, at: datetime | None = None,
+           received_from: float | None = None, received_to: float | None = None) -> list[dict[str, Any]]:
+    """Every inbound item (received by `at`) with its state at `at`."""
+    at_ts = (at or datetime.now(UTC)).timestamp()
+    query = ("SELECT item, account, native_id, kind, received, due, clock, counts_ack, replied, acknowledged, "
+             "final_answer, moderated FROM sla_items WHERE received <= ?")
+    params: list[Any] = [at_ts]
+    if account:
+        query += " AND account = ?"
+        params.append(account)
+    if received_from is not None:
+        query += " AND received >= ? AND received < ?"
+        params += [received_from, received_to]
+    query += " ORDER BY received, item"
+    with store.datastore.transaction(commit=False) as c:
+        c.execute(query, params)
+        rows = c.fetchall()
+    out = []
+    for r in rows:
+        row = dict(zip(("item", "account", "native_id", "kind", "received", "due", "clock", "counts_ack",
+                        "replied", "acknowledged", "final_answer", "moderated"), tuple(r), strict=True))
+        first = first_response(row["replied"], row["acknowledged"], row["counts_ack"])
+        # What happened after `at` is not known at `at`.
+        row["first_response"] = first if first is not None and first <= at_ts else None
+        if row["moderated"] is not None and row["moderated"] > at_ts:
+            row["moderated"] = None
+        row["state"] = state_at(row, at_ts)
+        out.append(row)
+    return out
+
+
+def report(store: Any, start: float, end: float, account: str | None = None,
+           at: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """R17 per account: count, average, median, quickest and slowest first response, share within the SLA."""
+    per: dict[str, list[dict[str, Any]]] = {}
+    for row in status(store, account, at, start, end):
+        per.setdefault(row["account"], []).append(row)
+    out = {}
+    for acc, rows in per.items():
+        times = [r["first_response"] - r["received"] for r in rows if r["first_response"] is not None]
+        judged = [r for r in rows if r["state"] in ("answered", "late", "breached")]
+        within = sum(1 for r in judged if r["state"] == "answered")
+        out[acc] = {
+            "count": len(rows),
+            "answered": sum(1 for r in rows if r["state"] == "answered"),
+            "late": sum(1 for r in rows if r["state"] == "late"),
+            "breached": sum(1 for r in rows if r["state"] == "breached"),
+            "open": sum(1 for r in rows if r["state"] == "open"),
+            "moderated": sum(1 for r in rows if r["state"] == "moderated"),
+            "average_seconds": statistics.fmean(times) if times else None,
+            "median_seconds": statistics.median(times) if times else None,
+            "quickest_seconds": min(times) if times else None,
+            "slowest_seconds": max(times) if times else None,
+            "within_sla_share": within / len(judged) if judged else None,
+        }
+    return out
