@@ -105,6 +105,10 @@ class Story:
         say(f"  The same data again records {again.events} events.")
         say("\nWhat was captured (commenters' names and texts are stored encrypted, each under its own key):")
         self.show("content", ledger, account_id)
+        say("\nThe answer SLA (R12): when each comment was due and how it went:")
+        self.show("sla", ledger, account_id)
+        say("\nStatistics for March 2024, as the information unit follows them:")
+        self.show("stats", ledger, "2024-03")
         return {"account": str(account_id), "home": str(ledger.home)}
 
 

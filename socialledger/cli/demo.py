@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from socialledger.cli.output import clip, short_time, table
+from socialledger.cli.reports import fmt
 from socialledger.core.actor import Actor
 from socialledger.core.ledger import Ledger
+from socialledger.core.periods import parse as parse_period
 from socialledger.demo import Story, temporary_home
+from socialledger.projections import sla, statistics
 
 
 def _show(what: str, ledger: Ledger, account: Any) -> None:
@@ -20,6 +24,25 @@ def _show(what: str, ledger: Ledger, account: Any) -> None:
             [(a.name, a.channel, a.unit, a.state.value, a.owner, a.deputy or "", ", ".join(a.flags()) or "none")
              for a in ledger.accounts()],
         )
+    elif what == "sla":
+        zone = ledger.policy().zone
+        rows = sla.status(ledger.read_models().store, account.hex)
+        table(None, ["kind", "received", "due", "first response", "state"],
+              [(r["kind"], _when(r["received"], zone), _when(r["due"], zone), _when(r["first_response"], zone),
+                r["state"]) for r in rows])
+    elif what == "stats":
+        zone = ledger.policy().zone
+        start, end = parse_period(account).bounds(zone)
+        models = ledger.read_models()
+        rows = []
+        for a in ledger.accounts():
+            if a.platform_id:
+                f = statistics.account_stats(models.store, a.id.hex, start.timestamp(), end.timestamp(), zone)
+                rows.append((a.name, *(fmt(f[k]) for k in ("posts", "comments", "questions", "reactions", "shares",
+                                                             "reach", "followers")),
+                             _hours(f["response"]["median_seconds"])))
+        table(None, ["account", "posts", "comments", "questions", "reactions", "shares", "reach", "followers",
+                     "median response"], rows)
     elif what == "content":
         zone = ledger.policy().zone
         rows = ledger.content(Actor.current("ingrid"), account)
@@ -29,6 +52,14 @@ def _show(what: str, ledger: Ledger, account: Any) -> None:
             [(r["kind"], r["author_name"] or ("(the page)" if r["by_account"] else "(not given)"), short_time(r["created"], zone), r["state"],
               r["versions"], clip(r["text"], 50)) for r in rows],
         )
+
+
+def _when(ts: float | None, zone: Any) -> str:
+    return datetime.fromtimestamp(ts, UTC).astimezone(zone).strftime("%a %Y-%m-%d %H:%M") if ts else ""
+
+
+def _hours(seconds: float | None) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds is not None else ""
 
 
 @click.command()

@@ -203,7 +203,7 @@ def stats(period: str, account_id: str | None, as_json: bool, as_csv: bool) -> N
                              r["response"]["median_seconds"], r["response"]["within_sla_share"]])
         sys.stdout.write(buf.getvalue())
     else:
-        rows = [(k.replace("_", " "), *(_fmt(r[k]) for r in out)) for k in STAT_COLUMNS]
+        rows = [(k.replace("_", " "), *(fmt(r[k]) for r in out)) for k in STAT_COLUMNS]
         rows.append(("median response", *(_duration(r["response"]["median_seconds"]) for r in out)))
         rows.append(("within SLA", *(f"{r['response']['within_sla_share'] * 100:.0f} %"
                                      if r["response"]["within_sla_share"] is not None else "" for r in out)))
@@ -212,7 +212,7 @@ def stats(period: str, account_id: str | None, as_json: bool, as_csv: bool) -> N
         table(f"Statistics {period}", ["", *(r["name"] for r in out)], rows)
 
 
-def _fmt(value: Any) -> str:
+def fmt(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
