@@ -67,12 +67,14 @@ def sla_group() -> None:
 @common_options
 @click.option("--account", "account_id", help="Only this account.")
 @click.option("--at", "at_text", help="As it stood at this time (default: now).")
+@click.option("--period", help="Only items received in this period.")
 @json_option
-def sla_status(account_id: str | None, at_text: str | None, as_json: bool) -> None:
+def sla_status(account_id: str | None, at_text: str | None, period: str | None, as_json: bool) -> None:
     """Every inbound item: received, due, first response and state."""
     ledger, models, zone = _reader()
     at = parse_at(at_text, zone)
-    rows = sla.status(models.store, _account_hex(ledger, account_id), at)
+    received = [b.timestamp() for b in parse_period(period).bounds(zone)] if period else [None, None]
+    rows = sla.status(models.store, _account_hex(ledger, account_id), at, *received)
     out = [{"item": str(_uuid(r["item"])), "account": str(_uuid(r["account"])), "native_id": r["native_id"],
             "kind": r["kind"], "received": _iso(r["received"], zone), "due": _iso(r["due"], zone),
             "first_response": _iso(r["first_response"], zone), "final_answer": _iso(r["final_answer"], zone),

@@ -163,6 +163,10 @@ class KeyStore:
             else:  # another process made some of them first: use the stored ones
                 self._load(missing)
 
+    def preload(self, key_ids: list[str]) -> None:
+        """Read the keys of many ids at once (a page of events about to be decoded)."""
+        self._load([k for k in dict.fromkeys(key_ids) if k not in self._cache])
+
     def _load(self, key_ids: list[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(key_ids), _CHUNK):

@@ -22,7 +22,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 from eventsourcing.utils import get_topic
 
 READ_MODELS_FILE = "readmodels.sqlite"
-PAGE = 2000
+PAGE = 10000
 
 Progress = Callable[[str, int, int], None]
 
@@ -44,6 +44,15 @@ class ReadModel(abc.ABC):
     @abc.abstractmethod
     def handlers(self) -> dict[type, Callable[[SQLiteCursor, Any, int], None]]:
         """Event class -> handler(cursor, event, position); subclasses of a class are handled by it."""
+
+    def start(self, c: SQLiteCursor) -> None:
+        """Called once at the start of a catch-up run, before its first page."""
+
+    def begin(self, c: SQLiteCursor) -> None:
+        """Called at the start of every page, inside its transaction (to load small context tables)."""
+
+    def end(self, c: SQLiteCursor) -> None:
+        """Called at the end of every page, inside its transaction (to write what was buffered)."""
 
     def topics(self) -> list[str]:
         """The topics of every event class this model handles, subclasses included."""
@@ -132,15 +141,25 @@ class Runner:
         topics = sorted({t for m in models for t in m.topics()})
         recorder, mapper = self.ledger.recorder, self.ledger.mapper
         position, applied = start, 0
+        with self.store.datastore.transaction(commit=False) as c:
+            for m in models:
+                m.start(c)
         while position < head:
             notes = recorder.select_notifications(position, page, stop=head, topics=topics, inclusive_of_start=False)
             end = notes[-1].id if len(notes) == page else head
+            keys = self.ledger.keys
+            keys.preload([str(n.originator_id) for n in notes])
             events = [(n.id, mapper.to_domain_event(n)) for n in notes]
+            keys.forget()
             try:
                 with self.store.datastore.transaction(commit=True) as c:
+                    for m in models:
+                        m.begin(c)
                     for pos, event in events:
                         for m in models:
                             m.apply(c, event, pos)
+                    for m in models:
+                        m.end(c)
                     for n in names:
                         self.store.tracking._insert_tracking(c, Tracking(n, end))
             except IntegrityError:

@@ -71,36 +71,75 @@ class SLA(ReadModel):
 
     # Context ----------------------------------------------------------------------------
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._policies: list[tuple[float, int, str]] = []
+        self._on_call: dict[str, list[tuple[float, bool]]] = {}
+        self._threads: dict[str, tuple[str, str]] = {}
+        # A page's writes, kept in memory and written at its end (rows are changed
+        # by later events of the same page as often as not).
+        self._items: dict[str, list[Any]] = {}
+        self._items_by_thread: dict[str, list[str]] = {}
+        self._responses: dict[str, list[float]] = {}
+        self._answered_threads: set[str] = set()
+        self._stored_threads: set[str] = set()
+
+    def start(self, c: Any) -> None:
+        # Threads that have an answer recorded: only new items in these need a look for one.
+        c.execute("SELECT DISTINCT thread FROM sla_responses")
+        self._answered_threads = {r[0] for r in c.fetchall()}
+        # Threads with inbound items already written: only these need an UPDATE when an answer comes.
+        c.execute("SELECT DISTINCT thread FROM sla_items")
+        self._stored_threads = {r[0] for r in c.fetchall()}
+
+    def end(self, c: Any) -> None:
+        c.executemany("INSERT OR REPLACE INTO sla_threads VALUES (?, ?, ?)",
+                      [(item, kind, thread) for item, (kind, thread) in self._threads.items()])
+        c.executemany("INSERT INTO sla_responses VALUES (?, ?, ?)",
+                      [row for rows in self._responses.values() for row in rows])
+        c.executemany("INSERT OR REPLACE INTO sla_items VALUES (" + ",".join("?" * 15) + ")",
+                      list(self._items.values()))
+        self._stored_threads.update(self._items_by_thread)
+        self._threads, self._responses, self._items, self._items_by_thread = {}, {}, {}, {}
+
+    def begin(self, c: Any) -> None:
+        # The policies and on-call markings are a handful of rows: read once per page.
+        c.execute("SELECT since, position, policy FROM sla_policies ORDER BY since, position")
+        self._policies = [tuple(r) for r in c.fetchall()]
+        c.execute("SELECT account, since, on_call FROM sla_oncall ORDER BY since")
+        self._on_call = {}
+        for account, since, on_call in c.fetchall():
+            self._on_call.setdefault(account, []).append((since, bool(on_call)))
+
     def policy(self, c: Any, event: Any, position: int) -> None:
-        c.execute("INSERT INTO sla_policies VALUES (?, ?, ?)",
-                  (event.timestamp.timestamp(), position, _json.encode(event.policy).decode()))
+        row = (event.timestamp.timestamp(), position, _json.encode(event.policy).decode())
+        c.execute("INSERT INTO sla_policies VALUES (?, ?, ?)", row)
+        self._policies = sorted([*self._policies, row])
 
     def on_call(self, c: Any, event: Any, position: int) -> None:
         changes = {"on_call": event.on_call} if isinstance(event, Account.ApplicationSubmitted) else event.changes
         if "on_call" in changes:
-            c.execute("INSERT INTO sla_oncall VALUES (?, ?, ?)",
-                      (event.originator_id.hex, event.timestamp.timestamp(), int(bool(changes["on_call"]))))
+            row = (event.originator_id.hex, event.timestamp.timestamp(), int(bool(changes["on_call"])))
+            c.execute("INSERT INTO sla_oncall VALUES (?, ?, ?)", row)
+            self._on_call.setdefault(row[0], []).append((row[1], bool(row[2])))
 
-    @staticmethod
-    def policy_at(c: Any, when: float) -> str:
+    def policy_at(self, when: float) -> str:
         # R16: the policy in force when the item arrived; before the first one, the first one.
-        c.execute("SELECT policy FROM sla_policies WHERE since <= ? ORDER BY since DESC, position DESC LIMIT 1",
-                  (when,))
-        row = c.fetchone()
-        if row is None:
-            c.execute("SELECT policy FROM sla_policies ORDER BY since, position LIMIT 1")
-            row = c.fetchone()
-        return row[0]
+        chosen = self._policies[0][2]
+        for since, _, policy in self._policies:
+            if since <= when:
+                chosen = policy
+        return chosen
 
-    @staticmethod
-    def on_call_at(c: Any, account: str, when: float) -> bool:
-        c.execute("SELECT on_call FROM sla_oncall WHERE account=? AND since <= ? ORDER BY since DESC LIMIT 1",
-                  (account, when))
-        row = c.fetchone()
-        if row is None:
-            c.execute("SELECT on_call FROM sla_oncall WHERE account=? ORDER BY since LIMIT 1", (account,))
-            row = c.fetchone()
-        return bool(row and row[0])
+    def on_call_at(self, account: str, when: float) -> bool:
+        history = self._on_call.get(account)
+        if not history:
+            return False
+        chosen = history[0][1]
+        for since, on_call in history:
+            if since <= when:
+                chosen = on_call
+        return chosen
 
     # Items and responses ----------------------------------------------------------------------
 
@@ -109,8 +148,10 @@ class SLA(ReadModel):
         if event.parent is None or event.kind in ("post", "visitor_post"):
             return item
         parent = event.parent.hex
-        c.execute("SELECT kind, thread FROM sla_threads WHERE item=?", (parent,))
-        row = c.fetchone()
+        row = self._threads.get(parent)
+        if row is None:
+            c.execute("SELECT kind, thread FROM sla_threads WHERE item=?", (parent,))
+            row = c.fetchone()
         if event.kind == "reply":
             return row[1] if row else parent  # a reply is in its comment's thread
         # A comment is its own thread, unless it is on a visitor post: then it is in the post's.
@@ -119,41 +160,62 @@ class SLA(ReadModel):
     def captured(self, c: Any, event: Any, position: int) -> None:
         item = event.originator_id.hex
         thread = self._thread(c, event)
-        c.execute("INSERT OR REPLACE INTO sla_threads VALUES (?, ?, ?)", (item, event.kind, thread))
+        self._threads[item] = (event.kind, thread)
         when = (event.occurred or event.observed).timestamp()
         if event.by_account:
             if event.kind in ("comment", "reply"):
-                c.execute("INSERT INTO sla_responses VALUES (?, ?, ?)", (thread, when, item))
-                c.execute("UPDATE sla_items SET replied=? WHERE thread=? AND received <= ? "
-                          "AND (replied IS NULL OR replied > ?)", (when, thread, when, when))
+                self._responses.setdefault(thread, []).append((thread, when, item))
+                self._answered_threads.add(thread)
+                for pending in self._items_by_thread.get(thread, ()):
+                    row = self._items[pending]
+                    if row[5] <= when and (row[10] is None or row[10] > when):
+                        row[10] = when
+                if thread in self._stored_threads:
+                    c.execute("UPDATE sla_items SET replied=? WHERE thread=? AND received <= ? "
+                              "AND (replied IS NULL OR replied > ?)", (when, thread, when, when))
             return
         if event.kind not in INBOUND:
             return
         account = event.account.hex
-        policy = self.policy_at(c, when)
+        policy = self.policy_at(when)
         calendar = calendar_for(policy)
-        on_call = self.on_call_at(c, account, when)
+        on_call = self.on_call_at(account, when)
         due = calendar.due(datetime.fromtimestamp(when, UTC), on_call=on_call).timestamp()
-        c.execute("SELECT MIN(at) FROM sla_responses WHERE thread=? AND at >= ?", (thread, when))
-        replied = c.fetchone()[0]
-        c.execute(
-            "INSERT OR REPLACE INTO sla_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
-            (item, account, f"{event.channel}:{event.native_id}" if event.native_id else None, event.kind, thread,
-             when, due, int(on_call), "on-call" if on_call else calendar.policy.sla.clock,
-             int(calendar.policy.sla.acknowledgement_counts), replied, position),
-        )
+        replied = None
+        if thread in self._answered_threads:  # an answer captured before its question
+            c.execute("SELECT MIN(at) FROM sla_responses WHERE thread=? AND at >= ?", (thread, when))
+            answers = [a for a in (c.fetchone()[0], *(r[1] for r in self._responses.get(thread, ())))
+                       if a is not None and a >= when]
+            replied = min(answers) if answers else None
+        self._items[item] = [
+            item, account, f"{event.channel}:{event.native_id}" if event.native_id else None, event.kind, thread,
+            when, due, int(on_call), "on-call" if on_call else calendar.policy.sla.clock,
+            int(calendar.policy.sla.acknowledgement_counts), replied, None, None, None, position,
+        ]
+        self._items_by_thread.setdefault(thread, []).append(item)
+
+    def _update(self, c: Any, item: str, column: int, value: float, keep_earliest: bool, sql: str) -> None:
+        pending = self._items.get(item)
+        if pending is not None:
+            if pending[column] is None or (keep_earliest and pending[column] > value):
+                pending[column] = value
+            return
+        c.execute(sql, (value, item, value))
 
     def acknowledged(self, c: Any, event: Any, position: int) -> None:
-        c.execute("UPDATE sla_items SET acknowledged=? WHERE item=? AND acknowledged IS NULL",
-                  (event.timestamp.timestamp(), event.originator_id.hex))
+        self._update(c, event.originator_id.hex, 11, event.timestamp.timestamp(), False,
+                     "UPDATE sla_items SET acknowledged=? WHERE item=? AND acknowledged IS NULL AND ? IS NOT NULL")
 
     def final_answer(self, c: Any, event: Any, position: int) -> None:
-        c.execute("UPDATE sla_items SET final_answer=? WHERE item=?", (event.timestamp.timestamp(),
-                                                                       event.originator_id.hex))
+        item, value = event.originator_id.hex, event.timestamp.timestamp()
+        if item in self._items:
+            self._items[item][12] = value
+        else:
+            c.execute("UPDATE sla_items SET final_answer=? WHERE item=?", (value, item))
 
     def moderated(self, c: Any, event: Any, position: int) -> None:
-        c.execute("UPDATE sla_items SET moderated=? WHERE item=? AND (moderated IS NULL OR moderated > ?)",
-                  (event.observed.timestamp(), event.originator_id.hex, event.observed.timestamp()))
+        self._update(c, event.originator_id.hex, 13, event.observed.timestamp(), True,
+                     "UPDATE sla_items SET moderated=? WHERE item=? AND (moderated IS NULL OR moderated > ?)")
 
 
 # Queries ------------------------------------------------------------------------------------------

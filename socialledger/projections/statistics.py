@@ -18,6 +18,11 @@ _json = msgspec.json.Encoder()
 #: Account-level metrics summed over a period from their daily values.
 DAILY_SUMS = ("reach", "impressions", "views", "clicks", "follows", "unfollows", "engaged_users", "interactions",
               "profile_views", "video_views")
+_UPSERT_ITEM_METRIC = (
+    "INSERT INTO stat_item_metrics VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item, metric) DO UPDATE SET "
+    "value=excluded.value, breakdown=excluded.breakdown, observed=excluded.observed, position=excluded.position "
+    "WHERE excluded.observed >= stat_item_metrics.observed"
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -48,28 +53,40 @@ class Statistics(ReadModel):
         question = None if text is None else int("?" in text)
         # Only the account's own words are kept here, for the top posts; never a commenter's.
         excerpt = " ".join(text.split())[:120] if (text and e.by_account) else None
-        c.execute("INSERT OR REPLACE INTO stat_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                  (e.originator_id.hex, e.account.hex, f"{e.channel}:{e.native_id}" if e.native_id else None,
+        self._items.append((e.originator_id.hex, e.account.hex, f"{e.channel}:{e.native_id}" if e.native_id else None,
                    e.kind, int(e.by_account), (e.occurred or e.observed).timestamp(),
                    question if not e.by_account else None, excerpt))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: list[tuple[Any, ...]] = []
+        self._item_metrics: list[tuple[Any, ...]] = []
+
+    def begin(self, c: Any) -> None:
+        self._items, self._item_metrics = [], []
+
+    def end(self, c: Any) -> None:
+        # Nothing in a page reads these rows back: one executemany each, in event order.
+        c.executemany("INSERT OR REPLACE INTO stat_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._items)
+        c.executemany(_UPSERT_ITEM_METRIC, self._item_metrics)
+        self._items, self._item_metrics = [], []
 
     def observed(self, c: Any, e: Any, position: int) -> None:
         breakdown = _json.encode(e.breakdown).decode() if e.breakdown else None
         end = (e.end or e.timestamp).timestamp()
         if e.item is not None:
             # The newest observation of an item's count is its count.
-            c.execute("INSERT INTO stat_item_metrics VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item, metric) DO "
-                      "UPDATE SET value=excluded.value, breakdown=excluded.breakdown, observed=excluded.observed, "
-                      "position=excluded.position WHERE excluded.observed >= stat_item_metrics.observed",
-                      (e.item.hex, e.metric, e.value, breakdown, end, position))
+            self._item_metrics.append((e.item.hex, e.metric, e.value, breakdown, end, position))
         else:
             c.execute("INSERT OR REPLACE INTO stat_account_metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
                       (e.account.hex, e.metric, e.period, e.start.timestamp() if e.start else None, end,
                        e.value, breakdown))
-        c.execute("INSERT OR REPLACE INTO stat_observations VALUES (?, ?, ?, ?, ?, ?)",
-                  (e.originator_id.hex, e.item.hex if e.item else None, e.metric, e.account.hex, e.period, end))
+        if e.end is not None:  # untimed counts are told apart by their value: they are never revised
+            c.execute("INSERT OR REPLACE INTO stat_observations VALUES (?, ?, ?, ?, ?, ?)",
+                      (e.originator_id.hex, e.item.hex if e.item else None, e.metric, e.account.hex, e.period, end))
 
     def revised(self, c: Any, e: Any, position: int) -> None:
+        self.end(c)  # the revised observation may be in this page's buffer
         c.execute("SELECT item, metric, account, period, end FROM stat_observations WHERE id=?",
                   (e.originator_id.hex,))
         row = c.fetchone()
