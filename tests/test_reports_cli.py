@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("cli")
 
 
 @pytest.fixture
-def loaded(cli):
+def loaded(cli):  # noqa: F811 - the fixture imported above
     ingest(cli, FIX / "sv")
     return cli
 

@@ -14,7 +14,10 @@ from socialledger.core import hookspecs
 from socialledger.core.channels import ChannelRegistry
 
 #: Built-in channels, registered exactly as third-party plugins are.
-DEFAULT_PLUGINS: tuple[str, ...] = ("socialledger.plugins.facebook",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "socialledger.plugins.facebook",
+    "socialledger.plugins.linkedin",
+)
 
 GROUP = "socialledger"
 #: Comma-separated names of the entry-point plugins that may load (unset: all).

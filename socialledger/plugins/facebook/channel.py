@@ -121,8 +121,12 @@ def classify(doc: Any, path: str = "") -> Source | None:
             return "export"
         if "data" in doc:
             data = doc["data"]
-            if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-                return "graph-api"  # empty, or malformed: `read` says what is wrong
+            if isinstance(data, list) and not data:
+                return "graph-api"  # an empty page
+            if not isinstance(data, list) or not isinstance(data[0], dict):
+                # Malformed Graph API data (`read` says what is wrong), if the paging or summary
+                # of a Graph response is there; some other platform's `data` otherwise.
+                return "graph-api" if ("paging" in doc or "summary" in doc) else None
             first = data[0]
             if is_insight(first):
                 name = first["name"]

@@ -105,8 +105,13 @@ def header_kind(head: bytes) -> str | None:
 
 
 def _escaped(lines: Iterable[str]) -> Iterator[str]:
-    """Each line with every backslash that does not escape a quote doubled, so the reader keeps it."""
-    for line in lines:
+    """Each line with every backslash that does not escape a quote doubled, so the reader keeps it.
+
+    A NUL character is no part of a text export (a damaged or binary file): refused.
+    """
+    for n, line in enumerate(lines, 1):
+        if "\x00" in line:
+            raise FormatError(f"line {n}: a NUL character: not a text export")
         yield _BACKSLASH.sub(r"\\\\", line) if "\\" in line else line
 
 

@@ -50,6 +50,7 @@ from socialledger.plugins.linkedin.common import (
     CHANNEL,
     FormatError,
     actor,
+    as_id,
     clean,
     comment_target,
     dict_at,
@@ -206,10 +207,10 @@ def comment_links(item: dict[str, Any], ctx: Context, where: str) -> tuple[str, 
     ctx_target = ctx.target
     if urn is None:  # build it as LinkedIn does: (the commented object, the comment's own id)
         cid = item.get("id")
-        on = inner or (obj if obj and urn_type(obj) != "comment" else None) or ctx_target
+        on = next((u for u in (obj, ctx_target) if urn_type(u) not in (None, "comment")), None)
         if cid is None or on is None:
             raise FormatError(f"{where}: a comment with neither commentUrn nor id and object")
-        urn = f"urn:li:comment:({on},{cid})"
+        urn = f"urn:li:comment:({on},{as_id(cid, f'{where}.id')})"
         inner = on
     post = next((u for u in (obj, inner, ctx_target) if is_post_urn(u)), None) or next(
         (u for u in (obj, inner, ctx_target) if urn_type(u) == "activity"), None)
@@ -327,9 +328,9 @@ __all__ = [
     "is_post",
     "is_social_summary",
     "post_media",
+    "raw_fragment",
     "read_comment",
     "read_post",
-    "raw_fragment",
     "read_social_summary",
     "summary_metrics",
 ]

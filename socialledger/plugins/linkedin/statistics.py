@@ -44,7 +44,12 @@ from socialledger.plugins.linkedin.common import (
     org_id,
     text_or_none,
 )
-from socialledger.plugins.linkedin.metrics import POST_PERIOD, default_period, ledger_metric, period_of
+from socialledger.plugins.linkedin.metrics import (
+    POST_PERIOD,
+    default_period,
+    ledger_metric,
+    period_of,
+)
 
 SOURCE = "graph-api"
 FOLLOWER_SEGMENTS = "followerCountsBy"
