@@ -256,8 +256,9 @@ class CaptureWriter:
     def _subject(self, author: AuthorRef | None, r: ContentRecord, page: _Page, now: datetime) -> tuple[UUID | None, bool]:
         if author is None:
             # Graph API pages name no author for the page's own posts.
-            return None, r.kind == "post"
-        by_account = author.native_id is not None and author.native_id == self.platform_id
+            return None, r.by_account if r.by_account is not None else r.kind == "post"
+        by_account = r.by_account if r.by_account is not None else (
+            author.native_id is not None and author.native_id == self.platform_id)
         key = subject_key(self.channel, author)
         sid = self.subject_uuid(key)
         identity = {"subject": key, "native_id": author.native_id, "name": author.name, "username": author.username}

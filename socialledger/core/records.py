@@ -68,6 +68,10 @@ class ContentRecord(_Record):
     permalink: str | None = None
     hidden: bool | None = None  # None: this source does not say
     time_note: str | None = None  # e.g. "created time is the webhook delivery time"
+    # True when the source says the account itself wrote it (an account export holds only the
+    # account's own posts and comments); None: the core decides by comparing the author's id
+    # with the account's platform id.
+    by_account: bool | None = None
     raw: dict[str, Any] = msgspec.field(default_factory=dict)
 
 

@@ -107,6 +107,7 @@ def read_posts(doc: list[Any]) -> Iterator[ContentRecord]:
         created = parse_time(entry["timestamp"], f"{where}.timestamp")
         observed = opt_time(updated, f"{where}.data.update_timestamp") or created
         yield ContentRecord(
+            by_account=True,  # an account export holds the account's own activity
             channel=CHANNEL,
             kind="post",
             source=SOURCE,
@@ -141,6 +142,7 @@ def read_comments(doc: dict[str, Any]) -> Iterator[ContentRecord]:
             created = parse_time(ts, f"{where}.timestamp")
             name = c.get("author")
             yield ContentRecord(
+                by_account=True,  # an account export holds the account's own activity
                 channel=CHANNEL,
                 kind="comment",
                 source=SOURCE,

@@ -174,6 +174,7 @@ def share_row(row: dict[str, str], where: str) -> Record:
     media.extend(Media(kind=_url_kind(u), url=u) for u in row.get("MediaUrl", "").split())
     text = row.get("ShareCommentary", "")
     return ContentRecord(
+        by_account=True,  # an account export holds the account's own activity
         channel=CHANNEL,
         kind="post",
         source=SOURCE,
@@ -216,6 +217,7 @@ def comment_row(row: dict[str, str], where: str) -> Record:
                                  "that gives its time: not recorded")
     text = row.get("Message", "")
     return ContentRecord(
+        by_account=True,  # an account export holds the account's own activity
         channel=CHANNEL,
         kind=kind,
         source=SOURCE,
