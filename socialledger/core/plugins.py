@@ -16,6 +16,7 @@ from socialledger.core.channels import ChannelRegistry
 #: Built-in channels, registered exactly as third-party plugins are.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "socialledger.plugins.facebook",
+    "socialledger.plugins.instagram",
     "socialledger.plugins.linkedin",
 )
 

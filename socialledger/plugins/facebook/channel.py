@@ -20,7 +20,6 @@ from socialledger.plugins.facebook.export import (
     read_export,
 )
 from socialledger.plugins.facebook.graph import is_insight, read_response
-from socialledger.plugins.facebook.metrics import METRICS
 from socialledger.plugins.facebook.webhooks import read_deliveries
 
 #: How much of a file `detect` reads: a file this small is parsed whole, a larger one is sniffed.
@@ -129,8 +128,9 @@ def classify(doc: Any, path: str = "") -> Source | None:
                 return "graph-api" if ("paging" in doc or "summary" in doc) else None
             first = data[0]
             if is_insight(first):
-                name = first["name"]
-                return "graph-api" if name in METRICS or name.startswith(("page_", "post_")) else None
+                # Facebook's Insights are named page_* and post_*; likes, comments or shares
+                # could as well be another platform's.
+                return "graph-api" if first["name"].startswith(("page_", "post_")) else None
             return "graph-api" if _looks_facebook(first) else None
         if isinstance(doc.get("error"), dict) and "message" in doc["error"]:
             return "graph-api"
@@ -163,7 +163,7 @@ def _looks_facebook(item: dict[str, Any]) -> bool:
 
 def sniff(head: bytes, path: str = "") -> Source | None:
     """Which source a file is by the first bytes of a large file (or one that does not parse)."""
-    if _WEBHOOK.search(head) or (_ENTRY.search(head) and _CHANGES.search(head)):
+    if _WEBHOOK.search(head):  # Page webhooks say "object": "page"; Instagram's say "instagram"
         return "webhook"
     if _COMMENTS_V2.search(head):
         return "export"

@@ -107,11 +107,12 @@ def posts_entries(doc: Any) -> list[Any] | None:
 
 
 def comment_entries(doc: Any) -> list[Any] | None:
-    """The entries of a comments file: a bare array, or the `comments_*` array around it."""
+    """The entries of a comments file: a bare array, or the `comments_*_comments` array around it."""
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
-        lists = [v for k, v in doc.items() if isinstance(k, str) and k.startswith("comments_") and isinstance(v, list)]
+        lists = [v for k, v in doc.items()  # comments_media_comments, comments_reels_comments (not comments_v2)
+                 if isinstance(k, str) and k.startswith("comments_") and k.endswith("_comments") and isinstance(v, list)]
         if len(lists) == 1:
             return lists[0]
     return None
@@ -121,13 +122,10 @@ def read_export(doc: Any, kind: str | None) -> Iterator[ContentRecord]:
     """The records of one export file (already decoded): posts or comments, by its path, else its shape."""
     posts, comments = posts_entries(doc), comment_entries(doc)
     if kind is None:  # a file renamed or moved: its shape decides
-        if isinstance(doc, list) and doc and isinstance(doc[0], dict) and (
-                "string_map_data" in doc[0] or "string_list_data" in doc[0]):
-            kind = "comments"
-        elif isinstance(doc, dict) and comments is not None and posts is None:
-            kind = "comments"
-        else:
-            kind = "posts"
+        labelled = isinstance(doc, list) and bool(doc) and isinstance(doc[0], dict) and (
+            "string_map_data" in doc[0] or "string_list_data" in doc[0])
+        wrapped = isinstance(doc, dict) and comments is not None and posts is None
+        kind = "comments" if labelled or wrapped else "posts"
     if kind == "posts":
         if posts is None:
             raise FormatError("neither a posts array nor an ig_* array of an Instagram export")
@@ -160,6 +158,7 @@ def read_posts(entries: list[Any]) -> Iterator[ContentRecord]:
             raise FormatError(f"{where}: a post without creation_timestamp")
         created = parse_time(ts, f"{where}.creation_timestamp")
         yield ContentRecord(
+            by_account=True,  # an account export holds the account's own activity
             channel=CHANNEL,
             kind="post",
             source=SOURCE,
@@ -200,6 +199,7 @@ def read_comments(entries: list[Any]) -> Iterator[ContentRecord]:
                 raise FormatError(f"{where}: a comment without a time")
             created = parse_time(ts, f"{where}.timestamp")
             yield ContentRecord(
+                by_account=True,  # an account export holds the account's own activity
                 channel=CHANNEL,
                 kind="comment",
                 source=SOURCE,

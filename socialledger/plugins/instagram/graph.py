@@ -564,7 +564,11 @@ def raw_fragment(item: dict[str, Any]) -> dict[str, Any]:
     for field in ("replies", "comments", "insights"):
         value = out.get(field)
         if isinstance(value, dict) and "data" in value:
-            out[field] = {k: v for k, v in value.items() if k != "data"}
+            rest = {k: v for k, v in value.items() if k != "data"}
+            if rest:
+                out[field] = rest
+            else:
+                del out[field]
     return clean(out)
 
 

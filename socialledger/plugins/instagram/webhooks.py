@@ -95,8 +95,8 @@ def read_change(
 ) -> Iterator[Record]:
     """The records of one change: a comment, a story's metrics, or nothing."""
     field = change.get("field")
-    if field not in COMMENT_FIELDS and field != STORY_INSIGHTS:
-        return  # mentions (see above), messaging fields, ...
+    if field in SKIPPED_FIELDS or (field not in COMMENT_FIELDS and field != STORY_INSIGHTS):
+        return  # mentions (see the module's docstring), messaging fields, ...
     value = change.get("value")
     if not isinstance(value, dict):
         raise FormatError(f"{where}.value is not an object")
