@@ -84,30 +84,47 @@ class Story:
 
         second = ledger.apply_account(
             self.who("kalle"),
-            ApplicationForm(channel="instagram", name="tornet.kultur", unit=UNIT, owner="kalle", deputy="kalle"),
+            ApplicationForm(channel="instagram", name="tornet.kultur", unit=UNIT, owner="kalle", deputy="kalle",
+                            answering_hours="Vardagar 08–17", page_rules="Samma regler som på Facebook."),
         )
         ledger.approve(self.who("maria"), second, "manager")
         ledger.approve(self.who("ingrid"), second, "information-unit")
         try:
             ledger.link(self.who("kalle"), second, "17841400000000001")
         except RuleViolation as refusal:
-            say(f"\nA second application names kalle as owner and deputy; linking it is refused: {refusal.line()}")
+            say(f"\nA second application, for Instagram, names kalle as owner and deputy; linking it is refused: "
+                f"{refusal.line()}")
+        ledger.set_properties(self.who("kalle"), second, {"deputy": "sara"})
+        ledger.link(self.who("kalle"), second, "17841400000000001")
+        say("  With sara as deputy it is linked and active.")
+        third = ledger.apply_account(
+            self.who("maria"),
+            ApplicationForm(channel="linkedin", name="Kulturhuset Tornet (LinkedIn)", unit=UNIT, owner="sara",
+                            deputy="kalle", answering_hours="Vardagar 08–17", page_rules="Saklig ton."),
+        )
+        ledger.grant_role(self.who("ingrid"), "nils", Role.MANAGER, UNIT)
+        ledger.approve(self.who("nils"), third, "manager")  # maria applied, so another manager approves (R5)
+        ledger.approve(self.who("ingrid"), third, "information-unit")
+        ledger.link(self.who("sara"), third, "90362860")
+        say("A LinkedIn page follows: maria applied, so nils, another manager of the unit, approves (R5).")
 
         say("\nThe register the information unit keeps:")
         self.show("register", ledger, None)
 
-        say("\nkalle loads what the page has on Facebook: a crawl of the Graph API, webhook deliveries, insights.")
-        summary = ledger.ingest(self.who("kalle"), "facebook", sample("facebook"), str(account_id))
-        say(f"  {summary.records} records: {summary.new} items captured, {summary.hidden} hidden, "
-            f"{summary.removed} removed on the platform, {summary.metrics} metric values, "
-            f"{summary.subjects} commenters; {summary.events} events.")
+        say("\nkalle loads what each page has on its platform: API crawls, webhook deliveries, insights.")
+        for channel, account in (("facebook", account_id), ("instagram", second), ("linkedin", third)):
+            summary = ledger.ingest(self.who("kalle"), channel, sample(channel), str(account))
+            say(f"  {channel}: {summary.records} records: {summary.new} items captured, {summary.hidden} hidden, "
+                f"{summary.removed} removed on the platform, {summary.metrics} metric values, "
+                f"{summary.subjects} people; {summary.events} events.")
         again = ledger.ingest(self.who("kalle"), "facebook", sample("facebook"), str(account_id))
-        say(f"  The same data again records {again.events} events.")
-        say("\nWhat was captured (commenters' names and texts are stored encrypted, each under its own key):")
+        say(f"  The Facebook data again records {again.events} events.")
+        say("\nWhat was captured on Facebook (commenters' names and texts are stored encrypted, each under its "
+            "own key):")
         self.show("content", ledger, account_id)
         say("\nThe answer SLA (R12): when each comment was due and how it went:")
         self.show("sla", ledger, account_id)
-        say("\nStatistics for March 2024, as the information unit follows them:")
+        say("\nStatistics for March 2024, every account side by side, as the information unit follows them:")
         self.show("stats", ledger, "2024-03")
         return {"account": str(account_id), "home": str(ledger.home)}
 
