@@ -144,3 +144,15 @@ def test_concurrent_writers_record_each_item_once(ledger, active, home):
         th.join()
     assert sum(r.new for r in results) == 200
     assert len(ledger.content(who("ingrid"), active)) == 200
+
+
+def test_an_item_known_only_by_ids_gets_its_text_whatever_the_time(ledger, active, writer):
+    # A mention webhook (only ids, delivered at 12:00), then the API's view of the comment (created 09:00).
+    mention = ContentRecord(channel="facebook", kind="comment", source="webhook", observed=t(12), created=t(12),
+                            native_id="900_1", page_id=PAGE, partial=True)
+    assert writer.write_page([mention]).new == 1
+    assert writer.write_page([mention]).events == 0
+    assert writer.write_page([comment("Hej @Tornet!", t(9))]).edited == 1
+    assert writer.write_page([mention]).events == 0  # ids again change nothing
+    item = items(ledger, active)["facebook:900_1"]
+    assert item["text"] == "Hej @Tornet!" and item["versions"] == 2

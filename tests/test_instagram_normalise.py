@@ -38,7 +38,7 @@ from socialledger.plugins.instagram.metrics import (
     ledger_metric,
     record_period,
 )
-from socialledger.plugins.instagram.webhooks import DELIVERY_TIME_NOTE
+from socialledger.plugins.instagram.webhooks import DELIVERY_TIME_NOTE, MENTION_NOTE
 from socialledger.testing import actor, make_ledger
 
 FIX = Path(__file__).parent / "fixtures" / "instagram"
@@ -495,7 +495,7 @@ def test_errors_reach_the_ingest_summary_and_the_rest_is_recorded(tmp_path):
 def test_a_jsonl_batch_of_comments_mentions_and_story_insights():
     records = read("sv/webhook_batch.jsonl", "webhook")
     assert_wellformed(records)
-    comment, reply, *story = records
+    comment, reply, mention, *story = records
     assert (comment.kind, comment.native_id, comment.parent_native_id, comment.page_id) == (
         "comment", "17950000000000401", "17900000000000101", IG)
     assert comment.author == AuthorRef(native_id="17840000000000304", username="lisa.wahlstrom")
@@ -506,7 +506,8 @@ def test_a_jsonl_batch_of_comments_mentions_and_story_insights():
     assert comment.raw["entry_time"] == 1709290000 and comment.raw["field"] == "comments"
     assert comment.raw["media"]["media_product_type"] == "FEED"
     assert (reply.kind, reply.parent_native_id, reply.author.native_id) == ("reply", comment.native_id, IG)
-    # the mention in the same delivery is skipped (see webhooks.py); the story's counts are metrics
+    # the mention in the same delivery gives only ids: a partial record; the story's counts are metrics
+    assert mention.partial and mention.text is None and mention.time_note == MENTION_NOTE
     assert {(m.platform_metric, m.metric, m.value) for m in story} == {
         ("impressions", "impressions", 1450.0), ("reach", "reach", 1203.0), ("taps_forward", "taps_forward", 800.0),
         ("taps_back", "taps_back", 40.0), ("exits", "exits", 95.0), ("replies", "replies", 3.0)}
@@ -530,17 +531,26 @@ def test_the_ordering_pair_is_one_comment_seen_twice():
     assert older.text != newer.text
 
 
-@pytest.mark.parametrize("value", [
-    {"comment_id": "17950000000000498", "media_id": "17900000000000999"},
-    {"media_id": "17900000000000999"},  # a caption mention
-    {},
+@pytest.mark.parametrize("value, kind, native, parent", [
+    ({"comment_id": "17950000000000498", "media_id": "17900000000000999"}, "comment", "17950000000000498",
+     "17900000000000999"),
+    ({"media_id": "17900000000000999"}, "visitor_post", "17900000000000999", None),  # a caption mention
 ])
-def test_mentions_are_skipped_without_crashing(tmp_path, value):
+def test_mentions_are_partial_records(tmp_path, value, kind, native, parent):
     doc = {"object": "instagram", "entry": [{"id": IG, "time": 1709290000,
                                              "changes": [{"field": "mentions", "value": value}]}]}
     e = write(tmp_path, "mention.json", doc)
     assert CH.detect(e) == "webhook"
-    assert list(CH.read(e, "webhook")) == []
+    [mention] = CH.read(e, "webhook")
+    assert (mention.kind, mention.native_id, mention.parent_native_id, mention.page_id) == (kind, native, parent, IG)
+    assert mention.partial and mention.text is None and mention.created == utc(2024, 3, 1, 10, 46, 40)
+
+
+def test_a_mention_without_ids_is_refused(tmp_path):
+    doc = {"object": "instagram", "entry": [{"id": IG, "time": 1709290000,
+                                             "changes": [{"field": "mentions", "value": {}}]}]}
+    with pytest.raises(BadInput, match="mention without"):
+        list(CH.read(write(tmp_path, "mention.json", doc), "webhook"))
 
 
 def test_an_array_of_deliveries_with_numeric_ids(tmp_path):

@@ -39,6 +39,8 @@ from socialledger.core.records import (
 from socialledger.core.subjects import Subject
 
 _encode = msgspec.json.Encoder(order="sorted").encode
+#: The fingerprint of an item known only by its ids: any fuller observation is news.
+PARTIAL = bytes(16)
 _RETRIES = 10
 
 _TOPIC_ITEM = get_topic(ContentItem)
@@ -279,6 +281,8 @@ class CaptureWriter:
         return self.uuid(sid), by_account
 
     def _content_fingerprint(self, r: ContentRecord) -> bytes:
+        if r.partial:
+            return PARTIAL
         # The same picture is a signed CDN URL (new on every fetch) in the API and a
         # path in an export (different in each export layout): what tells versions
         # apart is the text and how many attachments there are.
@@ -346,9 +350,17 @@ class CaptureWriter:
             page.known_aliases[self.native_uuid(r.native_id)] = item_id
             page.summary.reconciled += 1
             recorded = True
+        if r.partial:  # only ids: nothing to compare
+            if recorded:
+                page.put(row)
+            else:
+                page.summary.unchanged += 1
+            return
         # Newer wins; at the same platform time an export never overrides what an API or webhook said.
         newer = obs > (row.observed or 0) or (
             obs == row.observed and not (r.source == "export" and row.source != "export"))
+        if row.fingerprint == PARTIAL:
+            newer = True  # the first real content of an item known only by its ids
         if fp != row.fingerprint:
             if newer and row.state != "removed":
                 page.events.append(EDITED[r.kind if r.kind in EDITED else "post"](

@@ -72,6 +72,9 @@ class ContentRecord(_Record):
     # account's own posts and comments); None: the core decides by comparing the author's id
     # with the account's platform id.
     by_account: bool | None = None
+    # True when only the ids are known (Instagram's mention webhooks): the item is captured,
+    # and its text and media are recorded when a fuller observation comes, whatever its time.
+    partial: bool = False
     raw: dict[str, Any] = msgspec.field(default_factory=dict)
 
 

@@ -12,15 +12,10 @@ time (`entry.time`, unix seconds); each change becomes at most one record:
 - field `story_insights`: `{media_id, impressions, reach, replies, exits,
   taps_forward, taps_back, ...}`, sent when a story expires -> one lifetime
   metric per value, as of the delivery time.
-- field `mentions`: skipped. It carries only `{comment_id, media_id}` (or
-  `media_id` alone for a caption mention), not the text. A record for it
-  would have to be a comment with no text, observed at the delivery time: when
-  the API later delivers the comment's text, observed at its (earlier)
-  creation time, the core would keep the empty observation as the newer one
-  and treat the text as stale; in the other order it would record an edit to
-  no text that never happened. The mentioned comment or media is captured
-  through the Graph API (`mentioned_comment`, `mentioned_media`), which gives
-  its text and time.
+- field `mentions`: `{comment_id, media_id}` (someone mentioned the account in a
+  comment) or `{media_id}` (in a caption) -> a partial record: only the ids are
+  known, so the core captures the item and records its text when the API's
+  `mentioned_comment` or `mentioned_media` delivers it, whatever its time.
 - any other field (messages, message reactions, ...): nothing.
 """
 
@@ -48,10 +43,12 @@ from socialledger.plugins.instagram.metrics import ledger_metric
 SOURCE = "webhook"
 
 COMMENT_FIELDS = frozenset({"comments", "live_comments"})
-SKIPPED_FIELDS = frozenset({"mentions"})  # see the module's docstring
+MENTIONS = "mentions"
 STORY_INSIGHTS = "story_insights"
 
 DELIVERY_TIME_NOTE = "created time is the webhook delivery time (Instagram's comment webhooks carry none)"
+MENTION_NOTE = ("a mention webhook gives only ids; created time is the delivery time, and the text comes "
+                "with the API's mentioned_comment or mentioned_media")
 
 
 def read_deliveries(deliveries: Iterable[tuple[str, Any]]) -> Iterator[Record]:
@@ -95,8 +92,8 @@ def read_change(
 ) -> Iterator[Record]:
     """The records of one change: a comment, a story's metrics, or nothing."""
     field = change.get("field")
-    if field in SKIPPED_FIELDS or (field not in COMMENT_FIELDS and field != STORY_INSIGHTS):
-        return  # mentions (see the module's docstring), messaging fields, ...
+    if field not in COMMENT_FIELDS and field not in (STORY_INSIGHTS, MENTIONS):
+        return  # messaging fields, ...
     value = change.get("value")
     if not isinstance(value, dict):
         raise FormatError(f"{where}.value is not an object")
@@ -104,6 +101,9 @@ def read_change(
         raise FormatError(f"{where}: an entry without time (the only time an Instagram webhook gives)")
     if field == STORY_INSIGHTS:
         yield from _story_insights(value, page, entry_time, where)
+        return
+    if field == MENTIONS:
+        yield _mention(value, page, entry_time_raw, entry_time, where)
         return
     if value.get("id") is None:
         raise FormatError(f"{where}: a {field} change without id")
@@ -124,6 +124,28 @@ def read_change(
         author=author(value.get("from")),
         time_note=DELIVERY_TIME_NOTE,
         raw=clean({**value, "entry_time": entry_time_raw, "field": field}),
+    )
+
+
+def _mention(value: dict[str, Any], page: str, entry_time_raw: Any, entry_time: datetime,
+             where: str) -> ContentRecord:
+    """A mention: a comment (comment_id on media_id) or a caption (media_id alone) naming the account."""
+    media_id = opt_id(value.get("media_id"), f"{where}.value.media_id")
+    comment_id = opt_id(value.get("comment_id"), f"{where}.value.comment_id")
+    if media_id is None and comment_id is None:
+        raise FormatError(f"{where}: a mention without comment_id or media_id")
+    return ContentRecord(
+        channel=CHANNEL,
+        kind="comment" if comment_id is not None else "visitor_post",
+        source=SOURCE,
+        observed=entry_time,
+        native_id=comment_id or media_id,
+        page_id=page,
+        parent_native_id=media_id if comment_id is not None else None,
+        created=entry_time,
+        partial=True,
+        time_note=MENTION_NOTE,
+        raw=clean({**value, "entry_time": entry_time_raw, "field": MENTIONS}),
     )
 
 
