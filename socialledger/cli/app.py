@@ -84,7 +84,9 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SocialLedgerError as e:
-            _fail(e.line(), e.exit_code, {"error": e.message, "rule": e.rule})
+            # A command that already printed its JSON result (a failed verification's report) adds none.
+            payload = None if getattr(e, "reported", False) else {"error": e.message, "rule": e.rule}
+            _fail(e.line(), e.exit_code, payload)
         except PersistenceError as e:
             _fail(f"the ledger store failed: {e}", 1, {"error": str(e), "rule": None})
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -105,9 +107,9 @@ class LedgerGroup(click.Group):
                 root.obj.close()
 
 
-def _fail(line: str, code: int, payload: dict[str, Any]) -> None:
+def _fail(line: str, code: int, payload: dict[str, Any] | None) -> None:
     root = click.get_current_context().find_root()
-    if isinstance(root.obj, Session) and root.obj.json:
+    if payload is not None and isinstance(root.obj, Session) and root.obj.json:
         click.echo(json.dumps(payload, ensure_ascii=False))
     click.echo(f"error: {line}", err=True)
     sys.exit(code)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import emit_json, local, plain, short_time, table
+from socialledger.core.audit import read_receipt
+from socialledger.core.errors import VerificationFailed
 
 
 @click.group()
@@ -46,3 +50,46 @@ def log(account_id: str | None, as_json: bool) -> None:
         [(e.position, short_time(e.time, zone), e.actor, f"{e.os_user}@{e.host}",
           f"{e.aggregate_type} {str(e.aggregate)[:8]}", e.type) for e in entries],
     )
+
+
+@audit.command("verify")
+@common_options
+@click.option("--seal", "seals", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A seal receipt to check the ledger against (repeatable).")
+@json_option
+def verify(seals: tuple[Path, ...], as_json: bool) -> None:
+    """Recompute the hash chain; check every recorded seal and the given receipts. Exit 5 when broken."""
+    s = session()
+    ledger = s.ledger()
+    ledger.roster().require_any(s.actor.name, "verify the ledger")
+    report = ledger.verify([read_receipt(p) for p in seals])
+    if as_json:
+        emit_json(report.as_dict())
+    elif report.ok:
+        click.echo(f"The ledger verifies: {report.events} events chained up to position {report.head}, "
+                   f"{report.seals} recorded seals and {len(seals)} receipts match.")
+    if not report.ok:
+        if not as_json:
+            for problem in report.problems:
+                click.echo(f"broken: {problem}", err=True)
+        failure = VerificationFailed(f"the ledger is broken from position {report.first_broken_position}")
+        failure.reported = as_json  # type: ignore[attr-defined]
+        raise failure
+
+
+@audit.command("seal")
+@common_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the receipt here (keep it outside the ledger home).")
+@json_option
+def seal(out: Path | None, as_json: bool) -> None:
+    """Record the head of the chain (position, hash, time) and write it as a receipt."""
+    s = session()
+    receipt = s.ledger().seal(s.actor)
+    data = receipt.encode()
+    if out is not None:
+        out.write_bytes(data)
+    if as_json or out is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        click.echo(f"Sealed position {receipt.position} ({receipt.hash[:16]}…); receipt written to {out}.")

@@ -389,6 +389,21 @@ class Ledger(Application):  # type: ignore[type-arg]
 
         self._decide(command)
 
+    # Integrity ---------------------------------------------------------------------------
+
+    def verify(self, receipts: list[Any] = ()) -> Any:
+        """Recompute the hash chain and check every seal and the given receipts (`audit verify`)."""
+        from socialledger.core import audit
+
+        topics = (get_topic(audit.Seals.SealRecorded), get_topic(audit.Seals.SealAdded))
+        return audit.verify(self.home / EVENT_STORE_FILE, list(receipts), topics)
+
+    def seal(self, actor: Actor, purpose: str = "seal") -> Any:
+        from socialledger.core import audit
+
+        self.roster().require_any(actor.name, "seal the ledger")
+        return audit.seal(self, actor, purpose)
+
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
 

@@ -18,6 +18,8 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from socialledger.core import chain
+
 _CHUNK = 5000
 
 
@@ -50,6 +52,7 @@ class LedgerRecorder(SQLiteApplicationRecorder):
             "CREATE INDEX IF NOT EXISTS capture_index_fallback ON capture_index (fallback) "
             "WHERE fallback IS NOT NULL",
             "CREATE TABLE IF NOT EXISTS capture_alias (alias TEXT PRIMARY KEY, id TEXT NOT NULL)",
+            chain.CREATE_TABLE,
         ]
 
     def _insert_events(
@@ -63,7 +66,10 @@ class LedgerRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         index = list(index)
         if not index:
-            return super()._insert_events(c, stored_events, **kwargs)
+            positions = super()._insert_events(c, stored_events, **kwargs)
+            assert positions is not None
+            self._chain(c, positions, stored_events)
+            return positions
         # The index rows go first: that takes the write lock, so the rowids the
         # events get below follow MAX(rowid) without a gap or a race.
         c.executemany(
@@ -81,7 +87,19 @@ class LedgerRecorder(SQLiteApplicationRecorder):
             [(s.originator_id.hex if hasattr(s.originator_id, "hex") else s.originator_id,
               s.originator_version, s.topic, s.state) for s in stored_events],
         )
-        return list(range(first, first + len(stored_events)))
+        positions = list(range(first, first + len(stored_events)))
+        self._chain(c, positions, stored_events)
+        return positions
+
+    @staticmethod
+    def _chain(c: SQLiteCursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
+        # Inside the events' transaction, after their insert took the write lock: the
+        # chain's head cannot move under us.
+        chain.extend(c, [
+            (p, s.originator_id.hex if hasattr(s.originator_id, "hex") else str(s.originator_id),
+             s.originator_version, s.topic, s.state)
+            for p, s in zip(positions, stored_events, strict=True)
+        ])
 
     # Reading the index ----------------------------------------------------------------
 
