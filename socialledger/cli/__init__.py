@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from socialledger.cli import account, audit, capture, demo, organisation, reports
+from socialledger.cli import account, audit, capture, demo, integrity, organisation, reports
 from socialledger.cli.app import LedgerGroup, common_options
 
 
@@ -27,6 +27,9 @@ main.add_command(reports.sla_group)
 main.add_command(reports.cadence_group)
 main.add_command(reports.stats)
 main.add_command(reports.projections_group)
+audit.audit.add_command(integrity.replay)
+main.add_command(integrity.gdpr_group)
+main.add_command(integrity.retention_group)
 main.add_command(demo.demo)
 
 __all__ = ["main"]

@@ -39,6 +39,8 @@ from socialledger.core.records import (
 from socialledger.core.subjects import Subject
 
 _encode = msgspec.json.Encoder(order="sorted").encode
+#: Index states of items whose keys are destroyed: nothing new is ever sealed under them.
+SHREDDED = ("erased", "disposed")
 #: The fingerprint of an item known only by its ids: any fuller observation is news.
 PARTIAL = bytes(16)
 _RETRIES = 10
@@ -335,7 +337,7 @@ class CaptureWriter:
             if r.hidden:
                 page.summary.hidden += 1
             return
-        if row.state == "erased":
+        if row.state in SHREDDED:
             page.summary.skipped += 1
             return
         row = row.copy()
@@ -395,7 +397,7 @@ class CaptureWriter:
     def _moderation(self, r: ModerationRecord, page: _Page, now: datetime) -> None:
         item_id = self._resolve(r.native_id, page)
         row = page.rows.get(item_id)
-        if row is None or row.state == "erased":
+        if row is None or row.state in SHREDDED:
             page.summary.skipped += 1  # a moderation of an item the ledger never captured
             return
         want = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[r.action]

@@ -404,6 +404,12 @@ class Ledger(Application):  # type: ignore[type-arg]
         self.roster().require_any(actor.name, "seal the ledger")
         return audit.seal(self, actor, purpose)
 
+    def shred_caches(self) -> None:
+        """Forget everything decrypted in memory (after keys were destroyed)."""
+        self.keys.forget()
+        if self.repository.cache is not None:
+            self.repository.cache.clear()
+
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
 

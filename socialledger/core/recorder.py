@@ -116,6 +116,11 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         return {row[0]: row[1] for row in self._read("SELECT alias, id FROM capture_alias WHERE alias IN ({})",
                                                      aliases)}
 
+    def mark_erased(self, ids: list[str], state: str) -> None:
+        """Items and subjects whose keys are destroyed: ingest never seals anything new under them."""
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany("UPDATE capture_index SET state=? WHERE id=?", [(state, i) for i in ids])
+
     def close_reader(self) -> None:
         reader = self.__dict__.pop("_reader", None)
         if reader is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from socialledger.core.events import LedgerAggregate
 
@@ -36,6 +37,20 @@ class Subject(LedgerAggregate):
 
         def apply(self, subject: Subject) -> None:
             subject.identity = self.identity
+
+    class SubjectErased(LedgerAggregate.Event):
+        """R23: the decision to erase; the subject's and the items' keys are destroyed with it."""
+
+        decision: str
+        override: bool
+        items: list[UUID]
+
+        def apply(self, subject: Subject) -> None:
+            subject.erasure = {"decision": self.decision, "override": self.override, "actor": self.actor,
+                               "time": self.timestamp, "items": len(self.items)}
+
+    def __init__(self) -> None:
+        self.erasure: dict[str, Any] | None = None
 
     channel: str
     identity: dict[str, Any] | None

@@ -1,0 +1,119 @@
+"""`audit replay`, `gdpr export|erase` and `retention apply`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from socialledger.cli.app import common_options, json_option, session
+from socialledger.cli.output import emit_json, plain, table
+from socialledger.core import gdpr
+from socialledger.core.errors import BadInput
+from socialledger.core.periods import parse as parse_period
+from socialledger.projections.replay import replay as replay_models
+
+
+@click.command("replay")
+@common_options
+@click.option("--until", required=True, help="A ledger position, or a time (ISO 8601; local time if no offset).")
+@click.option("--period", help="The statistics period (default: the month of --until).")
+@json_option
+def replay(until: str, period: str | None, as_json: bool) -> None:
+    """The register, SLA state and statistics as they stood at a moment: what did we know, and when."""
+    s = session()
+    ledger = s.ledger()
+    ledger.roster().require_any(s.actor.name, "replay the ledger")
+    zone = ledger.policy().zone
+    result = replay_models(ledger, until, parse_period(period) if period else None)
+    for row in result["sla"]:
+        for key in ("received", "due", "first_response", "final_answer", "moderated", "replied", "acknowledged"):
+            if row.get(key) is not None:
+                row[key] = datetime.fromtimestamp(row[key], UTC)
+    out = plain(result, zone)
+    if as_json:
+        emit_json(out)
+        return
+    click.echo(f"As at position {out['until']['position']} ({out['until']['time']}):")
+    table("Register", ["name", "channel", "state", "owner", "deputy", "flags"],
+          [(a["name"], a["channel"], a["state"], a["owner"], a["deputy"] or "", ", ".join(a["flags"]))
+           for a in out["register"]])
+    table("SLA", ["native id", "received", "due", "first response", "state"],
+          [(r["native_id"], r["received"], r["due"], r["first_response"] or "", r["state"]) for r in out["sla"]])
+    table(f"Statistics {out['period']}", ["account", "posts", "comments", "reactions", "followers"],
+          [(f["name"], f["posts"], f["comments"], f["reactions"], f["followers"] or "") for f in out["statistics"]])
+
+
+@click.group("gdpr")
+def gdpr_group() -> None:
+    """A data subject's access and erasure (R23)."""
+
+
+@gdpr_group.command("export")
+@common_options
+@click.option("--subject", required=True, help="channel:user-id, like facebook:10152345")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here.")
+def gdpr_export(subject: str, out: Path | None) -> None:
+    """Everything the ledger holds about a subject: their comments with context and times, and their handling."""
+    s = session()
+    ledger = s.ledger()
+    data = plain(gdpr.export(ledger, s.actor, subject), ledger.policy().zone)
+    if out is None:
+        emit_json(data)
+        return
+    import msgspec
+
+    out.write_bytes(msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n")
+    click.echo(f"{len(data['items'])} items about {subject} written to {out}.")
+
+
+@gdpr_group.command("erase")
+@common_options
+@click.option("--subject", required=True)
+@click.option("--decision", required=True, help="The reference of the decision (diary number or similar).")
+@click.option("--override", is_flag=True, help="The decision overrides retention rules and cases (R23).")
+@json_option
+def gdpr_erase(subject: str, decision: str, override: bool, as_json: bool) -> None:
+    """Erase a subject: destroy their identity key and the keys of what they wrote; record the decision."""
+    s = session()
+    result = gdpr.erase(s.ledger(), s.actor, subject, decision, override)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"{subject} erased under decision {decision}: their identity and {result['items']} items can no "
+               "longer be read.")
+    packages = result["packages"]
+    click.echo("Archive packages exported earlier that hold the subject: "
+               + (", ".join(packages) if packages else "none."))
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Disposal under the retention rules of the policy (R22)."""
+
+
+@retention_group.command("apply")
+@common_options
+@click.option("--as-of", "as_of", required=True, help="The date the rules are applied on (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="List what would be disposed of; record nothing.")
+@json_option
+def retention_apply(as_of: str, dry_run: bool, as_json: bool) -> None:
+    """Destroy the keys of items past their retention rule, with one decision event for the run."""
+    s = session()
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise BadInput(f"--as-of {as_of!r}: a date like 2026-12-31") from None
+    ledger = s.ledger()
+    result = gdpr.apply_retention(ledger, s.actor, day, dry_run)
+    out: dict[str, Any] = plain(result, ledger.policy().zone)
+    if as_json:
+        emit_json(out)
+        return
+    verb = "would be disposed of" if dry_run else "disposed of"
+    click.echo(f"{len(out['items'])} items {verb} as of {as_of}.")
+    if out["items"]:
+        table(None, ["kind", "class", "native id", "created"],
+              [(i["kind"], i["class"], i["native_id"] or "", i["created"]) for i in out["items"][:50]])
