@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from socialledger.core import gdpr
 from socialledger.core.account import ApplicationForm
 from socialledger.core.actor import Actor
 from socialledger.core.errors import RuleViolation
@@ -126,6 +127,22 @@ class Story:
         self.show("sla", ledger, account_id)
         say("\nStatistics for March 2024, every account side by side, as the information unit follows them:")
         self.show("stats", ledger, "2024-03")
+
+        say("\nÅsa Öberg asks to be forgotten (GDPR). ingrid exports what the ledger holds about her, then erases "
+            "her under decision KS 2026/57:")
+        data = gdpr.export(ledger, self.who("ingrid"), "facebook:10152345")
+        say(f"  access: {len(data['items'])} comment(s), e.g. \"{data['items'][0]['text']}\"")
+        result = gdpr.erase(ledger, self.who("ingrid"), "facebook:10152345", "KS 2026/57")
+        after = next(i for i in ledger.content(self.who("ingrid"), account_id)
+                     if i["native_id"] == "facebook:1122334455667788_2233445566001")
+        say(f"  erased: {result['items']} item(s); the comment now reads as author {after['author']}, "
+            f"name {after['author_name']}, text {after['text']}; her keys are destroyed.")
+
+        receipt = ledger.seal(self.who("astrid"))
+        report = ledger.verify([receipt])
+        say(f"\nastrid, the auditor, seals the ledger at position {receipt.position} and verifies it: "
+            f"{'the ledger verifies' if report.ok else 'BROKEN'}, {report.events} events chained, "
+            f"{report.seals} seal(s) matching.")
         return {"account": str(account_id), "home": str(ledger.home)}
 
 
