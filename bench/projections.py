@@ -9,7 +9,7 @@ Prints, from one run:
 - `sla status` and `stats` for one account and one month, as warm library calls and
   as CLI processes (target: each warm query under 200 ms).
 
-    .venv/bin/python bench/projections.py [--records 950000]
+    .venv/bin/python bench/projections.py [--records 1000000]
 """
 
 from __future__ import annotations
@@ -104,12 +104,12 @@ def timed(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, default=950_000, help="records to ingest (about 1.05 events each)")
+    parser.add_argument("--records", type=int, default=1_000_000, help="records to ingest (about 1.05 events each)")
     args = parser.parse_args()
 
     from socialledger.core.keys import load_master_key
     from socialledger.core.periods import parse as parse_period
-    from socialledger.projections import sla, statistics
+    from socialledger.projections import GROUPS, sla, statistics
     from socialledger.testing import actor, make_ledger
 
     with tempfile.TemporaryDirectory(prefix="sl-bench-proj-") as tmp:
@@ -124,14 +124,14 @@ def main() -> None:
         head = ledger.head()
         models = ledger.read_models(catch_up=False)
         t0 = time.perf_counter()
-        applied = models.rebuild()
+        models.rebuild()
         rebuild_s = time.perf_counter() - t0
         n, floor_s = floor(home, load_master_key(home))
-        print(f"\nrebuild of all read models: {applied:,} events (ledger head {head:,}) in {rebuild_s:.1f} s, "
-              f"{applied / rebuild_s:,.0f} events/s")
+        print(f"\nrebuild of all read models from position 0 to {head:,} (the independent read models in "
+              f"{len(GROUPS)} processes): {rebuild_s:.1f} s, {head / rebuild_s:,.0f} events/s")
         print(f"floor, raw sqlite3 scan + msgspec + AES-GCM of the same {n:,} rows: {floor_s:.1f} s, "
               f"{n / floor_s:,.0f} rows/s")
-        print(f"  rebuild / floor: {(applied / rebuild_s) / (n / floor_s):.2f}  (target >= 0.30)")
+        print(f"  rebuild / floor: {(head / rebuild_s) / (n / floor_s):.2f}  (target >= 0.30)")
 
         zone = ledger.policy().zone
         month = "2026-03"

@@ -205,3 +205,14 @@ def test_tombstones_never_fail(ledger, captured):
     figures = statistics.account_stats(models.store, ledger.account(captured).id.hex, start.timestamp(),
                                        end.timestamp(), STHLM)
     assert figures["questions"] == 0 and figures["top_posts"][0]["excerpt"] is None
+
+
+def test_a_rebuild_split_over_processes_equals_one_in_a_single_process(ledger, captured, monkeypatch):
+    import socialledger.projections as projections
+
+    models = ledger.read_models()
+    single = dump(models.path)
+    monkeypatch.setattr(projections, "PARALLEL_FROM", 1)
+    models.rebuild()
+    assert dump(models.path) == single
+    assert all(s["behind"] == 0 for s in models.status())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,10 @@ from socialledger.projections.sla import SLA
 from socialledger.projections.statistics import Statistics
 
 NAMES = ("register", "sla", "cadence", "statistics")
+#: Read models that share a process when a long catch-up is split over the cores.
+GROUPS = (("sla", "register"), ("statistics", "cadence"))
+#: Below this many events to apply, one process does it all (starting another costs more).
+PARALLEL_FROM = 50_000
 
 
 def all_models() -> list[ReadModel]:
@@ -35,7 +41,25 @@ class ReadModels:
     def rebuild(self, names: Any = None, **options: Any) -> int:
         names = list(names or NAMES)
         self.store.drop(names)
-        return self.runner.catch_up(names, **options)
+        return self.catch_up_parallel(names, **options)
+
+    def catch_up_parallel(self, names: list[str], until: int | None = None, **options: Any) -> int:
+        """Catch up, the independent read models in processes of their own when there is much to do.
+
+        Each read model keeps its own position, so the processes never apply the same
+        event to the same model; a process killed midway is resumed by any catch-up.
+        """
+        head = self.ledger.head() if until is None else until
+        behind = max((head - self.store.position(n) for n in names), default=0)
+        groups = [[n for n in g if n in names] for g in GROUPS]
+        groups = [g for g in groups if g]
+        if behind < PARALLEL_FROM or len(groups) < 2 or (os.cpu_count() or 1) < 2:
+            return self.runner.catch_up(names, until=head, **options)
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(len(groups)) as pool:
+            counts = pool.starmap(_catch_up_in_process,
+                                  [(str(self.ledger.home), str(self.path), g, head) for g in groups])
+        return max(counts)
 
     def status(self) -> list[dict[str, Any]]:
         head = self.ledger.head()
@@ -44,3 +68,17 @@ class ReadModels:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _catch_up_in_process(home: str, path: str, names: list[str], until: int) -> int:
+    from socialledger.core.ledger import Ledger
+
+    ledger = Ledger(Path(home))
+    try:
+        models = ReadModels(ledger, Path(path))
+        try:
+            return models.runner.catch_up(names, until=until)
+        finally:
+            models.close()
+    finally:
+        ledger.close()
