@@ -13,6 +13,8 @@ page. SQLite has no subscriptions, so every read catches up first.
 from __future__ import annotations
 
 import abc
+import sqlite3
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -97,6 +99,24 @@ class ReadModelStore:
     def position(self, name: str) -> int:
         return self.tracking.max_tracking_id(name) or 0
 
+    @contextmanager
+    def write(self) -> Iterator[SQLiteCursor]:
+        """A write transaction that takes the write lock first (BEGIN IMMEDIATE).
+
+        Two processes catching up different read models write to this one file; a
+        deferred transaction that read first could not take the lock after the other
+        committed ("database is locked"), while this one waits its turn.
+        """
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
     def drop(self, names: Iterable[str]) -> None:
         """Drop and recreate the named models' tables; their position goes back to 0."""
         with self.datastore.transaction(commit=True) as c:
@@ -152,7 +172,7 @@ class Runner:
             events = [(n.id, mapper.to_domain_event(n)) for n in notes]
             keys.forget()
             try:
-                with self.store.datastore.transaction(commit=True) as c:
+                with self.store.write() as c:
                     for m in models:
                         m.begin(c)
                     for pos, event in events:
@@ -162,7 +182,7 @@ class Runner:
                         m.end(c)
                     for n in names:
                         self.store.tracking._insert_tracking(c, Tracking(n, end))
-            except IntegrityError:
+            except (IntegrityError, sqlite3.IntegrityError):
                 # Another process applied this page first: regroup from where things stand.
                 return applied
             applied += len(events)
