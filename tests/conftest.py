@@ -37,6 +37,14 @@ def form(**overrides: object) -> ApplicationForm:
     return ApplicationForm(**fields)  # type: ignore[arg-type]
 
 
+def final_export(ledger, account, tmp_path: Path) -> Path:
+    """R8: the final archive export a closing account needs, made by the information unit."""
+    from socialledger.archive.exports import export
+
+    (package,) = export(ledger, who("ingrid"), str(account), None, tmp_path / "final", final=True)
+    return package
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import OTHER, UNIT, form, who
+from conftest import OTHER, UNIT, final_export, form, who
 from socialledger.core.errors import BadInput, RuleViolation
 from socialledger.core.workflow import TRANSITIONS, State
 
@@ -75,9 +75,10 @@ def test_owner_can_be_handed_over(ledger, active):
     assert ledger.account(active).owner == "nils"
 
 
-def test_request_close_then_close(ledger, active):
+def test_request_close_then_close(ledger, active, tmp_path):
     ledger.request_close(who("sara"), active, "Verksamheten flyttar")
     assert state(ledger, active) is State.CLOSING
+    final_export(ledger, active, tmp_path)  # R8
     ledger.close_account(who("ingrid"), active, "Enligt begäran")
     account = ledger.account(active)
     assert account.state is State.CLOSED
@@ -85,7 +86,8 @@ def test_request_close_then_close(ledger, active):
     assert account.closure["reason"] == "Enligt begäran"
 
 
-def test_information_unit_closes_on_its_own_decision(ledger, active):
+def test_information_unit_closes_on_its_own_decision(ledger, active, tmp_path):
+    final_export(ledger, active, tmp_path)  # R8
     ledger.close_account(who("ingrid"), active, "Inaktivt konto (R11)")
     assert state(ledger, active) is State.CLOSED
 

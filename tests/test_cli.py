@@ -56,6 +56,8 @@ def test_whole_lifecycle_through_the_cli(cli, account_id):
     cli("account", "link", account_id, "--platform-id", "104729384756102", user="kalle")
     cli("account", "set", account_id, "--deputy", "lisa", "--on-call", user="kalle")
     cli("account", "request-close", account_id, "--reason", "Flyttar", user="kalle")
+    cli("account", "close", account_id, "--reason", "Enligt begäran", user="ingrid", code=3)  # R8
+    cli("archive", "export", "--account", account_id, "--final", "--out", str(cli.home + "-out"), user="ingrid")
     cli("account", "close", account_id, "--reason", "Enligt begäran", user="ingrid")
     shown = cli.json("account", "show", account_id, user="ingrid")
     assert shown["state"] == "closed"
@@ -66,6 +68,8 @@ def test_whole_lifecycle_through_the_cli(cli, account_id):
     types = [e["type"] for e in cli.json("audit", "log", "--account", account_id, user="ingrid")]
     assert types == ["ApplicationSubmitted", "ManagerApproved", "InformationUnitApproved",
                      "PlatformLinked", "PropertiesChanged", "ClosureRequested", "AccountClosed"]
+    exports = [e["type"] for e in cli.json("audit", "log", user="ingrid") if e["aggregate_type"] == "Archive"]
+    assert exports == ["HalfYearArchived"]
 
 
 def test_reject_and_revise_through_the_cli(cli, account_id):

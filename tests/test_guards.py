@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from conftest import UNIT, form, who
+from conftest import UNIT, final_export, form, who
 from socialledger.core.errors import RuleViolation
 from socialledger.core.roles import Role
 
@@ -168,7 +168,14 @@ def test_r8_only_the_information_unit_closes(ledger, active):
     refused(ledger, "R8", ledger.close_account, who("maria"), active, "x")
 
 
-def test_r8_nothing_happens_in_a_closed_account(ledger, active):
+def test_r8_no_closing_without_a_final_archive_export(ledger, active):
+    ledger.request_close(who("kalle"), active, "Flyttar")
+    e = refused(ledger, "R8", ledger.close_account, who("ingrid"), active, "x")
+    assert "socialledger archive export --account" in e.message and "--final" in e.message
+
+
+def test_r8_nothing_happens_in_a_closed_account(ledger, active, tmp_path):
+    final_export(ledger, active, tmp_path)
     ledger.close_account(who("ingrid"), active, "Stängt")
     for command, args in [
         (ledger.set_properties, ({"page_rules": "x"},)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from socialledger.cli import account, audit, capture, demo, integrity, organisation, reports
+from socialledger.cli import account, archive, audit, capture, demo, integrity, organisation, reports
 from socialledger.cli.app import LedgerGroup, common_options
 
 
@@ -30,6 +30,8 @@ main.add_command(reports.projections_group)
 audit.audit.add_command(integrity.replay)
 main.add_command(integrity.gdpr_group)
 main.add_command(integrity.retention_group)
+main.add_command(archive.archive_group)
+main.add_command(archive.case_group)
 main.add_command(demo.demo)
 
 __all__ = ["main"]

@@ -16,7 +16,7 @@ from rich.progress import (
 )
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import clip, emit_json, plain, short_time, table
+from socialledger.cli.output import clip, done, emit_json, plain, short_time, table
 from socialledger.core.errors import BadInput
 from socialledger.core.plugins import describe, plugin_manager
 
@@ -128,6 +128,37 @@ def content_show(item_id: str, as_json: bool) -> None:
         click.echo(f"  raw: {v['raw']}")
     for m in item["moderation"]:
         click.echo(f"\n{m['action']} observed {m['observed']} via {m['source']}")
+
+
+def _moderate(action: str, item_id: str, reason: str, rule: str) -> None:
+    s = session()
+    changed = s.ledger().moderate(s.actor, item_id, action, reason, rule)
+    past = {"hide": "hidden", "remove": "removed"}[action]
+    done(f"Item {item_id} {past} under the page rule {rule!r}; its captured content stays in the ledger."
+         if changed else f"Item {item_id} was {past} already; nothing recorded.",
+         item=item_id, action=action, changed=changed)
+
+
+@content.command("hide")
+@common_options
+@click.argument("item_id", metavar="ITEM")
+@click.option("--reason", required=True, help="Why (R18).")
+@click.option("--rule", required=True, help="The page rule it breaks.")
+@json_option
+def content_hide(item_id: str, reason: str, rule: str, as_json: bool) -> None:
+    """Hide an item under a page rule (R18): recorded with who, when and which rule."""
+    _moderate("hide", item_id, reason, rule)
+
+
+@content.command("remove")
+@common_options
+@click.argument("item_id", metavar="ITEM")
+@click.option("--reason", required=True, help="Why (R18).")
+@click.option("--rule", required=True, help="The page rule it breaks.")
+@json_option
+def content_remove(item_id: str, reason: str, rule: str, as_json: bool) -> None:
+    """Remove an item under a page rule (R18). The captured content is archived, never deleted."""
+    _moderate("remove", item_id, reason, rule)
 
 
 @click.command()

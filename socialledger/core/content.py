@@ -127,6 +127,16 @@ class ContentItem(LedgerAggregate):
         def apply(self, item: ContentItem) -> None:
             item.native_id = self.native_id
 
+    class CaseRegistered(LedgerAggregate.Event):
+        """R21: the item became a case (ärende) in the case management system (diarium)."""
+
+        diary_number: str
+        system: str | None
+
+        def apply(self, item: ContentItem) -> None:
+            item.cases.append({"diary_number": self.diary_number, "system": self.system, "actor": self.actor,
+                               "time": self.timestamp})
+
     class ItemAcknowledged(LedgerAggregate.Event):
         """R15: "we have seen your question and will come back" - recorded by a ledger user."""
 
@@ -145,6 +155,7 @@ class ContentItem(LedgerAggregate):
         self.moderation: list[dict[str, Any]] = []
         self.acknowledged: datetime | None = None
         self.final_answer: datetime | None = None
+        self.cases: list[dict[str, Any]] = []
 
     channel: str
     account: UUID

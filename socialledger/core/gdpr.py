@@ -183,7 +183,7 @@ def erase(ledger: Any, actor: Actor, subject: str, decision: str, override: bool
     today = datetime.now(UTC).astimezone(policy.zone).date()
     items = items_by(ledger, subj.id)
     held = [(i, h) for i in items if (h := retention_holds(i, policy, today)) is not None]
-    in_case = [i for i in items if getattr(i, "case", None)]
+    in_case = [i for i in items if i.cases]
     if (held or in_case) and not override:
         parts = []
         if held:
@@ -206,8 +206,11 @@ def erase(ledger: Any, actor: Actor, subject: str, decision: str, override: bool
     ledger.keys.destroy([str(subj.id), *(str(i.id) for i in items)])
     ledger.recorder.mark_erased([subj.id.hex, *(i.id.hex for i in items)], "erased")
     ledger.shred_caches()
+    from socialledger.archive.exports import packages
+
+    holding = [p["path"] for p in packages(ledger) if subj.id in p["subjects"]]
     return {"subject": subject, "decision": decision, "override": override, "items": len(items),
-            "packages": []}
+            "packages": holding}
 
 
 # Disposal ---------------------------------------------------------------------------------------
@@ -218,11 +221,11 @@ def due_for_disposal(ledger: Any, as_of: date) -> list[tuple[ContentItem, str]]:
     out = []
     for n in ledger._notifications(topics=_CAPTURED_TOPICS):
         item = ledger.repository.get(n.originator_id)
-        if item.erased or getattr(item, "case", None):
+        if item.erased:
             continue
         cls = record_class(item.kind, policy)
         rule = policy.retention.get(cls)
-        if rule is None:
+        if rule is None or (item.cases and rule.keep_if_case):  # R22, R21: what is in a case stays
             continue
         until = kept_until(item.occurred or item.versions[0]["observed"], rule, policy.zone)
         if until is not None and as_of > until:

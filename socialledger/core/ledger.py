@@ -9,7 +9,7 @@ the (aggregate, version) key; the command is then decided again on fresh state.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -242,7 +242,13 @@ class Ledger(Application):  # type: ignore[type-arg]
         self._on_account(account_id, lambda a, r: a.request_close(reason, actor, r))
 
     def close_account(self, actor: Actor, account_id: str | UUID, reason: str) -> None:
-        self._on_account(account_id, lambda a, r: a.close(reason, actor, r))
+        from socialledger.archive.exports import check_closable
+
+        def act(account: Account, roster: Roster) -> None:
+            account.close(reason, actor, roster)  # the role and the state first
+            check_closable(self, account)  # then R8's final archive export
+
+        self._on_account(account_id, act)
 
     def accounts(self) -> list[Account]:
         """Every account, in the order applied for."""
@@ -365,6 +371,70 @@ class Ledger(Application):  # type: ignore[type-arg]
                 or roster.has(actor.name, Role.COMMUNICATOR, account.unit)):
             raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot answer for "
                                       f"{account.name}")
+
+    def moderate(self, actor: Actor, item_id: str | UUID, action: str, reason: str, rule: str) -> bool:
+        """R18: hide or remove an item under a page rule; the captured content stays. False if it already was."""
+        from socialledger.core.content import MODERATED
+
+        reason, rule = (reason or "").strip(), (rule or "").strip()
+        if not reason or not rule:
+            raise BadInput("R18: a moderation names its reason (--reason) and the page rule it applies (--rule)")
+
+        def command() -> bool:
+            item = self._item(item_id)
+            account = self.account(item.account)
+            roster = self.roster()
+            if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)):
+                raise RuleViolation("R18", f"only the owner, the deputy or the information unit moderates "
+                                           f"{account.name}; {actor.name} cannot")
+            target = {"hide": "hidden", "remove": "removed"}[action]
+            if item.state == target or item.state == "removed":
+                return False
+            now = datetime.now(UTC)
+            item.trigger_event(MODERATED[action], observed=now, source="ledger", by=actor.name, reason=reason,
+                               rule=rule, raw=None, **actor.stamp())
+            self.save(item)
+            return True
+
+        return self._decide(command)
+
+    def register_case(self, actor: Actor, item_id: str | UUID, diary_number: str, system: str | None) -> None:
+        """R21: link an item to its case in the case management system."""
+        diary_number = (diary_number or "").strip()
+        if not diary_number:
+            raise BadInput("R21: a case registration names its diary number (--diary-number)")
+
+        def command() -> None:
+            item = self._item(item_id)
+            if not self.roster().has(actor.name, Role.ARCHIVIST):
+                self._check_may_answer(actor, item)
+            if any(c["diary_number"] == diary_number for c in item.cases):
+                raise BadInput(f"item {item_id} is already registered in case {diary_number}")
+            item.trigger_event(item.CaseRegistered, diary_number=diary_number, system=(system or "").strip() or None,
+                               **actor.stamp())
+            self.save(item)
+
+        self._decide(command)
+
+    def cases(self, actor: Actor, diary_number: str | None = None, item_id: str | None = None) -> list[dict[str, Any]]:
+        """Case registrations, found from the item or from the diary number (R21)."""
+        from socialledger.core.content import ContentItem
+
+        self.roster().require_any(actor.name, "read case registrations")
+        only = self._item(item_id).id if item_id else None
+        out = []
+        for n in self._notifications(topics=(get_topic(ContentItem.CaseRegistered),)):
+            event = self.mapper.to_domain_event(n)
+            if diary_number and event.diary_number != diary_number:
+                continue
+            if only is not None and n.originator_id != only:
+                continue
+            item = self.repository.get(n.originator_id)
+            out.append({"diary_number": event.diary_number, "system": event.system, "item": str(item.id),
+                        "native_id": f"{item.channel}:{item.native_id}" if item.native_id else None,
+                        "kind": item.kind, "account": str(item.account), "actor": event.actor,
+                        "time": event.timestamp, "position": n.id})
+        return out
 
     def acknowledge(self, actor: Actor, item_id: str | UUID) -> bool:
         """R15: record that the item has been seen and will be answered; False if it already was."""

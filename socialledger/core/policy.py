@@ -33,6 +33,9 @@ class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=T
 
 class Organisation(_Strict):
     name: str = ""
+    # The organisation's identification code for archive packages (Swedish: "ORG:" and the
+    # organisation number, e.g. "ORG:2120000142"); the submitting agent of every package carries it.
+    code: str = ""
     time_zone: str = "Europe/Stockholm"
     country: str = "SE"
     # None: the country's default (R13): Sweden public + de_facto, others public.

@@ -1,0 +1,200 @@
+"""Exporting packages (R20), recording each export, and the final export a closing account needs (R8)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError
+
+from socialledger.archive import content as selection
+from socialledger.core.actor import Actor
+from socialledger.core.errors import BadInput, RuleViolation
+from socialledger.core.events import LedgerAggregate, ledger_id
+from socialledger.core.periods import Period, parse
+from socialledger.core.roles import Role
+from socialledger.core.version import VERSION
+
+_json = msgspec.json.Encoder(order="sorted")
+
+
+class Archive(LedgerAggregate):
+    """The packages of one account and period: the first, and any supplementary ones."""
+
+    class HalfYearArchived(LedgerAggregate.Created):
+        account: UUID
+        period: str
+        package_id: str
+        position: int
+        previous_position: int
+        final: bool
+        path: str
+        subjects: list[UUID]
+
+        def apply(self, archive: Archive) -> None:
+            archive.packages = [_package(self)]
+
+    class SupplementArchived(LedgerAggregate.Event):
+        account: UUID
+        period: str
+        package_id: str
+        position: int
+        previous_position: int
+        final: bool
+        path: str
+        subjects: list[UUID]
+
+        def apply(self, archive: Archive) -> None:
+            archive.packages.append(_package(self))
+
+    def __init__(self) -> None:
+        self.packages: list[dict[str, Any]] = []
+
+
+def _package(e: Any) -> dict[str, Any]:
+    return {"package_id": e.package_id, "period": e.period, "position": e.position,
+            "previous_position": e.previous_position, "final": e.final, "path": e.path, "actor": e.actor,
+            "time": e.timestamp, "subjects": e.subjects}
+
+
+def archive_id(account: UUID, period: str) -> UUID:
+    return ledger_id(f"socialledger:archive:{account}:{period}")
+
+
+def final_period(ledger: Any, account: Any) -> Period:
+    """A closing account's final package covers its whole life, from its application to today."""
+    zone = ledger.policy().zone
+    first = account.created_on.astimezone(zone).date()
+    today = datetime.now(UTC).astimezone(zone).date()
+    return Period(f"final-{first.isoformat()}..{today.isoformat()}", first, today)
+
+
+def packages(ledger: Any, account: UUID | None = None) -> list[dict[str, Any]]:
+    """Every package exported, newest last."""
+    from eventsourcing.utils import get_topic
+
+    out = []
+    for n in ledger._notifications(topics=(get_topic(Archive.HalfYearArchived),
+                                           get_topic(Archive.SupplementArchived))):
+        event = ledger.mapper.to_domain_event(n)
+        if account is None or event.account == account:
+            out.append({**_package(event), "account": event.account, "ledger_position": n.id})
+    return out
+
+
+def export(ledger: Any, actor: Actor, account_ref: str, period_text: str | None, out_dir: Path, *,
+           position: int | None = None, final: bool = False) -> list[Path]:
+    """Write one package for the account and period; [] when nothing new was recorded since the last."""
+    roster = ledger.roster()
+    if not (roster.has(actor.name, Role.ARCHIVIST) or roster.is_information_unit(actor.name)):
+        raise RuleViolation("R20", f"the archivist or the information unit exports archive packages; "
+                                   f"{actor.name} cannot")
+    account = ledger.account(account_ref)
+    if final:
+        period = final_period(ledger, account)
+    elif period_text:
+        period = parse(period_text)
+    else:
+        raise BadInput("say which period to export: --period 2026H1 (or --final for a closing account)")
+    head = ledger.head()
+    if position is not None and not 0 < position <= head:
+        raise BadInput(f"--position {position}: the ledger's positions run from 1 to {head}")
+    cut = position or head
+    aid = archive_id(account.id, period.label)
+    try:
+        record: Archive | None = ledger.repository.get(aid)
+    except AggregateNotFoundError:
+        record = None
+    earlier = [p for p in (record.packages if record else []) if p["position"] < cut]
+    previous = earlier[-1] if earlier else None
+    package_id = f"urn:uuid:{uuid4()}"
+    created = datetime.now(UTC).replace(microsecond=0)
+    content = selection.build(
+        ledger, account.id, period, cut, previous_position=previous["position"] if previous else 0,
+        supplements=previous["package_id"] if previous else None, final=final, package_id=package_id,
+        created=created,
+    )
+    if previous is not None and not any(e.type != "export" for e in content.events) and position is None:
+        return []  # nothing recorded for this period since its last package
+    out_dir.mkdir(parents=True, exist_ok=True)
+    receipt = ledger.seal(actor, purpose=f"archive export {account.id} {period.label}")
+    content = msgspec.structs.replace(content, seal=msgspec.to_builtins(receipt))
+    root = out_dir / package_id.removeprefix("urn:uuid:")
+    _write(root, content, ledger.policy().organisation.code or None)
+    subjects = sorted({UUID(i.author.pseudonym) for i in content.items if i.author is not None}, key=str)
+
+    def command() -> None:
+        try:
+            current = ledger.repository.get(aid)
+            current.trigger_event(Archive.SupplementArchived, account=account.id, period=period.label,
+                                  package_id=package_id, position=cut,
+                                  previous_position=content.previous_position, final=final, path=str(root),
+                                  subjects=subjects, **actor.stamp())
+        except AggregateNotFoundError:
+            current = Archive._create(Archive.HalfYearArchived, id=aid, account=account.id, period=period.label,
+                                      package_id=package_id, position=cut,
+                                      previous_position=content.previous_position, final=final, path=str(root),
+                                      subjects=subjects, **actor.stamp())
+        ledger.save(current)
+
+    ledger._decide(command)
+    return [root]
+
+
+def _write(root: Path, content: Any, organisation_code: str | None) -> None:
+    from socialledger.archive import eark, pdf
+
+    if root.exists():
+        raise BadInput(f"{root} exists already")
+    with tempfile.TemporaryDirectory(prefix="socialledger-package-") as tmp:
+        work = Path(tmp)
+        feed = work / "feed.json"
+        feed.write_bytes(msgspec.json.format(_json.encode(content), indent=2) + b"\n")
+        volumes = pdf.render(content, work / "pdf")
+        staging = root.with_name(root.name + ".partial")
+        if staging.exists():
+            shutil.rmtree(staging)
+        eark.write_package(staging, content, [("feed.json", feed)],
+                           rendition_files=[(v.name, v) for v in volumes],
+                           software="socialledger", software_version=VERSION,
+                           organisation_code=organisation_code)
+        staging.rename(root)  # a package appears whole or not at all
+
+
+def check_closable(ledger: Any, account: Any) -> None:
+    """R8: an account closes only after a final export covering everything up to the closure request."""
+    from eventsourcing.utils import get_topic
+
+    from socialledger.core.account import Account
+
+    needed = 0
+    for n in ledger._notifications(topics=(get_topic(Account.ClosureRequested),)):
+        if n.originator_id == account.id:
+            needed = n.id
+    if needed == 0:  # the information unit's own decision: everything recorded about the account so far
+        needed = _last_position_about(ledger, account)
+    finals = [p for p in packages(ledger, account.id) if p["final"] and p["position"] >= needed]
+    if not finals:
+        raise RuleViolation(
+            "R8", f"{account.name} is closed only after a final archive export covering everything up to "
+                  f"position {needed}; run: socialledger archive export --account {account.id} --final --out DIR")
+
+
+def _last_position_about(ledger: Any, account: Any) -> int:
+    from socialledger.archive.content import _TOPICS
+
+    last = 0
+    mine: set[UUID] = set()
+    for n in ledger._notifications(topics=_TOPICS):
+        if n.topic.endswith("Captured"):
+            event = ledger.mapper.to_domain_event(n)
+            if event.account == account.id:
+                mine.add(n.originator_id)
+        if n.originator_id in mine:
+            last = n.id
+    return last
