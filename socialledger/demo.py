@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from socialledger.archive.exports import export
+from socialledger.archive.verify import verify_package
 from socialledger.core import gdpr
 from socialledger.core.account import ApplicationForm
 from socialledger.core.actor import Actor
@@ -128,6 +130,16 @@ class Story:
         say("\nStatistics for March 2024, every account side by side, as the information unit follows them:")
         self.show("stats", ledger, "2024-03")
 
+        ledger.grant_role(self.who("ingrid"), "arvid", Role.ARCHIVIST)
+        out = ledger.home.parent / f"{ledger.home.name}-archive"
+        (package,) = export(ledger, self.who("arvid"), str(account_id), "2024H1", out)
+        problems = verify_package(package)
+        pdfs = sorted(package.rglob("*.pdf"))
+        say(f"\narvid, the archivist, exports the Facebook page's first half of 2024 as an E-ARK package "
+            f"(METS, PREMIS, the feed as JSON and as a PDF/A printout, {len(pdfs)} volume(s)):\n  {package}")
+        say("  archive verify: " + ("every file present, listed and intact." if not problems
+                                     else "; ".join(problems)))
+
         say("\nÅsa Öberg asks to be forgotten (GDPR). ingrid exports what the ledger holds about her, then erases "
             "her under decision KS 2026/57:")
         data = gdpr.export(ledger, self.who("ingrid"), "facebook:10152345")
@@ -137,6 +149,7 @@ class Story:
                      if i["native_id"] == "facebook:1122334455667788_2233445566001")
         say(f"  erased: {result['items']} item(s); the comment now reads as author {after['author']}, "
             f"name {after['author_name']}, text {after['text']}; her keys are destroyed.")
+        say(f"  packages exported earlier that hold her: {', '.join(result['packages']) or 'none'}")
 
         receipt = ledger.seal(self.who("astrid"))
         report = ledger.verify([receipt])
