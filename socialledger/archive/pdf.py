@@ -459,7 +459,10 @@ def _item_html(item: Item, number: int, depth: int, numbers: dict[str, int], tz:
             out.append(f"<div class=\"note\">{_e(version.time_note)}</div>")
     current = versions[-1] if versions else None
     if current is not None and current.media:
-        out.append(f"<div class=\"note\">Media: {len(current.media)} file(s), kept in the package.</div>")
+        # Media are referenced, not copied: the ledger keeps the platform's references (see feed.json).
+        kinds = ", ".join(sorted({str(m.get("kind") or "file") for m in current.media}))
+        out.append(f"<div class=\"note\">Media: {len(current.media)} attached ({_e(kinds)}); "
+                   "their references are in feed.json.</div>")
     for entry in item.moderation:
         line = f"{_time(entry.observed, tz)} by {entry.actor} ({entry.source})"
         if entry.reason:
