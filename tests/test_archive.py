@@ -174,3 +174,22 @@ def test_erasure_lists_the_packages_that_hold_the_subject(archived):
     erased = next(i for i in feed(after)["items"] if i["native_id"] == "facebook:1122334455667788_2233445566001")
     assert erased["erased"] and erased["author"]["name"] is None and erased["versions"][0]["text"] is None
     shutil.rmtree(archived.out)
+
+
+def test_an_exports_media_are_captured_encrypted_and_packed(cli, tmp_path):  # noqa: F811
+    cli("role", "grant", "arvid", "archivist", user="ingrid")
+    cli.out = tmp_path / "out"
+    archived = cli
+    ingest(archived, FIX / "export_old")
+    picture = (FIX / "export_old" / "posts" / "media" / "Tidslinjefoton_abc123" / "431234567_122109876543210_n.jpg")
+    stored = [f for f in Path(archived.home, "media").rglob("*") if f.is_file()]
+    assert len(stored) == 2  # the picture and the video, each under its item's key
+    assert all(picture.read_bytes() not in f.read_bytes() for f in stored)  # never in plaintext
+    (package,) = export(archived, "--period", "2024H1")
+    packed = sorted((package / "representations" / "rep1" / "data" / "media").iterdir())
+    assert picture.read_bytes() in [p.read_bytes() for p in packed]
+    entry = next(m for i in feed(package)["items"] for v in i["versions"] for m in (v["media"] or [])
+                 if m.get("uri", "").endswith("_n.jpg"))
+    assert entry["file"].startswith("media/") and entry["size"] == picture.stat().st_size
+    assert "media/" + entry["file"].split("/", 1)[1] in (package / "representations/rep1/METS.xml").read_text()
+    archived("archive", "verify", str(package), user="arvid")

@@ -125,7 +125,7 @@ def export(ledger: Any, actor: Actor, account_ref: str, period_text: str | None,
     receipt = ledger.seal(actor, purpose=f"archive export {account.id} {period.label}")
     content = msgspec.structs.replace(content, seal=msgspec.to_builtins(receipt))
     root = out_dir / package_id.removeprefix("urn:uuid:")
-    _write(root, content, ledger.policy().organisation.code or None)
+    _write(root, content, ledger.policy().organisation.code or None, ledger)
     subjects = sorted({UUID(i.author.pseudonym) for i in content.items if i.author is not None}, key=str)
 
     def command() -> None:
@@ -146,20 +146,47 @@ def export(ledger: Any, actor: Actor, account_ref: str, period_text: str | None,
     return [root]
 
 
-def _write(root: Path, content: Any, organisation_code: str | None) -> None:
+def _media_files(ledger: Any, content: Any, work: Path) -> list[tuple[str, Path]]:
+    """The captured media files of the package's items, decrypted into `work`; the JSON names each file."""
+    from socialledger.core.media import read
+
+    files: dict[str, Path] = {}
+    for item in content.items:
+        item_id = UUID(item.id)
+        cipher = ledger.keys.cipher(str(item_id)) if not item.erased else None
+        for version in item.versions:
+            for entry in version.media or []:
+                name = entry.get("stored")
+                if not name or cipher is None:
+                    continue
+                rel = f"media/{name}"
+                if rel not in files:
+                    data = read(ledger.home, item_id, cipher, name)
+                    if data is None:
+                        continue
+                    target = work / "media" / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+                    files[rel] = target
+                entry["file"] = rel
+    return sorted(files.items())
+
+
+def _write(root: Path, content: Any, organisation_code: str | None, ledger: Any) -> None:
     from socialledger.archive import eark, pdf
 
     if root.exists():
         raise BadInput(f"{root} exists already")
     with tempfile.TemporaryDirectory(prefix="socialledger-package-") as tmp:
         work = Path(tmp)
+        media_files = _media_files(ledger, content, work)
         feed = work / "feed.json"
         feed.write_bytes(msgspec.json.format(_json.encode(content), indent=2) + b"\n")
         volumes = pdf.render(content, work / "pdf")
         staging = root.with_name(root.name + ".partial")
         if staging.exists():
             shutil.rmtree(staging)
-        eark.write_package(staging, content, [("feed.json", feed)],
+        eark.write_package(staging, content, [("feed.json", feed), *media_files],
                            rendition_files=[(v.name, v) for v in volumes],
                            software="socialledger", software_version=VERSION,
                            organisation_code=organisation_code)

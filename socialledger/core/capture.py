@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
+from socialledger.core import media as media_store
 from socialledger.core.events import ledger_int
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.recorder import IndexRow
@@ -105,6 +106,7 @@ class _Page:
         self.events: list[Any] = []
         self.index: dict[str, IndexRow] = {}
         self.aliases: list[tuple[str, str]] = []
+        self.media: list[tuple[Any, dict[str, Any], Any]] = []  # (event, its media entry, the input file)
         self.summary = Summary()
 
     def put(self, row: IndexRow) -> None:
@@ -115,7 +117,7 @@ class _Page:
 
 
 class CaptureWriter:
-    def __init__(self, ledger: Any, account: Any, channel: str, actor: Actor) -> None:
+    def __init__(self, ledger: Any, account: Any, channel: str, actor: Actor, *, media: Any = None) -> None:
         self.ledger = ledger
         self.recorder = ledger.recorder
         self.keys = ledger.keys
@@ -126,6 +128,7 @@ class CaptureWriter:
         self.pseudonyms = self.keys.hasher("socialledger pseudonym")
         self.stamp = {"actor": f"channel:{channel}", "os_user": actor.os_user, "host": actor.host, "by": actor.name}
         self.summary = Summary()
+        self.media = media  # the input's media files (an export's pictures), found by the records' paths
         self._ids: dict[str, str] = {}
         self._uuids: dict[str, UUID] = {}
         self._fallbacks: dict[int, str | None] = {}
@@ -202,6 +205,12 @@ class CaptureWriter:
 
     def _commit(self, page: _Page) -> None:
         self.keys.ensure(str(e.originator_id) for e in page.events if getattr(type(e), "sealed_fields", None))
+        for event, entry, source in page.media:
+            # Kept before the events that name them are committed: never an event without its file.
+            info = media_store.store(self.ledger.home, event.originator_id,
+                                     self.keys.cipher(str(event.originator_id)), self.fingerprints.hex, source)
+            if info is not None:
+                entry.update(info)
         mapper = self.ledger.mapper
         stored = [mapper.to_stored_event(e) for e in page.events]
         self.recorder.insert_events(stored, index=page.index.values(), aliases=page.aliases)
@@ -331,6 +340,7 @@ class CaptureWriter:
                 channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
                 author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
                 hidden=bool(r.hidden), content=content, **self.stamp))
+            self._media_jobs(page, page.events[-1], content)
             page.put(IndexRow(item_id, 1, obs, fp, "hidden" if r.hidden else "visible", fb, r.source,
                               1 if r.native_id else 0))
             page.summary.new += 1
@@ -368,6 +378,7 @@ class CaptureWriter:
                 page.events.append(EDITED[r.kind if r.kind in EDITED else "post"](
                     originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
                     observed=r.observed, source=r.source, content=content, **self.stamp))
+                self._media_jobs(page, page.events[-1], content)
                 row.version += 1
                 row.fingerprint, row.observed, row.source = fp, obs, r.source
                 page.summary.edited += 1
@@ -383,6 +394,14 @@ class CaptureWriter:
             page.put(row)
         elif fp == row.fingerprint:
             page.summary.unchanged += 1
+
+    def _media_jobs(self, page: _Page, event: Any, content: dict[str, Any]) -> None:
+        if not self.media:
+            return
+        for entry in content["media"]:
+            source = self.media.find(entry.get("uri"))
+            if source is not None:
+                page.media.append((event, entry, source))
 
     def _moderate(self, item_id: str, row: IndexRow, action: str, observed: datetime, source: str,
                   raw: dict[str, Any], page: _Page, now: datetime) -> None:

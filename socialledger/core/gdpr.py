@@ -22,6 +22,7 @@ from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, ContentItem
 from socialledger.core.errors import BadInput, RuleViolation
 from socialledger.core.events import LedgerAggregate, ledger_id
+from socialledger.core.media import forget as forget_media
 from socialledger.core.policy import Policy, Retention
 from socialledger.core.roles import Role
 from socialledger.core.subjects import Subject
@@ -204,6 +205,7 @@ def erase(ledger: Any, actor: Actor, subject: str, decision: str, override: bool
 
     ledger._decide(command)
     ledger.keys.destroy([str(subj.id), *(str(i.id) for i in items)])
+    forget_media(ledger.home, [i.id for i in items])
     ledger.recorder.mark_erased([subj.id.hex, *(i.id.hex for i in items)], "erased")
     ledger.shred_caches()
     from socialledger.archive.exports import packages
@@ -260,6 +262,7 @@ def apply_retention(ledger: Any, actor: Actor, as_of: date, dry_run: bool = Fals
 
     ledger._decide(command)
     ledger.keys.destroy([str(i.id) for i, _ in due])
+    forget_media(ledger.home, [i.id for i, _ in due])
     ledger.recorder.mark_erased([i.id.hex for i, _ in due], "disposed")
     ledger.shred_caches()
     return result

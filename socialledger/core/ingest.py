@@ -20,6 +20,7 @@ from socialledger.core.capture import CaptureWriter, Summary
 from socialledger.core.channels import Channel, ChannelRegistry
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
 from socialledger.core.inputs import InputFile, iter_inputs, open_inputs
+from socialledger.core.media import MediaIndex, is_media
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.records import (
     AccountRecord,
@@ -114,11 +115,12 @@ def ingest(
             raise VerificationFailed(f"{files[0].name}: the X-Hub-Signature-256 does not match the body; refused")
 
     with Spool(ledger.home) as spool:
-        total, known = _check(channel, files, account, signature, spool, page_size)
+        media = MediaIndex()
+        total, known = _check(channel, files, account, signature, spool, page_size, media)
         if not known:
             raise BadInput(f"{path}: no file in a {channel.title or channel.name} format socialledger knows")
         # Pass 2: write, page by page, each page one transaction.
-        writer = CaptureWriter(ledger, account, channel.name, actor)
+        writer = CaptureWriter(ledger, account, channel.name, actor, media=media or None)
         done = 0
         for page in spool.read():
             writer.write_page(page)
@@ -129,7 +131,7 @@ def ingest(
 
 
 def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature: str | None, spool: Spool,
-           page_size: int) -> tuple[int, int]:
+           page_size: int, media: MediaIndex | None = None) -> tuple[int, int]:
     """Pass 1: read and check every record before anything is written; spool them in pages.
 
     Returns the number of records and of files in a format the channel reads.
@@ -139,6 +141,8 @@ def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature
     batch: list[Record] = []
     for entry in files:
         if channel.skip(entry):
+            if media is not None and is_media(entry):
+                media.add(entry)  # a picture or video an export's records may point at
             continue
         source = _detect(channel, entry)
         if source is None:

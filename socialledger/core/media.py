@@ -1,0 +1,90 @@
+"""Media files captured with their items: kept encrypted under the item's key.
+
+An account export carries the pictures and videos it refers to; ingest keeps
+each one in `<home>/media/<item>/<name>`, encrypted with the item's key (so an
+erasure or a disposal makes it unreadable with the rest of the item) and named
+by a keyed hash of its bytes (no plaintext hash of a picture is stored). The
+item's content records the name and size beside the platform's reference, and
+archive packages carry the files. Platform URLs (signed CDN links) are not
+fetched: capture has no network here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+from typing import Any
+from uuid import UUID
+
+from socialledger.core.inputs import InputFile
+
+MEDIA_DIR = "media"
+MAX_BYTES = 512 * 1024**2
+SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".mp4", ".mov", ".m4v", ".webm",
+                      ".mp3", ".m4a", ".pdf"})
+
+
+def is_media(entry: InputFile) -> bool:
+    return PurePosixPath(entry.path).suffix.lower() in SUFFIXES
+
+
+class MediaIndex:
+    """The media files of one input, found by the paths an export's records give."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, InputFile] = {}
+        self._by_name: dict[str, list[str]] = {}
+
+    def add(self, entry: InputFile) -> None:
+        self._by_path[entry.path] = entry
+        self._by_name.setdefault(PurePosixPath(entry.path).name, []).append(entry.path)
+
+    def find(self, uri: str | None) -> InputFile | None:
+        if not uri:
+            return None
+        uri = uri.lstrip("/")
+        if uri in self._by_path:
+            return self._by_path[uri]
+        # The user may have given the export's parent folder, or the export its own root folder.
+        for path in self._by_name.get(PurePosixPath(uri).name, ()):
+            if path.endswith(uri) or uri.endswith(path):
+                return self._by_path[path]
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self._by_path)
+
+
+def store(home: Path, item: UUID, cipher: Any, name_of: Any, entry: InputFile) -> dict[str, Any] | None:
+    """Encrypt and keep one media file of an item; its stored name and size (None if too big)."""
+    if entry.size > MAX_BYTES:
+        return None
+    data = entry.read_bytes()
+    name = name_of(data) + PurePosixPath(entry.path).suffix.lower()
+    folder = home / MEDIA_DIR / item.hex
+    target = folder / name
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        nonce = os.urandom(12)
+        tmp = target.with_suffix(target.suffix + ".part")
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(nonce + cipher.encrypt(nonce, data, item.bytes + name.encode()))
+        os.replace(tmp, target)
+    return {"stored": name, "size": len(data)}
+
+
+def read(home: Path, item: UUID, cipher: Any, name: str) -> bytes | None:
+    """The bytes of a stored media file, or None when its item's key is gone or the file is missing."""
+    path = home / MEDIA_DIR / item.hex / name
+    if cipher is None or not path.exists():
+        return None
+    blob = path.read_bytes()
+    return cipher.decrypt(blob[:12], blob[12:], item.bytes + name.encode())
+
+
+def forget(home: Path, items: list[UUID]) -> None:
+    """Remove the (already unreadable) files of items whose keys were destroyed."""
+    for item in items:
+        shutil.rmtree(home / MEDIA_DIR / item.hex, ignore_errors=True)
