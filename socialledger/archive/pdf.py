@@ -461,8 +461,10 @@ def _item_html(item: Item, number: int, depth: int, numbers: dict[str, int], tz:
     if current is not None and current.media:
         # Media are referenced, not copied: the ledger keeps the platform's references (see feed.json).
         kinds = ", ".join(sorted({str(m.get("kind") or "file") for m in current.media}))
+        kept = sum(1 for m in current.media if m.get("stored"))
+        where = f"{kept} file(s) in the package, " if kept else ""
         out.append(f"<div class=\"note\">Media: {len(current.media)} attached ({_e(kinds)}); "
-                   "their references are in feed.json.</div>")
+                   f"{where}references in feed.json.</div>")
     for entry in item.moderation:
         line = f"{_time(entry.observed, tz)} by {entry.actor} ({entry.source})"
         if entry.reason:
