@@ -27,13 +27,53 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 class Statistics(ReadModel):
+    """What was posted and received: one row per captured item."""
+
     name = "statistics"
-    tables = ("stat_items", "stat_item_metrics", "stat_account_metrics", "stat_observations")
+    needs_content = True  # questions are told by their text, top posts show the account's own words
+    tables = ("stat_items",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: list[tuple[Any, ...]] = []
 
     def create(self, c: Any) -> None:
         c.execute("CREATE TABLE IF NOT EXISTS stat_items (item TEXT PRIMARY KEY, account TEXT, native_id TEXT, "
                   "kind TEXT, by_account INTEGER, created REAL, question INTEGER, excerpt TEXT)")
         c.execute("CREATE INDEX IF NOT EXISTS stat_items_account ON stat_items (account, created)")
+
+    def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
+        return {ContentItem.Captured: self.captured}
+
+    def begin(self, c: Any) -> None:
+        self._items = []
+
+    def end(self, c: Any) -> None:
+        # Nothing in a page reads these rows back: one executemany, in event order.
+        c.executemany("INSERT OR REPLACE INTO stat_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._items)
+        self._items = []
+
+    def captured(self, c: Any, e: Any, position: int) -> None:
+        text = e.content.get("text") if e.content else None  # None once erased or disposed
+        question = None if text is None else int("?" in text)
+        # Only the account's own words are kept here, for the top posts; never a commenter's.
+        excerpt = " ".join(text.split())[:120] if (text and e.by_account) else None
+        self._items.append((e.originator_id.hex, e.account.hex, f"{e.channel}:{e.native_id}" if e.native_id else None,
+                            e.kind, int(e.by_account), (e.occurred or e.observed).timestamp(),
+                            question if not e.by_account else None, excerpt))
+
+
+class Metrics(ReadModel):
+    """The platforms' figures: the latest count of each item, and the account's values per period."""
+
+    name = "metrics"
+    tables = ("stat_item_metrics", "stat_account_metrics", "stat_observations")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._item_metrics: list[tuple[Any, ...]] = []
+
+    def create(self, c: Any) -> None:
         c.execute("CREATE TABLE IF NOT EXISTS stat_item_metrics (item TEXT, metric TEXT, value REAL, "
                   "breakdown TEXT, observed REAL, position INTEGER, PRIMARY KEY (item, metric))")
         c.execute("CREATE TABLE IF NOT EXISTS stat_observations (id TEXT PRIMARY KEY, item TEXT, metric TEXT, "
@@ -43,33 +83,16 @@ class Statistics(ReadModel):
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {
-            ContentItem.Captured: self.captured,
             MetricsObservation.MetricsObserved: self.observed,
             MetricsObservation.MetricsRevised: self.revised,
         }
 
-    def captured(self, c: Any, e: Any, position: int) -> None:
-        text = e.content.get("text") if e.content else None  # None once erased or disposed
-        question = None if text is None else int("?" in text)
-        # Only the account's own words are kept here, for the top posts; never a commenter's.
-        excerpt = " ".join(text.split())[:120] if (text and e.by_account) else None
-        self._items.append((e.originator_id.hex, e.account.hex, f"{e.channel}:{e.native_id}" if e.native_id else None,
-                   e.kind, int(e.by_account), (e.occurred or e.observed).timestamp(),
-                   question if not e.by_account else None, excerpt))
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._items: list[tuple[Any, ...]] = []
-        self._item_metrics: list[tuple[Any, ...]] = []
-
     def begin(self, c: Any) -> None:
-        self._items, self._item_metrics = [], []
+        self._item_metrics = []
 
     def end(self, c: Any) -> None:
-        # Nothing in a page reads these rows back: one executemany each, in event order.
-        c.executemany("INSERT OR REPLACE INTO stat_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._items)
         c.executemany(_UPSERT_ITEM_METRIC, self._item_metrics)
-        self._items, self._item_metrics = [], []
+        self._item_metrics = []
 
     def observed(self, c: Any, e: Any, position: int) -> None:
         breakdown = _json.encode(e.breakdown).decode() if e.breakdown else None
