@@ -42,7 +42,10 @@ class ReadModels:
     def rebuild(self, names: Any = None, **options: Any) -> int:
         names = list(names or NAMES)
         self.store.drop(names)
-        return self.catch_up_parallel(names, **options)
+        try:
+            return self.catch_up_parallel(names, **options)
+        finally:
+            self.store.index(names)  # (an interrupted rebuild gets them when the store next opens)
 
     def catch_up_parallel(self, names: list[str], until: int | None = None, **options: Any) -> int:
         """Catch up, the independent read models in processes of their own when there is much to do.

@@ -17,10 +17,10 @@ from socialledger.projections.base import ReadModel
 class Cadence(ReadModel):
     name = "cadence"
     tables = ("cadence_posts", "cadence_accounts")
+    query_indexes = ("CREATE INDEX IF NOT EXISTS cadence_posts_account ON cadence_posts (account, created)",)
 
     def create(self, c: Any) -> None:
         c.execute("CREATE TABLE IF NOT EXISTS cadence_posts (item TEXT PRIMARY KEY, account TEXT, created REAL)")
-        c.execute("CREATE INDEX IF NOT EXISTS cadence_posts_account ON cadence_posts (account, created)")
         c.execute("CREATE TABLE IF NOT EXISTS cadence_accounts (account TEXT PRIMARY KEY, name TEXT, "
                   "class TEXT, active REAL, closed REAL)")
 

@@ -41,6 +41,7 @@ def _dt(value: float | None) -> datetime | None:
 class SLA(ReadModel):
     name = "sla"
     tables = ("sla_items", "sla_threads", "sla_responses", "sla_policies", "sla_oncall")
+    query_indexes = ("CREATE INDEX IF NOT EXISTS sla_items_account ON sla_items (account, received)",)
 
     def create(self, c: Any) -> None:
         c.execute("CREATE TABLE IF NOT EXISTS sla_policies (since REAL, position INTEGER, policy TEXT)")
@@ -54,7 +55,6 @@ class SLA(ReadModel):
             "replied REAL, acknowledged REAL, final_answer REAL, moderated REAL, position INTEGER)"
         )
         c.execute("CREATE INDEX IF NOT EXISTS sla_items_thread ON sla_items (thread)")
-        c.execute("CREATE INDEX IF NOT EXISTS sla_items_account ON sla_items (account, received)")
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {

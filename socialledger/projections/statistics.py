@@ -32,6 +32,7 @@ class Statistics(ReadModel):
     name = "statistics"
     needs_content = True  # questions are told by their text, top posts show the account's own words
     tables = ("stat_items",)
+    query_indexes = ("CREATE INDEX IF NOT EXISTS stat_items_account ON stat_items (account, created)",)
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,7 +41,6 @@ class Statistics(ReadModel):
     def create(self, c: Any) -> None:
         c.execute("CREATE TABLE IF NOT EXISTS stat_items (item TEXT PRIMARY KEY, account TEXT, native_id TEXT, "
                   "kind TEXT, by_account INTEGER, created REAL, question INTEGER, excerpt TEXT)")
-        c.execute("CREATE INDEX IF NOT EXISTS stat_items_account ON stat_items (account, created)")
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {ContentItem.Captured: self.captured}
