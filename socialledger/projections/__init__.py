@@ -29,11 +29,11 @@ def all_models() -> list[ReadModel]:
 class ReadModels:
     """The read models of a ledger, caught up on demand."""
 
-    def __init__(self, ledger: Any, path: Path | None = None) -> None:
+    def __init__(self, ledger: Any, path: Path | None = None, *, query_indexes: bool = True) -> None:
         self.ledger = ledger
         self.path = path or ledger.home / READ_MODELS_FILE
         create_private_file(self.path)
-        self.store = ReadModelStore(self.path, all_models())
+        self.store = ReadModelStore(self.path, all_models(), query_indexes=query_indexes)
         self.runner = Runner(ledger, self.store)
 
     def catch_up(self, names: Any = None, **options: Any) -> int:
@@ -79,7 +79,7 @@ def _catch_up_in_process(home: str, path: str, names: list[str], until: int) -> 
 
     ledger = Ledger(Path(home))
     try:
-        models = ReadModels(ledger, Path(path))
+        models = ReadModels(ledger, Path(path), query_indexes=False)  # the rebuild makes them at the end
         try:
             return models.runner.catch_up(names, until=until)
         finally:

@@ -89,17 +89,19 @@ def _with_subclasses(cls: type) -> Iterator[type]:
 class ReadModelStore:
     """`readmodels.sqlite`: the read models' tables and their tracking rows."""
 
-    def __init__(self, path: Path, models: Iterable[ReadModel]) -> None:
+    def __init__(self, path: Path, models: Iterable[ReadModel], *, query_indexes: bool = True) -> None:
         self.path = path
         self.datastore = SQLiteDatastore(db_name=str(path), lock_timeout=60)
         self.tracking = SQLiteTrackingRecorder(self.datastore)
         self.tracking.create_table()
         self.models = {m.name: m for m in models}
-        with self.datastore.transaction(commit=True) as c:
+        # With the write lock from the start: another process may be writing (a parallel rebuild).
+        with self.write() as c:
             for m in self.models.values():
                 m.create(c)
-                for statement in m.query_indexes:
-                    c.execute(statement)
+                if query_indexes:
+                    for statement in m.query_indexes:
+                        c.execute(statement)
 
     def model(self, name: str) -> ReadModel:
         return self.models[name]
@@ -134,7 +136,7 @@ class ReadModelStore:
 
     def drop(self, names: Iterable[str]) -> None:
         """Drop and recreate the named models' tables, without their query indexes; position 0."""
-        with self.datastore.transaction(commit=True) as c:
+        with self.write() as c:
             for name in names:
                 model = self.models[name]
                 for table in model.tables:
