@@ -18,7 +18,14 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from socialledger.archive.model import (
-    AccountInfo, Author, Case, Item, Moderation, PackageContent, PremisEvent, Version,
+    AccountInfo,
+    Author,
+    Case,
+    Item,
+    Moderation,
+    PackageContent,
+    PremisEvent,
+    Version,
 )
 from socialledger.core.content import ContentItem
 from socialledger.core.gdpr import Disposals

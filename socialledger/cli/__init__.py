@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from socialledger.cli import account, archive, audit, capture, demo, integrity, organisation, reports
+from socialledger.cli import (
+    account,
+    archive,
+    audit,
+    capture,
+    demo,
+    integrity,
+    organisation,
+    reports,
+)
 from socialledger.cli.app import LedgerGroup, common_options
 
 

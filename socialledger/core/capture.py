@@ -22,9 +22,9 @@ import msgspec
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from socialledger.core import media as media_store
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
-from socialledger.core import media as media_store
 from socialledger.core.events import ledger_int
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.recorder import IndexRow

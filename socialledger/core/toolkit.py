@@ -159,6 +159,26 @@ def number(value: Any, what: str = "value") -> float:
     raise FormatError(f"{what} is {value!r}, not a number")
 
 
+# Detection ------------------------------------------------------------------------------
+
+#: What `decode_head` answers for bytes that are no JSON document (nor a JSON line).
+NOT_JSON = object()
+_decode_json = msgspec.json.Decoder().decode
+
+
+def decode_head(body: bytes) -> Any:
+    """A small file's bytes decoded whole, else its first line (JSON lines); `NOT_JSON` if neither is JSON.
+
+    Channels peek at a file this way in `detect` to recognise its shape cheaply.
+    """
+    for candidate in (body, body.split(b"\n", 1)[0]):
+        try:
+            return _decode_json(candidate)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            continue
+    return NOT_JSON
+
+
 # Mojibake ------------------------------------------------------------------------------
 # Meta's account exports (Facebook and Instagram) write every string as its UTF-8 bytes,
 # each byte escaped as the Latin-1 code point of the same value ("\\u00c3\\u00a5" is "å").

@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from socialledger.core.home import create_private_file
-from socialledger.projections.base import READ_MODELS_FILE, ReadModel, ReadModelStore, Runner
+from socialledger.projections.base import (
+    READ_MODELS_FILE,
+    ReadModel,
+    ReadModelStore,
+    Runner,
+)
 from socialledger.projections.cadence import Cadence
 from socialledger.projections.register import Register
 from socialledger.projections.sla import SLA

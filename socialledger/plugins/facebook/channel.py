@@ -13,6 +13,7 @@ from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
+from socialledger.core.toolkit import NOT_JSON, decode_head
 from socialledger.plugins.facebook.common import FormatError
 from socialledger.plugins.facebook.export import (
     export_kind,
@@ -54,8 +55,8 @@ class FacebookChannel(Channel):
         body = head.removeprefix(_BOM).lstrip()
         if body[:1] not in (b"{", b"["):
             return None
-        doc = _decode_small(body) if len(head) < HEAD_BYTES else _FAILED
-        source: Source | None = classify(doc, entry.path) if doc is not _FAILED else sniff(body, entry.path)
+        doc = decode_head(body) if len(head) < HEAD_BYTES else NOT_JSON
+        source: Source | None = classify(doc, entry.path) if doc is not NOT_JSON else sniff(body, entry.path)
         if source == "export" and export_kind(entry.path) is None and in_export_folder(entry.path):
             return None  # another file of the export that happens to look like posts (reactions, ...)
         return source
@@ -91,22 +92,6 @@ class FacebookChannel(Channel):
 
 
 # --- detection --------------------------------------------------------------------------------
-
-_FAILED = object()
-
-
-def _decode_small(body: bytes) -> Any:
-    """A whole small file decoded, or its first line (JSONL); `_FAILED` if neither is JSON."""
-    try:
-        return _decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        pass
-    first = body.split(b"\n", 1)[0]
-    try:
-        return _decode(first)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return _FAILED
-
 
 def classify(doc: Any, path: str = "") -> Source | None:
     """Which source a decoded document is, by its shape; None when it is none this channel reads."""

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from socialledger.core.records import AuthorRef, ContentRecord, Media
+from socialledger.core.toolkit import repair_tree
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,
@@ -31,7 +32,6 @@ from socialledger.plugins.facebook.common import (
     opt_time,
     parse_time,
 )
-from socialledger.core.toolkit import repair_tree
 
 SOURCE = "export"
 

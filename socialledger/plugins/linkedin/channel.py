@@ -35,6 +35,7 @@ from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
+from socialledger.core.toolkit import NOT_JSON, decode_head
 from socialledger.plugins.linkedin.common import FormatError, ms_time
 from socialledger.plugins.linkedin.export import export_kind, header_kind, read_export
 from socialledger.plugins.linkedin.posts import (
@@ -95,8 +96,8 @@ class LinkedInChannel(Channel):
         body = head.removeprefix(_BOM).lstrip()
         if body[:1] != b"{":
             return None
-        doc = _decode_small(body) if len(head) < HEAD_BYTES else _FAILED
-        return classify(doc) if doc is not _FAILED else sniff(body)
+        doc = decode_head(body) if len(head) < HEAD_BYTES else NOT_JSON
+        return classify(doc) if doc is not NOT_JSON else sniff(body)
 
     def skip(self, entry: InputFile) -> bool:
         """The member export's other CSV files, and media, HTML and text beside the data."""
@@ -131,21 +132,6 @@ class LinkedInChannel(Channel):
 
 
 # --- detection --------------------------------------------------------------------------------
-
-_FAILED = object()
-
-
-def _decode_small(body: bytes) -> Any:
-    """A whole small file decoded, or its first line (JSONL); `_FAILED` if neither is JSON."""
-    try:
-        return _decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        pass
-    try:
-        return _decode(body.split(b"\n", 1)[0])
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return _FAILED
-
 
 def item_kind(item: Any) -> str | None:
     """What a LinkedIn object is, by its shape; None for anything this channel does not read."""
