@@ -83,7 +83,7 @@ def create_master_key_file(home: Path) -> Path | None:
 class KeyStore:
     """Item and subject keys by aggregate id, wrapped by the master key."""
 
-    def __init__(self, home: Path, master: bytes, cache_size: int = 20_000) -> None:
+    def __init__(self, home: Path, master: bytes, cache_size: int = 60_000) -> None:
         self.path = home / KEYS_FILE
         create_private_file(self.path)
         self._wrap = AESGCM(master)

@@ -185,7 +185,11 @@ class Runner:
             for m in models:
                 m.start(c)
         while position < head:
-            notes = recorder.select_notifications(position, page, stop=head, topics=topics, inclusive_of_start=False)
+            if hasattr(recorder, "read_rows"):
+                notes = recorder.read_rows(position, page, head, topics)
+            else:  # another store: the library's notification log
+                notes = recorder.select_notifications(position, page, stop=head, topics=topics,
+                                                      inclusive_of_start=False)
             end = notes[-1].id if len(notes) == page else head
             if needs_content:
                 keys = self.ledger.keys
