@@ -41,13 +41,13 @@ def sealed_topics() -> dict[str, tuple[str, ...]]:
     """topic -> its sealed fields, read from the event classes (the only use of the project here)."""
     from socialledger.core.content import ContentItem
     from socialledger.core.subjects import Subject
-    from socialledger.projections.base import _with_subclasses
+    from socialledger.projections.base import with_subclasses
     from eventsourcing.utils import get_topic
 
     out = {}
     for base in (ContentItem.Captured, ContentItem.Edited, ContentItem.Moderated, Subject.SubjectIdentified,
                  Subject.SubjectIdentityChanged):
-        for cls in _with_subclasses(base):
+        for cls in with_subclasses(base):
             out[get_topic(cls)] = cls.sealed_fields
     return out
 

@@ -32,9 +32,9 @@ from socialledger.core.gdpr import Disposals
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.periods import Period
 from socialledger.core.subjects import Subject
-from socialledger.projections.base import _with_subclasses
+from socialledger.projections.base import with_subclasses
 
-_ITEM_EVENTS = tuple(_with_subclasses(ContentItem.Event))
+_ITEM_EVENTS = tuple(with_subclasses(ContentItem.Event))
 _TOPICS = tuple(sorted({get_topic(c) for c in (
     *_ITEM_EVENTS, MetricsObservation.MetricsObserved, MetricsObservation.MetricsRevised,
     Subject.SubjectErased, Disposals.RetentionApplied, Disposals.RetentionAppliedAgain)}))

@@ -21,6 +21,3 @@ VOCABULARY: dict[str, str] = {
     "profile_views": "views of the account's profile",
 }
 
-
-def is_ledger_metric(name: str) -> bool:
-    return name in VOCABULARY

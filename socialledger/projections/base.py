@@ -66,7 +66,7 @@ class ReadModel(abc.ABC):
         """The topics of every event class this model handles, subclasses included."""
         out: list[str] = []
         for cls in self.handlers():
-            out.extend(get_topic(c) for c in _with_subclasses(cls))
+            out.extend(get_topic(c) for c in with_subclasses(cls))
         return out
 
     def apply(self, c: SQLiteCursor, event: Any, position: int) -> None:
@@ -80,10 +80,10 @@ class ReadModel(abc.ABC):
             handler(c, event, position)
 
 
-def _with_subclasses(cls: type) -> Iterator[type]:
+def with_subclasses(cls: type) -> Iterator[type]:
     yield cls
     for sub in cls.__subclasses__():
-        yield from _with_subclasses(sub)
+        yield from with_subclasses(sub)
 
 
 class ReadModelStore:
