@@ -24,8 +24,8 @@ def archived(cli, tmp_path):  # noqa: F811 - the fixture imported above
     return cli
 
 
-def export(cli, *args: str) -> list[Path]:
-    result = cli.json("archive", "export", "--account", cli.account, "--out", str(cli.out), *args, user="arvid")
+def export(c, *args: str) -> list[Path]:
+    result = c.json("archive", "export", "--account", c.account, "--out", str(c.out), *args, user="arvid")
     return [Path(p) for p in result["packages"]]
 
 
