@@ -9,10 +9,13 @@ the `socialledger.core` API.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+
+from socialledger.core.errors import BadInput
 
 #: Query parameters that are credentials: never stored, wherever they appear.
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
@@ -177,6 +180,38 @@ def decode_head(body: bytes) -> Any:
         except (msgspec.DecodeError, UnicodeDecodeError):
             continue
     return NOT_JSON
+
+
+def json_documents(entry: Any, whole: str) -> Iterator[tuple[str, Any]]:
+    """The JSON documents of a file one at a time, each with where it is ("line 3", or `whole`).
+
+    One document a line (JSON lines: a batch of webhook deliveries, Airbyte records)
+    is read line by line without loading the file; a file whose first line is not a
+    document (a pretty-printed response or array) is read whole.
+    """
+    lines = entry.lines()
+    first: tuple[int, bytes] | None = None
+    for n, line in lines:
+        if line.strip():
+            first = (n, line)
+            break
+    if first is None:
+        raise BadInput(f"{entry.name}: empty file")
+    try:
+        doc = _decode_json(first[1].removeprefix(b"\xef\xbb\xbf"))
+    except msgspec.DecodeError:
+        lines.close()  # not one document a line
+        yield whole, entry.json()
+        return
+    yield f"line {first[0]}", doc
+    for n, line in lines:
+        if not line.strip():
+            continue
+        try:
+            doc = _decode_json(line)
+        except msgspec.DecodeError as e:
+            raise FormatError(f"line {n}: malformed JSON ({e})") from None
+        yield f"line {n}", doc
 
 
 # Mojibake ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
-from socialledger.core.toolkit import NOT_JSON, decode_head
+from socialledger.core.toolkit import NOT_JSON, decode_head, json_documents
 from socialledger.plugins.facebook.common import FormatError
 from socialledger.plugins.facebook.export import (
     export_kind,
@@ -78,7 +78,7 @@ class FacebookChannel(Channel):
             if source == "graph-api":
                 yield from read_response(entry.json())
             elif source == "webhook":
-                yield from read_deliveries(_deliveries(entry))
+                yield from read_deliveries(json_documents(entry, "delivery"))
             else:
                 yield from read_export(entry.json())
         except BadInput:
@@ -159,36 +159,6 @@ def sniff(head: bytes, path: str = "") -> Source | None:
     if head.startswith(b"{") and _DATA.search(head) and (_FB_ITEM.search(head) or _FB_INSIGHT.search(head)):
         return "graph-api"
     return None
-
-
-# --- webhook batches --------------------------------------------------------------------------
-
-
-def _deliveries(entry: InputFile) -> Iterator[tuple[str, Any]]:
-    """Deliveries one at a time: line by line for JSONL, else the whole file (one delivery or an array)."""
-    lines = entry.lines()
-    first: tuple[int, bytes] | None = None
-    for n, line in lines:
-        if line.strip():
-            first = (n, line)
-            break
-    if first is None:
-        raise BadInput(f"{entry.name}: empty file")
-    try:
-        doc = _decode(first[1].removeprefix(_BOM))
-    except msgspec.DecodeError:
-        lines.close()  # not one delivery per line: a pretty-printed delivery or array
-        yield "delivery", entry.json()
-        return
-    yield f"line {first[0]}", doc
-    for n, line in lines:
-        if not line.strip():
-            continue
-        try:
-            doc = _decode(line)
-        except msgspec.DecodeError as e:
-            raise FormatError(f"line {n}: malformed JSON ({e})") from None
-        yield f"line {n}", doc
 
 
 __all__ = ["FacebookChannel", "classify", "sniff"]

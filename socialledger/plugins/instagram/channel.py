@@ -22,7 +22,7 @@ from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
-from socialledger.core.toolkit import NOT_JSON, decode_head
+from socialledger.core.toolkit import NOT_JSON, decode_head, json_documents
 from socialledger.plugins.instagram.common import FormatError
 from socialledger.plugins.instagram.export import (
     COMMENT_LABELS,
@@ -102,7 +102,7 @@ class InstagramChannel(Channel):
             if source == "graph-api":
                 yield from read_response(entry.json(), entry.path)
             elif source == "webhook":
-                yield from read_deliveries(_deliveries(entry))
+                yield from read_deliveries(json_documents(entry, "delivery"))
             else:
                 yield from read_export(entry.json(), export_kind(entry.path))
         except BadInput:
@@ -220,36 +220,6 @@ def sniff(head: bytes, path: str = "") -> Source | None:
     if head.startswith(b"[") and _BATCH.search(head) and _IG_ITEM.search(head) and not _FB_ESCAPED.search(head):
         return "graph-api"
     return None
-
-
-# --- webhook batches --------------------------------------------------------------------------
-
-
-def _deliveries(entry: InputFile) -> Iterator[tuple[str, Any]]:
-    """Deliveries one at a time: line by line for JSONL, else the whole file (one delivery or an array)."""
-    lines = entry.lines()
-    first: tuple[int, bytes] | None = None
-    for n, line in lines:
-        if line.strip():
-            first = (n, line)
-            break
-    if first is None:
-        raise BadInput(f"{entry.name}: empty file")
-    try:
-        doc = _decode(first[1].removeprefix(_BOM))
-    except msgspec.DecodeError:
-        lines.close()  # not one delivery per line: a pretty-printed delivery or array
-        yield "delivery", entry.json()
-        return
-    yield f"line {first[0]}", doc
-    for n, line in lines:
-        if not line.strip():
-            continue
-        try:
-            doc = _decode(line)
-        except msgspec.DecodeError as e:
-            raise FormatError(f"line {n}: malformed JSON ({e})") from None
-        yield f"line {n}", doc
 
 
 __all__ = ["InstagramChannel", "classify", "is_instagram_insight", "looks_instagram", "sniff"]

@@ -35,7 +35,7 @@ from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
-from socialledger.core.toolkit import NOT_JSON, decode_head
+from socialledger.core.toolkit import NOT_JSON, decode_head, json_documents
 from socialledger.plugins.linkedin.common import FormatError, ms_time
 from socialledger.plugins.linkedin.export import export_kind, header_kind, read_export
 from socialledger.plugins.linkedin.posts import (
@@ -113,7 +113,7 @@ class LinkedInChannel(Channel):
             raise BadInput(f"{entry.name}: the linkedin channel reads {', '.join(self.reads)}, not {source!r}")
         try:
             if source == "graph-api":
-                for where, doc in _documents(entry):
+                for where, doc in json_documents(entry, "the response"):
                     yield from read_document(doc, where)
             else:
                 yield from read_export(entry)
@@ -201,31 +201,6 @@ def sniff(head: bytes) -> Source | None:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _documents(entry: InputFile) -> Iterator[tuple[str, Any]]:
-    """Documents one at a time: line by line for JSONL, else the whole file (a pretty-printed response)."""
-    lines = entry.lines()
-    first: tuple[int, bytes] | None = None
-    for n, line in lines:
-        if line.strip():
-            first = (n, line)
-            break
-    if first is None:
-        raise BadInput(f"{entry.name}: empty file")
-    try:
-        doc = _decode(first[1].removeprefix(_BOM))
-    except msgspec.DecodeError:
-        lines.close()  # not one document per line: one pretty-printed response
-        yield "the response", entry.json()
-        return
-    yield f"line {first[0]}", doc
-    for n, line in lines:
-        if not line.strip():
-            continue
-        try:
-            doc = _decode(line)
-        except msgspec.DecodeError as e:
-            raise FormatError(f"line {n}: malformed JSON ({e})") from None
-        yield f"line {n}", doc
 
 
 def read_document(doc: Any, where: str) -> Iterator[Record]:
