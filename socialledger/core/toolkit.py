@@ -166,7 +166,23 @@ def number(value: Any, what: str = "value") -> float:
 
 #: What `decode_head` answers for bytes that are no JSON document (nor a JSON line).
 NOT_JSON = object()
+#: How much of a file `peek` reads: a file this small is decoded whole, a larger one only sniffed.
+HEAD_BYTES = 64 * 1024
+JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
+_BOM = b"\xef\xbb\xbf"
 _decode_json = msgspec.json.Decoder().decode
+
+
+def peek(entry: Any, head: bytes | None = None) -> tuple[bytes, Any]:
+    """(the start of a file without BOM and leading space, its JSON when the whole file fits, else NOT_JSON)."""
+    head = entry.head(HEAD_BYTES) if head is None else head
+    body = head.removeprefix(_BOM).lstrip()
+    return body, (decode_head(body) if len(head) < HEAD_BYTES else NOT_JSON)
+
+
+def starts_like_json(entry: Any) -> bool:
+    """Whether a file begins like a JSON object or array (BOM and leading space aside)."""
+    return entry.head(64).removeprefix(_BOM).lstrip()[:1] in (b"{", b"[")
 
 
 def decode_head(body: bytes) -> Any:
@@ -198,7 +214,7 @@ def json_documents(entry: Any, whole: str) -> Iterator[tuple[str, Any]]:
     if first is None:
         raise BadInput(f"{entry.name}: empty file")
     try:
-        doc = _decode_json(first[1].removeprefix(b"\xef\xbb\xbf"))
+        doc = _decode_json(first[1].removeprefix(_BOM))
     except msgspec.DecodeError:
         lines.close()  # not one document a line
         yield whole, entry.json()

@@ -7,13 +7,17 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-import msgspec
-
 from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
-from socialledger.core.toolkit import NOT_JSON, decode_head, json_documents
+from socialledger.core.toolkit import (
+    JSON_SUFFIXES,
+    NOT_JSON,
+    json_documents,
+    peek,
+    starts_like_json,
+)
 from socialledger.plugins.facebook.common import FormatError
 from socialledger.plugins.facebook.export import (
     export_kind,
@@ -22,12 +26,6 @@ from socialledger.plugins.facebook.export import (
 )
 from socialledger.plugins.facebook.graph import is_insight, read_response
 from socialledger.plugins.facebook.webhooks import read_deliveries
-
-#: How much of a file `detect` reads: a file this small is parsed whole, a larger one is sniffed.
-HEAD_BYTES = 64 * 1024
-JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
-_BOM = b"\xef\xbb\xbf"
-_decode = msgspec.json.Decoder().decode
 
 _WEBHOOK = re.compile(rb'"object"\s*:\s*"page"')
 _ENTRY = re.compile(rb'"entry"\s*:\s*\[')
@@ -51,11 +49,9 @@ class FacebookChannel(Channel):
     version = "1.0"
 
     def detect(self, entry: InputFile) -> Source | None:
-        head = entry.head(HEAD_BYTES)
-        body = head.removeprefix(_BOM).lstrip()
+        body, doc = peek(entry)
         if body[:1] not in (b"{", b"["):
             return None
-        doc = decode_head(body) if len(head) < HEAD_BYTES else NOT_JSON
         source: Source | None = classify(doc, entry.path) if doc is not NOT_JSON else sniff(body, entry.path)
         if source == "export" and export_kind(entry.path) is None and in_export_folder(entry.path):
             return None  # another file of the export that happens to look like posts (reactions, ...)
@@ -64,7 +60,7 @@ class FacebookChannel(Channel):
     def skip(self, entry: InputFile) -> bool:
         """Media, HTML and the export's other JSON files (profile, friends, reactions, ...)."""
         if PurePosixPath(entry.path).suffix.lower() not in JSON_SUFFIXES:
-            return entry.head(64).removeprefix(_BOM).lstrip()[:1] not in (b"{", b"[")
+            return not starts_like_json(entry)
         if export_kind(entry.path) is not None:
             return False
         if in_export_folder(entry.path):

@@ -22,7 +22,13 @@ from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
-from socialledger.core.toolkit import NOT_JSON, decode_head, json_documents
+from socialledger.core.toolkit import (
+    JSON_SUFFIXES,
+    NOT_JSON,
+    json_documents,
+    peek,
+    starts_like_json,
+)
 from socialledger.plugins.instagram.common import FormatError
 from socialledger.plugins.instagram.export import (
     COMMENT_LABELS,
@@ -36,10 +42,6 @@ from socialledger.plugins.instagram.graph import MEDIA_FIELDS, is_insight, read_
 from socialledger.plugins.instagram.metrics import ACCOUNT_METRICS, METRICS
 from socialledger.plugins.instagram.webhooks import read_deliveries
 
-#: How much of a file `detect` reads: a file this small is parsed whole, a larger one is sniffed.
-HEAD_BYTES = 64 * 1024
-JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
-_BOM = b"\xef\xbb\xbf"
 _decode = msgspec.json.Decoder().decode
 
 #: Fields only an Instagram user object has (a Facebook page object has none of them) ...
@@ -75,11 +77,9 @@ class InstagramChannel(Channel):
     version = "1.0"
 
     def detect(self, entry: InputFile) -> Source | None:
-        head = entry.head(HEAD_BYTES)
-        body = head.removeprefix(_BOM).lstrip()
+        body, doc = peek(entry)
         if body[:1] not in (b"{", b"["):
             return None
-        doc = decode_head(body) if len(head) < HEAD_BYTES else NOT_JSON
         source: Source | None = classify(doc, entry.path) if doc is not NOT_JSON else sniff(body, entry.path)
         if source == "export" and export_kind(entry.path) is None and in_export_folder(entry.path):
             return None  # another file of the export that happens to look like posts (archived, liked, ...)
@@ -88,7 +88,7 @@ class InstagramChannel(Channel):
     def skip(self, entry: InputFile) -> bool:
         """Media, HTML and the export's other JSON files (followers, likes, messages, ...)."""
         if PurePosixPath(entry.path).suffix.lower() not in JSON_SUFFIXES:
-            return entry.head(64).removeprefix(_BOM).lstrip()[:1] not in (b"{", b"[")
+            return not starts_like_json(entry)
         if export_kind(entry.path) is not None:
             return False
         if in_export_folder(entry.path):

@@ -29,13 +29,18 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-import msgspec
-
 from socialledger.core.channels import Channel
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
-from socialledger.core.toolkit import NOT_JSON, decode_head, json_documents
+from socialledger.core.toolkit import (
+    HEAD_BYTES,
+    JSON_SUFFIXES,
+    NOT_JSON,
+    json_documents,
+    peek,
+    starts_like_json,
+)
 from socialledger.plugins.linkedin.common import FormatError, ms_time
 from socialledger.plugins.linkedin.export import export_kind, header_kind, read_export
 from socialledger.plugins.linkedin.posts import (
@@ -60,11 +65,6 @@ from socialledger.plugins.linkedin.statistics import (
     read_share_statistics,
 )
 
-#: How much of a file `detect` reads: a file this small is parsed whole, a larger one is sniffed.
-HEAD_BYTES = 64 * 1024
-JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
-_BOM = b"\xef\xbb\xbf"
-_decode = msgspec.json.Decoder().decode
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
 
 #: Airbyte protocol messages that carry no record.
@@ -93,10 +93,9 @@ class LinkedInChannel(Channel):
         head = entry.head(HEAD_BYTES)
         if PurePosixPath(entry.path).suffix.lower() == ".csv":
             return "export" if header_kind(head) is not None else None
-        body = head.removeprefix(_BOM).lstrip()
+        body, doc = peek(entry, head)
         if body[:1] != b"{":
             return None
-        doc = decode_head(body) if len(head) < HEAD_BYTES else NOT_JSON
         return classify(doc) if doc is not NOT_JSON else sniff(body)
 
     def skip(self, entry: InputFile) -> bool:
@@ -106,7 +105,7 @@ class LinkedInChannel(Channel):
             return export_kind(entry.path) is None
         if suffix in JSON_SUFFIXES:
             return False
-        return entry.head(64).removeprefix(_BOM).lstrip()[:1] not in (b"{", b"[")
+        return not starts_like_json(entry)
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         if source not in self.reads:
