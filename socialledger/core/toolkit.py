@@ -230,6 +230,58 @@ def json_documents(entry: Any, whole: str) -> Iterator[tuple[str, Any]]:
         yield f"line {n}", doc
 
 
+class WebhookChange(msgspec.Struct, frozen=True):
+    """One change of a Meta webhook delivery, with the entry it came in."""
+
+    change: dict[str, Any]
+    account: str  # entry.id: the page or Instagram account the delivery is for
+    entry_time_raw: Any  # entry.time as delivered
+    entry_time: datetime | None
+    where: str  # "line 3.entry[0].changes[1]", for messages
+
+
+def webhook_changes(deliveries: Any, obj: str, what: str) -> Iterator[WebhookChange]:
+    """The changes of Meta webhook deliveries: `{"object": obj, "entry": [{"id", "time", "changes": [...]}]}`.
+
+    `deliveries` are (where, document) pairs (see `json_documents`); a document may
+    also be a list of deliveries. Entries without `changes` (Messenger's or
+    Instagram Direct's `messaging`) hold no account content and are passed over;
+    a delivery for another object is refused, naming `what` it should be for.
+    """
+    for where, delivery in deliveries:
+        if isinstance(delivery, list):
+            for i, d in enumerate(delivery):
+                yield from _delivery_changes(d, f"{where}[{i}]", obj, what)
+        else:
+            yield from _delivery_changes(delivery, where, obj, what)
+
+
+def _delivery_changes(delivery: Any, where: str, obj: str, what: str) -> Iterator[WebhookChange]:
+    if not isinstance(delivery, dict):
+        raise FormatError(f"{where}: a delivery is a JSON object, not {type(delivery).__name__}")
+    given = delivery.get("object")
+    if given is not None and given != obj:
+        raise FormatError(f"{where}: a delivery for object {given!r}, not {what}")
+    entries = delivery.get("entry")
+    if not isinstance(entries, list):
+        raise FormatError(f"{where}: 'entry' is missing or not a list")
+    for i, entry in enumerate(entries):
+        at = f"{where}.entry[{i}]"
+        if not isinstance(entry, dict):
+            raise FormatError(f"{at} is not an object")
+        if "changes" not in entry:
+            continue
+        changes = entry["changes"]
+        if not isinstance(changes, list):
+            raise FormatError(f"{at}.changes is not a list")
+        account = as_id(entry.get("id"), f"{at}.id")
+        entry_time = opt_time(entry.get("time"), f"{at}.time")
+        for j, change in enumerate(changes):
+            if not isinstance(change, dict):
+                raise FormatError(f"{at}.changes[{j}] is not an object")
+            yield WebhookChange(change, account, entry.get("time"), entry_time, f"{at}.changes[{j}]")
+
+
 # Mojibake ------------------------------------------------------------------------------
 # Meta's account exports (Facebook and Instagram) write every string as its UTF-8 bytes,
 # each byte escaped as the Latin-1 code point of the same value ("\\u00c3\\u00a5" is "å").

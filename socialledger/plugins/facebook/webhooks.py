@@ -23,10 +23,10 @@ from socialledger.core.records import (
     ModerationRecord,
     Record,
 )
+from socialledger.core.toolkit import webhook_changes
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,
-    as_id,
     author,
     clean,
     opt_id,
@@ -46,40 +46,10 @@ DELIVERY_TIME_NOTE = "created time is the webhook delivery time"
 
 def read_deliveries(deliveries: Iterable[tuple[str, Any]]) -> Iterator[Record]:
     """Records of (where, delivery) pairs; a delivery may also be a list of deliveries."""
-    for where, delivery in deliveries:
-        if isinstance(delivery, list):
-            for i, d in enumerate(delivery):
-                yield from read_delivery(d, f"{where}[{i}]")
-        else:
-            yield from read_delivery(delivery, where)
-
-
-def read_delivery(delivery: Any, where: str = "delivery") -> Iterator[Record]:
-    if not isinstance(delivery, dict):
-        raise FormatError(f"{where}: a delivery is a JSON object, not {type(delivery).__name__}")
-    obj = delivery.get("object")
-    if obj is not None and obj != "page":
-        raise FormatError(f"{where}: a delivery for object {obj!r}, not a Facebook page")
-    entries = delivery.get("entry")
-    if not isinstance(entries, list):
-        raise FormatError(f"{where}: 'entry' is missing or not a list")
-    for i, entry in enumerate(entries):
-        at = f"{where}.entry[{i}]"
-        if not isinstance(entry, dict):
-            raise FormatError(f"{at} is not an object")
-        if "changes" not in entry:  # Messenger's "messaging" and the like: not page content
-            continue
-        changes = entry["changes"]
-        if not isinstance(changes, list):
-            raise FormatError(f"{at}.changes is not a list")
-        page = as_id(entry.get("id"), f"{at}.id")
-        entry_time = opt_time(entry.get("time"), f"{at}.time")
-        for j, change in enumerate(changes):
-            if not isinstance(change, dict):
-                raise FormatError(f"{at}.changes[{j}] is not an object")
-            record = read_change(change, page, entry.get("time"), entry_time, f"{at}.changes[{j}]")
-            if record is not None:
-                yield record
+    for c in webhook_changes(deliveries, "page", "a Facebook page"):
+        record = read_change(c.change, c.account, c.entry_time_raw, c.entry_time, c.where)
+        if record is not None:
+            yield record
 
 
 def read_change(
@@ -174,4 +144,4 @@ def change_media(value: dict[str, Any]) -> list[Media]:
     return out
 
 
-__all__ = ["change_media", "read_change", "read_deliveries", "read_delivery"]
+__all__ = ["change_media", "read_change", "read_deliveries"]

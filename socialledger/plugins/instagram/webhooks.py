@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from socialledger.core.records import ContentRecord, Kind, MetricsRecord, Record
+from socialledger.core.toolkit import webhook_changes
 from socialledger.plugins.instagram.common import (
     CHANNEL,
     FormatError,
@@ -35,7 +36,6 @@ from socialledger.plugins.instagram.common import (
     dict_at,
     number,
     opt_id,
-    opt_time,
     text,
 )
 from socialledger.plugins.instagram.metrics import ledger_metric
@@ -53,38 +53,8 @@ MENTION_NOTE = ("a mention webhook gives only ids; created time is the delivery 
 
 def read_deliveries(deliveries: Iterable[tuple[str, Any]]) -> Iterator[Record]:
     """Records of (where, delivery) pairs; a delivery may also be a list of deliveries."""
-    for where, delivery in deliveries:
-        if isinstance(delivery, list):
-            for i, d in enumerate(delivery):
-                yield from read_delivery(d, f"{where}[{i}]")
-        else:
-            yield from read_delivery(delivery, where)
-
-
-def read_delivery(delivery: Any, where: str = "delivery") -> Iterator[Record]:
-    if not isinstance(delivery, dict):
-        raise FormatError(f"{where}: a delivery is a JSON object, not {type(delivery).__name__}")
-    obj = delivery.get("object")
-    if obj is not None and obj != "instagram":
-        raise FormatError(f"{where}: a delivery for object {obj!r}, not an Instagram account")
-    entries = delivery.get("entry")
-    if not isinstance(entries, list):
-        raise FormatError(f"{where}: 'entry' is missing or not a list")
-    for i, entry in enumerate(entries):
-        at = f"{where}.entry[{i}]"
-        if not isinstance(entry, dict):
-            raise FormatError(f"{at} is not an object")
-        if "changes" not in entry:  # "messaging" (Instagram Direct): not the account's content
-            continue
-        changes = entry["changes"]
-        if not isinstance(changes, list):
-            raise FormatError(f"{at}.changes is not a list")
-        page = as_id(entry.get("id"), f"{at}.id")
-        entry_time = opt_time(entry.get("time"), f"{at}.time")
-        for j, change in enumerate(changes):
-            if not isinstance(change, dict):
-                raise FormatError(f"{at}.changes[{j}] is not an object")
-            yield from read_change(change, page, entry.get("time"), entry_time, f"{at}.changes[{j}]")
+    for c in webhook_changes(deliveries, "instagram", "an Instagram account"):
+        yield from read_change(c.change, c.account, c.entry_time_raw, c.entry_time, c.where)
 
 
 def read_change(
@@ -163,4 +133,4 @@ def _story_insights(value: dict[str, Any], page: str, entry_time: datetime, wher
         )
 
 
-__all__ = ["DELIVERY_TIME_NOTE", "read_change", "read_deliveries", "read_delivery"]
+__all__ = ["DELIVERY_TIME_NOTE", "read_change", "read_deliveries"]
