@@ -219,7 +219,7 @@ def _last_position_about(ledger: Any, account: Any) -> int:
     mine: set[UUID] = set()
     for n in ledger._notifications(topics=_TOPICS):
         if n.topic.endswith("Captured"):
-            event = ledger.mapper.to_domain_event(n)
+            event = ledger.decode_plain(n)
             if event.account == account.id:
                 mine.add(n.originator_id)
         if n.originator_id in mine:

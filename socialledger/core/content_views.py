@@ -32,7 +32,7 @@ class ContentReader:
         ids = []
         for n in self.ledger._notifications(topics=CAPTURED_TOPICS):
             if account is not None:
-                event = self.ledger.mapper.to_domain_event(n)
+                event = self.ledger.decode_plain(n)  # the account is plain: nothing to decrypt
                 if event.account != account:
                     continue
             ids.append(n.originator_id)

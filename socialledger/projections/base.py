@@ -23,8 +23,6 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 from eventsourcing.utils import get_topic
 
-from socialledger.core.mapper import MsgspecMapper
-
 READ_MODELS_FILE = "readmodels.sqlite"
 PAGE = 25000
 
@@ -179,7 +177,7 @@ class Runner:
         recorder = self.ledger.recorder
         needs_content = any(m.needs_content for m in models)
         # Without a model that reads captured text, nothing is decrypted: a third of the decoding.
-        mapper = self.ledger.mapper if needs_content else MsgspecMapper()
+        mapper = self.ledger.mapper if needs_content else self.ledger.plain_mapper
         position, applied = start, 0
         with self.store.datastore.transaction(commit=False) as c:
             for m in models:
