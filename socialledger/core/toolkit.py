@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
+import attrs
 import msgspec
 
 from socialledger.core.errors import BadInput
@@ -228,6 +231,56 @@ def json_documents(entry: Any, whole: str) -> Iterator[tuple[str, Any]]:
         except msgspec.DecodeError as e:
             raise FormatError(f"line {n}: malformed JSON ({e})") from None
         yield f"line {n}", doc
+
+
+@attrs.frozen
+class ExportLayout:
+    """Where an account export keeps the two kinds of file a channel reads, and its own folders.
+
+    A posts or comments file is known by its name, in its own folder or at the
+    top of the archive; `folders` are every folder an export makes, so that its
+    other files (reactions, friends, ...) are told apart from a channel's data.
+    """
+
+    posts_file: re.Pattern[str]
+    posts_dirs: frozenset[str]
+    comments_file: re.Pattern[str]
+    comments_dirs: frozenset[str]
+    folders: frozenset[str]
+
+    def kind(self, path: str) -> str | None:
+        """"posts" or "comments" for the export files this channel reads, by their path; else None."""
+        p = PurePosixPath(path.replace("\\", "/"))
+        parent = p.parent.name
+        if self.posts_file.match(p.name) and (parent in self.posts_dirs or parent == ""):
+            return "posts"
+        if self.comments_file.match(p.name) and (parent in self.comments_dirs or parent == ""):
+            return "comments"
+        return None
+
+    def in_folder(self, path: str) -> bool:
+        """True when a folder on `path` is one of the export's own."""
+        parts = PurePosixPath(path.replace("\\", "/")).parts[:-1]
+        return any(part in self.folders for part in parts)
+
+
+@contextmanager
+def reading(channel: Any, entry: Any, source: str, platform: str) -> Iterator[None]:
+    """Around a channel's `read`: a source it does not read, or data not of the shape it expects, is BadInput.
+
+    The message names the file and what is wrong with it (a `FormatError` says
+    where), never a traceback; a BadInput raised inside passes as it is.
+    """
+    if source not in channel.reads:
+        raise BadInput(f"{entry.name}: the {channel.name} channel reads {', '.join(channel.reads)}, not {source!r}")
+    try:
+        yield
+    except FormatError as e:
+        raise BadInput(f"{entry.name}: {e}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        raise BadInput(
+            f"{entry.name}: not readable as {platform} {source} data ({type(e).__name__}: {e})"
+        ) from None
 
 
 class WebhookChange(msgspec.Struct, frozen=True):

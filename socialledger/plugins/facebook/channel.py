@@ -8,7 +8,6 @@ from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from socialledger.core.channels import Channel
-from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
 from socialledger.core.toolkit import (
@@ -16,9 +15,9 @@ from socialledger.core.toolkit import (
     NOT_JSON,
     json_documents,
     peek,
+    reading,
     starts_like_json,
 )
-from socialledger.plugins.facebook.common import FormatError
 from socialledger.plugins.facebook.export import (
     export_kind,
     in_export_folder,
@@ -68,23 +67,13 @@ class FacebookChannel(Channel):
         return False
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
-        if source not in self.reads:
-            raise BadInput(f"{entry.name}: the facebook channel reads {', '.join(self.reads)}, not {source!r}")
-        try:
+        with reading(self, entry, source, "Facebook"):
             if source == "graph-api":
                 yield from read_response(entry.json())
             elif source == "webhook":
                 yield from read_deliveries(json_documents(entry, "delivery"))
             else:
                 yield from read_export(entry.json())
-        except BadInput:
-            raise
-        except FormatError as e:
-            raise BadInput(f"{entry.name}: {e}") from None
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            raise BadInput(
-                f"{entry.name}: not readable as Facebook {source} data ({type(e).__name__}: {e})"
-            ) from None
 
 
 # --- detection --------------------------------------------------------------------------------

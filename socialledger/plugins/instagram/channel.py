@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 import msgspec
 
 from socialledger.core.channels import Channel
-from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile
 from socialledger.core.records import Record, Source
 from socialledger.core.toolkit import (
@@ -27,9 +26,9 @@ from socialledger.core.toolkit import (
     NOT_JSON,
     json_documents,
     peek,
+    reading,
     starts_like_json,
 )
-from socialledger.plugins.instagram.common import FormatError
 from socialledger.plugins.instagram.export import (
     COMMENT_LABELS,
     comment_entries,
@@ -96,23 +95,13 @@ class InstagramChannel(Channel):
         return False
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
-        if source not in self.reads:
-            raise BadInput(f"{entry.name}: the instagram channel reads {', '.join(self.reads)}, not {source!r}")
-        try:
+        with reading(self, entry, source, "Instagram"):
             if source == "graph-api":
                 yield from read_response(entry.json(), entry.path)
             elif source == "webhook":
                 yield from read_deliveries(json_documents(entry, "delivery"))
             else:
                 yield from read_export(entry.json(), export_kind(entry.path))
-        except BadInput:
-            raise
-        except FormatError as e:
-            raise BadInput(f"{entry.name}: {e}") from None
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            raise BadInput(
-                f"{entry.name}: not readable as Instagram {source} data ({type(e).__name__}: {e})"
-            ) from None
 
 
 # --- detection --------------------------------------------------------------------------------

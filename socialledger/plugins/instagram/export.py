@@ -34,6 +34,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from socialledger.core.records import ContentRecord, Media
+from socialledger.core.toolkit import ExportLayout
 from socialledger.plugins.instagram.common import (
     CHANNEL,
     FormatError,
@@ -78,21 +79,9 @@ OWNER_LABELS = frozenset({
 })
 
 
-def export_kind(path: str) -> str | None:
-    """"posts" or "comments" for the export files this channel reads, by their path; else None."""
-    p = PurePosixPath(path.replace("\\", "/"))
-    parent = p.parent.name
-    if _POSTS_FILE.match(p.name) and (parent in _POSTS_DIRS or parent == ""):
-        return "posts"
-    if _COMMENTS_FILE.match(p.name) and (parent in _COMMENTS_DIRS or parent == ""):
-        return "comments"
-    return None
-
-
-def in_export_folder(path: str) -> bool:
-    """True when a folder on `path` is one of the export's own (`content/`, `your_instagram_activity/`, ...)."""
-    parts = PurePosixPath(path.replace("\\", "/")).parts[:-1]
-    return any(part in EXPORT_FOLDERS for part in parts)
+_LAYOUT = ExportLayout(_POSTS_FILE, _POSTS_DIRS, _COMMENTS_FILE, _COMMENTS_DIRS, EXPORT_FOLDERS)
+export_kind = _LAYOUT.kind
+in_export_folder = _LAYOUT.in_folder
 
 
 def posts_entries(doc: Any) -> list[Any] | None:

@@ -39,6 +39,7 @@ from socialledger.core.toolkit import (
     NOT_JSON,
     json_documents,
     peek,
+    reading,
     starts_like_json,
 )
 from socialledger.plugins.linkedin.common import FormatError, ms_time
@@ -108,26 +109,17 @@ class LinkedInChannel(Channel):
         return not starts_like_json(entry)
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
-        if source not in self.reads:
-            raise BadInput(f"{entry.name}: the linkedin channel reads {', '.join(self.reads)}, not {source!r}")
-        try:
-            if source == "graph-api":
-                for where, doc in json_documents(entry, "the response"):
-                    yield from read_document(doc, where)
-            else:
-                yield from read_export(entry)
-        except BadInput:
-            raise
-        except FormatError as e:
-            raise BadInput(f"{entry.name}: {e}") from None
-        except UnicodeDecodeError as e:
-            raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte at offset {e.start})") from None
-        except _READ_ERRORS as e:
-            raise BadInput(f"{entry.name}: cannot be read ({e})") from None
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            raise BadInput(
-                f"{entry.name}: not readable as LinkedIn {source} data ({type(e).__name__}: {e})"
-            ) from None
+        with reading(self, entry, source, "LinkedIn"):
+            try:
+                if source == "graph-api":
+                    for where, doc in json_documents(entry, "the response"):
+                        yield from read_document(doc, where)
+                else:
+                    yield from read_export(entry)
+            except UnicodeDecodeError as e:  # before `reading`'s ValueError: the CSV export is not UTF-8
+                raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte at offset {e.start})") from None
+            except _READ_ERRORS as e:
+                raise BadInput(f"{entry.name}: cannot be read ({e})") from None
 
 
 # --- detection --------------------------------------------------------------------------------
@@ -198,8 +190,6 @@ def sniff(head: bytes) -> Source | None:
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
 
 
 def read_document(doc: Any, where: str) -> Iterator[Record]:
