@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import msgspec
@@ -231,6 +232,29 @@ def json_documents(entry: Any, whole: str) -> Iterator[tuple[str, Any]]:
         except msgspec.DecodeError as e:
             raise FormatError(f"line {n}: malformed JSON ({e})") from None
         yield f"line {n}", doc
+
+
+_API_VERSION = re.compile(r"^v\d+(\.\d+)?$")
+
+
+def paging_edge(paging: Any, object_id: re.Pattern[str]) -> tuple[str, str] | None:
+    """(object, edge) named by a Graph API page's paging URLs (`/v19.0/<object>/<edge>?...`), or None.
+
+    The next or previous link is the one place a response says whose data it is;
+    an object that does not match `object_id` is not taken for one.
+    """
+    if not isinstance(paging, dict):
+        return None
+    for key in ("next", "previous"):
+        url = paging.get(key)
+        if not isinstance(url, str):
+            continue
+        parts = [p for p in urlsplit(url).path.split("/") if p]
+        if parts and _API_VERSION.match(parts[0]):
+            parts = parts[1:]
+        if len(parts) >= 2 and object_id.match(parts[0]):
+            return parts[0], parts[1]
+    return None
 
 
 @attrs.frozen

@@ -28,6 +28,7 @@ from socialledger.core.records import (
     MetricsRecord,
     Record,
 )
+from socialledger.core.toolkit import paging_edge
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,
@@ -59,7 +60,6 @@ REACTION_ALIASES = ("like", "love", "wow", "haha", "sad", "angry", "care", "than
 #: Edges listing a page's own posts and posts on it; the object before them is the page.
 PAGE_EDGES = frozenset({"feed", "posts", "published_posts", "visitor_posts", "tagged", "promotable_posts"})
 
-_VERSION = re.compile(r"^v\d+(\.\d+)?$")
 _NUMERIC = re.compile(r"^\d+$")
 _OBJECT_ID = re.compile(r"^\d+(_\d+)?$")
 
@@ -77,24 +77,15 @@ class Context:
     @classmethod
     def from_paging(cls, paging: Any) -> Context:
         """The page id or commented object named by the paging URLs' path (`/v11.0/<id>/<edge>`)."""
-        if not isinstance(paging, dict):
+        named = paging_edge(paging, _OBJECT_ID)
+        if named is None:
             return cls()
-        for key in ("next", "previous"):
-            url = paging.get(key)
-            if not isinstance(url, str):
-                continue
-            parts = [p for p in urlsplit(url).path.split("/") if p]
-            if parts and _VERSION.match(parts[0]):
-                parts = parts[1:]
-            if len(parts) < 2 or not _OBJECT_ID.match(parts[0]):
-                continue
-            obj, edge = parts[0], parts[1]
-            if edge == "comments":
-                return cls(edge=edge, edge_object=obj)
-            if edge in PAGE_EDGES and _NUMERIC.match(obj):
-                return cls(page=obj, edge=edge)
-            return cls(edge=edge)
-        return cls()
+        obj, edge = named
+        if edge == "comments":
+            return cls(edge=edge, edge_object=obj)
+        if edge in PAGE_EDGES and _NUMERIC.match(obj):
+            return cls(page=obj, edge=edge)
+        return cls(edge=edge)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from socialledger.core.records import (
     MetricsRecord,
     Record,
 )
+from socialledger.core.toolkit import paging_edge
 from socialledger.plugins.instagram.common import (
     CHANNEL,
     FormatError,
@@ -94,7 +95,6 @@ ACCOUNT_COUNTS = ("followers_count", "follows_count", "media_count")
 
 MEDIA_KINDS = {"IMAGE": "photo", "VIDEO": "video", "CAROUSEL_ALBUM": "album"}
 _VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm"})
-_VERSION = re.compile(r"^v\d+(\.\d+)?$")
 _NUMERIC = re.compile(r"^\d+$")
 _decode = msgspec.json.Decoder().decode
 
@@ -114,26 +114,17 @@ class Context:
     @classmethod
     def from_paging(cls, paging: Any) -> Context:
         """The account or object named by the paging URLs' path (`/v19.0/<id>/<edge>`)."""
-        if not isinstance(paging, dict):
+        named = paging_edge(paging, _NUMERIC)
+        if named is None:
             return cls()
-        for key in ("next", "previous"):
-            url = paging.get(key)
-            if not isinstance(url, str):
-                continue
-            parts = [p for p in urlsplit(url).path.split("/") if p]
-            if parts and _VERSION.match(parts[0]):
-                parts = parts[1:]
-            if len(parts) < 2 or not _NUMERIC.match(parts[0]):
-                continue
-            obj, edge = parts[0], parts[1]
-            if edge in MEDIA_EDGES:
-                return cls(page=obj, edge=edge)
-            if edge in VISITOR_EDGES:
-                return cls(page=obj, edge=edge, visitor=True)
-            if edge == "insights":
-                return cls(edge=edge, edge_object=obj, window=_window(paging))
-            return cls(edge=edge, edge_object=obj)
-        return cls()
+        obj, edge = named
+        if edge in MEDIA_EDGES:
+            return cls(page=obj, edge=edge)
+        if edge in VISITOR_EDGES:
+            return cls(page=obj, edge=edge, visitor=True)
+        if edge == "insights":
+            return cls(edge=edge, edge_object=obj, window=_window(paging))
+        return cls(edge=edge, edge_object=obj)
 
 
 def _window(paging: dict[str, Any]) -> tuple[datetime, datetime] | None:
