@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import zipfile
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from functools import partial
 from pathlib import Path
 
-import msgspec
 import pytest
+from channel_samples import Samples, by_id, contents, utc, write
+from channel_samples import assert_wellformed as wellformed
 
 from socialledger.core.errors import BadInput
-from socialledger.core.inputs import InputFile, open_inputs
+from socialledger.core.inputs import open_inputs
 from socialledger.core.metrics import VOCABULARY
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.records import (
@@ -28,10 +30,10 @@ from socialledger.core.records import (
     MetricsRecord,
     ModerationRecord,
 )
+from socialledger.core.toolkit import repair, repair_tree
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.facebook.common import clean, parse_time, strip_token
 from socialledger.plugins.facebook.metrics import METRICS, PERIODS, ledger_metric, record_period
-from socialledger.core.toolkit import repair, repair_tree
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"
@@ -43,60 +45,9 @@ REAL_SAMPLES = sorted(
 )
 
 
-def entry(rel: str) -> InputFile:
-    [e] = open_inputs(FIX / rel)
-    return e
-
-
-def read(rel: str, expect: str | None = None) -> list:
-    e = entry(rel)
-    source = CH.detect(e)
-    assert source is not None, f"{rel} not detected"
-    if expect is not None:
-        assert source == expect
-    return list(CH.read(e, source))
-
-
-def write(tmp_path: Path, name: str, data: bytes | str | object) -> InputFile:
-    p = tmp_path / name
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    elif not isinstance(data, bytes):
-        data = json.dumps(data, ensure_ascii=True).encode()
-    p.write_bytes(data)
-    [e] = open_inputs(p)
-    return e
-
-
-def contents(records: list) -> list[ContentRecord]:
-    return [r for r in records if isinstance(r, ContentRecord)]
-
-
-def by_id(records: list) -> dict[str, ContentRecord]:
-    return {r.native_id: r for r in contents(records)}
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def assert_wellformed(records: list) -> None:
-    """Invariants of every record: aware UTC times, string ids, no secrets or paging in raw."""
-    for r in records:
-        for field in ("observed", "created", "end", "start"):
-            t = getattr(r, field, None)
-            if t is not None:
-                assert t.tzinfo is not None and t.utcoffset() == timedelta(0), (field, r)
-        for field in ("native_id", "page_id", "parent_native_id"):
-            v = getattr(r, field, None)
-            assert v is None or (isinstance(v, str) and v), (field, r)
-        if isinstance(r, ContentRecord) and r.author is not None and r.author.native_id is not None:
-            assert isinstance(r.author.native_id, str)
-        raw = getattr(r, "raw", {})
-        encoded = msgspec.json.encode(raw).decode()
-        assert "access_token" not in encoded.lower()
-        assert '"paging"' not in encoded
-        assert r.channel == "facebook"
+_samples = Samples(CH, FIX)
+entry, read = _samples.entry, _samples.read
+assert_wellformed = partial(wellformed, channel="facebook")
 
 
 # --- the plugin ---------------------------------------------------------------------------------

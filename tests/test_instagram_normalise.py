@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import zipfile
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-import msgspec
 import pytest
+from channel_samples import Samples, by_id, contents, metrics, utc, write
+from channel_samples import assert_wellformed as wellformed
 
 from socialledger.core.channels import ChannelRegistry
 from socialledger.core.errors import BadInput
@@ -23,10 +25,8 @@ from socialledger.core.metrics import VOCABULARY
 from socialledger.core.records import (
     AccountRecord,
     AuthorRef,
-    ContentRecord,
     ItemError,
     Media,
-    MetricsRecord,
 )
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.instagram import InstagramChannel, register_channels
@@ -49,64 +49,9 @@ FB = FacebookChannel()
 REAL_SAMPLES = sorted(p.name for p in (FIX / "graph").glob("*.json"))
 
 
-def entry(rel: str) -> InputFile:
-    [e] = open_inputs(FIX / rel)
-    return e
-
-
-def read(rel: str, expect: str | None = None) -> list:
-    e = entry(rel)
-    source = CH.detect(e)
-    assert source is not None, f"{rel} not detected"
-    if expect is not None:
-        assert source == expect
-    return list(CH.read(e, source))
-
-
-def write(tmp_path: Path, name: str, data: bytes | str | object) -> InputFile:
-    p = tmp_path / name
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    elif not isinstance(data, bytes):
-        data = json.dumps(data, ensure_ascii=True).encode()
-    p.write_bytes(data)
-    [e] = open_inputs(p)
-    return e
-
-
-def contents(records: list) -> list[ContentRecord]:
-    return [r for r in records if isinstance(r, ContentRecord)]
-
-
-def metrics(records: list) -> list[MetricsRecord]:
-    return [r for r in records if isinstance(r, MetricsRecord)]
-
-
-def by_id(records: list) -> dict[str, ContentRecord]:
-    return {r.native_id: r for r in contents(records)}
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def assert_wellformed(records: list) -> None:
-    """Invariants of every record: aware UTC times, string ids, no secrets or paging in raw."""
-    for r in records:
-        for field in ("observed", "created", "end", "start"):
-            t = getattr(r, field, None)
-            if t is not None:
-                assert t.tzinfo is not None and t.utcoffset() == timedelta(0), (field, r)
-        for field in ("native_id", "page_id", "parent_native_id"):
-            v = getattr(r, field, None)
-            assert v is None or (isinstance(v, str) and v), (field, r)
-        if isinstance(r, ContentRecord) and r.author is not None and r.author.native_id is not None:
-            assert isinstance(r.author.native_id, str)
-        encoded = msgspec.json.encode(getattr(r, "raw", {})).decode()
-        assert "access_token" not in encoded.lower() and "EAAGfake" not in encoded and "REDACTED" not in encoded
-        assert '"paging"' not in encoded
-        assert r.channel == "instagram"
+_samples = Samples(CH, FIX)
+entry, read = _samples.entry, _samples.read
+assert_wellformed = partial(wellformed, channel="instagram", never=("EAAGfake", "REDACTED"))
 
 
 # --- the plugin ---------------------------------------------------------------------------------

@@ -10,12 +10,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-import msgspec
 import pluggy
 import pytest
+from channel_samples import Samples, by_id, contents, utc
+from channel_samples import assert_wellformed as wellformed
+from channel_samples import write as write_file
 
 from socialledger.core import hookspecs
 from socialledger.core.channels import ChannelRegistry
@@ -25,7 +28,6 @@ from socialledger.core.metrics import VOCABULARY
 from socialledger.core.records import (
     AccountRecord,
     AuthorRef,
-    ContentRecord,
     ItemError,
     Media,
     MetricsRecord,
@@ -60,29 +62,9 @@ ASA = "urn:li:person:aB3dE5fG7h"
 ORJAN = "urn:li:person:Q9rS1tU3vW"
 
 
-def entry(rel: str) -> InputFile:
-    [e] = open_inputs(FIX / rel)
-    return e
-
-
-def read(rel: str, expect: str | None = None) -> list:
-    e = entry(rel)
-    source = CH.detect(e)
-    assert source is not None, f"{rel} not detected"
-    if expect is not None:
-        assert source == expect
-    return list(CH.read(e, source))
-
-
-def write(tmp_path: Path, name: str, data: bytes | str | object) -> InputFile:
-    p = tmp_path / name
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    elif not isinstance(data, bytes):
-        data = json.dumps(data, ensure_ascii=False).encode()
-    p.write_bytes(data)
-    [e] = open_inputs(p)
-    return e
+_samples = Samples(CH, FIX)
+entry, read = _samples.entry, _samples.read
+write = partial(write_file, ensure_ascii=False)
 
 
 def read_doc(tmp_path: Path, doc: object, name: str = "doc.json") -> list:
@@ -91,34 +73,11 @@ def read_doc(tmp_path: Path, doc: object, name: str = "doc.json") -> list:
     return list(CH.read(e, "graph-api"))
 
 
-def contents(records: list) -> list[ContentRecord]:
-    return [r for r in records if isinstance(r, ContentRecord)]
-
-
-def by_id(records: list) -> dict[str, ContentRecord]:
-    return {r.native_id: r for r in contents(records)}
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
 def ms(*args: int) -> int:
     return int(utc(*args).timestamp() * 1000)
 
 
-def assert_wellformed(records: list) -> None:
-    for r in records:
-        for field in ("observed", "created", "end", "start"):
-            t = getattr(r, field, None)
-            if t is not None:
-                assert t.tzinfo is not None and t.utcoffset() == timedelta(0), (field, r)
-        for field in ("native_id", "page_id", "parent_native_id"):
-            v = getattr(r, field, None)
-            assert v is None or (isinstance(v, str) and v), (field, r)
-        encoded = msgspec.json.encode(getattr(r, "raw", {})).decode()
-        assert "access_token" not in encoded.lower() and '"paging"' not in encoded
-        assert r.channel == "linkedin"
+assert_wellformed = partial(wellformed, channel="linkedin")
 
 
 # --- the plugin ---------------------------------------------------------------------------------
