@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ import attrs
 import msgspec
 
 from socialledger.core.errors import BadInput
+from socialledger.core.records import Period
 
 #: Query parameters that are credentials: never stored, wherever they appear.
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
@@ -255,6 +256,37 @@ def paging_edge(paging: Any, object_id: re.Pattern[str]) -> tuple[str, str] | No
         if len(parts) >= 2 and object_id.match(parts[0]):
             return parts[0], parts[1]
     return None
+
+
+# Meta's Insights (Facebook and Instagram) ---------------------------------------------------
+
+#: Insights `period` -> the record's period.
+INSIGHTS_PERIODS: dict[str, Period] = {
+    "day": "day",
+    "week": "week",
+    "days_28": "days_28",
+    "month": "month",
+    "lifetime": "lifetime",
+    "total_over_range": "range",
+}
+#: How long an Insights period is, where it has one fixed length (its start is then end - length).
+_INSIGHTS_PERIOD_LENGTH = {
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "days_28": timedelta(days=28),
+}
+
+
+def is_insight(item: dict[str, Any]) -> bool:
+    """An Insights value (`{name, period, values | total_value}`), by its shape."""
+    return isinstance(item.get("name"), str) and ("values" in item or "total_value" in item)
+
+
+def insights_start(end: datetime | None, period: str | None, record_period: Period) -> datetime | None:
+    """Where an Insights value's period starts: known only for a fixed-length period that is not an instant."""
+    if end is None or period not in _INSIGHTS_PERIOD_LENGTH or record_period == "instant":
+        return None
+    return end - _INSIGHTS_PERIOD_LENGTH[period]
 
 
 @attrs.frozen

@@ -28,7 +28,7 @@ from socialledger.core.records import (
     MetricsRecord,
     Record,
 )
-from socialledger.core.toolkit import paging_edge
+from socialledger.core.toolkit import insights_start, is_insight, paging_edge
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,
@@ -42,7 +42,6 @@ from socialledger.plugins.facebook.common import (
     opt_time,
 )
 from socialledger.plugins.facebook.metrics import (
-    PERIOD_LENGTH,
     ledger_metric,
     reaction_kind,
     record_period,
@@ -163,10 +162,6 @@ def read_response(doc: Any) -> Iterator[Record]:
             yield from _insight(item, ctx, where)
         else:
             yield from _item(item, ctx, where)
-
-
-def is_insight(item: dict[str, Any]) -> bool:
-    return isinstance(item.get("name"), str) and ("values" in item or "total_value" in item)
 
 
 def is_comment(item: dict[str, Any], ctx: Context) -> bool:
@@ -452,9 +447,7 @@ def _insight(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Metrics
             total = sum(breakdown.values())
         else:
             total = number(value, what)
-        start = None
-        if end is not None and period in PERIOD_LENGTH and rperiod != "instant":
-            start = end - PERIOD_LENGTH[period]
+        start = insights_start(end, period, rperiod)
         return MetricsRecord(
             channel=CHANNEL, source=SOURCE, metric=metric, platform_metric=name, period=rperiod, end=end,
             value=total, start=start, native_id=native_id, page_id=page, breakdown=breakdown,

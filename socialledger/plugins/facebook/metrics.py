@@ -21,11 +21,11 @@ in the table too, under the names the readers give them.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Final
 
 from socialledger.core.metrics import VOCABULARY
 from socialledger.core.records import Period
+from socialledger.core.toolkit import INSIGHTS_PERIODS
 from socialledger.plugins.facebook.common import FormatError
 
 #: Facebook metric name -> (ledger metric, default period)
@@ -70,22 +70,8 @@ METRICS: Final[dict[str, tuple[str, Period]]] = {
     "post_video_views": ("video_views", "lifetime"),
 }
 
-#: Insights `period` -> the record's period
-PERIODS: Final[dict[str, Period]] = {
-    "day": "day",
-    "week": "week",
-    "days_28": "days_28",
-    "month": "month",
-    "lifetime": "lifetime",
-    "total_over_range": "range",
-}
-
-#: How long a period is, where it has one fixed length (its start is then end - length).
-PERIOD_LENGTH: Final[dict[str, timedelta]] = {
-    "day": timedelta(days=1),
-    "week": timedelta(days=7),
-    "days_28": timedelta(days=28),
-}
+#: Insights `period` -> the record's period (the same for Facebook and Instagram).
+PERIODS: Final = INSIGHTS_PERIODS
 
 #: Reaction kinds under one name: Insights say "sorry"/"anger" where the Graph aliases say "sad"/"angry".
 REACTION_KINDS: Final[dict[str, str]] = {

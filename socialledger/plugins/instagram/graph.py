@@ -49,7 +49,7 @@ from socialledger.core.records import (
     MetricsRecord,
     Record,
 )
-from socialledger.core.toolkit import paging_edge
+from socialledger.core.toolkit import insights_start, is_insight, paging_edge
 from socialledger.plugins.instagram.common import (
     CHANNEL,
     FormatError,
@@ -66,7 +66,6 @@ from socialledger.plugins.instagram.common import (
     text,
 )
 from socialledger.plugins.instagram.metrics import (
-    PERIOD_LENGTH,
     deprecated_conflicts,
     is_account_metric,
     ledger_metric,
@@ -290,10 +289,6 @@ def app_user(items: list[Any]) -> str | None:
     return None
 
 
-def is_insight(item: dict[str, Any]) -> bool:
-    return isinstance(item.get("name"), str) and ("values" in item or "total_value" in item)
-
-
 def is_media(item: dict[str, Any], ctx: Context) -> bool:
     if not MEDIA_FIELDS.isdisjoint(item):
         return True
@@ -512,9 +507,7 @@ def _insight(item: dict[str, Any], ctx: Context, where: str,
         if _missing(v.get("value")):  # no data for this period: no record, not 0
             continue
         end = opt_time(v.get("end_time"), f"{what}.end_time")
-        start = None
-        if end is not None and period in PERIOD_LENGTH and rperiod != "instant":
-            start = end - PERIOD_LENGTH[period]
+        start = insights_start(end, period, rperiod)
         yield record(v["value"], start, end, rperiod, None, f"{what}.value")
 
 

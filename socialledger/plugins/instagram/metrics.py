@@ -27,11 +27,11 @@ never dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Final
 
 from socialledger.core.metrics import VOCABULARY
 from socialledger.core.records import Period
+from socialledger.core.toolkit import INSIGHTS_PERIODS
 from socialledger.plugins.instagram.common import FormatError
 
 #: Instagram metric name -> (ledger metric, default period)
@@ -87,22 +87,8 @@ ACCOUNT_METRICS: Final[frozenset[str]] = frozenset({
     "get_directions_clicks",
 })
 
-#: Insights `period` -> the record's period
-PERIODS: Final[dict[str, Period]] = {
-    "day": "day",
-    "week": "week",
-    "days_28": "days_28",
-    "month": "month",
-    "lifetime": "lifetime",
-    "total_over_range": "range",
-}
-
-#: How long a period is, where it has one fixed length (its start is then end - length).
-PERIOD_LENGTH: Final[dict[str, timedelta]] = {
-    "day": timedelta(days=1),
-    "week": timedelta(days=7),
-    "days_28": timedelta(days=28),
-}
+#: Insights `period` -> the record's period (the same for Facebook and Instagram).
+PERIODS: Final = INSIGHTS_PERIODS
 
 _outside = sorted({m for m, _ in METRICS.values()} - VOCABULARY.keys())
 if _outside:  # the table may only name metrics of the ledger's vocabulary
