@@ -13,6 +13,7 @@ still new.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -27,7 +28,8 @@ from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
 from socialledger.core.events import ledger_int
 from socialledger.core.observations import MetricsObservation
-from socialledger.core.recorder import IndexRow
+from socialledger.core.pagewriter import PageWriterProcess
+from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, index_tuple, stored_row
 from socialledger.core.records import (
     AccountRecord,
     AuthorRef,
@@ -185,16 +187,74 @@ class CaptureWriter:
 
     def write_page(self, records: list[Record]) -> Summary:
         """Record what is new in `records` in one transaction; return what this page did."""
+        page = self._plan(records)
+        if page.events:
+            page = self._retrying(records, page, lambda prepared: self.recorder.insert_rows(*prepared))
+        return self._done(records, page)
+
+    def write_pages(self, pages: Iterable[list[Record]], writer: PageWriterProcess,
+                    done: Callable[[int], None] | None = None) -> None:
+        """Record pages through a writer process: page N+1 is planned while page N is written.
+
+        The plan of page N+1 sees what page N records (it is not committed yet) through
+        N's own index rows and aliases. When page N meets a conflict, it is planned
+        and written again on the fresh index, and so is page N+1.
+        """
+        flight: tuple[list[Record], _Page] | None = None
+        for records in pages:
+            page = self._plan(records, flight[1] if flight else None)
+            prepared = self._prepare(page) if page.events else None
+            if flight is not None and not self._landed(writer, *flight, done):
+                page = self._plan(records)
+                prepared = self._prepare(page) if page.events else None
+            if prepared is None:
+                self._done(records, page)
+                flight = None
+                if done:
+                    done(len(records))
+                continue
+            writer.send(*prepared)
+            flight = (records, page)
+        if flight is not None:
+            self._landed(writer, *flight, done)
+
+    def _landed(self, writer: PageWriterProcess, records: list[Record], page: _Page,
+                done: Callable[[int], None] | None) -> bool:
+        """Wait for the page in flight; False when it met a conflict (then it was decided and written again)."""
+        conflict = False
+        try:
+            writer.result()
+        except IntegrityError:
+            conflict = True
+
+            def write(prepared: tuple[Any, ...]) -> None:
+                writer.send(*prepared)
+                writer.result()
+
+            page = self._retrying(records, None, write)
+        self._done(records, page)
+        if done:
+            done(len(records))
+        return not conflict
+
+    def _retrying(self, records: list[Record], page: _Page | None,
+                  write: Callable[[tuple[Any, ...]], object]) -> _Page:
+        """Write `page` (or a fresh plan of `records`), deciding again after each conflict."""
         for attempt in range(_RETRIES):
-            page = self._plan(records)
-            if not page.events:
-                break
+            if page is None:
+                page = self._plan(records)
+                if not page.events:
+                    return page
             try:
-                self._commit(page)
-                break
+                write(self._prepare(page))
+                return page
             except IntegrityError:
                 if attempt == _RETRIES - 1:
                     raise
+                page = None
+        raise AssertionError("unreachable")
+
+    def _done(self, records: list[Record], page: _Page) -> Summary:
         page.summary.records = len(records)
         page.summary.events = len(page.events)
         self.summary.add(page.summary)
@@ -203,7 +263,8 @@ class CaptureWriter:
             memo.clear()
         return page.summary
 
-    def _commit(self, page: _Page) -> None:
+    def _prepare(self, page: _Page) -> tuple[list[StoredRow], list[IndexTuple], list[tuple[str, str]]]:
+        """The page as rows to write: keys made, media kept, events sealed and encoded."""
         self.keys.ensure(str(e.originator_id) for e in page.events if getattr(type(e), "sealed_fields", None))
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
@@ -211,11 +272,12 @@ class CaptureWriter:
                                      self.keys.cipher(str(event.originator_id)), self.fingerprints.hex, source)
             if info is not None:
                 entry.update(info)
-        mapper = self.ledger.mapper
-        stored = [mapper.to_stored_event(e) for e in page.events]
-        self.recorder.insert_events(stored, index=page.index.values(), aliases=page.aliases)
+        to_stored = self.ledger.mapper.to_stored_event
+        return ([stored_row(to_stored(e)) for e in page.events], [index_tuple(r) for r in page.index.values()],
+                list(page.aliases))
 
-    def _plan(self, records: list[Record]) -> _Page:
+    def _plan(self, records: list[Record], before: _Page | None = None) -> _Page:
+        """Decide what `records` record, on the index as it is (and as `before`, not yet written, leaves it)."""
         natives: set[str] = set()
         ids: set[str] = set()
         for r in records:
@@ -232,7 +294,11 @@ class CaptureWriter:
                 if r.native_id:
                     natives.add(self.native_uuid(r.native_id))
         aliases = self.recorder.aliases(natives)
+        if before is not None:
+            aliases.update(before.aliases)
         rows = self.recorder.index_rows(ids | natives | set(aliases.values()))
+        if before is not None:
+            rows.update(before.index)
         # Fallback keys only for what the native ids did not find: items without a native
         # id, and new items that an earlier export may have captured without one.
         fallbacks: set[str] = set()
@@ -245,7 +311,10 @@ class CaptureWriter:
                 fb = self.fallback_key(r)
                 if fb:
                     fallbacks.add(fb)
-        page = _Page(rows, self.recorder.index_by_fallback(fallbacks), aliases)
+        by_fallback = self.recorder.index_by_fallback(fallbacks)
+        if before is not None:
+            by_fallback.update({r.fallback: r for r in before.index.values() if r.fallback in fallbacks})
+        page = _Page(rows, by_fallback, aliases)
         now = datetime.now(UTC)
         for r in records:
             if isinstance(r, ContentRecord):

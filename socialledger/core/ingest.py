@@ -94,7 +94,14 @@ def ingest(
     progress: Progress | None = None,
     page_size: int = PAGE_SIZE,
     channels: ChannelRegistry | None = None,
+    writer_process: bool | None = None,
 ) -> Summary:
+    """Read `path` through the channel and record what is new; see the module's docstring.
+
+    An input of more than one page is written by a writer process beside this one
+    (`pagewriter.py`), so that planning and writing overlap on two cores;
+    `writer_process` forces that on or off.
+    """
     channel = (channels or plugin_manager().channels).get(channel_name)
     account = ledger.account(account_id)
     check_may_ingest(ledger, actor, account)
@@ -122,11 +129,20 @@ def ingest(
         # Pass 2: write, page by page, each page one transaction.
         writer = CaptureWriter(ledger, account, channel.name, actor, media=media or None)
         done = 0
-        for page in spool.read():
-            writer.write_page(page)
-            done += len(page)
+
+        def page_done(n: int) -> None:
+            nonlocal done
+            done += n
             if progress:
                 progress(done, total)
+
+        if writer_process if writer_process is not None else total > page_size:
+            with ledger.page_writer() as process:
+                writer.write_pages(spool.read(), process, page_done)
+        else:
+            for page in spool.read():
+                writer.write_page(page)
+                page_done(len(page))
     return writer.summary
 
 

@@ -26,6 +26,7 @@ from socialledger.core.events import event_type
 from socialledger.core.home import EVENT_STORE_FILE, ensure_home, resolve_home
 from socialledger.core.keys import KeyStore, create_master_key_file, load_master_key
 from socialledger.core.mapper import MsgspecMapper
+from socialledger.core.pagewriter import PageWriterProcess
 from socialledger.core.policy import Policy, default_policy, default_text, parse
 from socialledger.core.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.roles import ROSTER_ID, Role, Roster
@@ -73,6 +74,12 @@ class Ledger(Application):  # type: ignore[type-arg]
     def decode_plain(self, notification: Any) -> Any:
         """A stored event with its sealed fields left sealed: for reading its plain fields cheaply."""
         return self.plain_mapper.to_domain_event(notification)
+
+    def page_writer(self) -> PageWriterProcess:
+        """A process that writes an ingest's planned pages into this ledger's event store."""
+        config = StorageConfig.load(self.home)
+        return PageWriterProcess(self.home / EVENT_STORE_FILE, self.recorder.events_table_name,
+                                 config.lock_timeout_seconds)
 
     @property
     def keys(self) -> KeyStore:
