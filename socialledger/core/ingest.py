@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from socialledger.core.actor import Actor
 from socialledger.core.capture import CaptureWriter, Summary
 from socialledger.core.channels import Channel, ChannelRegistry
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
+from socialledger.core.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
 from socialledger.core.inputs import InputFile, iter_inputs, open_inputs
 from socialledger.core.media import MediaIndex, is_media
 from socialledger.core.plugins import plugin_manager
@@ -95,12 +97,15 @@ def ingest(
     page_size: int = PAGE_SIZE,
     channels: ChannelRegistry | None = None,
     writer_process: bool | None = None,
+    split_input: bool | None = None,
 ) -> Summary:
     """Read `path` through the channel and record what is new; see the module's docstring.
 
     An input of more than one page is written by a writer process beside this one
     (`pagewriter.py`), so that planning and writing overlap on two cores;
-    `writer_process` forces that on or off.
+    `writer_process` forces that on or off. An input of many files is read in
+    two halves, the second by a reader process (`halfreader.py`); `split_input`
+    forces that on (for any input of two files or more) or off.
     """
     channel = (channels or plugin_manager().channels).get(channel_name)
     account = ledger.account(account_id)
@@ -121,9 +126,27 @@ def ingest(
         if not verify_signature(files[0].read_bytes(), signature, secret):
             raise VerificationFailed(f"{files[0].name}: the X-Hub-Signature-256 does not match the body; refused")
 
-    with Spool(ledger.home) as spool:
+    split = None
+    if signature is None and channels is None and split_input is not False:
+        split = split_point(Path(path), 0 if split_input else MIN_SPLIT_BYTES)
+
+    with ExitStack() as stack:
+        spool = stack.enter_context(Spool(ledger.home))
         media = MediaIndex()
-        total, known = _check(channel, files, account, signature, spool, page_size, media)
+        if split is None:
+            total, known = _check(channel, files, account, signature, spool, page_size, media)
+            spools = [spool]
+        else:
+            # Pass 1 on two cores: the second half of the files in a process of its own.
+            other = stack.enter_context(HalfReader(ledger.home, Path(path), split, channel.name,
+                                                   account.platform_id, account.name, page_size))
+            total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, media)
+            for entry in second_half(Path(path), split):
+                if is_media(entry):
+                    media.add(entry)
+            more, more_known = other.result()
+            total, known = total + more, known + more_known
+            spools = [spool, other.spool]
         if not known:
             raise BadInput(f"{path}: no file in a {channel.title or channel.name} format socialledger knows")
         # Pass 2: write, page by page, each page one transaction.
@@ -136,11 +159,12 @@ def ingest(
             if progress:
                 progress(done, total)
 
+        pages = chain.from_iterable(s.read() for s in spools)
         if writer_process if writer_process is not None else total > page_size:
             with ledger.page_writer() as process:
-                writer.write_pages(spool.read(), process, page_done)
+                writer.write_pages(pages, process, page_done)
         else:
-            for page in spool.read():
+            for page in pages:
                 writer.write_page(page)
                 page_done(len(page))
     return writer.summary

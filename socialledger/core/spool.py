@@ -31,14 +31,29 @@ _decode = msgspec.msgpack.Decoder(list[Record]).decode
 
 
 class Spool:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, key: bytes | None = None, path: Path | None = None, pages: int = 0) -> None:
+        """A new spool in the ledger home; or, given `path`, `key` and `pages`, one another process wrote."""
+        self.key = key or AESGCM.generate_key(bit_length=256)
+        self._aead = AESGCM(self.key)
+        self.pages = pages
+        if path is not None:
+            self.path = path
+            self._file = open(path, "r+b")  # noqa: SIM115 - closed by close()
+            return
         folder = home / SPOOL_DIR
         folder.mkdir(mode=0o700, exist_ok=True)
         _remove_stale(folder)
         self.path = folder / f"{uuid4().hex}.spool"
         self._file = os.fdopen(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600), "w+b")
-        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
-        self.pages = 0
+
+    @staticmethod
+    def new_path(home: Path) -> Path:
+        """A fresh private spool file for another process to write (it is given the key over a pipe)."""
+        folder = home / SPOOL_DIR
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / f"{uuid4().hex}.spool"
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+        return path
 
     def write(self, records: list[Record]) -> None:
         nonce = os.urandom(12)

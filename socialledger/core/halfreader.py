@@ -1,0 +1,136 @@
+"""Reading the second half of a large input in a process of its own.
+
+An ingest's first pass reads and checks every record before anything is
+written (`ingest.py`); for a crawl of thousands of files that is seconds of
+parsing on one core. When the input has many files, the ingest splits them in
+two halves of about the same size (in file order), reads the first half itself
+and has this process read the second: the same channel, the same checks, into
+a spool of its own under a key handed over the pipe (never on disk or on a
+command line). The second pass then writes the first half's pages and then the
+second's, so the ledger records exactly what one process reading the files in
+order would, and a bad file in either half refuses the whole input with the
+message a one-process read gives first.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, Self
+
+from socialledger.core.errors import BadInput
+from socialledger.core.inputs import InputFile, iter_inputs
+from socialledger.core.spool import Spool
+
+#: Below this many bytes of input, a second process costs more than it saves.
+MIN_SPLIT_BYTES = 4 * 1024**2
+
+
+def split_point(path: Path, minimum: int = MIN_SPLIT_BYTES) -> int | None:
+    """The index of the first file of the second half, or None when the input is not worth splitting."""
+    sizes = [entry.size for entry in iter_inputs(path)]
+    total = sum(sizes)
+    if len(sizes) < 2 or total < minimum:
+        return None
+    running = 0
+    for i, size in enumerate(sizes):
+        running += size
+        if running * 2 >= total:
+            return min(i + 1, len(sizes) - 1)
+    return len(sizes) - 1
+
+
+def first_half(path: Path, split: int) -> Iterator[InputFile]:
+    return islice(iter_inputs(path), split)
+
+
+def second_half(path: Path, split: int) -> Iterator[InputFile]:
+    return islice(iter_inputs(path), split, None)
+
+
+class HalfReader:
+    """The ingest's side: start reading the second half; later, take its spool or its refusal."""
+
+    def __init__(self, home: Path, path: Path, split: int, channel: str, platform_id: str, account_name: str,
+                 page_size: int) -> None:
+        self.spool_path = Spool.new_path(home)
+        self._key = Spool(home, path=self.spool_path).key  # a fresh key; the file stays empty until the child writes
+        self._home = home
+        request = {"path": str(path), "split": split, "channel": channel, "platform_id": platform_id,
+                   "account_name": account_name, "page_size": page_size, "spool": str(self.spool_path),
+                   "key": self._key.hex()}
+        self._proc = subprocess.Popen([sys.executable, "-m", "socialledger.core.halfreader"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      close_fds=True)
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(request).encode())
+        self._proc.stdin.close()
+        self._proc.stdin = None  # handed over: `communicate` then only reads
+        self.spool: Spool | None = None
+
+    def result(self) -> tuple[int, int]:
+        """(records, files in a known format) of the second half; BadInput as the child found it."""
+        out, err = self._proc.communicate()
+        try:
+            reply = json.loads(out)
+        except ValueError:
+            raise RuntimeError(f"reading the second half of the input failed: {err.decode(errors='replace')}") from None
+        if not reply["ok"]:
+            raise BadInput(reply["error"])
+        self.spool = Spool(self._home, key=self._key, path=self.spool_path, pages=reply["pages"])
+        return reply["total"], reply["known"]
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+        if self.spool is not None:
+            self.spool.close()  # deletes the file
+        else:
+            self.spool_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Account:
+    def __init__(self, platform_id: str, name: str) -> None:
+        self.platform_id = platform_id
+        self.name = name
+
+
+def serve(request: dict[str, Any]) -> dict[str, Any]:
+    from socialledger.core.ingest import _check
+    from socialledger.core.plugins import plugin_manager
+
+    channel = plugin_manager().channels.get(request["channel"])
+    spool = Spool(Path(request["spool"]).parent.parent, key=bytes.fromhex(request["key"]), path=Path(request["spool"]))
+    try:
+        total, known = _check(channel, second_half(Path(request["path"]), request["split"]),
+                              _Account(request["platform_id"], request["account_name"]), None, spool,
+                              request["page_size"])
+        spool._file.flush()
+        return {"ok": True, "total": total, "known": known, "pages": spool.pages}
+    except BadInput as e:
+        return {"ok": False, "error": str(e)}
+    finally:
+        spool._file.close()  # the ingest reads it, then deletes it
+
+
+def main() -> None:
+    request = json.loads(sys.stdin.buffer.read())
+    print(json.dumps(serve(request)))
+
+
+if __name__ == "__main__":
+    main()
