@@ -1,4 +1,4 @@
-"""Ingest through the writer process: the same ledger as in-process, pipelined, under conflicts."""
+"""Ingest on two cores: the writer process and the second-half reader record what one process would."""
 
 from __future__ import annotations
 
@@ -143,5 +143,54 @@ def test_a_writer_that_dies_is_a_clear_error(tmp_path):
             writer.result()
         writer.close()
         assert isinstance(writer, PageWriterProcess)
+    finally:
+        ledger.close()
+
+
+def test_an_input_read_in_two_halves_records_what_one_reader_records(tmp_path, crawl):
+    one, one_items, _ = run(tmp_path / "one", crawl, page_size=200, split_input=False, writer_process=False)
+    two, two_items, ok = run(tmp_path / "two", crawl, page_size=200, split_input=True, writer_process=True)
+    assert one.as_dict() == two.as_dict() and one_items == two_items and ok
+
+    def same(rows: list[tuple]) -> list[tuple]:
+        return [(oid if "Subject" not in topic else "", version, topic) for oid, version, topic in rows]
+
+    assert same(stored(tmp_path / "one")) == same(stored(tmp_path / "two"))
+    assert not list((tmp_path / "two" / "spool").glob("*")), "both halves' spools are removed"
+
+
+@pytest.mark.parametrize("where", ["first", "second"])
+def test_a_bad_file_in_either_half_refuses_the_whole_input(tmp_path, crawl, where):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    files = sorted(crawl.iterdir())[:40]
+    for f in files:
+        (bad / f.name).write_bytes(f.read_bytes())
+    broken = files[3] if where == "first" else files[-3]
+    (bad / broken.name).write_text('{"data": [', encoding="utf-8")
+    ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE_ID)
+    try:
+        head = ledger.head()
+        with pytest.raises(BadInput, match=broken.name):
+            ingest(ledger, actor("kommunikatör"), "facebook", bad, account, split_input=True)
+        assert ledger.head() == head
+        assert not list((tmp_path / "home" / "spool").glob("*"))
+    finally:
+        ledger.close()
+
+
+def test_data_for_another_page_in_the_second_half_is_refused(tmp_path, crawl):
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for f in sorted(crawl.iterdir())[:10]:
+        (mixed / f.name).write_bytes(f.read_bytes())
+    last = sorted(crawl.iterdir())[9]
+    (mixed / last.name).write_text(last.read_text(encoding="utf-8").replace(PAGE_ID, "999999999"), encoding="utf-8")
+    ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE_ID)
+    try:
+        head = ledger.head()
+        with pytest.raises(BadInput, match="999999999"):
+            ingest(ledger, actor("kommunikatör"), "facebook", mixed, account, split_input=True)
+        assert ledger.head() == head
     finally:
         ledger.close()
