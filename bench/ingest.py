@@ -7,7 +7,9 @@ Prints, from one run:
 - the library's own `Application.save(*1000 DomainEvents)` path on the same
   events (default transcoder, no encryption), and the ratio;
 - the re-ingest rate (the same input again: nothing new to record);
-- peak memory (max RSS of a process that only ingests) at ~100,000 and ~1,000,000 records.
+- peak memory (max RSS of a process that only ingests, and of its largest helper process:
+  the ingest reads a large input's second half and writes its pages from helper processes)
+  at ~100,000 and ~1,000,000 records.
 
 Targets (issue 3): ingest >= 20 % of the floor; re-ingest >= 2x first ingest;
 peak memory at 1,000,000 <= 1.5x that at 100,000.
@@ -53,6 +55,8 @@ def _child(data: Path, home: Path, reingest: bool) -> dict:
         out["reingest_events"] = again.events
     ledger.close()
     out["peak_rss_mb"] = peak_rss_mb()
+    # The ingest's helper processes (the second-half reader, the page writer): the largest of them.
+    out["helpers_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return out
 
 
@@ -63,6 +67,15 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def together(run: dict) -> float:
+    return run["peak_rss_mb"] + run["helpers_peak_rss_mb"]
+
+
+def memory(run: dict) -> str:
+    return (f"{run['peak_rss_mb']:.0f} MB (its largest helper process {run['helpers_peak_rss_mb']:.0f} MB; "
+            f"together {together(run):.0f} MB)")
 
 
 def run_child(data: Path, home: Path, reingest: bool) -> dict:
@@ -164,13 +177,15 @@ def main() -> None:
         print(f"  re-ingest / first ingest: {reingest_rate / ingest_rate:.2f}x  (target >= 2)")
 
         small = run_child(work / "data", work / "home-mem-small", reingest=False)
-        print(f"\npeak memory, ingest of {small['records']:,} records: {small['peak_rss_mb']:.0f} MB")
+        print(f"\npeak memory, ingest of {small['records']:,} records: {memory(small)}")
         if not args.no_big:
             generate(work / "big", args.big, seed=2)
             big = run_child(work / "big", work / "home-mem-big", reingest=False)
-            print(f"peak memory, ingest of {big['records']:,} records: {big['peak_rss_mb']:.0f} MB "
+            print(f"peak memory, ingest of {big['records']:,} records: {memory(big)} "
                   f"({big['records'] / big['ingest_s']:,.0f} records/s)")
-            print(f"  ratio: {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}  (target <= 1.5)")
+            print(f"  ratio, the ingest process: {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}; "
+                  f"the ingest and its largest helper together: {together(big) / together(small):.2f}  "
+                  f"(target <= 1.5)")
 
 
 if __name__ == "__main__":

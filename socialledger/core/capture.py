@@ -29,7 +29,7 @@ from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
 from socialledger.core.events import ledger_int
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.pagewriter import PageWriterProcess
-from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, index_tuple, stored_row
+from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple, stored_row
 from socialledger.core.records import (
     AccountRecord,
     AuthorRef,
@@ -135,6 +135,9 @@ class CaptureWriter:
         self._uuids: dict[str, UUID] = {}
         self._fallbacks: dict[int, str | None] = {}
         self._pseudonyms: dict[str, str] = {}
+        self._natives: dict[str, str] = {}
+        self._metric_ids: dict[int, str] = {}
+        self._identities: dict[tuple[str, str | None, str | None], bytes] = {}
 
     # Ids -------------------------------------------------------------------------------
     # Each page derives the same ids several times (a post, its comments' parents, its
@@ -150,11 +153,14 @@ class CaptureWriter:
     def uuid(self, id_: str) -> UUID:
         found = self._uuids.get(id_)
         if found is None:
-            found = self._uuids[id_] = UUID(hex=id_)
+            found = self._uuids[id_] = fast_uuid(id_)
         return found
 
     def native_uuid(self, native_id: str) -> str:
-        return self._id(f"{self.channel}:{native_id}")
+        found = self._natives.get(native_id)
+        if found is None:
+            found = self._natives[native_id] = self._id(f"{self.channel}:{native_id}")
+        return found
 
     def fallback_key(self, r: ContentRecord) -> str | None:
         key = id(r)
@@ -178,6 +184,12 @@ class CaptureWriter:
         return pseudonym
 
     def metric_uuid(self, r: MetricsRecord) -> str:
+        found = self._metric_ids.get(id(r))
+        if found is None:
+            found = self._metric_ids[id(r)] = self._metric_uuid(r)
+        return found
+
+    def _metric_uuid(self, r: MetricsRecord) -> str:
         key = f"{r.channel}|{r.page_id or self.platform_id}|{r.native_id or ''}|{r.metric}|{r.period}|{r.start}|{r.end}"
         if r.end is None:  # an untimed lifetime count: the value itself tells observations apart
             key += f"|{r.value}|{sorted((r.breakdown or {}).items())}"
@@ -259,7 +271,8 @@ class CaptureWriter:
         page.summary.events = len(page.events)
         self.summary.add(page.summary)
         self.keys.forget()
-        for memo in (self._ids, self._uuids, self._fallbacks, self._pseudonyms):
+        for memo in (self._ids, self._uuids, self._fallbacks, self._pseudonyms, self._natives, self._metric_ids,
+                     self._identities):
             memo.clear()
         return page.summary
 
@@ -344,7 +357,9 @@ class CaptureWriter:
         key = subject_key(self.channel, author)
         sid = self.subject_uuid(key)
         identity = {"subject": key, "native_id": author.native_id, "name": author.name, "username": author.username}
-        fp = self.fingerprints.digest(_encode(identity))
+        fp = self._identities.get((key, author.name, author.username))
+        if fp is None:  # the same author writes many of a page's comments
+            fp = self._identities[(key, author.name, author.username)] = self.fingerprints.digest(_encode(identity))
         row = page.rows.get(sid)
         if row is None:
             page.events.append(Subject.SubjectIdentified(

@@ -102,10 +102,15 @@ class Row:
 
 def fast_uuid(hex_: str) -> UUID:
     """`UUID(hex=...)` for the 32 hex digits SQLite holds, without its checks (they were checked on the way in)."""
-    u = object.__new__(UUID)
-    object.__setattr__(u, "int", int(hex_, 16))
-    object.__setattr__(u, "is_safe", SafeUUID.unknown)
+    u = _new(UUID)
+    _set(u, "int", int(hex_, 16))
+    _set(u, "is_safe", _UNKNOWN)
     return u
+
+
+_new = object.__new__
+_set = object.__setattr__
+_UNKNOWN = SafeUUID.unknown
 
 
 class LedgerRecorder(SQLiteApplicationRecorder):
