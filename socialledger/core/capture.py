@@ -85,6 +85,17 @@ def normalised_text(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
+def _content_of(r: ContentRecord) -> dict[str, Any]:
+    """What a version seals: made only for what is recorded (most of a re-ingest is not)."""
+    return {
+        "text": r.text,
+        "media": [msgspec.to_builtins(m) for m in r.media],
+        "permalink": r.permalink,
+        "raw": r.raw,
+        "time_note": r.time_note,
+    }
+
+
 def _ts(value: datetime) -> float:
     return value.timestamp()
 
@@ -409,13 +420,6 @@ class CaptureWriter:
                 row = page.rows.get(item_id)
         author, by_account = self._subject(r.author, r, page, now)
         fp = self._content_fingerprint(r)
-        content = {
-            "text": r.text,
-            "media": [msgspec.to_builtins(m) for m in r.media],
-            "permalink": r.permalink,
-            "raw": r.raw,
-            "time_note": r.time_note,
-        }
         obs = _ts(r.observed)
         if row is None:
             parent = self.uuid(self._resolve(r.parent_native_id, page)) if r.parent_native_id else None
@@ -423,7 +427,7 @@ class CaptureWriter:
                 originator_id=self.uuid(item_id), originator_version=1, timestamp=now, originator_topic=_TOPIC_ITEM,
                 channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
                 author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
-                hidden=bool(r.hidden), content=content, **self.stamp))
+                hidden=bool(r.hidden), content=(content := _content_of(r)), **self.stamp))
             self._media_jobs(page, page.events[-1], content)
             page.put(IndexRow(item_id, 1, obs, fp, "hidden" if r.hidden else "visible", fb, r.source,
                               1 if r.native_id else 0))
@@ -434,9 +438,9 @@ class CaptureWriter:
         if row.state in SHREDDED:
             page.summary.skipped += 1
             return
-        row = row.copy()
-        recorded = False
+        recorded = False  # and until then `row` is the page's own row, not yet copied
         if reconcile:
+            row = row.copy()
             page.events.append(ContentItem.NativeIdReconciled(
                 originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
                 native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp))
@@ -459,9 +463,11 @@ class CaptureWriter:
             newer = True  # the first real content of an item known only by its ids
         if fp != row.fingerprint:
             if newer and row.state != "removed":
+                if not recorded:
+                    row = row.copy()
                 page.events.append(EDITED[r.kind if r.kind in EDITED else "post"](
                     originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
-                    observed=r.observed, source=r.source, content=content, **self.stamp))
+                    observed=r.observed, source=r.source, content=(content := _content_of(r)), **self.stamp))
                 self._media_jobs(page, page.events[-1], content)
                 row.version += 1
                 row.fingerprint, row.observed, row.source = fp, obs, r.source
@@ -472,6 +478,8 @@ class CaptureWriter:
         if r.hidden is not None and row.state != "removed" and newer:
             want = "hidden" if r.hidden else "visible"
             if row.state != want:
+                if not recorded:
+                    row = row.copy()
                 self._moderate(item_id, row, "hide" if r.hidden else "unhide", r.observed, r.source, r.raw, page, now)
                 recorded = True
         if recorded:

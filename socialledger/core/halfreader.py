@@ -22,6 +22,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Self
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile, iter_inputs
 from socialledger.core.spool import Spool
@@ -58,7 +60,7 @@ class HalfReader:
     def __init__(self, home: Path, path: Path, split: int, channel: str, platform_id: str, account_name: str,
                  page_size: int) -> None:
         self.spool_path = Spool.new_path(home)
-        self._key = Spool(home, path=self.spool_path).key  # a fresh key; the file stays empty until the child writes
+        self._key = AESGCM.generate_key(bit_length=256)
         self._home = home
         request = {"path": str(path), "split": split, "channel": channel, "platform_id": platform_id,
                    "account_name": account_name, "page_size": page_size, "spool": str(self.spool_path),
@@ -119,12 +121,12 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
         total, known = _check(channel, second_half(Path(request["path"]), request["split"]),
                               _Account(request["platform_id"], request["account_name"]), None, spool,
                               request["page_size"])
-        spool._file.flush()
+        spool.finish()
         return {"ok": True, "total": total, "known": known, "pages": spool.pages}
     except BadInput as e:
         return {"ok": False, "error": str(e)}
     finally:
-        spool._file.close()  # the ingest reads it, then deletes it
+        spool.finish()  # the ingest reads it, then deletes it
 
 
 def main() -> None:

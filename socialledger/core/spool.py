@@ -70,6 +70,12 @@ class Spool:
             sealed = self._file.read(size)
             yield _decode(self._aead.decrypt(sealed[:12], sealed[12:], None))
 
+    def finish(self) -> None:
+        """Close the file for another process to read (it has the key); keep it."""
+        if not self._file.closed:
+            self._file.flush()
+            self._file.close()
+
     def close(self) -> None:
         self._file.close()
         self.path.unlink(missing_ok=True)
