@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,15 @@ OTHER = "Tekniska förvaltningen"
 
 def who(name: str) -> Actor:
     return Actor(name=name, os_user="tester", host="testhost")
+
+
+def at_once(target: Callable[[], object], n: int) -> None:
+    """Run `target` in `n` threads started together; return when all have ended."""
+    threads = [threading.Thread(target=target) for _ in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
 
 
 def form(**overrides: object) -> ApplicationForm:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
+from conftest import at_once, who
 
-from conftest import who
 from socialledger.core.capture import CaptureWriter
 from socialledger.core.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord
 
@@ -137,11 +136,7 @@ def test_concurrent_writers_record_each_item_once(ledger, active, home):
         finally:
             other.close()
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    at_once(run, 3)
     assert sum(r.new for r in results) == 200
     assert len(ledger.content(who("ingrid"), active)) == 200
 

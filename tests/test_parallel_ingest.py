@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from conftest import at_once
 
 from socialledger.core.errors import BadInput
 from socialledger.core.ingest import ingest
@@ -52,16 +52,17 @@ def stored(home: Path) -> list[tuple]:
         db.close()
 
 
+def same(rows: list[tuple]) -> list[tuple]:
+    """Stored events as two ledgers can agree on them: subjects' ids are keyed pseudonyms, different in each."""
+    return [(oid if "Subject" not in topic else "", version, topic) for oid, version, topic in rows]
+
+
 def test_the_writer_process_records_what_the_in_process_path_records(tmp_path, crawl):
     local, local_items, local_ok = run(tmp_path / "local", crawl, page_size=200, writer_process=False)
     piped, piped_items, piped_ok = run(tmp_path / "piped", crawl, page_size=200, writer_process=True)
     assert local.as_dict() == piped.as_dict()
     assert local.events > 1500 and local_items == piped_items
-    # The same events, in the same order (subjects' ids are keyed pseudonyms: they differ
-    # between ledgers), and a hash chain that verifies.
-    def same(rows: list[tuple]) -> list[tuple]:
-        return [(oid if "Subject" not in topic else "", version, topic) for oid, version, topic in rows]
-
+    # The same events, in the same order, and a hash chain that verifies.
     assert same(stored(tmp_path / "local")) == same(stored(tmp_path / "piped"))
     assert local_ok and piped_ok
 
@@ -100,11 +101,7 @@ def test_two_pipelined_ingests_of_the_same_data_at_once_record_each_item_once(tm
         finally:
             other.close()
 
-    threads = [threading.Thread(target=one) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    at_once(one, 2)
     assert not errors
     single, single_items, _ = run(tmp_path / "single", crawl, page_size=150, writer_process=False)
     try:
@@ -151,10 +148,6 @@ def test_an_input_read_in_two_halves_records_what_one_reader_records(tmp_path, c
     one, one_items, _ = run(tmp_path / "one", crawl, page_size=200, split_input=False, writer_process=False)
     two, two_items, ok = run(tmp_path / "two", crawl, page_size=200, split_input=True, writer_process=True)
     assert one.as_dict() == two.as_dict() and one_items == two_items and ok
-
-    def same(rows: list[tuple]) -> list[tuple]:
-        return [(oid if "Subject" not in topic else "", version, topic) for oid, version, topic in rows]
-
     assert same(stored(tmp_path / "one")) == same(stored(tmp_path / "two"))
     assert not list((tmp_path / "two" / "spool").glob("*")), "both halves' spools are removed"
 
