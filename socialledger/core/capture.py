@@ -231,10 +231,8 @@ class CaptureWriter:
                 page = self._plan(records)
                 prepared = self._prepare(page) if page.events else None
             if prepared is None:
-                self._done(records, page)
+                self._done(records, page, done)
                 flight = None
-                if done:
-                    done(len(records))
                 continue
             writer.send(*prepared)
             flight = (records, page)
@@ -255,9 +253,7 @@ class CaptureWriter:
                 writer.result()
 
             page = self._retrying(records, None, write)
-        self._done(records, page)
-        if done:
-            done(len(records))
+        self._done(records, page, done)
         return not conflict
 
     def _retrying(self, records: list[Record], page: _Page | None,
@@ -277,7 +273,9 @@ class CaptureWriter:
                 page = None
         raise AssertionError("unreachable")
 
-    def _done(self, records: list[Record], page: _Page) -> Summary:
+    def _done(self, records: list[Record], page: _Page, done: Callable[[int], None] | None = None) -> Summary:
+        if done:
+            done(len(records))
         page.summary.records = len(records)
         page.summary.events = len(page.events)
         self.summary.add(page.summary)

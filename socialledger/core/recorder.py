@@ -126,23 +126,12 @@ class LedgerRecorder(SQLiteApplicationRecorder):
             chain.CREATE_TABLE,
         ]
 
-    def _insert_events(
-        self,
-        c: SQLiteCursor,
-        stored_events: Sequence[StoredEvent],
-        *,
-        index: Iterable[IndexRow] = (),
-        aliases: Iterable[tuple[str, str]] = (),
-        **kwargs: Any,
-    ) -> Sequence[int] | None:
-        index = list(index)
-        if not index:
-            positions = super()._insert_events(c, stored_events, **kwargs)
-            assert positions is not None
-            self._chain(c, positions, stored_events)
-            return positions
-        return insert_page(c, self.events_table_name, [stored_row(s) for s in stored_events],
-                           [index_tuple(r) for r in index], list(aliases))
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # The application's own saves; an ingest's pages go through `insert_rows`.
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        assert positions is not None
+        self._chain(c, positions, stored_events)
+        return positions
 
     @staticmethod
     def _chain(c: SQLiteCursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:

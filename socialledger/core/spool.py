@@ -36,15 +36,11 @@ class Spool:
         self.key = key or AESGCM.generate_key(bit_length=256)
         self._aead = AESGCM(self.key)
         self.pages = pages
-        if path is not None:
-            self.path = path
-            self._file = open(path, "r+b")  # noqa: SIM115 - closed by close()
-            return
-        folder = home / SPOOL_DIR
-        folder.mkdir(mode=0o700, exist_ok=True)
-        _remove_stale(folder)
-        self.path = folder / f"{uuid4().hex}.spool"
-        self._file = os.fdopen(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600), "w+b")
+        if path is None:
+            path = self.new_path(home)
+            _remove_stale(path.parent)
+        self.path = path
+        self._file = open(path, "r+b")  # noqa: SIM115 - closed by close()
 
     @staticmethod
     def new_path(home: Path) -> Path:
