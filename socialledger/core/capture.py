@@ -12,7 +12,6 @@ still new.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,13 +25,12 @@ from eventsourcing.utils import get_topic
 from socialledger.core import media as media_store
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
-from socialledger.core.events import ledger_int
+from socialledger.core.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.pagewriter import PageWriterProcess
 from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple, stored_row
 from socialledger.core.records import (
     AccountRecord,
-    AuthorRef,
     ContentRecord,
     ItemError,
     MetricsRecord,
@@ -41,16 +39,16 @@ from socialledger.core.records import (
 )
 from socialledger.core.subjects import Subject
 
-_encode = msgspec.json.Encoder(order="sorted").encode
 #: Index states of items whose keys are destroyed: nothing new is ever sealed under them.
 SHREDDED = ("erased", "disposed")
-#: The fingerprint of an item known only by its ids: any fuller observation is news.
-PARTIAL = bytes(16)
 _RETRIES = 10
 
 _TOPIC_ITEM = get_topic(ContentItem)
 _TOPIC_SUBJECT = get_topic(Subject)
 _TOPIC_METRIC = get_topic(MetricsObservation)
+
+#: A page of records and what the first pass derived from each (`derive.py`).
+Batch = tuple[list[Record], list[Derived | None]]
 
 
 @attrs.define
@@ -81,10 +79,6 @@ class Summary:
         return attrs.asdict(self)
 
 
-def normalised_text(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
-
-
 def _content_of(r: ContentRecord) -> dict[str, Any]:
     """What a version seals: made only for what is recorded (most of a re-ingest is not)."""
     return {
@@ -98,15 +92,6 @@ def _content_of(r: ContentRecord) -> dict[str, Any]:
 
 def _ts(value: datetime) -> float:
     return value.timestamp()
-
-
-def subject_key(channel: str, author: AuthorRef) -> str:
-    """`facebook:10152345`, else by username or name when the data gives no user id."""
-    if author.native_id:
-        return f"{channel}:{author.native_id}"
-    if author.username:
-        return f"{channel}:username:{author.username}"
-    return f"{channel}:name:{normalised_text(author.name)}"
 
 
 class _Page:
@@ -137,29 +122,16 @@ class CaptureWriter:
         self.channel = channel
         self.account_id: UUID = account.id
         self.platform_id: str = account.platform_id
-        self.fingerprints = self.keys.hasher("socialledger fingerprint")
-        self.pseudonyms = self.keys.hasher("socialledger pseudonym")
+        self.derive = Deriver.for_account(self.keys, channel, account)
+        self.fingerprints = self.derive.fingerprints
         self.stamp = {"actor": f"channel:{channel}", "os_user": actor.os_user, "host": actor.host, "by": actor.name}
         self.summary = Summary()
         self.media = media  # the input's media files (an export's pictures), found by the records' paths
-        self._ids: dict[str, str] = {}
         self._uuids: dict[str, UUID] = {}
-        self._fallbacks: dict[int, str | None] = {}
-        self._pseudonyms: dict[str, str] = {}
-        self._natives: dict[str, str] = {}
-        self._metric_ids: dict[int, str] = {}
-        self._identities: dict[tuple[str, str | None, str | None], bytes] = {}
 
     # Ids -------------------------------------------------------------------------------
-    # Each page derives the same ids several times (a post, its comments' parents, its
-    # counts): they are computed once per page and kept, with their UUID objects.
-
-    def _id(self, natural_key: str) -> str:
-        """The capture index's id of `natural_key`: the hex of its ledger id (uuid5)."""
-        found = self._ids.get(natural_key)
-        if found is None:
-            found = self._ids[natural_key] = f"{ledger_int(natural_key):032x}"
-        return found
+    # A record's ids and fingerprints come derived (`derive.py`), usually from the first
+    # pass; the UUID objects the events need are made once per page.
 
     def uuid(self, id_: str) -> UUID:
         found = self._uuids.get(id_)
@@ -167,80 +139,44 @@ class CaptureWriter:
             found = self._uuids[id_] = fast_uuid(id_)
         return found
 
-    def native_uuid(self, native_id: str) -> str:
-        found = self._natives.get(native_id)
-        if found is None:
-            found = self._natives[native_id] = self._id(f"{self.channel}:{native_id}")
-        return found
-
-    def fallback_key(self, r: ContentRecord) -> str | None:
-        key = id(r)
-        if key in self._fallbacks:
-            return self._fallbacks[key]
-        fb = None
-        if r.created is not None:
-            material = (f"{self.channel}|{self.account_id}|{r.kind}|{r.created.astimezone(UTC).isoformat()}|"
-                        f"{normalised_text(r.text)}")
-            fb = self.fingerprints.hex(material.encode())
-        self._fallbacks[key] = fb
-        return fb
-
-    def fallback_uuid(self, fallback: str) -> str:
-        return self._id(f"{self.channel}:fallback:{fallback}")
-
-    def subject_uuid(self, key: str) -> str:
-        pseudonym = self._pseudonyms.get(key)
-        if pseudonym is None:
-            pseudonym = self._pseudonyms[key] = self._id("subject:" + self.pseudonyms.hex(key.encode()))
-        return pseudonym
-
-    def metric_uuid(self, r: MetricsRecord) -> str:
-        found = self._metric_ids.get(id(r))
-        if found is None:
-            found = self._metric_ids[id(r)] = self._metric_uuid(r)
-        return found
-
-    def _metric_uuid(self, r: MetricsRecord) -> str:
-        key = f"{r.channel}|{r.page_id or self.platform_id}|{r.native_id or ''}|{r.metric}|{r.period}|{r.start}|{r.end}"
-        if r.end is None:  # an untimed lifetime count: the value itself tells observations apart
-            key += f"|{r.value}|{sorted((r.breakdown or {}).items())}"
-        return self._id("metric:" + key)
-
     # Writing ----------------------------------------------------------------------------
 
-    def write_page(self, records: list[Record]) -> Summary:
+    def write_page(self, records: list[Record], derived: list[Derived | None] | None = None) -> Summary:
         """Record what is new in `records` in one transaction; return what this page did."""
-        page = self._plan(records)
+        if derived is None:
+            derived = self.derive.page(records)
+        page = self._plan(records, derived)
         if page.events:
-            page = self._retrying(records, page, lambda prepared: self.recorder.insert_rows(*prepared))
+            page = self._retrying(records, derived, page, lambda prepared: self.recorder.insert_rows(*prepared))
         return self._done(records, page)
 
-    def write_pages(self, pages: Iterable[list[Record]], writer: PageWriterProcess,
+    def write_pages(self, pages: Iterable[Batch], writer: PageWriterProcess,
                     done: Callable[[int], None] | None = None) -> None:
-        """Record pages through a writer process: page N+1 is planned while page N is written.
+        """Record pages (records and what was derived from them) through a writer process.
 
-        The plan of page N+1 sees what page N records (it is not committed yet) through
-        N's own index rows and aliases. When page N meets a conflict, it is planned
-        and written again on the fresh index, and so is page N+1.
+        Page N+1 is planned while page N is written. The plan of page N+1 sees what
+        page N records (it is not committed yet) through N's own index rows and
+        aliases. When page N meets a conflict, it is planned and written again on
+        the fresh index, and so is page N+1.
         """
-        flight: tuple[list[Record], _Page] | None = None
-        for records in pages:
-            page = self._plan(records, flight[1] if flight else None)
+        flight: tuple[list[Record], list[Derived | None], _Page] | None = None
+        for records, derived in pages:
+            page = self._plan(records, derived, flight[2] if flight else None)
             prepared = self._prepare(page) if page.events else None
             if flight is not None and not self._landed(writer, *flight, done):
-                page = self._plan(records)
+                page = self._plan(records, derived)
                 prepared = self._prepare(page) if page.events else None
             if prepared is None:
                 self._done(records, page, done)
                 flight = None
                 continue
             writer.send(*prepared)
-            flight = (records, page)
+            flight = (records, derived, page)
         if flight is not None:
             self._landed(writer, *flight, done)
 
-    def _landed(self, writer: PageWriterProcess, records: list[Record], page: _Page,
-                done: Callable[[int], None] | None) -> bool:
+    def _landed(self, writer: PageWriterProcess, records: list[Record], derived: list[Derived | None],
+                page: _Page, done: Callable[[int], None] | None) -> bool:
         """Wait for the page in flight; False when it met a conflict (then it was decided and written again)."""
         conflict = False
         try:
@@ -252,16 +188,16 @@ class CaptureWriter:
                 writer.send(*prepared)
                 writer.result()
 
-            page = self._retrying(records, None, write)
+            page = self._retrying(records, derived, None, write)
         self._done(records, page, done)
         return not conflict
 
-    def _retrying(self, records: list[Record], page: _Page | None,
+    def _retrying(self, records: list[Record], derived: list[Derived | None], page: _Page | None,
                   write: Callable[[tuple[Any, ...]], object]) -> _Page:
         """Write `page` (or a fresh plan of `records`), deciding again after each conflict."""
         for attempt in range(_RETRIES):
             if page is None:
-                page = self._plan(records)
+                page = self._plan(records, derived)
                 if not page.events:
                     return page
             try:
@@ -280,9 +216,7 @@ class CaptureWriter:
         page.summary.events = len(page.events)
         self.summary.add(page.summary)
         self.keys.forget()
-        for memo in (self._ids, self._uuids, self._fallbacks, self._pseudonyms, self._natives, self._metric_ids,
-                     self._identities):
-            memo.clear()
+        self._uuids.clear()
         return page.summary
 
     def _prepare(self, page: _Page) -> tuple[list[StoredRow], list[IndexTuple], list[tuple[str, str]]]:
@@ -298,23 +232,24 @@ class CaptureWriter:
         return ([stored_row(to_stored(e)) for e in page.events], [index_tuple(r) for r in page.index.values()],
                 list(page.aliases))
 
-    def _plan(self, records: list[Record], before: _Page | None = None) -> _Page:
+    def _plan(self, records: list[Record], derived: list[Derived | None], before: _Page | None = None) -> _Page:
         """Decide what `records` record, on the index as it is (and as `before`, not yet written, leaves it)."""
         natives: set[str] = set()
         ids: set[str] = set()
-        for r in records:
-            if isinstance(r, ContentRecord):
-                for n in (r.native_id, r.parent_native_id):
-                    if n:
-                        natives.add(self.native_uuid(n))
-                if r.author is not None:
-                    ids.add(self.subject_uuid(subject_key(self.channel, r.author)))
-            elif isinstance(r, ModerationRecord):
-                natives.add(self.native_uuid(r.native_id))
-            elif isinstance(r, MetricsRecord):
-                ids.add(self.metric_uuid(r))
-                if r.native_id:
-                    natives.add(self.native_uuid(r.native_id))
+        for r, d in zip(records, derived, strict=True):
+            if d is None:
+                continue
+            if isinstance(r, MetricsRecord):
+                ids.add(d.item)  # type: ignore[arg-type]
+                if d.parent:
+                    natives.add(d.parent)
+                continue
+            if d.item:
+                natives.add(d.item)
+            if d.parent:
+                natives.add(d.parent)
+            if d.subject:
+                ids.add(d.subject)
         aliases = self.recorder.aliases(natives)
         if before is not None:
             aliases.update(before.aliases)
@@ -324,103 +259,90 @@ class CaptureWriter:
         # Fallback keys only for what the native ids did not find: items without a native
         # id, and new items that an earlier export may have captured without one.
         fallbacks: set[str] = set()
-        for r in records:
-            if isinstance(r, ContentRecord):
-                if r.native_id:
-                    nid = self.native_uuid(r.native_id)
-                    if aliases.get(nid, nid) in rows:
-                        continue
-                fb = self.fallback_key(r)
-                if fb:
-                    fallbacks.add(fb)
+        for r, d in zip(records, derived, strict=True):
+            if isinstance(r, ContentRecord) and d is not None and d.fallback:
+                if d.item and aliases.get(d.item, d.item) in rows:
+                    continue
+                fallbacks.add(d.fallback)
         by_fallback = self.recorder.index_by_fallback(fallbacks)
         if before is not None:
             by_fallback.update({r.fallback: r for r in before.index.values() if r.fallback in fallbacks})
         page = _Page(rows, by_fallback, aliases)
         now = datetime.now(UTC)
-        for r in records:
+        for r, d in zip(records, derived, strict=True):
             if isinstance(r, ContentRecord):
-                self._content(r, page, now)
+                self._content(r, d, page, now)  # type: ignore[arg-type]
             elif isinstance(r, ModerationRecord):
-                self._moderation(r, page, now)
+                self._moderation(r, d, page, now)  # type: ignore[arg-type]
             elif isinstance(r, MetricsRecord):
-                self._metric(r, page, now)
+                self._metric(r, d, page, now)  # type: ignore[arg-type]
             elif isinstance(r, ItemError):
                 page.summary.errors.append(f"{r.native_id or 'an item'}: {r.message}")
             elif isinstance(r, AccountRecord):
                 page.summary.unchanged += 1
         return page
 
-    def _resolve(self, native_id: str, page: _Page) -> str:
-        nid = self.native_uuid(native_id)
-        return page.known_aliases.get(nid, nid)
+    @staticmethod
+    def _resolve(id_: str, page: _Page) -> str:
+        """The item a native id's index id names (itself, or the item it was reconciled to)."""
+        return page.known_aliases.get(id_, id_)
 
     # Records -----------------------------------------------------------------------------
 
-    def _subject(self, author: AuthorRef | None, r: ContentRecord, page: _Page, now: datetime) -> tuple[UUID | None, bool]:
-        if author is None:
+    def _subject(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> tuple[UUID | None, bool]:
+        author = r.author
+        if author is None or d.subject is None:
             # Graph API pages name no author for the page's own posts.
             return None, r.by_account if r.by_account is not None else r.kind == "post"
         by_account = r.by_account if r.by_account is not None else (
             author.native_id is not None and author.native_id == self.platform_id)
-        key = subject_key(self.channel, author)
-        sid = self.subject_uuid(key)
-        identity = {"subject": key, "native_id": author.native_id, "name": author.name, "username": author.username}
-        fp = self._identities.get((key, author.name, author.username))
-        if fp is None:  # the same author writes many of a page's comments
-            fp = self._identities[(key, author.name, author.username)] = self.fingerprints.digest(_encode(identity))
+        sid, fp = d.subject, d.identity
         row = page.rows.get(sid)
         if row is None:
             page.events.append(Subject.SubjectIdentified(
                 originator_id=self.uuid(sid), originator_version=1, timestamp=now, originator_topic=_TOPIC_SUBJECT,
-                channel=self.channel, observed=r.observed, source=r.source, identity=identity, **self.stamp))
+                channel=self.channel, observed=r.observed, source=r.source,
+                identity=identity_of(subject_key(self.channel, author), author), **self.stamp))
             page.put(IndexRow(sid, 1, _ts(r.observed), fp, "subject", None, r.source, 1))
             page.summary.subjects += 1
         elif row.state == "subject" and row.fingerprint != fp and _ts(r.observed) > (row.observed or 0):
             # A name or username the platform now gives differently (or more fully).
             page.events.append(Subject.SubjectIdentityChanged(
                 originator_id=self.uuid(sid), originator_version=row.version + 1, timestamp=now,
-                observed=r.observed, source=r.source, identity=identity, **self.stamp))
+                observed=r.observed, source=r.source, identity=identity_of(subject_key(self.channel, author), author),
+                **self.stamp))
             page.put(row.copy(version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
         return self.uuid(sid), by_account
 
-    def _content_fingerprint(self, r: ContentRecord) -> bytes:
-        if r.partial:
-            return PARTIAL
-        # The same picture is a signed CDN URL (new on every fetch) in the API and a
-        # path in an export (different in each export layout): what tells versions
-        # apart is the text and how many attachments there are.
-        return self.fingerprints.digest(_encode([normalised_text(r.text), len(r.media)]))
-
-    def _content(self, r: ContentRecord, page: _Page, now: datetime) -> None:
+    def _content(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> None:
         row: IndexRow | None = None
         item_id: str
         reconcile = False
         fb: str | None = None
-        if r.native_id:
-            item_id = self._resolve(r.native_id, page)
+        if d.item:
+            item_id = self._resolve(d.item, page)
             row = page.rows.get(item_id)
             if row is None:
-                fb = self.fallback_key(r)
+                fb = d.fallback
                 match = page.by_fallback.get(fb) if fb else None
                 if match is not None and not match.native:
                     item_id, row, reconcile = match.id, match, True
         else:
-            fb = self.fallback_key(r)
-            item_id = self.fallback_uuid(fb) if fb else ""
+            fb = d.fallback
             if not fb:
                 page.summary.skipped += 1  # neither a native id nor a creation time: nothing to key it by
                 return
+            item_id = self.derive.fallback_id(fb)
             match = page.by_fallback.get(fb)
             if match is not None:
                 item_id, row = match.id, match
             else:
                 row = page.rows.get(item_id)
-        author, by_account = self._subject(r.author, r, page, now)
-        fp = self._content_fingerprint(r)
+        author, by_account = self._subject(r, d, page, now)
+        fp = d.fingerprint
         obs = _ts(r.observed)
         if row is None:
-            parent = self.uuid(self._resolve(r.parent_native_id, page)) if r.parent_native_id else None
+            parent = self.uuid(self._resolve(d.parent, page)) if d.parent else None
             page.events.append(CAPTURED[r.kind](
                 originator_id=self.uuid(item_id), originator_version=1, timestamp=now, originator_topic=_TOPIC_ITEM,
                 channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
@@ -444,8 +366,8 @@ class CaptureWriter:
                 native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp))
             row.version += 1
             row.native = 1
-            page.aliases.append((self.native_uuid(r.native_id), item_id))
-            page.known_aliases[self.native_uuid(r.native_id)] = item_id
+            page.aliases.append((d.item, item_id))
+            page.known_aliases[d.item] = item_id
             page.summary.reconciled += 1
             recorded = True
         if r.partial:  # only ids: nothing to compare
@@ -503,8 +425,8 @@ class CaptureWriter:
         counter = {"hide": "hidden", "unhide": "unhidden", "remove": "removed"}[action]
         setattr(page.summary, counter, getattr(page.summary, counter) + 1)
 
-    def _moderation(self, r: ModerationRecord, page: _Page, now: datetime) -> None:
-        item_id = self._resolve(r.native_id, page)
+    def _moderation(self, r: ModerationRecord, d: Derived, page: _Page, now: datetime) -> None:
+        item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
         row = page.rows.get(item_id)
         if row is None or row.state in SHREDDED:
             page.summary.skipped += 1  # a moderation of an item the ledger never captured
@@ -517,12 +439,11 @@ class CaptureWriter:
         self._moderate(item_id, row, r.action, r.observed, r.source, r.raw, page, now)
         page.put(row)
 
-    def _metric(self, r: MetricsRecord, page: _Page, now: datetime) -> None:
-        mid = self.metric_uuid(r)
-        fp = self.fingerprints.digest(_encode([r.value, r.breakdown]))
+    def _metric(self, r: MetricsRecord, d: Derived, page: _Page, now: datetime) -> None:
+        mid, fp = d.item, d.fingerprint
         row = page.rows.get(mid)
         if row is None:
-            item = self.uuid(self._resolve(r.native_id, page)) if r.native_id else None
+            item = self.uuid(self._resolve(d.parent, page)) if d.parent else None
             page.events.append(MetricsObservation.MetricsObserved(
                 originator_id=self.uuid(mid), originator_version=1, timestamp=now, originator_topic=_TOPIC_METRIC,
                 channel=self.channel, account=self.account_id, item=item, metric=r.metric,

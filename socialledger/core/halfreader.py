@@ -24,6 +24,7 @@ from typing import Any, Self
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile, iter_inputs
 from socialledger.core.spool import Spool
@@ -57,14 +58,16 @@ def second_half(path: Path, split: int) -> Iterator[InputFile]:
 class HalfReader:
     """The ingest's side: start reading the second half; later, take its spool or its refusal."""
 
-    def __init__(self, home: Path, path: Path, split: int, channel: str, platform_id: str, account_name: str,
-                 page_size: int) -> None:
+    def __init__(self, home: Path, path: Path, split: int, channel: str, account_name: str, page_size: int,
+                 derive: Deriver) -> None:
         self.spool_path = Spool.new_path(home)
         self._key = AESGCM.generate_key(bit_length=256)
         self._home = home
-        request = {"path": str(path), "split": split, "channel": channel, "platform_id": platform_id,
-                   "account_name": account_name, "page_size": page_size, "spool": str(self.spool_path),
-                   "key": self._key.hex()}
+        # The keys go over the pipe: the spool's, and the two keyed hashes' the records' ids need.
+        request = {"path": str(path), "split": split, "channel": channel, "platform_id": derive.platform_id,
+                   "account_id": derive.account_id, "account_name": account_name, "page_size": page_size,
+                   "spool": str(self.spool_path), "key": self._key.hex(),
+                   "fingerprint_key": derive.fingerprint_key.hex(), "pseudonym_key": derive.pseudonym_key.hex()}
         self._proc = subprocess.Popen([sys.executable, "-m", "socialledger.core.halfreader"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       close_fds=True)
@@ -117,10 +120,12 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
 
     channel = plugin_manager().channels.get(request["channel"])
     spool = Spool(Path(request["spool"]).parent.parent, key=bytes.fromhex(request["key"]), path=Path(request["spool"]))
+    derive = Deriver(request["channel"], request["account_id"], request["platform_id"],
+                     bytes.fromhex(request["fingerprint_key"]), bytes.fromhex(request["pseudonym_key"]))
     try:
         total, known = _check(channel, second_half(Path(request["path"]), request["split"]),
                               _Account(request["platform_id"], request["account_name"]), None, spool,
-                              request["page_size"])
+                              request["page_size"], derive)
         spool.finish()
         return {"ok": True, "total": total, "known": known, "pages": spool.pages}
     except BadInput as e:

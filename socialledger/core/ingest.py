@@ -19,6 +19,7 @@ from typing import Any
 from socialledger.core.actor import Actor
 from socialledger.core.capture import CaptureWriter, Summary
 from socialledger.core.channels import Channel, ChannelRegistry
+from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
 from socialledger.core.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
 from socialledger.core.inputs import InputFile, iter_inputs, open_inputs
@@ -130,17 +131,19 @@ def ingest(
     if signature is None and channels is None and split_input is not False:
         split = split_point(Path(path), 0 if split_input else MIN_SPLIT_BYTES)
 
+    derive = Deriver.for_account(ledger.keys, channel.name, account)
     with ExitStack() as stack:
         spool = stack.enter_context(Spool(ledger.home))
         media = MediaIndex()
         if split is None:
-            total, known = _check(channel, files, account, signature, spool, page_size, media)
+            total, known = _check(channel, files, account, signature, spool, page_size, derive, media)
             spools = [spool]
         else:
             # Pass 1 on two cores: the second half of the files in a process of its own.
-            other = stack.enter_context(HalfReader(ledger.home, Path(path), split, channel.name,
-                                                   account.platform_id, account.name, page_size))
-            total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, media)
+            other = stack.enter_context(HalfReader(ledger.home, Path(path), split, channel.name, account.name,
+                                                   page_size, derive))
+            total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
+                                  media)
             for entry in second_half(Path(path), split):
                 if is_media(entry):
                     media.add(entry)
@@ -164,15 +167,18 @@ def ingest(
             with ledger.page_writer() as process:
                 writer.write_pages(pages, process, page_done)
         else:
-            for page in pages:
-                writer.write_page(page)
-                page_done(len(page))
+            for records, derived in pages:
+                writer.write_page(records, derived)
+                page_done(len(records))
     return writer.summary
 
 
 def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature: str | None, spool: Spool,
-           page_size: int, media: MediaIndex | None = None) -> tuple[int, int]:
+           page_size: int, derive: Deriver, media: MediaIndex | None = None) -> tuple[int, int]:
     """Pass 1: read and check every record before anything is written; spool them in pages.
+
+    Each page is spooled with the ids and keyed fingerprints derived from its
+    records: they need nothing from the ledger, and this pass may run on two cores.
 
     Returns the number of records and of files in a format the channel reads.
     """
@@ -202,8 +208,8 @@ def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature
             batch.append(record)
             total += 1
             if len(batch) >= page_size:
-                spool.write(batch)
+                spool.write(batch, derive.page(batch))
                 batch = []
     if batch:
-        spool.write(batch)
+        spool.write(batch, derive.page(batch))
     return total, known

@@ -16,18 +16,20 @@ import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 from uuid import uuid4
 
 import msgspec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from socialledger.core.derive import Derived
 from socialledger.core.records import Record
 
 SPOOL_DIR = "spool"
 _STALE_SECONDS = 24 * 3600
 _FRAME = struct.Struct(">I")
 _encode = msgspec.msgpack.Encoder().encode
-_decode = msgspec.msgpack.Decoder(list[Record]).decode
+_decode = msgspec.msgpack.Decoder(tuple[list[Record], list[Derived | None]]).decode
 
 
 class Spool:
@@ -51,14 +53,15 @@ class Spool:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
         return path
 
-    def write(self, records: list[Record]) -> None:
+    def write(self, records: list[Record], derived: list[Derived | None]) -> None:
+        """One page: its records and what was derived from each (`derive.py`)."""
         nonce = os.urandom(12)
-        sealed = nonce + self._aead.encrypt(nonce, _encode(records), None)
+        sealed = nonce + self._aead.encrypt(nonce, _encode((records, derived)), None)
         self._file.write(_FRAME.pack(len(sealed)))
         self._file.write(sealed)
         self.pages += 1
 
-    def read(self) -> Iterator[list[Record]]:
+    def read(self) -> Iterator[tuple[list[Record], list[Derived | None]]]:
         self._file.flush()
         self._file.seek(0)
         for _ in range(self.pages):
@@ -76,7 +79,7 @@ class Spool:
         self._file.close()
         self.path.unlink(missing_ok=True)
 
-    def __enter__(self) -> Spool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
