@@ -187,3 +187,16 @@ def test_data_for_another_page_in_the_second_half_is_refused(tmp_path, crawl):
         assert ledger.head() == head
     finally:
         ledger.close()
+
+
+def test_an_exports_pictures_in_the_second_half_are_found_by_the_first_halfs_posts(tmp_path):
+    export = FIX / "export_old"
+    for name, split in (("one", False), ("two", True)):
+        ledger, account = make_ledger(tmp_path / name, "facebook", "104729384756102")
+        try:
+            ingest(ledger, actor("kommunikatör"), "facebook", export, account, split_input=split)
+        finally:
+            ledger.close()
+    kept = {name: sorted(f.stat().st_size for f in (tmp_path / name / "media").rglob("*") if f.is_file())
+            for name in ("one", "two")}
+    assert len(kept["one"]) == 2 and kept["one"] == kept["two"]

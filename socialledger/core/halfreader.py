@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput
 from socialledger.core.inputs import InputFile, iter_inputs
+from socialledger.core.media import MediaIndex
 from socialledger.core.spool import Spool
 
 #: Below this many bytes of input, a second process costs more than it saves.
@@ -77,8 +78,8 @@ class HalfReader:
         self._proc.stdin = None  # handed over: `communicate` then only reads
         self.spool: Spool | None = None
 
-    def result(self) -> tuple[int, int]:
-        """(records, files in a known format) of the second half; BadInput as the child found it."""
+    def result(self) -> tuple[int, int, int]:
+        """(records, files in a known format, media files) of the second half; BadInput as the child found it."""
         out, err = self._proc.communicate()
         try:
             reply = json.loads(out)
@@ -87,7 +88,7 @@ class HalfReader:
         if not reply["ok"]:
             raise BadInput(reply["error"])
         self.spool = Spool(self._home, key=self._key, path=self.spool_path, pages=reply["pages"])
-        return reply["total"], reply["known"]
+        return reply["total"], reply["known"], reply["media"]
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -122,12 +123,14 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     spool = Spool(Path(request["spool"]).parent.parent, key=bytes.fromhex(request["key"]), path=Path(request["spool"]))
     derive = Deriver(request["channel"], request["account_id"], request["platform_id"],
                      bytes.fromhex(request["fingerprint_key"]), bytes.fromhex(request["pseudonym_key"]))
+    media = MediaIndex()
     try:
         total, known = _check(channel, second_half(Path(request["path"]), request["split"]),
                               _Account(request["platform_id"], request["account_name"]), None, spool,
-                              request["page_size"], derive)
+                              request["page_size"], derive, media)
         spool.finish()
-        return {"ok": True, "total": total, "known": known, "pages": spool.pages}
+        # The ingest finds these files itself (it opens them), only when there are any.
+        return {"ok": True, "total": total, "known": known, "pages": spool.pages, "media": len(media)}
     except BadInput as e:
         return {"ok": False, "error": str(e)}
     finally:

@@ -144,11 +144,12 @@ def ingest(
                                                    page_size, derive))
             total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
                                   media)
-            for entry in second_half(Path(path), split):
-                if is_media(entry):
-                    media.add(entry)
-            more, more_known = other.result()
+            more, more_known, more_media = other.result()
             total, known = total + more, known + more_known
+            if more_media:  # pictures in the second half that the first half's records may point at
+                for entry in second_half(Path(path), split):
+                    if is_media(entry):
+                        media.add(entry)
             spools = [spool, other.spool]
         if not known:
             raise BadInput(f"{path}: no file in a {channel.title or channel.name} format socialledger knows")

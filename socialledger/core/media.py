@@ -55,6 +55,9 @@ class MediaIndex:
     def __bool__(self) -> bool:
         return bool(self._by_path)
 
+    def __len__(self) -> int:
+        return len(self._by_path)
+
 
 def store(home: Path, item: UUID, cipher: Any, name_of: Any, entry: InputFile) -> dict[str, Any] | None:
     """Encrypt and keep one media file of an item; its stored name and size (None if too big)."""
