@@ -164,8 +164,9 @@ def read_response(doc: Any) -> Iterator[Record]:
             yield from _item(item, ctx, where)
 
 
-def is_comment(item: dict[str, Any], ctx: Context) -> bool:
-    link = parse_permalink(item.get("permalink_url"))
+def is_comment(item: dict[str, Any], ctx: Context, link: Permalink | None | bool = False) -> bool:
+    if link is False:
+        link = parse_permalink(item.get("permalink_url"))
     if link is not None and link.comment:
         return True
     if not COMMENT_FIELDS.isdisjoint(item):
@@ -174,10 +175,11 @@ def is_comment(item: dict[str, Any], ctx: Context) -> bool:
 
 
 def _item(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Record]:
-    if is_comment(item, ctx):
-        yield from _comment(item, ctx, where)
+    link = parse_permalink(item.get("permalink_url"))  # once: both the test and the reading use it
+    if is_comment(item, ctx, link):
+        yield from _comment(item, ctx, where, link)
     else:
-        yield from _post(item, ctx, where)
+        yield from _post(item, ctx, where, link)
 
 
 def _error(err: dict[str, Any]) -> ItemError:
@@ -218,8 +220,7 @@ def _page_object(doc: dict[str, Any]) -> Iterator[Record]:
 # --- posts ------------------------------------------------------------------------------------
 
 
-def _post(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Record]:
-    link = parse_permalink(item.get("permalink_url"))
+def _post(item: dict[str, Any], ctx: Context, where: str, link: Permalink | None) -> Iterator[Record]:
     if item.get("id") is not None:
         post_id = as_id(item["id"], f"{where}.id")
     elif link is not None and link.page and link.post:
@@ -266,8 +267,9 @@ def _post(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Record]:
 # --- comments ---------------------------------------------------------------------------------
 
 
-def _comment(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Record]:
-    link = parse_permalink(item.get("permalink_url"))
+def _comment(item: dict[str, Any], ctx: Context, where: str, link: Permalink | None | bool = False) -> Iterator[Record]:
+    if link is False:
+        link = parse_permalink(item.get("permalink_url"))
     if item.get("id") is not None:
         comment_id = as_id(item["id"], f"{where}.id")
     elif link is not None and link.post and (link.reply or link.comment):
@@ -403,6 +405,8 @@ def count_metrics(item: dict[str, Any], native_id: str, page: str | None) -> Ite
         yield metric("comments", comments)
     kinds: dict[str, float] = {}
     for alias in REACTION_ALIASES:
+        if alias not in item:  # most items carry none or one of the nine
+            continue
         n = _summary_count(item, alias)
         if n is not None:
             kinds[reaction_kind(alias)] = number(n, f"{alias}.summary.total_count")
