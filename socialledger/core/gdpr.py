@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, ContentItem
+from socialledger.core.derive import PSEUDONYM_PURPOSE
 from socialledger.core.errors import BadInput, RuleViolation
 from socialledger.core.events import LedgerAggregate, ledger_id
 from socialledger.core.media import forget as forget_media
@@ -59,7 +60,8 @@ def subject_id(ledger: Any, subject: str) -> UUID:
     channel, sep, native = subject.partition(":")
     if not sep or not channel or not native:
         raise BadInput(f"a subject is named channel:user-id, like facebook:10152345, not {subject!r}")
-    pseudonym = ledger.keys.hasher("socialledger pseudonym").hex(subject.encode())
+    # The same keyed hash the ingest names subjects by (`derive.py`).
+    pseudonym = ledger.keys.hasher(PSEUDONYM_PURPOSE).hex(subject.encode())
     return ledger_id("subject:" + pseudonym)
 
 
