@@ -56,6 +56,14 @@ def identity_of(key: str, author: AuthorRef) -> dict[str, Any]:
     return {"subject": key, "native_id": author.native_id, "name": author.name, "username": author.username}
 
 
+def subject_name(pseudonyms: Hasher, key: str) -> str:
+    """The natural key a data subject's ledger id is made from: a keyed hash of `facebook:10152345`.
+
+    The ingest names subjects by it and `gdpr` finds them by it: the two must agree.
+    """
+    return "subject:" + pseudonyms.hex(key.encode())
+
+
 def index_id(natural_key: str) -> str:
     """The capture index's id of `natural_key`: the hex of its ledger id (uuid5)."""
     return f"{ledger_int(natural_key):032x}"
@@ -121,7 +129,7 @@ class Deriver:
     def subject(self, key: str) -> str:
         found = self._subjects.get(key)
         if found is None:
-            found = self._subjects[key] = index_id("subject:" + self.pseudonyms.hex(key.encode()))
+            found = self._subjects[key] = index_id(subject_name(self.pseudonyms, key))
         return found
 
     def identity(self, key: str, author: AuthorRef) -> bytes:
@@ -131,25 +139,23 @@ class Deriver:
             found = self._identities[memo] = self.fingerprints.digest(_encode(identity_of(key, author)))
         return found
 
-    def fallback(self, r: ContentRecord, text: str | None = None) -> str | None:
+    def fallback(self, r: ContentRecord, text: str) -> str | None:
         """DESIGN.md's fallback key: channel, account, kind, creation time and normalised text, keyed."""
         if r.created is None:
             return None
-        if text is None:
-            text = normalised_text(r.text)
         material = f"{self.channel}|{self.account_id}|{r.kind}|{r.created.astimezone(UTC).isoformat()}|{text}"
         return self.fingerprints.hex(material.encode())
 
     def fallback_id(self, fallback: str) -> str:
         return index_id(f"{self.channel}:fallback:{fallback}")
 
-    def content_fingerprint(self, r: ContentRecord, text: str | None = None) -> bytes:
+    def content_fingerprint(self, r: ContentRecord, text: str) -> bytes:
         if r.partial:
             return PARTIAL
         # The same picture is a signed CDN URL (new on every fetch) in the API and a
         # path in an export (different in each export layout): what tells versions
         # apart is the text and how many attachments there are.
-        return self.fingerprints.digest(_encode([normalised_text(r.text) if text is None else text, len(r.media)]))
+        return self.fingerprints.digest(_encode([text, len(r.media)]))
 
     def metric(self, r: MetricsRecord) -> str:
         key = f"{r.channel}|{r.page_id or self.platform_id}|{r.native_id or ''}|{r.metric}|{r.period}|{r.start}|{r.end}"

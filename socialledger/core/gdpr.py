@@ -20,7 +20,7 @@ from eventsourcing.utils import get_topic
 
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, ContentItem
-from socialledger.core.derive import PSEUDONYM_PURPOSE
+from socialledger.core.derive import PSEUDONYM_PURPOSE, subject_name
 from socialledger.core.errors import BadInput, RuleViolation
 from socialledger.core.events import LedgerAggregate, ledger_id
 from socialledger.core.media import forget as forget_media
@@ -60,9 +60,7 @@ def subject_id(ledger: Any, subject: str) -> UUID:
     channel, sep, native = subject.partition(":")
     if not sep or not channel or not native:
         raise BadInput(f"a subject is named channel:user-id, like facebook:10152345, not {subject!r}")
-    # The same keyed hash the ingest names subjects by (`derive.py`).
-    pseudonym = ledger.keys.hasher(PSEUDONYM_PURPOSE).hex(subject.encode())
-    return ledger_id("subject:" + pseudonym)
+    return ledger_id(subject_name(ledger.keys.hasher(PSEUDONYM_PURPOSE), subject))
 
 
 def _subject(ledger: Any, subject: str) -> Subject:

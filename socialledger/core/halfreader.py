@@ -7,10 +7,10 @@ When the input has many files, the ingest splits them in two halves of about
 the same size (in file order), reads the first half itself and has this
 process read the second: the same channel, the same checks, into a spool of
 its own, under keys handed over the pipe (the spool's and the keyed hashes';
-never on disk or on a command line). The second pass then writes the first half's pages and then the
-second's, so the ledger records exactly what one process reading the files in
-order would, and a bad file in either half refuses the whole input with the
-message a one-process read gives first.
+never on disk or on a command line). The second pass then writes the first
+half's pages and then the second's, so the ledger records exactly what one
+process reading the files in order would, and a bad file in either half
+refuses the whole input with the message a one-process read gives first.
 """
 
 from __future__ import annotations
