@@ -81,10 +81,10 @@ class ChannelContract:
         yield ledger, account
         ledger.close()
 
-    def ingest(self, ledger: Ledger, path: Path, account: str) -> Any:
+    def ingest(self, ledger: Ledger, path: Path, account: str, **options: Any) -> Any:
         registry = ChannelRegistry()
         registry.register(self.channel, "contract")
-        return ledger.ingest(actor("kommunikatör"), self.channel.name, path, account, channels=registry)
+        return ledger.ingest(actor("kommunikatör"), self.channel.name, path, account, channels=registry, **options)
 
     def records(self, path: Path) -> list[Any]:
         out = []
@@ -132,6 +132,10 @@ class ChannelContract:
         for sample in self.samples:
             again = self.ingest(ledger, sample, account)
             assert again.events == 0 and again.new == 0 and again.edited == 0, (sample, again)
+            # Read record by record again (not passed over as a file ingested before), still nothing new.
+            rechecked = self.ingest(ledger, sample, account, recheck=True)
+            assert rechecked.files_skipped == 0, (sample, rechecked)
+            assert rechecked.events == 0 and rechecked.new == 0 and rechecked.edited == 0, (sample, rechecked)
         assert ledger.head() == head
 
     def test_unicode_comes_back_exactly(self, contract_ledger):

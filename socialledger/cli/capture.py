@@ -31,9 +31,11 @@ SUMMARY_KEYS = ("records", "new", "edited", "unchanged", "stale", "hidden", "unh
 @click.option("--account", "account_id", required=True, help="The ledger id of the account the data belongs to.")
 @click.option("--signature", help="A webhook delivery's X-Hub-Signature-256 header, checked over the file's bytes.")
 @click.option("--secret-env", help="The environment variable that holds the app secret (never the secret itself).")
+@click.option("--recheck", is_flag=True,
+              help="Read every file, also those this account has already ingested unchanged.")
 @json_option
 def ingest(channel: str, path: str, account_id: str, signature: str | None, secret_env: str | None,
-           as_json: bool) -> None:
+           recheck: bool, as_json: bool) -> None:
     """Capture CHANNEL data from PATH (a file, a directory or a ZIP) into an account."""
     s = session()
     secret = None
@@ -51,7 +53,7 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
             bar.update(task, completed=done, total=total)
 
         summary = s.ledger().ingest(s.actor, channel, path, account_id, signature=signature, secret=secret,
-                                    progress=progress)
+                                    progress=progress, recheck=recheck)
     result = summary.as_dict()
     if as_json:
         emit_json(result)
@@ -62,6 +64,9 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
         f"{result['removed']} removed, {result['reconciled']} reconciled, {result['metrics']} metric values; "
         f"{result['events']} events recorded."
     )
+    if result["files_skipped"]:
+        click.echo(f"{result['files_skipped']} files were ingested before, unchanged, and not read again "
+                   "(their records count as unchanged; --recheck reads them).")
     if result["stale"]:
         click.echo(f"{result['stale']} observations were older than what the ledger holds and changed nothing.")
     if result["skipped"]:

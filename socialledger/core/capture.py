@@ -65,6 +65,7 @@ class Summary:
     metrics: int = 0
     subjects: int = 0
     skipped: int = 0
+    files_skipped: int = 0  # files this account had already ingested unchanged: not read (`ingested.py`)
     events: int = 0
     errors: list[str] = attrs.Factory(list)
 

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput
+from socialledger.core.ingested import IngestedFiles
 from socialledger.core.inputs import InputFile, iter_inputs
 from socialledger.core.media import MediaIndex
 from socialledger.core.spool import Spool
@@ -64,15 +65,18 @@ class HalfReader:
     """The ingest's side: start reading the second half; later, take its spool or its refusal."""
 
     def __init__(self, home: Path, path: Path, split: int, channel: str, account_name: str, page_size: int,
-                 derive: Deriver) -> None:
+                 derive: Deriver, ingested: IngestedFiles) -> None:
         self.spool_path = Spool.new_path(home)
         self._key = AESGCM.generate_key(bit_length=256)
         self._home = home
-        # The keys go over the pipe: the spool's, and the two keyed hashes' the records' ids need.
+        # The keys go over the pipe: the spool's, the two keyed hashes' the records' ids need, and the
+        # files' digests'; with the digests of the files the account has ingested (`ingested.py`).
         request = {"path": str(path), "split": split, "channel": channel, "platform_id": derive.platform_id,
                    "account_id": derive.account_id, "account_name": account_name, "page_size": page_size,
                    "spool": str(self.spool_path), "key": self._key.hex(),
-                   "fingerprint_key": derive.fingerprint_key.hex(), "pseudonym_key": derive.pseudonym_key.hex()}
+                   "fingerprint_key": derive.fingerprint_key.hex(), "pseudonym_key": derive.pseudonym_key.hex(),
+                   "files_key": ingested.key.hex(), "version": ingested.version, "recheck": ingested.recheck,
+                   "known": [[d.hex(), n] for d, n in ingested.known.items()]}
         self._proc = subprocess.Popen([sys.executable, "-m", "socialledger.core.halfreader"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       close_fds=True)
@@ -82,8 +86,11 @@ class HalfReader:
         self._proc.stdin = None  # handed over: `communicate` then only reads
         self.spool: Spool | None = None
 
-    def result(self) -> tuple[int, int, int]:
-        """(records, files in a known format, media files) of the second half; BadInput as the child found it."""
+    def result(self, ingested: IngestedFiles) -> tuple[int, int, int]:
+        """(records, files in a known format, media files) of the second half; BadInput as the child found it.
+
+        What it found of ingested files goes into `ingested`.
+        """
         out, err = self._proc.communicate()
         try:
             reply = json.loads(out)
@@ -92,6 +99,8 @@ class HalfReader:
         if not reply["ok"]:
             raise BadInput(reply["error"])
         self.spool = Spool(self._home, key=self._key, path=self.spool_path, pages=reply["pages"])
+        ingested.add([(bytes.fromhex(d), n) for d, n in reply["read"]], reply["skipped_files"],
+                     reply["skipped_records"])
         return reply["total"], reply["known"], reply["media"]
 
     def close(self) -> None:
@@ -128,13 +137,18 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     derive = Deriver(request["channel"], request["account_id"], request["platform_id"],
                      bytes.fromhex(request["fingerprint_key"]), bytes.fromhex(request["pseudonym_key"]))
     media = MediaIndex()
+    ingested = IngestedFiles(bytes.fromhex(request["files_key"]), request["channel"], request["version"],
+                             request["account_id"], {bytes.fromhex(d): n for d, n in request["known"]},
+                             recheck=request["recheck"])
     try:
         total, known = _check(channel, second_half(Path(request["path"]), request["split"]),
                               _Account(request["platform_id"], request["account_name"]), None, spool,
-                              request["page_size"], derive, media)
+                              request["page_size"], derive, media, ingested)
         spool.finish()
         # The ingest finds these files itself (it opens them), only when there are any.
-        return {"ok": True, "total": total, "known": known, "pages": spool.pages, "media": len(media)}
+        return {"ok": True, "total": total, "known": known, "pages": spool.pages, "media": len(media),
+                "read": [[d.hex(), n] for d, n in ingested.read], "skipped_files": ingested.skipped_files,
+                "skipped_records": ingested.skipped_records}
     except BadInput as e:
         return {"ok": False, "error": str(e)}
     finally:

@@ -22,6 +22,7 @@ from socialledger.core.channels import Channel, ChannelRegistry
 from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
 from socialledger.core.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
+from socialledger.core.ingested import IngestedFiles
 from socialledger.core.inputs import InputFile, iter_inputs, open_inputs
 from socialledger.core.media import MediaIndex, is_media
 from socialledger.core.plugins import plugin_manager
@@ -99,6 +100,7 @@ def ingest(
     channels: ChannelRegistry | None = None,
     writer_process: bool | None = None,
     split_input: bool | None = None,
+    recheck: bool = False,
 ) -> Summary:
     """Read `path` through the channel and record what is new; see the module's docstring.
 
@@ -107,6 +109,9 @@ def ingest(
     `writer_process` forces that on or off. An input of many files is read in
     two halves, the second by a reader process (`halfreader.py`); `split_input`
     forces that on (for any input of two files or more) or off.
+
+    A file this account has already ingested unchanged is not read again
+    (`ingested.py`): its records count as unchanged. `recheck` reads it anyway.
     """
     channel = (channels or plugin_manager().channels).get(channel_name)
     account = ledger.account(account_id)
@@ -132,19 +137,20 @@ def ingest(
         split = split_point(Path(path), 0 if split_input else MIN_SPLIT_BYTES)
 
     derive = Deriver.for_account(ledger.keys, channel.name, account)
+    ingested = IngestedFiles.for_ingest(ledger, channel, str(account.id), recheck=recheck)
     with ExitStack() as stack:
         spool = stack.enter_context(Spool(ledger.home))
         media = MediaIndex()
         if split is None:
-            total, known = _check(channel, files, account, signature, spool, page_size, derive, media)
+            total, known = _check(channel, files, account, signature, spool, page_size, derive, media, ingested)
             spools = [spool]
         else:
             # Pass 1 on two cores: the second half of the files in a process of its own.
             other = stack.enter_context(HalfReader(ledger.home, Path(path), split, channel.name, account.name,
-                                                   page_size, derive))
+                                                   page_size, derive, ingested))
             total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
-                                  media)
-            more, more_known, more_media = other.result()
+                                  media, ingested)
+            more, more_known, more_media = other.result(ingested)
             total, known = total + more, known + more_known
             if more_media:  # pictures in the second half that the first half's records may point at
                 for entry in second_half(Path(path), split):
@@ -171,17 +177,25 @@ def ingest(
             for records, derived in pages:
                 writer.write_page(records, derived)
                 page_done(len(records))
-    return writer.summary
+    # Every page is written: only now are the files it read remembered as ingested.
+    ledger.recorder.record_ingested(str(account.id), ingested.read)
+    summary = writer.summary
+    summary.files_skipped = ingested.skipped_files
+    summary.records += ingested.skipped_records
+    summary.unchanged += ingested.skipped_records
+    return summary
 
 
 def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature: str | None, spool: Spool,
-           page_size: int, derive: Deriver, media: MediaIndex | None = None) -> tuple[int, int]:
+           page_size: int, derive: Deriver, media: MediaIndex | None = None,
+           ingested: IngestedFiles | None = None) -> tuple[int, int]:
     """Pass 1: read and check every record before anything is written; spool them in pages.
 
     Each page is spooled with the ids and keyed fingerprints derived from its
     records: they need nothing from the ledger, and this pass may run on two cores.
+    A file the account has already ingested unchanged (`ingested.py`) is passed over.
 
-    Returns the number of records and of files in a format the channel reads.
+    Returns the number of records read and of files in a format the channel reads.
     """
     total = 0
     known = 0
@@ -199,6 +213,10 @@ def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature
         if signature is not None and source != "webhook":
             raise BadInput(f"{entry.name}: --signature is for webhook deliveries, and this is {source}")
         known += 1
+        seen = ingested.look(entry) if ingested is not None else None
+        if seen is not None and seen.skip:
+            continue
+        before = total
         for record in _records(channel, entry, source):
             page = _page_of(record)
             if page is not None and page != account.platform_id:
@@ -211,6 +229,8 @@ def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature
             if len(batch) >= page_size:
                 spool.write(batch, derive.page(batch))
                 batch = []
+        if seen is not None:
+            ingested.read_in_full(seen, total - before)
     if batch:
         spool.write(batch, derive.page(batch))
     return total, known

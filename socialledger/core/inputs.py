@@ -58,6 +58,15 @@ class InputFile:
         except _READ_ERRORS as e:
             raise BadInput(f"{self.name}: cannot be read ({e})") from None
 
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The file's bytes a piece at a time (a large file is never held whole)."""
+        try:
+            with self.open() as f:
+                while chunk := f.read(size):
+                    yield chunk
+        except _READ_ERRORS as e:
+            raise BadInput(f"{self.name}: cannot be read ({e})") from None
+
     def head(self, n: int = 4096) -> bytes:
         try:
             with self.open() as f:

@@ -123,6 +123,9 @@ class LedgerRecorder(SQLiteApplicationRecorder):
             "CREATE INDEX IF NOT EXISTS capture_index_fallback ON capture_index (fallback) "
             "WHERE fallback IS NOT NULL",
             "CREATE TABLE IF NOT EXISTS capture_alias (alias TEXT PRIMARY KEY, id TEXT NOT NULL)",
+            # Files an ingest read in full (`ingested.py`): keyed digests, no content.
+            "CREATE TABLE IF NOT EXISTS ingested_files ("
+            "digest BLOB PRIMARY KEY, account TEXT NOT NULL, records INTEGER NOT NULL, ingested TEXT NOT NULL)",
             chain.CREATE_TABLE,
         ]
 
@@ -159,6 +162,20 @@ class LedgerRecorder(SQLiteApplicationRecorder):
     def aliases(self, aliases: Iterable[str]) -> dict[str, str]:
         return {row[0]: row[1] for row in self._read("SELECT alias, id FROM capture_alias WHERE alias IN ({})",
                                                      aliases)}
+
+    def ingested_files(self, account: str) -> dict[bytes, int]:
+        """The digests of the files ingested in full into `account`, and how many records each held."""
+        reader = self._reader_connection()
+        return dict(reader.execute("SELECT digest, records FROM ingested_files WHERE account=?", (account,)))
+
+    def record_ingested(self, account: str, files: Sequence[tuple[bytes, int]]) -> None:
+        """Remember files an ingest has written in full (after its last page: never before)."""
+        if not files:
+            return
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany("INSERT OR IGNORE INTO ingested_files (digest, account, records, ingested) "
+                          "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                          [(digest, account, records) for digest, records in files])
 
     def mark_erased(self, ids: list[str], state: str) -> None:
         """Items and subjects whose keys are destroyed: ingest never seals anything new under them."""
