@@ -151,3 +151,19 @@ def test_an_item_known_only_by_ids_gets_its_text_whatever_the_time(ledger, activ
     assert writer.write_page([mention]).events == 0  # ids again change nothing
     item = items(ledger, active)["facebook:900_1"]
     assert item["text"] == "Hej @Tornet!" and item["versions"] == 2
+
+
+def test_a_key_an_interrupted_ingest_left_is_the_one_a_new_item_is_sealed_with(ledger, active, writer):
+    from uuid import UUID
+
+    from socialledger.core.derive import index_id
+
+    key_id = str(UUID(hex=index_id("facebook:900_1")))
+    ledger.keys.ensure([key_id])  # made and stored, and then the ingest was killed before its events
+    left = ledger.keys.cipher(key_id)
+    ledger.keys.forget()
+    assert writer.write_page([comment("När öppnar ni?", t(9))]).new == 1
+    ledger.keys.forget()
+    probe = left.encrypt(bytes(12), b"x", None)
+    assert ledger.keys.cipher(key_id).decrypt(bytes(12), probe, None) == b"x"  # the stored key, not a new one
+    assert items(ledger, active)["facebook:900_1"]["text"] == "När öppnar ni?"

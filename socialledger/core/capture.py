@@ -222,7 +222,9 @@ class CaptureWriter:
 
     def _prepare(self, page: _Page) -> tuple[list[StoredRow], list[IndexTuple], list[tuple[str, str]]]:
         """The page as rows to write: keys made, media kept, events sealed and encoded."""
-        self.keys.ensure(str(e.originator_id) for e in page.events if getattr(type(e), "sealed_fields", None))
+        sealed = [e for e in page.events if getattr(type(e), "sealed_fields", None)]
+        self.keys.ensure((str(e.originator_id) for e in sealed if e.originator_version == 1), new=True)
+        self.keys.ensure(str(e.originator_id) for e in sealed if e.originator_version > 1)
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
             info = media_store.store(self.ledger.home, event.originator_id,

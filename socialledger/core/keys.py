@@ -132,17 +132,22 @@ class KeyStore:
             raise RuntimeError(f"the key of {key_id} was destroyed; nothing new is sealed under it")
         return cipher
 
-    def ensure(self, key_ids: Iterable[str]) -> None:
+    def ensure(self, key_ids: Iterable[str], *, new: bool = False) -> None:
         """Load the keys of these ids, making the ones that do not exist (in one transaction).
 
         A destroyed key stays destroyed. Two processes making the same key at
-        once both end up with the one that was stored first.
+        once both end up with the one that was stored first. `new` says the ids
+        are of aggregates with no event yet: their keys are made without looking
+        for them first (one an interrupted ingest left is found and used all the same).
         """
         wanted = [k for k in dict.fromkeys(key_ids) if k not in self._cache]
         if not wanted:
             return
-        found = self._load(wanted)
-        missing = [k for k in wanted if k not in found]
+        if new:
+            missing = wanted
+        else:
+            found = self._load(wanted)
+            missing = [k for k in wanted if k not in found]
         if missing:
             rows = []
             made = {}
