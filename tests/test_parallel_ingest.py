@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import at_once
+from eventsourcing.persistence import PersistenceError
 
 from socialledger.core.errors import BadInput
 from socialledger.core.ingest import ingest
@@ -135,7 +136,8 @@ def test_a_writer_that_dies_is_a_clear_error(tmp_path):
         writer = ledger.page_writer()
         writer._proc.kill()
         writer._proc.wait()
-        with pytest.raises(RuntimeError, match="writer process ended unexpectedly"):
+        # A store failure: the CLI's one line "the ledger store failed: ..." (exit code 1), not an internal error.
+        with pytest.raises(PersistenceError, match="writer process ended unexpectedly"):
             writer.send([("0" * 32, 1, "t", b"x")], [], [])
             writer.result()
         writer.close()

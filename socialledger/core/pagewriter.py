@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any, Self
 
 import msgspec
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from socialledger.core.recorder import IndexTuple, StoredRow, insert_page
 
@@ -40,8 +40,13 @@ _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 
 
-class WriterFailed(RuntimeError):
-    """The writer process could not write a page (other than a conflict): its message says why."""
+class WriterFailed(PersistenceError):
+    """The writer process could not write a page (other than a conflict): its message says why.
+
+    A store failure like any other (a full disk, a lock held too long): the CLI
+    says so in one line, and the pages written before it stand (running the
+    ingest again completes it).
+    """
 
 
 def _send(stream: IO[bytes], message: Any) -> None:
