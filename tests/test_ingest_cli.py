@@ -50,6 +50,12 @@ def test_ingest_prints_a_json_summary_and_is_idempotent(cli):
     assert first["removed"] == 1
     again = ingest(cli, FIX / "sv")
     assert again["events"] == 0 and again["new"] == 0
+    files = len([f for f in (FIX / "sv").iterdir() if f.suffix in (".json", ".jsonl")])
+    assert again["files_skipped"] == files and again["records"] == first["records"]
+    rechecked = ingest(cli, FIX / "sv", "--recheck")
+    assert rechecked["files_skipped"] == 0 and rechecked["events"] == 0 and rechecked["records"] == first["records"]
+    text = cli("ingest", "facebook", str(FIX / "sv"), "--account", cli.account, user="kalle").stdout
+    assert f"{files} files were ingested before, unchanged, and not read again" in text
 
 
 def test_content_list_and_show(cli):
