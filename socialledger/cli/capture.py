@@ -59,7 +59,7 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
         emit_json(result)
         return
     click.echo(
-        f"{result['records']} records read: {result['new']} new, {result['edited']} edited, "
+        f"{result['records']} records: {result['new']} new, {result['edited']} edited, "
         f"{result['unchanged']} unchanged, {result['hidden']} hidden, {result['unhidden']} unhidden, "
         f"{result['removed']} removed, {result['reconciled']} reconciled, {result['metrics']} metric values; "
         f"{result['events']} events recorded."
