@@ -12,6 +12,7 @@ import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -51,28 +52,28 @@ class InputFile:
     def open(self) -> IO[bytes]:
         return self.opener()
 
-    def read_bytes(self) -> bytes:
+    @contextmanager
+    def reading(self) -> Iterator[IO[bytes]]:
+        """The file open for reading; a damaged or truncated one is one clear line (BadInput)."""
         try:
             with self.open() as f:
-                return f.read()
+                yield f
         except _READ_ERRORS as e:
             raise BadInput(f"{self.name}: cannot be read ({e})") from None
+
+    def read_bytes(self) -> bytes:
+        with self.reading() as f:
+            return f.read()
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The file's bytes a piece at a time (a large file is never held whole)."""
-        try:
-            with self.open() as f:
-                while chunk := f.read(size):
-                    yield chunk
-        except _READ_ERRORS as e:
-            raise BadInput(f"{self.name}: cannot be read ({e})") from None
+        with self.reading() as f:
+            while chunk := f.read(size):
+                yield chunk
 
     def head(self, n: int = 4096) -> bytes:
-        try:
-            with self.open() as f:
-                return f.read(n)
-        except _READ_ERRORS as e:
-            raise BadInput(f"{self.name}: cannot be read ({e})") from None
+        with self.reading() as f:
+            return f.read(n)
 
     def text(self) -> str:
         return decode_utf8(self.read_bytes(), self.name)
@@ -89,11 +90,8 @@ class InputFile:
 
     def lines(self) -> Iterator[tuple[int, bytes]]:
         """(line number, raw line) without reading the whole file into memory."""
-        try:
-            with self.open() as f:
-                yield from enumerate(f, 1)
-        except _READ_ERRORS as e:
-            raise BadInput(f"{self.name}: cannot be read ({e})") from None
+        with self.reading() as f:
+            yield from enumerate(f, 1)
 
 
 def decode_utf8(data: bytes, name: str) -> str:

@@ -117,7 +117,7 @@ def _escaped(lines: Iterable[str]) -> Iterator[str]:
 
 def read_export(entry: InputFile) -> Iterator[Record]:
     """The records of a Shares.csv or Comments.csv, row by row (the file is never read whole)."""
-    with io.TextIOWrapper(entry.open(), encoding="utf-8-sig", newline="") as text:
+    with entry.reading() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
         reader = csv.reader(_escaped(text), Dialect)
         try:
             header = next(reader, None)
