@@ -69,6 +69,7 @@ class HalfReader:
         self.spool_path = Spool.new_path(home)
         self._key = AESGCM.generate_key(bit_length=256)
         self._home = home
+        self._ingested = ingested
         # The keys go over the pipe: the spool's, the two keyed hashes' the records' ids need, and the
         # files' digests'; with the digests of the files the account has ingested (`ingested.py`).
         request = {"path": str(path), "split": split, "channel": channel, "platform_id": derive.platform_id,
@@ -86,10 +87,10 @@ class HalfReader:
         self._proc.stdin = None  # handed over: `communicate` then only reads
         self.spool: Spool | None = None
 
-    def result(self, ingested: IngestedFiles) -> tuple[int, int, int]:
+    def result(self) -> tuple[int, int, int]:
         """(records, files in a known format, media files) of the second half; BadInput as the child found it.
 
-        What it found of ingested files goes into `ingested`.
+        What it found of files ingested before, and the files it read, go into the ingest's `IngestedFiles`.
         """
         out, err = self._proc.communicate()
         try:
@@ -99,8 +100,8 @@ class HalfReader:
         if not reply["ok"]:
             raise BadInput(reply["error"])
         self.spool = Spool(self._home, key=self._key, path=self.spool_path, pages=reply["pages"])
-        ingested.add([(bytes.fromhex(d), n) for d, n in reply["read"]], reply["skipped_files"],
-                     reply["skipped_records"])
+        self._ingested.add([(bytes.fromhex(d), n) for d, n in reply["read"]], reply["skipped_files"],
+                           reply["skipped_records"])
         return reply["total"], reply["known"], reply["media"]
 
     def close(self) -> None:

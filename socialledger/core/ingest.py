@@ -150,7 +150,7 @@ def ingest(
                                                    page_size, derive, ingested))
             total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
                                   media, ingested)
-            more, more_known, more_media = other.result(ingested)
+            more, more_known, more_media = other.result()
             total, known = total + more, known + more_known
             if more_media:  # pictures in the second half that the first half's records may point at
                 for entry in second_half(Path(path), split):
