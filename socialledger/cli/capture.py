@@ -20,9 +20,6 @@ from socialledger.cli.output import clip, done, emit_json, plain, short_time, ta
 from socialledger.core.errors import BadInput
 from socialledger.core.plugins import describe, plugin_manager
 
-SUMMARY_KEYS = ("records", "new", "edited", "unchanged", "stale", "hidden", "unhidden", "removed",
-                "reconciled", "metrics", "subjects", "skipped", "events")
-
 
 @click.command()
 @common_options
