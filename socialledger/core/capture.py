@@ -26,9 +26,10 @@ from socialledger.core import media as media_store
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
 from socialledger.core.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
+from socialledger.core.eventrows import PendingEvent, state_type
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.pagewriter import PageWriterProcess
-from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple, stored_row
+from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple
 from socialledger.core.records import (
     AccountRecord,
     ContentRecord,
@@ -44,6 +45,15 @@ SHREDDED = ("erased", "disposed")
 _RETRIES = 10
 
 _TOPIC_ITEM = get_topic(ContentItem)
+# The stored shapes of the events an ingest records (`eventrows.py`).
+_CAPTURED = {kind: state_type(cls) for kind, cls in CAPTURED.items()}
+_EDITED = {kind: state_type(cls) for kind, cls in EDITED.items()}
+_MODERATED = {action: state_type(cls) for action, cls in MODERATED.items()}
+_RECONCILED = state_type(ContentItem.NativeIdReconciled)
+_IDENTIFIED = state_type(Subject.SubjectIdentified)
+_IDENTITY_CHANGED = state_type(Subject.SubjectIdentityChanged)
+_OBSERVED = state_type(MetricsObservation.MetricsObserved)
+_REVISED = state_type(MetricsObservation.MetricsRevised)
 _TOPIC_SUBJECT = get_topic(Subject)
 _TOPIC_METRIC = get_topic(MetricsObservation)
 
@@ -102,10 +112,10 @@ class _Page:
         self.rows = rows
         self.by_fallback = by_fallback
         self.known_aliases = aliases
-        self.events: list[Any] = []
+        self.events: list[PendingEvent] = []
         self.index: dict[str, IndexRow] = {}
         self.aliases: list[tuple[str, str]] = []
-        self.media: list[tuple[Any, dict[str, Any], Any]] = []  # (event, its media entry, the input file)
+        self.media: list[tuple[PendingEvent, dict[str, Any], Any]] = []  # (event, its media entry, the input file)
         self.summary = Summary()
 
     def put(self, row: IndexRow) -> None:
@@ -222,7 +232,7 @@ class CaptureWriter:
 
     def _prepare(self, page: _Page) -> tuple[list[StoredRow], list[IndexTuple], list[tuple[str, str]]]:
         """The page as rows to write: keys made, media kept, events sealed and encoded."""
-        sealed = [e for e in page.events if getattr(type(e), "sealed_fields", None)]
+        sealed = [e for e in page.events if e.sealed_fields]
         self.keys.ensure((str(e.originator_id) for e in sealed if e.originator_version == 1), new=True)
         self.keys.ensure(str(e.originator_id) for e in sealed if e.originator_version > 1)
         for event, entry, source in page.media:
@@ -231,9 +241,9 @@ class CaptureWriter:
                                      self.keys.cipher(str(event.originator_id)), self.fingerprints.hex, source)
             if info is not None:
                 entry.update(info)
-        to_stored = self.ledger.mapper.to_stored_event
-        return ([stored_row(to_stored(e)) for e in page.events], [index_tuple(r) for r in page.index.values()],
-                list(page.aliases))
+        for event in sealed:
+            event.seal(self.keys.cipher_for_new(str(event.originator_id)))
+        return ([e.row() for e in page.events], [index_tuple(r) for r in page.index.values()], list(page.aliases))
 
     def _plan(self, records: list[Record], derived: list[Derived | None], before: _Page | None = None) -> _Page:
         """Decide what `records` record, on the index as it is (and as `before`, not yet written, leaves it)."""
@@ -302,18 +312,17 @@ class CaptureWriter:
         sid, fp = d.subject, d.identity
         row = page.rows.get(sid)
         if row is None:
-            page.events.append(Subject.SubjectIdentified(
-                originator_id=self.uuid(sid), originator_version=1, timestamp=now, originator_topic=_TOPIC_SUBJECT,
+            page.events.append(PendingEvent(self.uuid(sid), 1, _IDENTIFIED(
+                timestamp=now, originator_topic=_TOPIC_SUBJECT,
                 channel=self.channel, observed=r.observed, source=r.source,
-                identity=identity_of(subject_key(self.channel, author), author), **self.stamp))
+                identity=identity_of(subject_key(self.channel, author), author), **self.stamp)))
             page.put(IndexRow(sid, 1, _ts(r.observed), fp, "subject", None, r.source, 1))
             page.summary.subjects += 1
         elif row.state == "subject" and row.fingerprint != fp and _ts(r.observed) > (row.observed or 0):
             # A name or username the platform now gives differently (or more fully).
-            page.events.append(Subject.SubjectIdentityChanged(
-                originator_id=self.uuid(sid), originator_version=row.version + 1, timestamp=now,
-                observed=r.observed, source=r.source, identity=identity_of(subject_key(self.channel, author), author),
-                **self.stamp))
+            page.events.append(PendingEvent(self.uuid(sid), row.version + 1, _IDENTITY_CHANGED(
+                timestamp=now, observed=r.observed, source=r.source,
+                identity=identity_of(subject_key(self.channel, author), author), **self.stamp)))
             page.put(row.copy(version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
         return self.uuid(sid), by_account
 
@@ -346,11 +355,11 @@ class CaptureWriter:
         obs = _ts(r.observed)
         if row is None:
             parent = self.uuid(self._resolve(d.parent, page)) if d.parent else None
-            page.events.append(CAPTURED[r.kind](
-                originator_id=self.uuid(item_id), originator_version=1, timestamp=now, originator_topic=_TOPIC_ITEM,
+            page.events.append(PendingEvent(self.uuid(item_id), 1, _CAPTURED[r.kind](
+                timestamp=now, originator_topic=_TOPIC_ITEM,
                 channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
                 author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
-                hidden=bool(r.hidden), content=(content := _content_of(r)), **self.stamp))
+                hidden=bool(r.hidden), content=(content := _content_of(r)), **self.stamp)))
             self._media_jobs(page, page.events[-1], content)
             page.put(IndexRow(item_id, 1, obs, fp, "hidden" if r.hidden else "visible", fb, r.source,
                               1 if r.native_id else 0))
@@ -364,9 +373,8 @@ class CaptureWriter:
         recorded = False  # and until then `row` is the page's own row, not yet copied
         if reconcile:
             row = row.copy()
-            page.events.append(ContentItem.NativeIdReconciled(
-                originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
-                native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp))
+            page.events.append(PendingEvent(self.uuid(item_id), row.version + 1, _RECONCILED(
+                timestamp=now, native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp)))
             row.version += 1
             row.native = 1
             page.aliases.append((d.item, item_id))
@@ -388,9 +396,9 @@ class CaptureWriter:
             if newer and row.state != "removed":
                 if not recorded:
                     row = row.copy()
-                page.events.append(EDITED[r.kind if r.kind in EDITED else "post"](
-                    originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
-                    observed=r.observed, source=r.source, content=(content := _content_of(r)), **self.stamp))
+                edited = _EDITED.get(r.kind, _EDITED["post"])
+                page.events.append(PendingEvent(self.uuid(item_id), row.version + 1, edited(
+                    timestamp=now, observed=r.observed, source=r.source, content=(content := _content_of(r)), **self.stamp)))
                 self._media_jobs(page, page.events[-1], content)
                 row.version += 1
                 row.fingerprint, row.observed, row.source = fp, obs, r.source
@@ -410,7 +418,7 @@ class CaptureWriter:
         elif fp == row.fingerprint:
             page.summary.unchanged += 1
 
-    def _media_jobs(self, page: _Page, event: Any, content: dict[str, Any]) -> None:
+    def _media_jobs(self, page: _Page, event: PendingEvent, content: dict[str, Any]) -> None:
         if not self.media:
             return
         for entry in content["media"]:
@@ -420,9 +428,8 @@ class CaptureWriter:
 
     def _moderate(self, item_id: str, row: IndexRow, action: str, observed: datetime, source: str,
                   raw: dict[str, Any], page: _Page, now: datetime) -> None:
-        page.events.append(MODERATED[action](
-            originator_id=self.uuid(item_id), originator_version=row.version + 1, timestamp=now,
-            observed=observed, source=source, reason=None, rule=None, raw=raw, **self.stamp))
+        page.events.append(PendingEvent(self.uuid(item_id), row.version + 1, _MODERATED[action](
+            timestamp=now, observed=observed, source=source, reason=None, rule=None, raw=raw, **self.stamp)))
         row.version += 1
         row.state = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[action]
         counter = {"hide": "hidden", "unhide": "unhidden", "remove": "removed"}[action]
@@ -447,17 +454,16 @@ class CaptureWriter:
         row = page.rows.get(mid)
         if row is None:
             item = self.uuid(self._resolve(d.parent, page)) if d.parent else None
-            page.events.append(MetricsObservation.MetricsObserved(
-                originator_id=self.uuid(mid), originator_version=1, timestamp=now, originator_topic=_TOPIC_METRIC,
+            page.events.append(PendingEvent(self.uuid(mid), 1, _OBSERVED(
+                timestamp=now, originator_topic=_TOPIC_METRIC,
                 channel=self.channel, account=self.account_id, item=item, metric=r.metric,
                 platform_metric=r.platform_metric, period=r.period, start=r.start, end=r.end, value=r.value,
-                breakdown=r.breakdown, source=r.source, **self.stamp))
+                breakdown=r.breakdown, source=r.source, **self.stamp)))
             page.put(IndexRow(mid, 1, _ts(r.end) if r.end else None, fp, "metric", None, r.source, 0))
             page.summary.metrics += 1
         elif row.fingerprint != fp:
-            page.events.append(MetricsObservation.MetricsRevised(
-                originator_id=self.uuid(mid), originator_version=row.version + 1, timestamp=now,
-                value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp))
+            page.events.append(PendingEvent(self.uuid(mid), row.version + 1, _REVISED(
+                timestamp=now, value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp)))
             page.put(row.copy(version=row.version + 1, fingerprint=fp))
             page.summary.metrics += 1
         else:

@@ -41,8 +41,7 @@ class Sealer:
                 continue
             if cipher is None:
                 cipher = self.keys.cipher_for_new(str(originator_id))
-            nonce = os.urandom(12)
-            state[field] = nonce + cipher.encrypt(nonce, _encode(value), _aad(originator_id, field))
+            state[field] = seal_value(cipher, originator_id, field, value)
 
     def unseal(self, cls: type, originator_id: UUID | str, state: dict[str, Any]) -> None:
         cipher = None
@@ -63,6 +62,12 @@ class Sealer:
         if self._keystore is not None:
             self._keystore.close()
             self._keystore = None
+
+
+def seal_value(cipher: Any, originator_id: UUID, field: str, value: Any) -> bytes:
+    """One sealed field as stored: nonce + AES-GCM ciphertext of its JSON, bound to the aggregate and field."""
+    nonce = os.urandom(12)
+    return nonce + cipher.encrypt(nonce, _encode(value), _aad(originator_id, field))
 
 
 def _aad(originator_id: UUID, field: str) -> bytes:
