@@ -26,10 +26,10 @@ from socialledger.core import media as media_store
 from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
 from socialledger.core.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
-from socialledger.core.eventrows import PendingEvent, state_type
+from socialledger.core.eventrows import PendingEvent, dashed, state_type
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.pagewriter import PageWriterProcess
-from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple
+from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, index_tuple
 from socialledger.core.records import (
     AccountRecord,
     ContentRecord,
@@ -138,16 +138,17 @@ class CaptureWriter:
         self.stamp = {"actor": f"channel:{channel}", "os_user": actor.os_user, "host": actor.host, "by": actor.name}
         self.summary = Summary()
         self.media = media  # the input's media files (an export's pictures), found by the records' paths
-        self._uuids: dict[str, UUID] = {}
+        self._refs: dict[str, str] = {}
 
     # Ids -------------------------------------------------------------------------------
     # A record's ids and fingerprints come derived (`derive.py`), usually from the first
-    # pass; the UUID objects the events need are made once per page.
+    # pass; the text by which events refer to them is made once per page.
 
-    def uuid(self, id_: str) -> UUID:
-        found = self._uuids.get(id_)
+    def ref(self, id_: str) -> str:
+        """How an event's field refers to the aggregate with index id `id_` (its UUID's text: `eventrows.py`)."""
+        found = self._refs.get(id_)
         if found is None:
-            found = self._uuids[id_] = fast_uuid(id_)
+            found = self._refs[id_] = dashed(id_)
         return found
 
     # Writing ----------------------------------------------------------------------------
@@ -227,22 +228,22 @@ class CaptureWriter:
         page.summary.events = len(page.events)
         self.summary.add(page.summary)
         self.keys.forget()
-        self._uuids.clear()
+        self._refs.clear()
         return page.summary
 
     def _prepare(self, page: _Page) -> tuple[list[StoredRow], list[IndexTuple], list[tuple[str, str]]]:
         """The page as rows to write: keys made, media kept, events sealed and encoded."""
         sealed = [e for e in page.events if e.sealed_fields]
-        self.keys.ensure((str(e.originator_id) for e in sealed if e.originator_version == 1), new=True)
-        self.keys.ensure(str(e.originator_id) for e in sealed if e.originator_version > 1)
+        self.keys.ensure((e.key_id for e in sealed if e.originator_version == 1), new=True)
+        self.keys.ensure(e.key_id for e in sealed if e.originator_version > 1)
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
             info = media_store.store(self.ledger.home, event.originator_id,
-                                     self.keys.cipher(str(event.originator_id)), self.fingerprints.hex, source)
+                                     self.keys.cipher(event.key_id), self.fingerprints.hex, source)
             if info is not None:
                 entry.update(info)
         for event in sealed:
-            event.seal(self.keys.cipher_for_new(str(event.originator_id)))
+            event.seal(self.keys.cipher_for_new(event.key_id))
         return ([e.row() for e in page.events], [index_tuple(r) for r in page.index.values()], list(page.aliases))
 
     def _plan(self, records: list[Record], derived: list[Derived | None], before: _Page | None = None) -> _Page:
@@ -302,7 +303,7 @@ class CaptureWriter:
 
     # Records -----------------------------------------------------------------------------
 
-    def _subject(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> tuple[UUID | None, bool]:
+    def _subject(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> tuple[str | None, bool]:
         author = r.author
         if author is None or d.subject is None:
             # Graph API pages name no author for the page's own posts.
@@ -312,7 +313,7 @@ class CaptureWriter:
         sid, fp = d.subject, d.identity
         row = page.rows.get(sid)
         if row is None:
-            page.events.append(PendingEvent(self.uuid(sid), 1, _IDENTIFIED(
+            page.events.append(PendingEvent(sid, 1, _IDENTIFIED(
                 timestamp=now, originator_topic=_TOPIC_SUBJECT,
                 channel=self.channel, observed=r.observed, source=r.source,
                 identity=identity_of(subject_key(self.channel, author), author), **self.stamp)))
@@ -320,11 +321,11 @@ class CaptureWriter:
             page.summary.subjects += 1
         elif row.state == "subject" and row.fingerprint != fp and _ts(r.observed) > (row.observed or 0):
             # A name or username the platform now gives differently (or more fully).
-            page.events.append(PendingEvent(self.uuid(sid), row.version + 1, _IDENTITY_CHANGED(
+            page.events.append(PendingEvent(sid, row.version + 1, _IDENTITY_CHANGED(
                 timestamp=now, observed=r.observed, source=r.source,
                 identity=identity_of(subject_key(self.channel, author), author), **self.stamp)))
             page.put(row.copy(version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
-        return self.uuid(sid), by_account
+        return self.ref(sid), by_account
 
     def _content(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> None:
         row: IndexRow | None = None
@@ -354,8 +355,8 @@ class CaptureWriter:
         fp = d.fingerprint
         obs = _ts(r.observed)
         if row is None:
-            parent = self.uuid(self._resolve(d.parent, page)) if d.parent else None
-            page.events.append(PendingEvent(self.uuid(item_id), 1, _CAPTURED[r.kind](
+            parent = self.ref(self._resolve(d.parent, page)) if d.parent else None
+            page.events.append(PendingEvent(item_id, 1, _CAPTURED[r.kind](
                 timestamp=now, originator_topic=_TOPIC_ITEM,
                 channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
                 author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
@@ -373,7 +374,7 @@ class CaptureWriter:
         recorded = False  # and until then `row` is the page's own row, not yet copied
         if reconcile:
             row = row.copy()
-            page.events.append(PendingEvent(self.uuid(item_id), row.version + 1, _RECONCILED(
+            page.events.append(PendingEvent(item_id, row.version + 1, _RECONCILED(
                 timestamp=now, native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp)))
             row.version += 1
             row.native = 1
@@ -397,7 +398,7 @@ class CaptureWriter:
                 if not recorded:
                     row = row.copy()
                 edited = _EDITED.get(r.kind, _EDITED["post"])
-                page.events.append(PendingEvent(self.uuid(item_id), row.version + 1, edited(
+                page.events.append(PendingEvent(item_id, row.version + 1, edited(
                     timestamp=now, observed=r.observed, source=r.source, content=(content := _content_of(r)), **self.stamp)))
                 self._media_jobs(page, page.events[-1], content)
                 row.version += 1
@@ -428,7 +429,7 @@ class CaptureWriter:
 
     def _moderate(self, item_id: str, row: IndexRow, action: str, observed: datetime, source: str,
                   raw: dict[str, Any], page: _Page, now: datetime) -> None:
-        page.events.append(PendingEvent(self.uuid(item_id), row.version + 1, _MODERATED[action](
+        page.events.append(PendingEvent(item_id, row.version + 1, _MODERATED[action](
             timestamp=now, observed=observed, source=source, reason=None, rule=None, raw=raw, **self.stamp)))
         row.version += 1
         row.state = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[action]
@@ -453,8 +454,8 @@ class CaptureWriter:
         mid, fp = d.item, d.fingerprint
         row = page.rows.get(mid)
         if row is None:
-            item = self.uuid(self._resolve(d.parent, page)) if d.parent else None
-            page.events.append(PendingEvent(self.uuid(mid), 1, _OBSERVED(
+            item = self.ref(self._resolve(d.parent, page)) if d.parent else None
+            page.events.append(PendingEvent(mid, 1, _OBSERVED(
                 timestamp=now, originator_topic=_TOPIC_METRIC,
                 channel=self.channel, account=self.account_id, item=item, metric=r.metric,
                 platform_metric=r.platform_metric, period=r.period, start=r.start, end=r.end, value=r.value,
@@ -462,7 +463,7 @@ class CaptureWriter:
             page.put(IndexRow(mid, 1, _ts(r.end) if r.end else None, fp, "metric", None, r.source, 0))
             page.summary.metrics += 1
         elif row.fingerprint != fp:
-            page.events.append(PendingEvent(self.uuid(mid), row.version + 1, _REVISED(
+            page.events.append(PendingEvent(mid, row.version + 1, _REVISED(
                 timestamp=now, value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp)))
             page.put(row.copy(version=row.version + 1, fingerprint=fp))
             page.summary.metrics += 1

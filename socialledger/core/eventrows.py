@@ -25,7 +25,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.utils import get_topic
 
-from socialledger.core.recorder import StoredRow
+from socialledger.core.recorder import StoredRow, fast_uuid
 from socialledger.core.sealing import seal_value
 
 _BASE_FIELDS = ("originator_id", "originator_version")
@@ -49,15 +49,35 @@ def state_type(cls: type) -> type[msgspec.Struct]:
     )
 
 
+def dashed(hex_: str) -> str:
+    """The text of the UUID with these 32 lowercase hex digits: what the mapper writes for a UUID field."""
+    return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
+
+
 class PendingEvent:
-    """One event an ingest decided to record: its aggregate, version and stored fields (a `state_type` Struct)."""
+    """One event an ingest decided to record: its aggregate, version and stored fields (a `state_type` Struct).
 
-    __slots__ = ("originator_id", "originator_version", "state")
+    The aggregate is named by its 32 lowercase hex digits, as the capture index and
+    `stored_events` name it; UUID fields of the state may hold `dashed` text, which
+    is stored exactly as the UUID would be (an ingest names tens of thousands of
+    aggregates a page, and UUID objects for them cost more than the rest of a row).
+    """
 
-    def __init__(self, originator_id: UUID, originator_version: int, state: Any) -> None:
-        self.originator_id = originator_id
+    __slots__ = ("id", "originator_version", "state")
+
+    def __init__(self, id_: str, originator_version: int, state: Any) -> None:
+        self.id = id_
         self.originator_version = originator_version
         self.state = state
+
+    @property
+    def originator_id(self) -> UUID:
+        return fast_uuid(self.id)
+
+    @property
+    def key_id(self) -> str:
+        """The id of the aggregate's key in the key store (its UUID's text)."""
+        return dashed(self.id)
 
     @property
     def sealed_fields(self) -> tuple[str, ...]:
@@ -68,8 +88,8 @@ class PendingEvent:
         for name in self.state.sealed_fields:
             value = getattr(self.state, name)
             if value is not None:
-                setattr(self.state, name, seal_value(cipher, self.originator_id, name, value))
+                setattr(self.state, name, seal_value(cipher, bytes.fromhex(self.id), name, value))
 
     def row(self) -> StoredRow:
         """The stored row: (originator id as 32 hex digits, version, topic, state bytes)."""
-        return (self.originator_id.hex, self.originator_version, self.state.topic, _encode(self.state))
+        return (self.id, self.originator_version, self.state.topic, _encode(self.state))

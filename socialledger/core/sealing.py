@@ -41,7 +41,7 @@ class Sealer:
                 continue
             if cipher is None:
                 cipher = self.keys.cipher_for_new(str(originator_id))
-            state[field] = seal_value(cipher, originator_id, field, value)
+            state[field] = seal_value(cipher, originator_id.bytes, field, value)
 
     def unseal(self, cls: type, originator_id: UUID | str, state: dict[str, Any]) -> None:
         cipher = None
@@ -64,10 +64,11 @@ class Sealer:
             self._keystore = None
 
 
-def seal_value(cipher: Any, originator_id: UUID, field: str, value: Any) -> bytes:
-    """One sealed field as stored: nonce + AES-GCM ciphertext of its JSON, bound to the aggregate and field."""
+def seal_value(cipher: Any, aggregate: bytes, field: str, value: Any) -> bytes:
+    """One sealed field as stored: nonce + AES-GCM ciphertext of its JSON, bound to the aggregate
+    (its id's 16 bytes) and the field."""
     nonce = os.urandom(12)
-    return nonce + cipher.encrypt(nonce, _encode(value), _aad(originator_id, field))
+    return nonce + cipher.encrypt(nonce, _encode(value), aggregate + field.encode())
 
 
 def _aad(originator_id: UUID, field: str) -> bytes:
