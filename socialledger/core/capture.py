@@ -12,7 +12,7 @@ still new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -166,17 +166,19 @@ class CaptureWriter:
                     done: Callable[[int], None] | None = None) -> None:
         """Record pages (records and what was derived from them) through a writer process.
 
-        Page N+1 is planned while page N is written. The plan of page N+1 sees what
-        page N records (it is not committed yet) through N's own index rows and
-        aliases. When page N meets a conflict, it is planned and written again on
-        the fresh index, and so is page N+1.
+        Page N+1 is planned while page N is written, and the writer commits a few
+        pages at a time (`pagewriter.py`). A plan sees what the pages sent before it
+        record, and is not committed yet, through their own index rows and aliases.
+        When a page meets a conflict, it is planned and written again on the fresh
+        index, and so is the page after it.
         """
+        unsettled: list[_Page] = []  # written in the writer's open transaction, not committed yet
         flight: tuple[list[Record], list[Derived | None], _Page] | None = None
         for records, derived in pages:
-            page = self._plan(records, derived, flight[2] if flight else None)
+            page = self._plan(records, derived, [*unsettled, flight[2]] if flight else unsettled)
             prepared = self._prepare(page) if page.events else None
-            if flight is not None and not self._landed(writer, *flight, done):
-                page = self._plan(records, derived)
+            if flight is not None and not self._landed(writer, *flight, done, unsettled):
+                page = self._plan(records, derived, unsettled)
                 prepared = self._prepare(page) if page.events else None
             if prepared is None:
                 self._done(records, page, done)
@@ -185,31 +187,39 @@ class CaptureWriter:
             writer.send(*prepared)
             flight = (records, derived, page)
         if flight is not None:
-            self._landed(writer, *flight, done)
+            self._landed(writer, *flight, done, unsettled)
+        if unsettled:
+            writer.commit()
 
     def _landed(self, writer: PageWriterProcess, records: list[Record], derived: list[Derived | None],
-                page: _Page, done: Callable[[int], None] | None) -> bool:
+                page: _Page, done: Callable[[int], None] | None, unsettled: list[_Page]) -> bool:
         """Wait for the page in flight; False when it met a conflict (then it was decided and written again)."""
         conflict = False
+        committed: bool | None = None  # None: nothing of the page was written
         try:
-            writer.result()
+            committed = writer.result()
         except IntegrityError:
             conflict = True
 
             def write(prepared: tuple[Any, ...]) -> None:
+                nonlocal committed
                 writer.send(*prepared)
-                writer.result()
+                committed = writer.result()
 
-            page = self._retrying(records, derived, None, write)
+            page = self._retrying(records, derived, None, write, unsettled)
+        if committed:
+            unsettled.clear()
+        elif committed is False:
+            unsettled.append(page)
         self._done(records, page, done)
         return not conflict
 
     def _retrying(self, records: list[Record], derived: list[Derived | None], page: _Page | None,
-                  write: Callable[[tuple[Any, ...]], object]) -> _Page:
+                  write: Callable[[tuple[Any, ...]], object], before: Sequence[_Page] = ()) -> _Page:
         """Write `page` (or a fresh plan of `records`), deciding again after each conflict."""
         for attempt in range(_RETRIES):
             if page is None:
-                page = self._plan(records, derived)
+                page = self._plan(records, derived, before)
                 if not page.events:
                     return page
             try:
@@ -246,8 +256,8 @@ class CaptureWriter:
             event.seal(self.keys.cipher_for_new(event.key_id))
         return ([e.row() for e in page.events], [index_tuple(r) for r in page.index.values()], list(page.aliases))
 
-    def _plan(self, records: list[Record], derived: list[Derived | None], before: _Page | None = None) -> _Page:
-        """Decide what `records` record, on the index as it is (and as `before`, not yet written, leaves it)."""
+    def _plan(self, records: list[Record], derived: list[Derived | None], before: Sequence[_Page] = ()) -> _Page:
+        """Decide what `records` record, on the index as it is (and as `before`, pages not committed yet, leave it)."""
         natives: set[str] = set()
         ids: set[str] = set()
         for r, d in zip(records, derived, strict=True):
@@ -265,11 +275,11 @@ class CaptureWriter:
             if d.subject:
                 ids.add(d.subject)
         aliases = self.recorder.aliases(natives)
-        if before is not None:
-            aliases.update(before.aliases)
+        for earlier in before:
+            aliases.update(earlier.aliases)
         rows = self.recorder.index_rows(ids | natives | set(aliases.values()))
-        if before is not None:
-            rows.update(before.index)
+        for earlier in before:
+            rows.update(earlier.index)
         # Fallback keys only for what the native ids did not find: items without a native
         # id, and new items that an earlier export may have captured without one.
         fallbacks: set[str] = set()
@@ -279,8 +289,8 @@ class CaptureWriter:
                     continue
                 fallbacks.add(d.fallback)
         by_fallback = self.recorder.index_by_fallback(fallbacks)
-        if before is not None:
-            by_fallback.update({r.fallback: r for r in before.index.values() if r.fallback in fallbacks})
+        for earlier in before:
+            by_fallback.update({r.fallback: r for r in earlier.index.values() if r.fallback in fallbacks})
         page = _Page(rows, by_fallback, aliases)
         now = datetime.now(UTC)
         for r, d in zip(records, derived, strict=True):

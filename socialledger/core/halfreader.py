@@ -25,6 +25,7 @@ from typing import Any, Self
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from socialledger.core.collecting import fewer_collections
 from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput
 from socialledger.core.ingested import IngestedFiles
@@ -158,7 +159,9 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     request = json.loads(sys.stdin.buffer.read())
-    print(json.dumps(serve(request)))
+    with fewer_collections():
+        reply = serve(request)
+    print(json.dumps(reply))
 
 
 if __name__ == "__main__":
