@@ -188,8 +188,7 @@ class CaptureWriter:
             flight = (records, derived, page)
         if flight is not None:
             self._landed(writer, *flight, done, unsettled)
-        if unsettled:
-            writer.commit()
+        writer.commit()  # the last pages, and every page made durable
 
     def _landed(self, writer: PageWriterProcess, records: list[Record], derived: list[Derived | None],
                 page: _Page, done: Callable[[int], None] | None, unsettled: list[_Page]) -> bool:

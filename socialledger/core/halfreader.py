@@ -37,7 +37,7 @@ from socialledger.core.spool import Spool
 MIN_SPLIT_BYTES = 4 * 1024**2
 #: The ingest's own share of the input's bytes: a little over half, as the reader
 #: process first spends about 0.15 s starting Python and importing the channel.
-FIRST_SHARE = 0.52
+FIRST_SHARE = 0.54
 
 
 def split_point(path: Path, minimum: int = MIN_SPLIT_BYTES) -> int | None:
