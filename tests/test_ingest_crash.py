@@ -94,6 +94,8 @@ def test_a_killed_ingest_run_again_ends_as_an_uninterrupted_one(tmp_path, data):
     # Ids derive from native ids, so the two ledgers agree item by item, parents included.
     assert state(home, account) == state(whole_home, whole_account)
     assert events_by_type(home) == events_by_type(whole_home)
+    # The hash chain over what the killed run committed and what the second run added holds.
+    assert json.loads(cli(home, "audit", "verify", "--json").stdout)["ok"]
     # And no spool of the killed run can be read: its key died with it; a later run removes it after a day.
     assert all(f.stat().st_mode & 0o077 == 0 for f in (home / "spool").glob("*"))
 
