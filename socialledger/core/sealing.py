@@ -55,7 +55,7 @@ class Sealer:
                 cipher = self.keys.cipher(str(oid))
                 looked = True
             state[field] = (
-                None if cipher is None else _decode(cipher.decrypt(sealed[:12], sealed[12:], _aad(oid, field)))
+                None if cipher is None else _decode(cipher.decrypt(sealed[:12], sealed[12:], _aad(oid.bytes, field)))
             )
 
     def close(self) -> None:
@@ -68,8 +68,8 @@ def seal_value(cipher: Any, aggregate: bytes, field: str, value: Any) -> bytes:
     """One sealed field as stored: nonce + AES-GCM ciphertext of its JSON, bound to the aggregate
     (its id's 16 bytes) and the field."""
     nonce = os.urandom(12)
-    return nonce + cipher.encrypt(nonce, _encode(value), aggregate + field.encode())
+    return nonce + cipher.encrypt(nonce, _encode(value), _aad(aggregate, field))
 
 
-def _aad(originator_id: UUID, field: str) -> bytes:
-    return originator_id.bytes + field.encode()
+def _aad(aggregate: bytes, field: str) -> bytes:
+    return aggregate + field.encode()
