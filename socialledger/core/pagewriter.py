@@ -9,10 +9,10 @@ once: the ingest plans page N+1 while this process writes page N.
 
 The writer is dumb on purpose. It receives finished rows (ciphertext already:
 no key and no plaintext crosses the pipe) and writes each page with the same
-SQL the in-process recorder uses (`recorder.insert_page`), answering with the
-page's positions, or with "conflict" when another writer recorded one of the
-page's (aggregate, version) keys first: the ingest then plans the page again
-on the fresh index, as it does in-process. Pages are committed in groups
+SQL the in-process recorder uses (`recorder.insert_page`). It answers whether
+the page's transaction was committed with it, or "conflict" when another
+writer recorded one of the page's (aggregate, version) keys first: the ingest
+then plans the page again on the fresh index, as it does in-process. Pages are committed in groups
 (`COMMIT_PAGES` in one `BEGIN IMMEDIATE` transaction, each page under a
 savepoint of its own, so that a conflict undoes that page alone): a commit
 costs about as much as writing a page, and the ingest plans on what it has
@@ -78,7 +78,7 @@ def _receive(stream: IO[bytes]) -> Any:
 
 
 class PageWriterProcess:
-    """The ingest's side: start the writer, hand it pages, collect their positions."""
+    """The ingest's side: start the writer, hand it pages, learn whether they were written and committed."""
 
     def __init__(self, db_path: Path, events_table: str, lock_timeout: float, commit_pages: int = COMMIT_PAGES) -> None:
         self._proc = subprocess.Popen(
