@@ -114,6 +114,44 @@ def test_two_pipelined_ingests_of_the_same_data_at_once_record_each_item_once(tm
         ledger.close()
 
 
+def test_keys_an_interrupted_ingest_left_are_the_ones_its_items_are_sealed_with(tmp_path, crawl, monkeypatch):
+    # The writer process's path stores a page's new keys while the page is sealed: a key that
+    # was stored before (the ingest was killed after its keys, before its events) wins, and
+    # the page is sealed again under it.
+    from uuid import UUID
+
+    from socialledger.core.derive import index_id
+    from socialledger.core.inputs import iter_inputs
+    from socialledger.core.keys import StoringKeys
+    from socialledger.core.plugins import plugin_manager
+    from socialledger.core.records import ContentRecord
+
+    channel = plugin_manager().channels.get("facebook")
+    texts = {r.native_id: r.text for entry in iter_inputs(crawl) if channel.detect(entry)
+             for r in channel.read(entry, channel.detect(entry)) if isinstance(r, ContentRecord)}
+    chosen = sorted(texts)[::97]  # spread over the pages
+    settled = []
+    real_settle = StoringKeys.settle
+    monkeypatch.setattr(StoringKeys, "settle", lambda self: settled.append(real_settle(self)) or settled[-1])
+    ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE_ID)
+    try:
+        key_ids = {native: str(UUID(hex=index_id(f"facebook:{native}"))) for native in chosen}
+        ledger.keys.ensure(key_ids.values())
+        left = {native: ledger.keys.cipher(key_id) for native, key_id in key_ids.items()}
+        ledger.keys.forget()
+        ingest(ledger, actor("kommunikatör"), "facebook", crawl, account, page_size=200, writer_process=True)
+        assert False in settled and True in settled  # pages that met a stored key, and pages that did not
+        ledger.keys.forget()
+        for native, key_id in key_ids.items():
+            probe = left[native].encrypt(bytes(12), b"x", None)
+            assert ledger.keys.cipher(key_id).decrypt(bytes(12), probe, None) == b"x"
+        items = contents(ledger, account)
+        assert all(items[f"facebook:{native}"][2] == texts[native] for native in chosen)
+        assert ledger.verify().ok
+    finally:
+        ledger.close()
+
+
 def test_bad_input_through_the_writer_process_changes_nothing(tmp_path, crawl):
     ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE_ID)
     try:

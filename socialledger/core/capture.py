@@ -27,6 +27,7 @@ from socialledger.core.actor import Actor
 from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
 from socialledger.core.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
 from socialledger.core.eventrows import PendingEvent, dashed, state_type
+from socialledger.core.keys import StoringKeys
 from socialledger.core.observations import MetricsObservation
 from socialledger.core.pagewriter import PageWriterProcess
 from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, index_tuple
@@ -125,6 +126,23 @@ class _Page:
             self.by_fallback[row.fallback] = row
 
 
+@attrs.define
+class _Prepared:
+    """A page sealed and encoded, ready to write once its new keys are stored (`settle`)."""
+
+    events: list[StoredRow]
+    index: list[IndexTuple]
+    aliases: list[tuple[str, str]]
+    storing: StoringKeys | None = None
+
+    def settle(self) -> bool:
+        """Wait for the page's new keys to be stored; False when one was stored elsewhere first (seal again)."""
+        return self.storing is None or self.storing.settle()
+
+    def rows(self) -> tuple[list[StoredRow], list[IndexTuple], list[tuple[str, str]]]:
+        return self.events, self.index, self.aliases
+
+
 class CaptureWriter:
     def __init__(self, ledger: Any, account: Any, channel: str, actor: Actor, *, media: Any = None) -> None:
         self.ledger = ledger
@@ -159,7 +177,7 @@ class CaptureWriter:
             derived = self.derive.page(records)
         page = self._plan(records, derived)
         if page.events:
-            page = self._retrying(records, derived, page, lambda prepared: self.recorder.insert_rows(*prepared))
+            page = self._retrying(records, derived, page, lambda prepared: self.recorder.insert_rows(*prepared.rows()))
         return self._done(records, page)
 
     def write_pages(self, pages: Iterable[Batch], writer: PageWriterProcess,
@@ -176,15 +194,22 @@ class CaptureWriter:
         flight: tuple[list[Record], list[Derived | None], _Page] | None = None
         for records, derived in pages:
             page = self._plan(records, derived, [*unsettled, flight[2]] if flight else unsettled)
-            prepared = self._prepare(page) if page.events else None
+            prepared = self._prepare(page, keys_later=True) if page.events else None
             if flight is not None and not self._landed(writer, *flight, done, unsettled):
+                if prepared is not None:
+                    prepared.settle()  # its new keys stored (or the stored ones loaded) before planning again
+                page = self._plan(records, derived, unsettled)
+                prepared = self._prepare(page) if page.events else None
+            if prepared is not None and not prepared.settle():
+                # Another ingest (or an interrupted one) stored a key this page made too:
+                # the stored key is loaded now, and the page is sealed again under it.
                 page = self._plan(records, derived, unsettled)
                 prepared = self._prepare(page) if page.events else None
             if prepared is None:
                 self._done(records, page, done)
                 flight = None
                 continue
-            writer.send(*prepared)
+            writer.send(*prepared.rows())
             flight = (records, derived, page)
         if flight is not None:
             self._landed(writer, *flight, done, unsettled)
@@ -200,9 +225,9 @@ class CaptureWriter:
         except IntegrityError:
             conflict = True
 
-            def write(prepared: tuple[Any, ...]) -> None:
+            def write(prepared: _Prepared) -> None:
                 nonlocal committed
-                writer.send(*prepared)
+                writer.send(*prepared.rows())
                 committed = writer.result()
 
             page = self._retrying(records, derived, None, write, unsettled)
@@ -214,7 +239,7 @@ class CaptureWriter:
         return not conflict
 
     def _retrying(self, records: list[Record], derived: list[Derived | None], page: _Page | None,
-                  write: Callable[[tuple[Any, ...]], object], before: Sequence[_Page] = ()) -> _Page:
+                  write: Callable[[_Prepared], object], before: Sequence[_Page] = ()) -> _Page:
         """Write `page` (or a fresh plan of `records`), deciding again after each conflict."""
         for attempt in range(_RETRIES):
             if page is None:
@@ -240,10 +265,19 @@ class CaptureWriter:
         self._refs.clear()
         return page.summary
 
-    def _prepare(self, page: _Page) -> tuple[list[StoredRow], list[IndexTuple], list[tuple[str, str]]]:
-        """The page as rows to write: keys made, media kept, events sealed and encoded."""
+    def _prepare(self, page: _Page, *, keys_later: bool = False) -> _Prepared:
+        """The page as rows to write: keys made, media kept, events sealed and encoded.
+
+        With `keys_later`, the new keys are stored while the page is sealed and
+        encoded: `settle()` the result before writing its rows.
+        """
         sealed = [e for e in page.events if e.sealed_fields]
-        self.keys.ensure((e.key_id for e in sealed if e.originator_version == 1), new=True)
+        new = (e.key_id for e in sealed if e.originator_version == 1)
+        storing = None
+        if keys_later and not page.media:  # media files are kept under the keys before settling
+            storing = self.keys.ensure_in_background(new, new=True)
+        else:
+            self.keys.ensure(new, new=True)
         self.keys.ensure(e.key_id for e in sealed if e.originator_version > 1)
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
@@ -253,7 +287,8 @@ class CaptureWriter:
                 entry.update(info)
         for event in sealed:
             event.seal(self.keys.cipher_for_new(event.key_id))
-        return ([e.row() for e in page.events], [index_tuple(r) for r in page.index.values()], list(page.aliases))
+        return _Prepared([e.row() for e in page.events], [index_tuple(r) for r in page.index.values()],
+                         list(page.aliases), storing)
 
     def _plan(self, records: list[Record], derived: list[Derived | None], before: Sequence[_Page] = ()) -> _Page:
         """Decide what `records` record, on the index as it is (and as `before`, pages not committed yet, leave it)."""

@@ -21,10 +21,12 @@ import hashlib
 import hmac
 import os
 import sqlite3
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
+import msgspec
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -90,6 +92,8 @@ class KeyStore:
         self._derive_root = master
         self._cache: OrderedDict[str, AESGCM | None] = OrderedDict()
         self._cache_size = cache_size
+        self._storing: sqlite3.Connection | None = None  # the connection StoringKeys threads write through
+        self._storing_now: StoringKeys | None = None
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA secure_delete=ON")
         self.db.execute("PRAGMA journal_mode=DELETE")
@@ -140,34 +144,65 @@ class KeyStore:
         are of aggregates with no event yet: their keys are made without looking
         for them first (one an interrupted ingest left is found and used all the same).
         """
+        missing, rows = self._make(key_ids, new)
+        if not rows:
+            return
+        try:
+            inserted = _insert(self.db, rows)
+        except BaseException:
+            self._unmake(missing)
+            raise
+        if inserted != len(rows):
+            self._load(missing)  # another process made some of them first: use the stored ones
+
+    def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> StoringKeys | None:
+        """`ensure`, with the new keys stored by a thread while the caller seals under them.
+
+        The keys are usable at once; `settle()` must return before anything sealed
+        under them is written (a key reaches the disk before what it seals). The
+        store's insert and commit (a tenth of an ingest's planning, and growing with
+        the store, as its rows are random-access) run as one SQLite statement, outside
+        the GIL. None when every key was there (or when there are too many to keep
+        in the cache until they are stored: then they are stored before this returns).
+        """
+        key_ids = list(key_ids)
+        if len(key_ids) > self._cache_size // 2:
+            self.ensure(key_ids, new=new)
+            return None
+        missing, rows = self._make(key_ids, new)
+        if not rows:
+            return None
+        self._storing_now = StoringKeys(self, missing, rows)
+        return self._storing_now
+
+    def _make(self, key_ids: Iterable[str], new: bool) -> tuple[list[str], list[tuple[str, bytes]]]:
+        """The ids that have no key (loading the others), and a fresh wrapped key for each, in use from now on."""
         wanted = [k for k in dict.fromkeys(key_ids) if k not in self._cache]
         if not wanted:
-            return
+            return [], []
         if new:
             missing = wanted
         else:
             found = self._load(wanted)
             missing = [k for k in wanted if k not in found]
-        if missing:
-            rows = []
-            made = {}
-            randomness = os.urandom(44 * len(missing))  # one call for the page: nonce + key each
-            for i, key_id in enumerate(missing):
-                nonce, key = randomness[44 * i : 44 * i + 12], randomness[44 * i + 12 : 44 * i + 44]
-                made[key_id] = key
-                rows.append((key_id, nonce + self._wrap.encrypt(nonce, key, key_id.encode())))
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                inserted = self.db.executemany("INSERT OR IGNORE INTO keys (id, wrapped) VALUES (?, ?)", rows).rowcount
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            if inserted == len(rows):
-                for key_id, key in made.items():
-                    self._remember(key_id, AESGCM(key))
-            else:  # another process made some of them first: use the stored ones
-                self._load(missing)
+        rows = []
+        randomness = os.urandom(44 * len(missing))  # one call for the page: nonce + key each
+        for i, key_id in enumerate(missing):
+            nonce, key = randomness[44 * i : 44 * i + 12], randomness[44 * i + 12 : 44 * i + 44]
+            rows.append((key_id, nonce + self._wrap.encrypt(nonce, key, key_id.encode())))
+            self._remember(key_id, AESGCM(key))
+        return missing, rows
+
+    def _unmake(self, key_ids: list[str]) -> None:
+        """Forget keys made here that were never stored: nothing may be sealed under them."""
+        for key_id in key_ids:
+            self._cache.pop(key_id, None)
+
+    def _storing_connection(self) -> sqlite3.Connection:
+        if self._storing is None:
+            self._storing = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._storing.execute("PRAGMA secure_delete=ON")
+        return self._storing
 
     def preload(self, key_ids: list[str]) -> None:
         """Read the keys of many ids at once (a page of events about to be decoded)."""
@@ -216,7 +251,11 @@ class KeyStore:
         self._cache.clear()
 
     def close(self) -> None:
+        if self._storing_now is not None:
+            self._storing_now.wait()  # an ingest that failed before settling: let the thread finish first
         self.db.close()
+        if self._storing is not None:
+            self._storing.close()
 
     def _unwrap(self, key_id: str, wrapped: bytes) -> AESGCM:
         return AESGCM(self._wrap.decrypt(wrapped[:12], wrapped[12:], key_id.encode()))
@@ -225,6 +264,66 @@ class KeyStore:
         self._cache[key_id] = cipher
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+#: Wrapped keys as stored: nonce, the key encrypted, the tag.
+_WRAPPED = 12 + 32 + 16
+_INSERT = ("INSERT OR IGNORE INTO keys (id, wrapped) "
+           f"SELECT value, substr(?2, key * {_WRAPPED} + 1, {_WRAPPED}) FROM json_each(?1)")
+
+
+def _insert(db: sqlite3.Connection, rows: list[tuple[str, bytes]]) -> int:
+    """Store wrapped keys unless their ids have keys already, in one transaction; how many were stored.
+
+    One statement for all rows (the ids as a JSON array, the wrapped keys end to end),
+    so that SQLite does the whole insert in one call, which releases the GIL.
+    """
+    assert all(len(wrapped) == _WRAPPED for _, wrapped in rows)
+    ids = msgspec.json.encode([key_id for key_id, _ in rows])
+    wrapped = b"".join(w for _, w in rows)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        inserted = db.execute(_INSERT, (ids, wrapped)).rowcount
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return int(inserted)
+
+
+class StoringKeys:
+    """New keys a thread is storing (`KeyStore.ensure_in_background`)."""
+
+    def __init__(self, store: KeyStore, ids: list[str], rows: list[tuple[str, bytes]]) -> None:
+        self._store = store
+        self._ids = ids
+        self._rows = rows
+        self._inserted: int | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="socialledger-keys", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._inserted = _insert(self._store._storing_connection(), self._rows)
+        except BaseException as e:  # noqa: BLE001 - handed to settle(), in the caller's thread
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def settle(self) -> bool:
+        """Wait until the keys are stored. False when some had been stored before (by another process, or
+        an ingest that was interrupted): the stored ones are in use now, and what was sealed under the
+        ones made here must be sealed again."""
+        self._thread.join()
+        if self._error is not None:
+            self._store._unmake(self._ids)
+            raise self._error
+        if self._inserted == len(self._rows):
+            return True
+        self._store._load(self._ids)
+        return False
 
 
 class Hasher:
