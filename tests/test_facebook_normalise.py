@@ -656,6 +656,24 @@ def test_malformed_json_and_a_bad_jsonl_line(tmp_path):
         list(CH.read(batch, "webhook"))
 
 
+def test_read_takes_the_document_detect_decoded_and_only_a_whole_one(tmp_path):
+    from attrs import evolve
+
+    opened = []
+    e = write(tmp_path, "feed.json", {"data": [{"id": f"{PAGE}_1", "created_time": "2024-03-01T09:00:00+0000",
+                                                "message": "Hej Göteborg"}]})
+    counted = evolve(e, opener=lambda: opened.append(1) or e.open())
+    ch = FacebookChannel()
+    assert ch.detect(counted) == "graph-api" and len(opened) == 1
+    assert [r.text for r in ch.read(counted, "graph-api")] == ["Hej Göteborg"] and len(opened) == 1
+    assert len(list(ch.read(counted, "graph-api"))) == 1 and len(opened) == 2  # handed over once
+    # A first line that is a document, and then more: detect recognises it, read still finds it malformed.
+    tail = write(tmp_path, "tail.json", '{"data": []}\n{"data": [')
+    assert ch.detect(tail) == "graph-api"
+    with pytest.raises(BadInput, match="malformed JSON"):
+        list(ch.read(tail, "graph-api"))
+
+
 def test_no_python_error_escapes_read_on_odd_shapes(tmp_path):
     odd = [
         {"data": [1, 2]},

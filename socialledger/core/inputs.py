@@ -112,33 +112,39 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
     if not p.exists():
         raise BadInput(f"{p}: no such file or directory")
     if not p.is_dir():
-        yield from _file_or_zip(p, p.name)
+        yield from _file_or_zip(str(p), p.name)
         return
     found = False
-    for folder, dirs, names in os.walk(p):
+    top = str(p)
+    # Plain strings and os functions: a crawl has tens of thousands of files, listed
+    # more than once by an ingest (to split it in two, then by each half).
+    for folder, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        prefix = "" if folder == top else os.path.relpath(folder, top).replace(os.sep, "/") + "/"
         for name in sorted(names):
             if name.startswith("."):
                 continue
-            f = Path(folder, name)
             found = True
-            yield from _file_or_zip(f, f.relative_to(p).as_posix())
+            yield from _file_or_zip(os.path.join(folder, name), prefix + name)
     if not found:
         raise BadInput(f"{p}: an empty directory")
 
 
-def _file_or_zip(p: Path, rel: str) -> list[InputFile]:
-    if p.suffix.lower() == ".zip" or _looks_like_zip(p):
-        return _zip_entries(p)
-    size = p.stat().st_size
+def _file_or_zip(p: str, rel: str) -> list[InputFile]:
+    if p.lower().endswith(".zip") or _looks_like_zip(p):
+        return _zip_entries(Path(p))
+    size = os.stat(p).st_size
     if size == 0:
         raise BadInput(f"{p}: empty file")
-    return [InputFile(name=str(p), path=rel, size=size, opener=lambda p=p: open(p, "rb"))]
+    return [InputFile(name=p, path=rel, size=size, opener=lambda p=p: open(p, "rb"))]
 
 
-def _looks_like_zip(p: Path) -> bool:
-    with open(p, "rb") as f:
-        return f.read(4) == b"PK\x03\x04"
+def _looks_like_zip(p: str) -> bool:
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        return os.read(fd, 4) == b"PK\x03\x04"
+    finally:
+        os.close(fd)
 
 
 def _zip_entries(p: Path) -> list[InputFile]:

@@ -13,8 +13,8 @@ from socialledger.core.records import Record, Source
 from socialledger.core.toolkit import (
     JSON_SUFFIXES,
     NOT_JSON,
+    Peeked,
     json_documents,
-    peek,
     reading,
     starts_like_json,
 )
@@ -47,8 +47,11 @@ class FacebookChannel(Channel):
     reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
     version = "1.0"
 
+    def __init__(self) -> None:
+        self._peeked = Peeked()  # the file `detect` decoded, for `read`
+
     def detect(self, entry: InputFile) -> Source | None:
-        body, doc = peek(entry)
+        body, doc = self._peeked.peek(entry)
         if body[:1] not in (b"{", b"["):
             return None
         source: Source | None = classify(doc, entry.path) if doc is not NOT_JSON else sniff(body, entry.path)
@@ -69,11 +72,11 @@ class FacebookChannel(Channel):
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         with reading(self, entry, source, "Facebook"):
             if source == "graph-api":
-                yield from read_response(entry.json())
+                yield from read_response(self._peeked.json(entry))
             elif source == "webhook":
                 yield from read_deliveries(json_documents(entry, "delivery"))
             else:
-                yield from read_export(entry.json())
+                yield from read_export(self._peeked.json(entry))
 
 
 # --- detection --------------------------------------------------------------------------------

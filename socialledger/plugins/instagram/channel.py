@@ -24,8 +24,8 @@ from socialledger.core.records import Record, Source
 from socialledger.core.toolkit import (
     JSON_SUFFIXES,
     NOT_JSON,
+    Peeked,
     json_documents,
-    peek,
     reading,
     starts_like_json,
 )
@@ -75,8 +75,11 @@ class InstagramChannel(Channel):
     reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
     version = "1.0"
 
+    def __init__(self) -> None:
+        self._peeked = Peeked()  # the file `detect` decoded, for `read`
+
     def detect(self, entry: InputFile) -> Source | None:
-        body, doc = peek(entry)
+        body, doc = self._peeked.peek(entry)
         if body[:1] not in (b"{", b"["):
             return None
         source: Source | None = classify(doc, entry.path) if doc is not NOT_JSON else sniff(body, entry.path)
@@ -97,11 +100,11 @@ class InstagramChannel(Channel):
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         with reading(self, entry, source, "Instagram"):
             if source == "graph-api":
-                yield from read_response(entry.json(), entry.path)
+                yield from read_response(self._peeked.json(entry), entry.path)
             elif source == "webhook":
                 yield from read_deliveries(json_documents(entry, "delivery"))
             else:
-                yield from read_export(entry.json(), export_kind(entry.path))
+                yield from read_export(self._peeked.json(entry), export_kind(entry.path))
 
 
 # --- detection --------------------------------------------------------------------------------
