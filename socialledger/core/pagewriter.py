@@ -31,6 +31,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Self
@@ -44,8 +45,10 @@ from socialledger.core.recorder import IndexTuple, StoredRow, insert_page
 _FRAME = struct.Struct(">Q")
 #: Pages written in one transaction: 20,000 records by default, about 0.3 s of writing.
 COMMIT_PAGES = 4
-#: Pages written between checkpoints of the write-ahead log (about 60 MB of it).
-CHECKPOINT_PAGES = 12
+#: Pages written between the checkpoints after which the write-ahead log starts over (`_Checkpoints`).
+RESTART_PAGES = 12
+#: How long such a checkpoint waits for readers to finish; past it, the log starts over later.
+RESTART_WAIT_MS = 200
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 
@@ -166,14 +169,16 @@ def serve(db_path: str, events_table: str, lock_timeout: float, stdin: IO[bytes]
     db = sqlite3.connect(db_path, isolation_level=None, timeout=lock_timeout)
     c = db.cursor()
     # A commit here neither waits for the disk nor copies the log into the database
-    # (together half of a commit's cost): the log is checkpointed every CHECKPOINT_PAGES
-    # pages, and the ingest's last commit is synced, which makes every page before it
-    # durable too. A crash of the machine mid-ingest may lose its last groups of pages,
-    # never a part of one: running the ingest again writes them.
+    # (together half of a commit's cost): a thread copies the log after each commit
+    # while the next pages are written (`_Checkpoints`), and the ingest's last commit
+    # is synced, which makes every page before it durable too. A crash of the machine
+    # mid-ingest may lose its last groups of pages, never a part of one: running the
+    # ingest again writes them.
     c.execute("PRAGMA synchronous=NORMAL")
     c.execute("PRAGMA wal_autocheckpoint=0")
+    checkpoints = _Checkpoints(db_path, lock_timeout)
     written = 0  # pages in the open transaction
-    unchecked = 0  # pages committed since the last checkpoint
+    unrestarted = 0  # pages committed since the log last started over
     try:
         while True:
             message = _receive(stdin)
@@ -181,8 +186,9 @@ def serve(db_path: str, events_table: str, lock_timeout: float, stdin: IO[bytes]
                 return  # the ingest closed its end (or was killed): what is not committed is rolled back
             try:
                 if message[0] == "commit":
-                    _last_commit(c, db.in_transaction, db_path)
-                    written = unchecked = 0
+                    with checkpoints.lock:
+                        _last_commit(c, db.in_transaction, db_path)
+                    written = unrestarted = 0
                     _send(stdout, ["ok", True])
                     continue
                 _, rows, index, aliases = message  # lists of lists: sqlite3 binds them as they are
@@ -202,11 +208,12 @@ def serve(db_path: str, events_table: str, lock_timeout: float, stdin: IO[bytes]
                 written += 1
                 if written >= commit_pages:
                     c.execute("COMMIT")
-                    unchecked += written
+                    unrestarted += written
                     written = 0
-                    if unchecked >= CHECKPOINT_PAGES:
-                        c.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                        unchecked = 0
+                    if unrestarted >= RESTART_PAGES and checkpoints.restart(c, lock_timeout):
+                        unrestarted = 0
+                    else:
+                        checkpoints.soon()
                 _send(stdout, ["ok", written == 0])
             except sqlite3.Error as e:
                 if db.in_transaction:
@@ -214,7 +221,63 @@ def serve(db_path: str, events_table: str, lock_timeout: float, stdin: IO[bytes]
                 written = 0
                 _send(stdout, ["error", f"{type(e).__name__}: {e}"])
     finally:
+        checkpoints.close()
         db.close()
+
+
+class _Checkpoints:
+    """Copying the write-ahead log into the database beside the writer, and letting the log start over.
+
+    After each commit a thread of the writer process copies the log into the
+    database (a checkpoint) on a connection of its own: SQLite does it outside
+    the GIL while the writer binds the next page's rows, and the ingest's last
+    checkpoint, which it waits for, has only the last group of pages left to
+    copy. Such a checkpoint never waits for readers, and the ingest's planner
+    reads the index all the while; so a log copied in full still grows, as new
+    pages are appended behind readers that may need the old ones. Every
+    RESTART_PAGES pages the writer waits briefly for the readers to finish
+    (`restart`), after which the log starts over from its beginning: its file
+    stays at about that many pages rather than growing with the whole ingest.
+    """
+
+    def __init__(self, db_path: str, lock_timeout: float) -> None:
+        self._db = sqlite3.connect(db_path, isolation_level=None, timeout=lock_timeout, check_same_thread=False)
+        self.lock = threading.Lock()  # one checkpoint at a time: the thread's, `restart`'s or the last commit's
+        self._wanted = threading.Event()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="socialledger-checkpoints", daemon=True)
+        self._thread.start()
+
+    def soon(self) -> None:
+        self._wanted.set()
+
+    def restart(self, c: sqlite3.Cursor, lock_timeout: float) -> bool:
+        """A checkpoint on the writer's connection that lets the log start over; False when readers held it up."""
+        with self.lock:
+            c.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+            try:
+                busy, _, _ = c.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            finally:
+                c.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
+        return not busy
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._closing:
+                return
+            with self.lock:
+                try:
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    pass  # a checkpoint saves work for later ones; the last commit's is the one that counts
+
+    def close(self) -> None:
+        self._closing = True
+        self._wanted.set()
+        self._thread.join()
+        self._db.close()
 
 
 def _last_commit(c: sqlite3.Cursor, in_transaction: bool, db_path: str) -> None:
