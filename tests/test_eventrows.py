@@ -11,6 +11,8 @@ from uuid import UUID, uuid4
 import msgspec
 import pytest
 from eventsourcing.persistence import StoredEvent
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socialledger.core import capture
 from socialledger.core.eventrows import PendingEvent, dashed, state_type
@@ -98,3 +100,16 @@ def test_sealed_the_row_reads_back_through_the_mapper_as_the_same_event(ledger, 
 def test_a_missing_field_is_refused_as_the_event_class_refuses_it():
     with pytest.raises(TypeError):
         capture._OBSERVED(timestamp=datetime.now(UTC))
+
+
+@given(st.text())
+def test_the_shortcuts_to_a_ledger_id_agree_with_uuid5(natural_key):
+    from uuid import uuid5
+
+    from socialledger.core.derive import index_id
+    from socialledger.core.events import NAMESPACE, ledger_hex, ledger_id, ledger_int
+
+    expected = uuid5(NAMESPACE, natural_key)
+    assert ledger_id(natural_key) == expected and ledger_int(natural_key) == expected.int
+    assert ledger_hex(natural_key) == index_id(natural_key) == expected.hex
+    assert dashed(ledger_hex(natural_key)) == str(expected)

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from socialledger.core.events import ledger_int
+from socialledger.core.events import ledger_hex
 from socialledger.core.keys import Hasher
 from socialledger.core.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord, Record
 
@@ -66,7 +66,7 @@ def subject_name(pseudonyms: Hasher, key: str) -> str:
 
 def index_id(natural_key: str) -> str:
     """The capture index's id of `natural_key`: the hex of its ledger id (uuid5)."""
-    return f"{ledger_int(natural_key):032x}"
+    return ledger_hex(natural_key)
 
 
 class Deriver:

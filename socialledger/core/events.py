@@ -21,6 +21,15 @@ def ledger_int(natural_key: str) -> int:
     return (n & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
 
 
+def ledger_hex(natural_key: str) -> str:
+    """`ledger_id(natural_key).hex`: the 32 hex digits the capture index names it by (a third faster than
+    formatting `ledger_int`, and an ingest names about one aggregate a record)."""
+    b = bytearray(hashlib.sha1(_NAMESPACE_BYTES + natural_key.encode()).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50  # version 5
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return b.hex()
+
+
 def ledger_id(natural_key: str) -> UUID:
     """The ledger id of something the world already names (`facebook:123_456`).
 
