@@ -697,3 +697,23 @@ def test_read_refuses_a_source_it_does_not_read(tmp_path):
     e = write(tmp_path, "x.json", {"data": []})
     with pytest.raises(BadInput, match="not 'sms'"):
         list(CH.read(e, "sms"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://www.facebook.com/104729384756102/posts/9001/", ("104729384756102", "9001", None, None)),
+    ("https://www.facebook.com/104729384756102/posts/9001/?comment_id=77", ("104729384756102", "9001", "77", None)),
+    ("https://www.facebook.com/104729384756102/posts/9001/?comment_id=77&reply_comment_id=78",
+     ("104729384756102", "9001", "77", "78")),
+    ("https://m.facebook.com/104729384756102/posts/9001?reply_comment_id=78&comment_id=77",
+     ("104729384756102", "9001", "77", "78")),
+    ("https://www.facebook.com/104729384756102/posts/9001/?comment_id=77&__tn__=R",
+     ("104729384756102", "9001", "77", None)),
+    ("https://www.facebook.com/permalink.php?story_fbid=9001&id=104729384756102&comment_id=77",
+     ("104729384756102", "9001", "77", None)),
+    ("https://www.facebook.com/tornetkommun/photos/a.1/9001/?comment_id=77", (None, "9001", "77", None)),
+    ("https://www.facebook.com/104729384756102/posts/9001/?comment_id=x7", ("104729384756102", "9001", None, None)),
+])
+def test_permalinks_name_page_post_comment_and_reply(url, expected):
+    from socialledger.plugins.facebook.graph import parse_permalink
+
+    assert tuple(parse_permalink(url)) == expected

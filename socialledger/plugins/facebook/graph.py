@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from socialledger.core.records import (
@@ -87,14 +87,16 @@ class Context:
         return cls(edge=edge)
 
 
-@dataclass(frozen=True)
-class Permalink:
+class Permalink(NamedTuple):  # a tuple: made for every item, and a frozen dataclass costs a microsecond more
     page: str | None = None  # numeric page id, when the URL names the page by id
     post: str | None = None  # numeric post (or photo/video) id
     comment: str | None = None
     reply: str | None = None
 
 
+#: The permalink as the Graph API writes it, matched in one step (any other shape: the general parse below).
+_PLAIN_LINK = re.compile(r"https?://(?:www\.|m\.|web\.)?facebook\.com/(\d+)/posts/(\d+)/?"
+                         r"(?:\?comment_id=(\d+)(?:&reply_comment_id=(\d+))?)?")
 _POSTS_LINK = re.compile(r"^https?://(?:www\.|m\.|web\.)?facebook\.com/(\d+)/posts/(\d+)/?(?:\?([^#]*))?$")
 _QUERY_ID = re.compile(r"(?:^|&)(comment_id|reply_comment_id)=(\d+)(?=&|$)")
 
@@ -103,6 +105,9 @@ def parse_permalink(url: Any) -> Permalink | None:
     """Ids in a permalink: `https://www.facebook.com/<page>/posts/<post>/?comment_id=<c>&reply_comment_id=<r>`."""
     if not isinstance(url, str) or not url:
         return None
+    m = _PLAIN_LINK.fullmatch(url)
+    if m is not None:
+        return Permalink(*m.groups())
     m = _POSTS_LINK.match(url)
     if m is not None:  # the common shape, without the general URL parser
         ids = dict(_QUERY_ID.findall(m.group(3) or ""))
@@ -488,13 +493,20 @@ def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+#: Edges whose `data` lists are left out of a raw fragment (who reacted; nested comments and insights).
+_EDGES = ("reactions", "likes", "comments", "insights", *REACTION_ALIASES)
+_EDGE_SET = frozenset(_EDGES)
+
+
 def raw_fragment(item: dict[str, Any]) -> dict[str, Any]:
     """The item as stored: no paging, no tokens, no list of who reacted.
 
     Nested comments and insights are left to their own records (their summaries stay).
     """
+    if _EDGE_SET.isdisjoint(item):  # most comments: nothing to take out
+        return clean(item)
     out = dict(item)
-    for field in ("reactions", "likes", "comments", "insights", *REACTION_ALIASES):
+    for field in _EDGES:
         value = out.get(field)
         if isinstance(value, dict) and "data" in value:
             out[field] = {k: v for k, v in value.items() if k != "data"}
