@@ -25,7 +25,7 @@ from typing import Any, Self
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from socialledger.core.collecting import fewer_collections
+from socialledger.core.collecting import collection_paused
 from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput
 from socialledger.core.ingested import IngestedFiles
@@ -159,7 +159,7 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     request = json.loads(sys.stdin.buffer.read())
-    with fewer_collections():
+    with collection_paused():
         reply = serve(request)
     print(json.dumps(reply))
 

@@ -19,7 +19,7 @@ from typing import Any
 from socialledger.core.actor import Actor
 from socialledger.core.capture import CaptureWriter, Summary
 from socialledger.core.channels import Channel, ChannelRegistry
-from socialledger.core.collecting import fewer_collections
+from socialledger.core.collecting import collection_paused
 from socialledger.core.derive import Deriver
 from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
 from socialledger.core.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
@@ -87,7 +87,7 @@ def check_may_ingest(ledger: Any, actor: Actor, account: Any) -> None:
         raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot capture its content")
 
 
-@fewer_collections()
+@collection_paused()
 def ingest(
     ledger: Any,
     actor: Actor,

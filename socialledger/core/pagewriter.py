@@ -39,7 +39,7 @@ from typing import IO, Any, Self
 import msgspec
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
-from socialledger.core.collecting import fewer_collections
+from socialledger.core.collecting import collection_paused
 from socialledger.core.recorder import IndexTuple, StoredRow, insert_page
 
 _FRAME = struct.Struct(">Q")
@@ -302,7 +302,7 @@ def main() -> None:
     db_path, events_table, lock_timeout, commit_pages = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
     stdin = os.fdopen(sys.stdin.fileno(), "rb", closefd=False)
     stdout = os.fdopen(sys.stdout.fileno(), "wb", closefd=False)
-    with fewer_collections():
+    with collection_paused():
         serve(db_path, events_table, lock_timeout, stdin, stdout, commit_pages)
 
 
