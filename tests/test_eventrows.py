@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from socialledger.core import capture
 from socialledger.core.eventrows import PendingEvent, dashed, state_type
 from socialledger.core.mapper import MsgspecMapper
+from socialledger.core.sealing import Nonces
 
 
 def _ingest_state_types() -> list[type]:
@@ -84,17 +85,24 @@ def test_unsealed_the_row_is_byte_for_byte_what_the_mapper_stores(state):
 
 @pytest.mark.parametrize("state", [t for t in STATE_TYPES if t.sealed_fields],
                          ids=lambda t: t.event_class.__qualname__)
-def test_sealed_the_row_reads_back_through_the_mapper_as_the_same_event(ledger, state):
+@pytest.mark.parametrize("nonces", [None, Nonces(1)], ids=["own nonces", "a page's nonces"])
+def test_sealed_the_row_reads_back_through_the_mapper_as_the_same_event(ledger, state, nonces):
     event, pending = _event_and_pending(state.event_class)
     key_id = pending.key_id
     assert key_id == str(event.originator_id)
     ledger.keys.ensure([key_id])
-    pending.seal(ledger.keys.cipher(key_id))
+    pending.seal(ledger.keys.cipher(key_id), nonces)
     oid_hex, version, topic, data = pending.row()
     for field in state.sealed_fields:  # ciphertext at rest, not the plaintext
         assert msgspec.json.encode(getattr(event, field)) not in data
     back = ledger.mapper.to_domain_event(StoredEvent(UUID(oid_hex), version, topic, data))
     assert type(back) is type(event) and vars(back) == vars(event)
+
+
+def test_a_pages_nonces_are_fresh_and_never_repeat_when_it_needs_more_than_it_expected():
+    nonces = Nonces(3)
+    drawn = [nonces() for _ in range(10)]
+    assert all(len(n) == 12 for n in drawn) and len(set(drawn)) == 10
 
 
 def test_a_missing_field_is_refused_as_the_event_class_refuses_it():

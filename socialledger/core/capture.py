@@ -39,6 +39,7 @@ from socialledger.core.records import (
     ModerationRecord,
     Record,
 )
+from socialledger.core.sealing import Nonces
 from socialledger.core.subjects import Subject
 
 #: Index states of items whose keys are destroyed: nothing new is ever sealed under them.
@@ -271,22 +272,24 @@ class CaptureWriter:
         With `keys_later`, the new keys are stored while the page is sealed and
         encoded: `settle()` the result before writing its rows.
         """
-        sealed = [e for e in page.events if e.sealed_fields]
-        new = (e.key_id for e in sealed if e.originator_version == 1)
+        # A key's id is its aggregate's UUID text, as the events refer to it (`ref`).
+        sealed = [(e, self.ref(e.id)) for e in page.events if e.sealed_fields]
+        new = (key_id for e, key_id in sealed if e.originator_version == 1)
         storing = None
         if keys_later and not page.media:  # media files are kept under the keys before settling
             storing = self.keys.ensure_in_background(new, new=True)
         else:
             self.keys.ensure(new, new=True)
-        self.keys.ensure(e.key_id for e in sealed if e.originator_version > 1)
+        self.keys.ensure(key_id for e, key_id in sealed if e.originator_version > 1)
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
             info = media_store.store(self.ledger.home, event.originator_id,
                                      self.keys.cipher(event.key_id), self.fingerprints.hex, source)
             if info is not None:
                 entry.update(info)
-        for event in sealed:
-            event.seal(self.keys.cipher_for_new(event.key_id))
+        nonces = Nonces(len(sealed) * 2)
+        for event, key_id in sealed:
+            event.seal(self.keys.cipher_for_new(key_id), nonces)
         return _Prepared([e.row() for e in page.events], [index_tuple(r) for r in page.index.values()],
                          list(page.aliases), storing)
 

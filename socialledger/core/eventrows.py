@@ -18,6 +18,7 @@ written this way; an upcast class needs the mapper's path.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -83,12 +84,14 @@ class PendingEvent:
     def sealed_fields(self) -> tuple[str, ...]:
         return self.state.sealed_fields  # type: ignore[no-any-return]
 
-    def seal(self, cipher: Any) -> None:
-        """Encrypt the sealed fields under the aggregate's key (`sealing.py`), in place."""
+    def seal(self, cipher: Any, nonce: Callable[[], bytes] | None = None) -> None:
+        """Encrypt the sealed fields under the aggregate's key (`sealing.py`), in place; `nonce` gives
+        the nonces (`sealing.Nonces`), else each is drawn from the OS."""
         for name in self.state.sealed_fields:
             value = getattr(self.state, name)
             if value is not None:
-                setattr(self.state, name, seal_value(cipher, bytes.fromhex(self.id), name, value))
+                setattr(self.state, name, seal_value(cipher, bytes.fromhex(self.id), name, value,
+                                                     nonce() if nonce is not None else None))
 
     def row(self) -> StoredRow:
         """The stored row: (originator id as 32 hex digits, version, topic, state bytes)."""
