@@ -56,13 +56,15 @@ def count_reads(monkeypatch) -> list[str]:
     return read
 
 
-@pytest.mark.parametrize("split", [False, True], ids=["one-process", "two-halves"])
-def test_the_same_input_again_reads_no_file_and_records_nothing(ledger, crawl, monkeypatch, split):
+@pytest.mark.parametrize(("split", "writer"), [(False, False), (True, False), (True, True)],
+                         ids=["one-process", "two-halves", "two-halves-and-the-writer-process"])
+def test_the_same_input_again_reads_no_file_and_records_nothing(ledger, crawl, monkeypatch, split, writer):
     ledger, account = ledger
-    first = run(ledger, account, crawl, split_input=split)
+    # Through the writer process, the files are remembered in the transaction of its last page.
+    first = run(ledger, account, crawl, split_input=split, writer_process=writer, page_size=200)
     head = ledger.head()
     read = count_reads(monkeypatch)
-    again = run(ledger, account, crawl, split_input=split)
+    again = run(ledger, account, crawl, split_input=split, writer_process=writer, page_size=200)
     assert again.events == 0 and ledger.head() == head
     assert again.files_skipped == len(data_files(crawl))
     assert (again.records, again.unchanged) == (first.records, first.records)

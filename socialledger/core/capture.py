@@ -182,14 +182,16 @@ class CaptureWriter:
         return self._done(records, page)
 
     def write_pages(self, pages: Iterable[Batch], writer: PageWriterProcess,
-                    done: Callable[[int], None] | None = None) -> None:
+                    done: Callable[[int], None] | None = None,
+                    ingested: Sequence[tuple[bytes, int]] = ()) -> None:
         """Record pages (records and what was derived from them) through a writer process.
 
         Page N+1 is planned while page N is written, and the writer commits a few
         pages at a time (`pagewriter.py`). A plan sees what the pages sent before it
         record, and is not committed yet, through their own index rows and aliases.
         When a page meets a conflict, it is planned and written again on the fresh
-        index, and so is the page after it.
+        index, and so is the page after it. The files read in full (`ingested`) are
+        remembered in the last commit.
         """
         unsettled: list[_Page] = []  # written in the writer's open transaction, not committed yet
         flight: tuple[list[Record], list[Derived | None], _Page] | None = None
@@ -214,7 +216,7 @@ class CaptureWriter:
             flight = (records, derived, page)
         if flight is not None:
             self._landed(writer, *flight, done, unsettled)
-        writer.commit()  # the last pages, and every page made durable
+        writer.commit(str(self.account_id), ingested)  # the last pages, and every page made durable
 
     def _landed(self, writer: PageWriterProcess, records: list[Record], derived: list[Derived | None],
                 page: _Page, done: Callable[[int], None] | None, unsettled: list[_Page]) -> bool:

@@ -172,15 +172,15 @@ def ingest(
                 progress(done, total)
 
         pages = chain.from_iterable(s.read() for s in spools)
+        # Only once every page is written are the files it read remembered as ingested.
         if writer_process if writer_process is not None else total > page_size:
             with ledger.page_writer() as process:
-                writer.write_pages(pages, process, page_done)
+                writer.write_pages(pages, process, page_done, ingested.read)  # in its last commit
         else:
             for records, derived in pages:
                 writer.write_page(records, derived)
                 page_done(len(records))
-    # Every page is written: only now are the files it read remembered as ingested.
-    ledger.recorder.record_ingested(str(account.id), ingested.read)
+            ledger.recorder.record_ingested(str(account.id), ingested.read)
     summary = writer.summary
     summary.files_skipped = ingested.skipped_files
     summary.records += ingested.skipped_records

@@ -40,7 +40,7 @@ import msgspec
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from socialledger.core.collecting import collection_paused
-from socialledger.core.recorder import IndexTuple, StoredRow, insert_page
+from socialledger.core.recorder import IndexTuple, StoredRow, insert_ingested, insert_page
 
 _FRAME = struct.Struct(">Q")
 #: Pages written in one transaction: 20,000 records by default, about 0.3 s of writing.
@@ -119,12 +119,13 @@ class PageWriterProcess:
             raise IntegrityError(reply[1])
         return bool(reply[1])
 
-    def commit(self) -> None:
-        """Commit what the writer has not committed yet (the ingest's last pages)."""
+    def commit(self, account: str = "", ingested: Sequence[tuple[bytes, int]] = ()) -> None:
+        """Commit what the writer has not committed yet (the ingest's last pages), and with it the files
+        the ingest read in full (`ingested.py`): they are remembered in the transaction of its last page."""
         assert self._pending == 0, "a page still in flight"
         assert self._proc.stdin is not None
         try:
-            _send(self._proc.stdin, ["commit"])
+            _send(self._proc.stdin, ["commit", account, list(ingested)])
         except BrokenPipeError:
             raise WriterFailed(self._ended()) from None
         self._reply()
@@ -186,6 +187,11 @@ def serve(db_path: str, events_table: str, lock_timeout: float, stdin: IO[bytes]
                 return  # the ingest closed its end (or was killed): what is not committed is rolled back
             try:
                 if message[0] == "commit":
+                    _, account, ingested = message
+                    if ingested:
+                        if not db.in_transaction:
+                            c.execute("BEGIN IMMEDIATE")
+                        insert_ingested(c, account, ingested)
                     with checkpoints.lock:
                         _last_commit(c, db.in_transaction, db_path)
                     written = unrestarted = 0

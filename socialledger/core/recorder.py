@@ -87,6 +87,13 @@ def insert_page(c: Any, events_table: str, rows: Sequence[StoredRow], index: lis
     return positions
 
 
+def insert_ingested(c: Any, account: str, files: Sequence[tuple[bytes, int]]) -> None:
+    """Remember files an ingest has written in full, inside the caller's transaction (its last)."""
+    c.executemany("INSERT OR IGNORE INTO ingested_files (digest, account, records, ingested) "
+                  "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                  [(digest, account, records) for digest, records in files])
+
+
 class Row:
     """A stored event as the projections read it (what `StoredEvent` has, and its position)."""
 
@@ -173,9 +180,7 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         if not files:
             return
         with self.datastore.transaction(commit=True) as c:
-            c.executemany("INSERT OR IGNORE INTO ingested_files (digest, account, records, ingested) "
-                          "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                          [(digest, account, records) for digest, records in files])
+            insert_ingested(c, account, files)
 
     def mark_erased(self, ids: list[str], state: str) -> None:
         """Items and subjects whose keys are destroyed: ingest never seals anything new under them."""
