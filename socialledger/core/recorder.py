@@ -16,12 +16,13 @@ from typing import Any
 from uuid import UUID, SafeUUID
 
 import attrs
+import msgspec
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from socialledger.core import chain
 
-_CHUNK = 5000
+_json_encode = msgspec.json.encode
 
 
 @attrs.define
@@ -217,11 +218,8 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         return reader
 
     def _read(self, statement: str, keys: Iterable[str]) -> list[tuple[Any, ...]]:
-        # A plain connection of its own: tuples rather than sqlite3.Row, and large chunks.
+        # A plain connection of its own: tuples rather than sqlite3.Row. The keys go in as one
+        # JSON array (`IN (SELECT value FROM json_each(?))`) rather than a parameter each.
         reader = self._reader_connection()
-        keys = list(dict.fromkeys(keys))
-        out: list[tuple[Any, ...]] = []
-        for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i : i + _CHUNK]
-            out.extend(reader.execute(statement.format(",".join("?" * len(chunk))), chunk).fetchall())
-        return out
+        return reader.execute(statement.format("SELECT value FROM json_each(?)"),
+                              (_json_encode(list(dict.fromkeys(keys))),)).fetchall()
