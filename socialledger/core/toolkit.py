@@ -169,7 +169,7 @@ def number(value: Any, what: str = "value") -> float:
 
 # Detection ------------------------------------------------------------------------------
 
-#: What `decode_head` answers for bytes that are no JSON document (nor a JSON line).
+#: What `peek` answers for bytes that are no JSON document (nor a JSON line).
 NOT_JSON = object()
 #: How much of a file `peek` reads: a file this small is decoded whole, a larger one only sniffed.
 HEAD_BYTES = 64 * 1024
@@ -179,26 +179,31 @@ _decode_json = msgspec.json.Decoder().decode
 
 
 def peek(entry: Any, head: bytes | None = None) -> tuple[bytes, Any]:
-    """(the start of a file without BOM and leading space, its JSON when the whole file fits, else NOT_JSON)."""
+    """(the start of a file without BOM and leading space, its JSON when the whole file fits, else NOT_JSON).
+
+    A file that fits in `HEAD_BYTES` is decoded whole, else its first line (JSON lines);
+    NOT_JSON when neither is JSON. Channels peek at a file this way in `detect` to
+    recognise its shape cheaply.
+    """
+    body, doc, _ = _peek(entry, head)
+    return body, doc
+
+
+def _peek(entry: Any, head: bytes | None = None) -> tuple[bytes, Any, bool]:
+    """`peek`, and whether the JSON is the whole file (rather than its first line)."""
     head = entry.head(HEAD_BYTES) if head is None else head
     body = head.removeprefix(_BOM).lstrip()
-    return body, (decode_head(body) if len(head) < HEAD_BYTES else NOT_JSON)
+    if len(head) >= HEAD_BYTES:
+        return body, NOT_JSON, False
+    try:
+        return body, _decode_json(body), True
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return body, _first_line(body), False
 
 
 def starts_like_json(entry: Any) -> bool:
     """Whether a file begins like a JSON object or array (BOM and leading space aside)."""
     return entry.head(64).removeprefix(_BOM).lstrip()[:1] in (b"{", b"[")
-
-
-def decode_head(body: bytes) -> Any:
-    """A small file's bytes decoded whole, else its first line (JSON lines); `NOT_JSON` if neither is JSON.
-
-    Channels peek at a file this way in `detect` to recognise its shape cheaply.
-    """
-    try:
-        return _decode_json(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return _first_line(body)
 
 
 def _first_line(body: bytes) -> Any:
@@ -222,16 +227,8 @@ class Peeked:
 
     def peek(self, entry: Any) -> tuple[bytes, Any]:
         """`peek(entry)`, remembering the document when it is the whole file."""
-        self._entry = self._doc = None
-        head = entry.head(HEAD_BYTES)
-        body = head.removeprefix(_BOM).lstrip()
-        if len(head) >= HEAD_BYTES:
-            return body, NOT_JSON
-        try:
-            doc = _decode_json(body)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            return body, _first_line(body)
-        self._entry, self._doc = entry, doc
+        body, doc, whole = _peek(entry)
+        self._entry, self._doc = (entry, doc) if whole else (None, None)
         return body, doc
 
     def json(self, entry: Any) -> Any:
