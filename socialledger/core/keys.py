@@ -152,8 +152,7 @@ class KeyStore:
         except BaseException:
             self._unmake(missing)
             raise
-        if inserted != len(rows):
-            self._load(missing)  # another process made some of them first: use the stored ones
+        self._stored(missing, len(rows), inserted)
 
     def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> StoringKeys | None:
         """`ensure`, with the new keys stored by a thread while the caller seals under them.
@@ -192,6 +191,14 @@ class KeyStore:
             rows.append((key_id, nonce + self._wrap.encrypt(nonce, key, key_id.encode())))
             self._remember(key_id, AESGCM(key))
         return missing, rows
+
+    def _stored(self, key_ids: list[str], made: int, inserted: int) -> bool:
+        """After storing keys made for `key_ids`: False when another process had made some of them
+        first, and then the stored ones are loaded and used instead."""
+        if inserted == made:
+            return True
+        self._load(key_ids)
+        return False
 
     def _unmake(self, key_ids: list[str]) -> None:
         """Forget keys made here that were never stored: nothing may be sealed under them."""
@@ -316,14 +323,12 @@ class StoringKeys:
         """Wait until the keys are stored. False when some had been stored before (by another process, or
         an ingest that was interrupted): the stored ones are in use now, and what was sealed under the
         ones made here must be sealed again."""
-        self._thread.join()
+        self.wait()
         if self._error is not None:
             self._store._unmake(self._ids)
             raise self._error
-        if self._inserted == len(self._rows):
-            return True
-        self._store._load(self._ids)
-        return False
+        assert self._inserted is not None
+        return self._store._stored(self._ids, len(self._rows), self._inserted)
 
 
 class Hasher:
