@@ -286,7 +286,7 @@ class CaptureWriter:
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
             info = media_store.store(self.ledger.home, event.originator_id,
-                                     self.keys.cipher(event.key_id), self.fingerprints.hex, source)
+                                     self.keys.cipher(self.ref(event.id)), self.fingerprints.hex, source)
             if info is not None:
                 entry.update(info)
         nonces = Nonces(len(sealed) * 2)
