@@ -29,8 +29,8 @@ from ingest import machine, peak_rss_mb  # noqa: E402
 
 def fill(home: Path, items: int, seed: int = 5) -> str:
     """A ledger whose account has `items` items in 2026H1: posts with threads, edits and removals."""
-    from socialledger.core.capture import CaptureWriter
-    from socialledger.core.records import AuthorRef, ContentRecord, ModerationRecord
+    from socialledger.core.capture.writer import CaptureWriter
+    from socialledger.core.domain.records import AuthorRef, ContentRecord, ModerationRecord
     from socialledger.testing import actor, make_ledger
 
     rng = random.Random(seed)

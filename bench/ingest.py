@@ -40,7 +40,7 @@ from generate import PAGE_ID, generate  # noqa: E402
 
 def _child(data: Path, home: Path, reingest: bool) -> dict:
     """Run in a fresh process: ingest (and maybe re-ingest); report times and peak memory."""
-    from socialledger.core.ingest import ingest
+    from socialledger.core.capture.ingest import ingest
     from socialledger.testing import actor, make_ledger
 
     ledger, account = make_ledger(home, "facebook", PAGE_ID)

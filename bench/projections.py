@@ -39,10 +39,11 @@ _decode = msgspec.json.Decoder().decode
 
 def sealed_topics() -> dict[str, tuple[str, ...]]:
     """topic -> its sealed fields, read from the event classes (the only use of the project here)."""
-    from socialledger.core.content import ContentItem
-    from socialledger.core.subjects import Subject
-    from socialledger.projections.base import with_subclasses
     from eventsourcing.utils import get_topic
+
+    from socialledger.core.domain.content import ContentItem
+    from socialledger.core.domain.subjects import Subject
+    from socialledger.projections.base import with_subclasses
 
     out = {}
     for base in (ContentItem.Captured, ContentItem.Edited, ContentItem.Moderated, Subject.SubjectIdentified,
@@ -107,8 +108,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000, help="records to ingest (about 1.05 events each)")
     args = parser.parse_args()
 
-    from socialledger.core.keys import load_master_key
-    from socialledger.core.periods import parse as parse_period
+    from socialledger.core.domain.periods import parse as parse_period
+    from socialledger.core.storage.sqlite.keys import load_master_key
     from socialledger.projections import GROUPS, sla, statistics
     from socialledger.testing import actor, make_ledger
 

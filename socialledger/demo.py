@@ -11,11 +11,11 @@ from typing import Any
 from socialledger.archive.exports import export
 from socialledger.archive.verify import verify_package
 from socialledger.core import gdpr
-from socialledger.core.account import ApplicationForm
-from socialledger.core.actor import Actor
-from socialledger.core.errors import RuleViolation
+from socialledger.core.domain.account import ApplicationForm
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.roles import Role
 from socialledger.core.ledger import Ledger
-from socialledger.core.roles import Role
 
 UNIT = "Kulturförvaltningen"
 OTHER_UNIT = "Tekniska förvaltningen"

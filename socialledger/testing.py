@@ -31,13 +31,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from socialledger.core.account import ApplicationForm
-from socialledger.core.actor import Actor
-from socialledger.core.channels import Channel, ChannelRegistry
-from socialledger.core.errors import BadInput
-from socialledger.core.inputs import open_inputs
+from socialledger.core.capture.channels import Channel, ChannelRegistry
+from socialledger.core.capture.inputs import open_inputs
+from socialledger.core.domain.account import ApplicationForm
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.records import ContentRecord, MetricsRecord, ModerationRecord
 from socialledger.core.ledger import Ledger
-from socialledger.core.records import ContentRecord, MetricsRecord, ModerationRecord
 
 KINDS = {"post", "comment", "reply", "visitor_post"}
 
@@ -50,7 +50,7 @@ def make_ledger(home: Path, channel: str, platform_id: str) -> tuple[Ledger, str
     """A ledger with an active `channel` account linked to `platform_id`; returns it and the account id."""
     ledger = Ledger(home)
     ledger.init("info", actor("info"))
-    from socialledger.core.roles import Role
+    from socialledger.core.domain.roles import Role
 
     ledger.grant_role(actor("info"), "chef", Role.MANAGER, "Enheten")
     ledger.grant_role(actor("info"), "kommunikatör", Role.COMMUNICATOR, "Enheten")

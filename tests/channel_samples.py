@@ -8,9 +8,9 @@ from pathlib import Path
 
 import msgspec
 
-from socialledger.core.channels import Channel
-from socialledger.core.inputs import InputFile, open_inputs
-from socialledger.core.records import ContentRecord, MetricsRecord
+from socialledger.core.capture.channels import Channel
+from socialledger.core.capture.inputs import InputFile, open_inputs
+from socialledger.core.domain.records import ContentRecord, MetricsRecord
 
 
 class Samples:

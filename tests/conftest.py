@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from socialledger.core.account import ApplicationForm
-from socialledger.core.actor import Actor
+from socialledger.core.domain.account import ApplicationForm
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.roles import Role
 from socialledger.core.ledger import Ledger
-from socialledger.core.roles import Role
 
 UNIT = "Kulturförvaltningen"
 OTHER = "Tekniska förvaltningen"

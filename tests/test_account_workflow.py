@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import OTHER, UNIT, final_export, form, who
-from socialledger.core.errors import BadInput, RuleViolation
-from socialledger.core.workflow import TRANSITIONS, State
+
+from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.workflow import TRANSITIONS, State
 
 
 def state(ledger, account_id) -> State:

@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_archive_eark import MISFIRING, _eark_validator
 from test_ingest_cli import FIX, PAGE, cli, ingest  # noqa: F401 - the fixture
 

@@ -21,7 +21,14 @@ from lxml import etree
 
 from socialledger.archive import eark
 from socialledger.archive.model import (
-    AccountInfo, Author, Case, Item, Moderation, PackageContent, PremisEvent, Version,
+    AccountInfo,
+    Author,
+    Case,
+    Item,
+    Moderation,
+    PackageContent,
+    PremisEvent,
+    Version,
 )
 from socialledger.archive.verify import verify_package
 

@@ -6,8 +6,8 @@ import json
 import sqlite3
 
 import pytest
-
 from conftest import who
+
 from socialledger.core.audit import read_receipt
 
 FIX = __import__("pathlib").Path(__file__).parent / "fixtures" / "facebook"
@@ -75,7 +75,7 @@ def test_a_rewritten_chain_is_caught_by_a_receipt(filled, tmp_path):
         c.execute("UPDATE stored_events SET state=? WHERE rowid=12", (state.replace(b"a", b"b", 1),))
         rows = c.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
                          "ORDER BY rowid").fetchall()
-        from socialledger.core import chain
+        from socialledger.core.storage import chain
 
         previous = chain.GENESIS
         for position, oid, version, topic, st in rows:

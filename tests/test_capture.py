@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from conftest import at_once, who
 
-from socialledger.core.capture import CaptureWriter
-from socialledger.core.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord
+from socialledger.core.capture.writer import CaptureWriter
+from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord
 
 PAGE = "104729384756102"
 
@@ -156,7 +156,7 @@ def test_an_item_known_only_by_ids_gets_its_text_whatever_the_time(ledger, activ
 def test_a_key_an_interrupted_ingest_left_is_the_one_a_new_item_is_sealed_with(ledger, active, writer):
     from uuid import UUID
 
-    from socialledger.core.derive import index_id
+    from socialledger.core.capture.derive import index_id
 
     key_id = str(UUID(hex=index_id("facebook:900_1")))
     ledger.keys.ensure([key_id])  # made and stored, and then the ingest was killed before its events

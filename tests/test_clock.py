@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialledger.core.clock import WorkingCalendar
-from socialledger.core.policy import default_policy, parse
+from socialledger.core.domain.clock import WorkingCalendar
+from socialledger.core.domain.policy import default_policy, parse
 
 STHLM = ZoneInfo("Europe/Stockholm")
 

@@ -14,10 +14,10 @@ from eventsourcing.persistence import StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socialledger.core import capture
-from socialledger.core.eventrows import PendingEvent, dashed, state_type
-from socialledger.core.mapper import MsgspecMapper
-from socialledger.core.sealing import Nonces
+from socialledger.core.capture import writer as capture
+from socialledger.core.storage.eventrows import PendingEvent, dashed, state_type
+from socialledger.core.storage.mapper import MsgspecMapper
+from socialledger.core.storage.sealing import Nonces
 
 
 def _ingest_state_types() -> list[type]:
@@ -61,7 +61,7 @@ def _event_and_pending(cls: type) -> tuple[Any, PendingEvent]:
     values["originator_id"] = uuid4()
     values["originator_version"] = 2
     if "originator_topic" in values:
-        values["originator_topic"] = "socialledger.core.content:ContentItem"
+        values["originator_topic"] = "socialledger.core.domain.content:ContentItem"
     event = cls(**values)
     # As the ingest gives them: aggregates by their 32 hex digits, UUID fields as text.
     state = {k: dashed(v.hex) if isinstance(v, UUID) else v
@@ -114,8 +114,8 @@ def test_a_missing_field_is_refused_as_the_event_class_refuses_it():
 def test_the_shortcuts_to_a_ledger_id_agree_with_uuid5(natural_key):
     from uuid import uuid5
 
-    from socialledger.core.derive import index_id
-    from socialledger.core.events import NAMESPACE, ledger_hex, ledger_id, ledger_int
+    from socialledger.core.capture.derive import index_id
+    from socialledger.core.domain.events import NAMESPACE, ledger_hex, ledger_id, ledger_int
 
     expected = uuid5(NAMESPACE, natural_key)
     assert ledger_id(natural_key) == expected and ledger_int(natural_key) == expected.int

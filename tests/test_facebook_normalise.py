@@ -18,11 +18,10 @@ import pytest
 from channel_samples import Samples, by_id, contents, utc, write
 from channel_samples import assert_wellformed as wellformed
 
-from socialledger.core.errors import BadInput
-from socialledger.core.inputs import open_inputs
-from socialledger.core.metrics import VOCABULARY
-from socialledger.core.plugins import plugin_manager
-from socialledger.core.records import (
+from socialledger.core.capture.inputs import open_inputs
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.metrics import VOCABULARY
+from socialledger.core.domain.records import (
     AccountRecord,
     ContentRecord,
     ItemError,
@@ -30,6 +29,7 @@ from socialledger.core.records import (
     MetricsRecord,
     ModerationRecord,
 )
+from socialledger.core.plugins import plugin_manager
 from socialledger.core.toolkit import repair, repair_tree
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.facebook.common import clean, parse_time, strip_token

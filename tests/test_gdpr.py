@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import who
-from socialledger.core.capture import CaptureWriter
-from socialledger.core.errors import RuleViolation
+
+from socialledger.core.capture.writer import CaptureWriter
+from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.records import AuthorRef, ContentRecord
 from socialledger.core.gdpr import apply_retention, erase, export
-from socialledger.core.records import AuthorRef, ContentRecord
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from conftest import UNIT, final_export, form, who
-from socialledger.core.errors import RuleViolation
-from socialledger.core.roles import Role
+
+from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.roles import Role
 
 
 def refused(ledger, rule: str, command, *args):
@@ -193,6 +193,6 @@ def test_unknown_account(ledger):
 
 
 def test_an_id_of_another_aggregate_is_no_account(ledger):
-    from socialledger.core.roles import ROSTER_ID
+    from socialledger.core.domain.roles import ROSTER_ID
 
     refused(ledger, "R3", ledger.approve, who("maria"), ROSTER_ID, "manager")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import platformdirs
 
-from socialledger.core.home import resolve_home
+from socialledger.core.storage.home import resolve_home
 
 
 def test_explicit_home_wins(monkeypatch, tmp_path):

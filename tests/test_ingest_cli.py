@@ -8,9 +8,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from test_cli import CLI
 
 from socialledger.core.webhooks import signature
-from test_cli import CLI
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"

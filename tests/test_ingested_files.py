@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from socialledger.core import ingest as ingest_module
-from socialledger.core.errors import BadInput
-from socialledger.core.ingest import ingest
-from socialledger.core.ingested import IngestedFiles
-from socialledger.core.inputs import InputFile, open_inputs
+from socialledger.core.capture import ingest as ingest_module
+from socialledger.core.capture.ingest import ingest
+from socialledger.core.capture.ingested import IngestedFiles
+from socialledger.core.capture.inputs import InputFile, open_inputs
+from socialledger.core.domain.errors import BadInput
 from socialledger.testing import actor, make_ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

@@ -18,11 +18,11 @@ import pytest
 from channel_samples import Samples, by_id, contents, metrics, utc, write
 from channel_samples import assert_wellformed as wellformed
 
-from socialledger.core.channels import ChannelRegistry
-from socialledger.core.errors import BadInput
-from socialledger.core.inputs import InputFile, open_inputs
-from socialledger.core.metrics import VOCABULARY
-from socialledger.core.records import (
+from socialledger.core.capture.channels import ChannelRegistry
+from socialledger.core.capture.inputs import InputFile, open_inputs
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.metrics import VOCABULARY
+from socialledger.core.domain.records import (
     AccountRecord,
     AuthorRef,
     ItemError,

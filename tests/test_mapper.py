@@ -8,8 +8,9 @@ from datetime import datetime
 from uuid import UUID
 
 from conftest import who
-from socialledger.core.events import LedgerAggregate
-from socialledger.core.mapper import MsgspecMapper
+
+from socialledger.core.domain.events import LedgerAggregate
+from socialledger.core.storage.mapper import MsgspecMapper
 
 
 def test_stored_state_is_readable_json(ledger, active):

@@ -10,10 +10,10 @@ import pytest
 from conftest import at_once
 from eventsourcing.persistence import PersistenceError
 
-from socialledger.core.errors import BadInput
-from socialledger.core.ingest import ingest
+from socialledger.core.capture.ingest import ingest
+from socialledger.core.domain.errors import BadInput
 from socialledger.core.ledger import Ledger
-from socialledger.core.pagewriter import PageWriterProcess
+from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
 from socialledger.testing import actor, make_ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -120,11 +120,11 @@ def test_keys_an_interrupted_ingest_left_are_the_ones_its_items_are_sealed_with(
     # the page is sealed again under it.
     from uuid import UUID
 
-    from socialledger.core.derive import index_id
-    from socialledger.core.inputs import iter_inputs
-    from socialledger.core.keys import StoringKeys
+    from socialledger.core.capture.derive import index_id
+    from socialledger.core.capture.inputs import iter_inputs
+    from socialledger.core.domain.records import ContentRecord
     from socialledger.core.plugins import plugin_manager
-    from socialledger.core.records import ContentRecord
+    from socialledger.core.storage.sqlite.keys import StoringKeys
 
     channel = plugin_manager().channels.get("facebook")
     texts = {r.native_id: r.text for entry in iter_inputs(crawl) if channel.detect(entry)

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialledger.core.errors import BadInput
-from socialledger.core.periods import parse
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.periods import parse
 
 
 @pytest.mark.parametrize("text, first, last", [

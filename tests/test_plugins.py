@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from socialledger.core import hookspecs
-from socialledger.core.channels import Channel, ChannelRegistry
+from socialledger.core.capture.channels import Channel, ChannelRegistry
 from socialledger.core.plugins import DEFAULT_PLUGINS, describe, plugin_manager
 
 
@@ -54,7 +54,7 @@ def test_a_channel_name_registered_twice_is_an_error():
 
 PLUGIN_MODULE = '''
 from socialledger import hookimpl
-from socialledger.core.channels import Channel
+from socialledger.core.capture.channels import Channel
 
 
 class MastodonChannel(Channel):

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from socialledger.core.errors import BadInput
-from socialledger.core.policy import default_policy, parse
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.policy import default_policy, parse
 
 
 def test_defaults_hold_the_numbers_of_the_rules():

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_projections import dump
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

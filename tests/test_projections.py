@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import who
-from socialledger.core.capture import CaptureWriter
-from socialledger.core.periods import parse as period
-from socialledger.core.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord
+
+from socialledger.core.capture.writer import CaptureWriter
+from socialledger.core.domain.periods import parse as period
+from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord
 from socialledger.projections import cadence, sla, statistics
 
 PAGE = "104729384756102"

@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-
 from test_ingest_cli import FIX, cli, ingest  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("cli")

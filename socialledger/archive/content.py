@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.utils import get_topic
 
 from socialledger.archive.model import (
     AccountInfo,
@@ -27,17 +26,18 @@ from socialledger.archive.model import (
     PremisEvent,
     Version,
 )
-from socialledger.core.content import ContentItem
+from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.observations import MetricsObservation
+from socialledger.core.domain.periods import Period
+from socialledger.core.domain.subjects import Subject
 from socialledger.core.gdpr import Disposals
-from socialledger.core.observations import MetricsObservation
-from socialledger.core.periods import Period
-from socialledger.core.subjects import Subject
+from socialledger.core.storage.topics import topics_of
 from socialledger.projections.base import with_subclasses
 
 _ITEM_EVENTS = tuple(with_subclasses(ContentItem.Event))
-_TOPICS = tuple(sorted({get_topic(c) for c in (
+_TOPICS = topics_of((
     *_ITEM_EVENTS, MetricsObservation.MetricsObserved, MetricsObservation.MetricsRevised,
-    Subject.SubjectErased, Disposals.RetentionApplied, Disposals.RetentionAppliedAgain)}))
+    Subject.SubjectErased, Disposals.RetentionApplied, Disposals.RetentionAppliedAgain))
 _MODERATION = {ContentItem.ItemHidden: "hidden", ContentItem.ItemUnhidden: "unhidden",
                ContentItem.ItemRemoved: "removed"}
 

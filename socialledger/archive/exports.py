@@ -13,11 +13,11 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
 from socialledger.archive import content as selection
-from socialledger.core.actor import Actor
-from socialledger.core.errors import BadInput, RuleViolation
-from socialledger.core.events import LedgerAggregate, ledger_id
-from socialledger.core.periods import Period, parse
-from socialledger.core.roles import Role
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.events import LedgerAggregate, ledger_id
+from socialledger.core.domain.periods import Period, parse
+from socialledger.core.domain.roles import Role
 from socialledger.core.version import VERSION
 
 _json = msgspec.json.Encoder(order="sorted")
@@ -76,11 +76,10 @@ def final_period(ledger: Any, account: Any) -> Period:
 
 def packages(ledger: Any, account: UUID | None = None) -> list[dict[str, Any]]:
     """Every package exported, newest last."""
-    from eventsourcing.utils import get_topic
+    from socialledger.core.storage.topics import topics_of
 
     out = []
-    for n in ledger._notifications(topics=(get_topic(Archive.HalfYearArchived),
-                                           get_topic(Archive.SupplementArchived))):
+    for n in ledger._notifications(topics=topics_of((Archive.HalfYearArchived, Archive.SupplementArchived))):
         event = ledger.mapper.to_domain_event(n)
         if account is None or event.account == account:
             out.append({**_package(event), "account": event.account, "ledger_position": n.id})
@@ -148,7 +147,7 @@ def export(ledger: Any, actor: Actor, account_ref: str, period_text: str | None,
 
 def _media_files(ledger: Any, content: Any, work: Path) -> list[tuple[str, Path]]:
     """The captured media files of the package's items, decrypted into `work`; the JSON names each file."""
-    from socialledger.core.media import read
+    from socialledger.core.capture.media import read
 
     files: dict[str, Path] = {}
     for item in content.items:
@@ -195,12 +194,11 @@ def _write(root: Path, content: Any, organisation_code: str | None, ledger: Any)
 
 def check_closable(ledger: Any, account: Any) -> None:
     """R8: an account closes only after a final export covering everything up to the closure request."""
-    from eventsourcing.utils import get_topic
-
-    from socialledger.core.account import Account
+    from socialledger.core.domain.account import Account
+    from socialledger.core.storage.topics import topics_of
 
     needed = 0
-    for n in ledger._notifications(topics=(get_topic(Account.ClosureRequested),)):
+    for n in ledger._notifications(topics=topics_of((Account.ClosureRequested,))):
         if n.originator_id == account.id:
             needed = n.id
     if needed == 0:  # the information unit's own decision: everything recorded about the account so far

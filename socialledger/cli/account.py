@@ -8,8 +8,8 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, plain, table
-from socialledger.core import workflow
-from socialledger.core.account import Account, ApplicationForm
+from socialledger.core.domain import workflow
+from socialledger.core.domain.account import Account, ApplicationForm
 
 LEVELS = click.Choice(["manager", "information-unit"])
 

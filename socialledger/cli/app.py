@@ -12,8 +12,8 @@ import attrs
 import click
 from eventsourcing.persistence import PersistenceError
 
-from socialledger.core.actor import Actor
-from socialledger.core.errors import SocialLedgerError
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import SocialLedgerError
 from socialledger.core.ledger import Ledger, open_ledger
 
 

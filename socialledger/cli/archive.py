@@ -8,7 +8,7 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, plain, table
-from socialledger.core.errors import BadInput, VerificationFailed
+from socialledger.core.domain.errors import BadInput, VerificationFailed
 
 
 @click.group("archive")

@@ -9,7 +9,7 @@ import click
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import emit_json, local, plain, short_time, table
 from socialledger.core.audit import read_receipt
-from socialledger.core.errors import VerificationFailed
+from socialledger.core.domain.errors import VerificationFailed
 
 
 @click.group()

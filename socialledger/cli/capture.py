@@ -17,7 +17,7 @@ from rich.progress import (
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import clip, done, emit_json, plain, short_time, table
-from socialledger.core.errors import BadInput
+from socialledger.core.domain.errors import BadInput
 from socialledger.core.plugins import describe, plugin_manager
 
 

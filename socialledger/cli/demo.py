@@ -9,9 +9,9 @@ import click
 
 from socialledger.cli.output import clip, short_time, table
 from socialledger.cli.reports import fmt
-from socialledger.core.actor import Actor
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.periods import parse as parse_period
 from socialledger.core.ledger import Ledger
-from socialledger.core.periods import parse as parse_period
 from socialledger.demo import Story, temporary_home
 from socialledger.projections import sla, statistics
 

@@ -11,8 +11,8 @@ import click
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import emit_json, plain, table
 from socialledger.core import gdpr
-from socialledger.core.errors import BadInput
-from socialledger.core.periods import parse as parse_period
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.periods import parse as parse_period
 from socialledger.projections.replay import replay as replay_models
 
 

@@ -8,8 +8,8 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, table
-from socialledger.core.errors import BadInput
-from socialledger.core.roles import Role, parse_role
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.roles import Role, parse_role
 
 ROLE_NAMES = [r.value for r in Role]
 

@@ -12,8 +12,8 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, local, plain, table
-from socialledger.core.errors import BadInput
-from socialledger.core.periods import parse as parse_period
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.periods import parse as parse_period
 from socialledger.projections import NAMES, cadence, sla, statistics
 
 

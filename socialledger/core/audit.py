@@ -19,10 +19,10 @@ import attrs
 import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
-from socialledger.core import chain
-from socialledger.core.actor import Actor
-from socialledger.core.errors import BadInput
-from socialledger.core.events import LedgerAggregate, ledger_id
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.events import LedgerAggregate, ledger_id
+from socialledger.core.storage import chain
 
 SEALS_ID = ledger_id("socialledger:seals")
 
@@ -161,7 +161,7 @@ def _check_sealed(report: Report, recomputed: dict[int, bytes], head: int, posit
 
 def seal(ledger: Any, actor: Actor, purpose: str = "seal") -> Receipt:
     """Verify, then record the head of the chain as a seal; the receipt to keep elsewhere."""
-    from socialledger.core.errors import VerificationFailed
+    from socialledger.core.domain.errors import VerificationFailed
 
     report = ledger.verify()
     if not report.ok:

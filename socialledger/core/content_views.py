@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
+from socialledger.core.domain.content import CAPTURED, ContentItem
+from socialledger.core.domain.subjects import Subject
+from socialledger.core.storage.topics import topics_of
 
-from socialledger.core.content import CAPTURED, ContentItem
-from socialledger.core.subjects import Subject
-
-CAPTURED_TOPICS = tuple(get_topic(cls) for cls in CAPTURED.values())
+CAPTURED_TOPICS = topics_of(CAPTURED.values())
 
 
 class ContentReader:

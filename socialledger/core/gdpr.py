@@ -16,20 +16,20 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.utils import get_topic
 
-from socialledger.core.actor import Actor
-from socialledger.core.content import CAPTURED, ContentItem
-from socialledger.core.derive import PSEUDONYM_PURPOSE, subject_name
-from socialledger.core.errors import BadInput, RuleViolation
-from socialledger.core.events import LedgerAggregate, ledger_id
-from socialledger.core.media import forget as forget_media
-from socialledger.core.policy import Policy, Retention
-from socialledger.core.roles import Role
-from socialledger.core.subjects import Subject
+from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
+from socialledger.core.capture.media import forget as forget_media
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.content import CAPTURED, ContentItem
+from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.events import LedgerAggregate, ledger_id
+from socialledger.core.domain.policy import Policy, Retention
+from socialledger.core.domain.roles import Role
+from socialledger.core.domain.subjects import Subject
+from socialledger.core.storage.topics import topics_of
 
 DISPOSALS_ID = ledger_id("socialledger:disposals")
-_CAPTURED_TOPICS = tuple(get_topic(c) for c in CAPTURED.values())
+_CAPTURED_TOPICS = topics_of(CAPTURED.values())
 
 
 class Disposals(LedgerAggregate):

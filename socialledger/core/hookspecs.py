@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pluggy
 
-from socialledger.core.channels import Channel
+from socialledger.core.capture.channels import Channel
 
 hookspec = pluggy.HookspecMarker("socialledger")
 
@@ -23,7 +23,7 @@ def register_channels(register: Callable[[Channel], None]) -> None:
     Called once, when the plugin manager is built (at the start of every CLI
     command and every `socialledger.core.plugins.plugin_manager()` call).
 
-    :param register: call it once per channel with a `socialledger.core.channels.Channel`
+    :param register: call it once per channel with a `socialledger.core.capture.channels.Channel`
         instance. The core owns the names: a name another plugin already
         registered is an error at start-up, naming both plugins.
     :returns: nothing; the return value is ignored.

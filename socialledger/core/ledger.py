@@ -17,22 +17,22 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
-from socialledger.core.account import Account, ApplicationForm
-from socialledger.core.actor import Actor
-from socialledger.core.errors import BadInput, LedgerNotFound, RuleViolation
-from socialledger.core.events import event_type
-from socialledger.core.home import EVENT_STORE_FILE, ensure_home, resolve_home
-from socialledger.core.keys import KeyStore, create_master_key_file, load_master_key
-from socialledger.core.mapper import MsgspecMapper
-from socialledger.core.pagewriter import PageWriterProcess
-from socialledger.core.policy import Policy, default_policy, default_text, parse
-from socialledger.core.policy_record import POLICY_ID, PolicyRecord
-from socialledger.core.roles import ROSTER_ID, Role, Roster
-from socialledger.core.sealing import Sealer
-from socialledger.core.storage import StorageConfig
-from socialledger.core.workflow import State
+from socialledger.core.domain.account import Account, ApplicationForm
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput, LedgerNotFound, RuleViolation
+from socialledger.core.domain.events import event_type
+from socialledger.core.domain.policy import Policy, default_policy, default_text, parse
+from socialledger.core.domain.policy_record import POLICY_ID, PolicyRecord
+from socialledger.core.domain.roles import ROSTER_ID, Role, Roster
+from socialledger.core.domain.workflow import State
+from socialledger.core.storage.config import StorageConfig
+from socialledger.core.storage.home import EVENT_STORE_FILE, ensure_home, resolve_home
+from socialledger.core.storage.mapper import MsgspecMapper
+from socialledger.core.storage.sealing import Sealer
+from socialledger.core.storage.sqlite.keys import KeyStore, create_master_key_file, load_master_key
+from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
+from socialledger.core.storage.topics import topics_of
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ class Ledger(Application):  # type: ignore[type-arg]
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
         self.home = ensure_home(home)
         settings = StorageConfig.load(self.home).event_store_env(self.home)
-        settings["APPLICATION_RECORDER_TOPIC"] = "socialledger.core.recorder:LedgerRecorder"
+        settings["APPLICATION_RECORDER_TOPIC"] = "socialledger.core.storage.sqlite.recorder:LedgerRecorder"
         self.sealer = Sealer(lambda: KeyStore(self.home, load_master_key(self.home)))
         self.plain_mapper = MsgspecMapper()
         super().__init__(env={**settings, **(env or {})})
@@ -264,8 +264,7 @@ class Ledger(Application):  # type: ignore[type-arg]
 
     def accounts(self) -> list[Account]:
         """Every account, in the order applied for."""
-        topic = get_topic(Account.ApplicationSubmitted)
-        ids = [n.originator_id for n in self._notifications(topics=(topic,))]
+        ids = [n.originator_id for n in self._notifications(topics=topics_of((Account.ApplicationSubmitted,)))]
         return [self.repository.get(i) for i in ids]
 
     def list_accounts(self, actor: Actor) -> list[dict[str, Any]]:
@@ -331,8 +330,8 @@ class Ledger(Application):  # type: ignore[type-arg]
         return [reader.summary(self.repository.get(i)) for i in reader.item_ids(only)]
 
     def content_item(self, actor: Actor, item_id: str | UUID) -> dict[str, Any]:
-        from socialledger.core.content import ContentItem
         from socialledger.core.content_views import ContentReader
+        from socialledger.core.domain.content import ContentItem
 
         self.roster().require_any(actor.name, "read captured content")
         iid = _parse_id(item_id)
@@ -345,7 +344,7 @@ class Ledger(Application):  # type: ignore[type-arg]
         return ContentReader(self).detail(item)
 
     def ingest(self, actor: Actor, channel: str, path: Any, account: str, **options: Any) -> Any:
-        from socialledger.core.ingest import ingest
+        from socialledger.core.capture.ingest import ingest
 
         return ingest(self, actor, channel, path, account, **options)
 
@@ -363,7 +362,7 @@ class Ledger(Application):  # type: ignore[type-arg]
         return models
 
     def _item(self, item_id: str | UUID) -> Any:
-        from socialledger.core.content import ContentItem
+        from socialledger.core.domain.content import ContentItem
 
         iid = _parse_id(item_id)
         try:
@@ -386,7 +385,7 @@ class Ledger(Application):  # type: ignore[type-arg]
 
     def moderate(self, actor: Actor, item_id: str | UUID, action: str, reason: str, rule: str) -> bool:
         """R18: hide or remove an item under a page rule; the captured content stays. False if it already was."""
-        from socialledger.core.content import MODERATED
+        from socialledger.core.domain.content import MODERATED
 
         reason, rule = (reason or "").strip(), (rule or "").strip()
         if not reason or not rule:
@@ -430,12 +429,12 @@ class Ledger(Application):  # type: ignore[type-arg]
 
     def cases(self, actor: Actor, diary_number: str | None = None, item_id: str | None = None) -> list[dict[str, Any]]:
         """Case registrations, found from the item or from the diary number (R21)."""
-        from socialledger.core.content import ContentItem
+        from socialledger.core.domain.content import ContentItem
 
         self.roster().require_any(actor.name, "read case registrations")
         only = self._item(item_id).id if item_id else None
         out = []
-        for n in self._notifications(topics=(get_topic(ContentItem.CaseRegistered),)):
+        for n in self._notifications(topics=topics_of((ContentItem.CaseRegistered,))):
             event = self.mapper.to_domain_event(n)
             if diary_number and event.diary_number != diary_number:
                 continue
@@ -477,7 +476,7 @@ class Ledger(Application):  # type: ignore[type-arg]
         """Recompute the hash chain and check every seal and the given receipts (`audit verify`)."""
         from socialledger.core import audit
 
-        topics = (get_topic(audit.Seals.SealRecorded), get_topic(audit.Seals.SealAdded))
+        topics = topics_of((audit.Seals.SealRecorded, audit.Seals.SealAdded))
         return audit.verify(self.home / EVENT_STORE_FILE, list(receipts), topics)
 
     def seal(self, actor: Actor, purpose: str = "seal") -> Any:

@@ -11,7 +11,7 @@ import attrs
 import pluggy
 
 from socialledger.core import hookspecs
-from socialledger.core.channels import ChannelRegistry
+from socialledger.core.capture.channels import ChannelRegistry
 
 #: Built-in channels, registered exactly as third-party plugins are.
 DEFAULT_PLUGINS: tuple[str, ...] = (

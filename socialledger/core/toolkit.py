@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import attrs
 import msgspec
 
-from socialledger.core.errors import BadInput
-from socialledger.core.records import Period
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.records import Period
 
 #: Query parameters that are credentials: never stored, wherever they appear.
 _SECRET_PARAMS = ("access_token", "appsecret_proof")

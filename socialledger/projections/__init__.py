@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from socialledger.core.home import create_private_file
+from socialledger.core.storage.home import create_private_file
 from socialledger.projections.base import (
     READ_MODELS_FILE,
     ReadModel,

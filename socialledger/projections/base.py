@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
-from eventsourcing.utils import get_topic
+
+from socialledger.core.storage.topics import topics_of
 
 READ_MODELS_FILE = "readmodels.sqlite"
 PAGE = 25000
@@ -33,6 +34,8 @@ class ReadModel(abc.ABC):
     """One read model: its tables, and what each event does to them."""
 
     name: ClassVar[str]
+    #: the shape of its tables: a store that holds another version drops them and rebuilds from position 0
+    version: ClassVar[int] = 1
     #: the tables it owns (dropped by a rebuild)
     tables: ClassVar[tuple[str, ...]]
     #: whether it reads sealed fields (captured text): models that do not are fed undecrypted events
@@ -64,7 +67,7 @@ class ReadModel(abc.ABC):
         """The topics of every event class this model handles, subclasses included."""
         out: list[str] = []
         for cls in self.handlers():
-            out.extend(get_topic(c) for c in with_subclasses(cls))
+            out.extend(topics_of(with_subclasses(cls)))
         return out
 
     def apply(self, c: SQLiteCursor, event: Any, position: int) -> None:
@@ -95,11 +98,26 @@ class ReadModelStore:
         self.models = {m.name: m for m in models}
         # With the write lock from the start: another process may be writing (a parallel rebuild).
         with self.write() as c:
+            c.execute("CREATE TABLE IF NOT EXISTS read_model_versions (name TEXT PRIMARY KEY, version INTEGER)")
             for m in self.models.values():
+                self._check_version(c, m)
                 m.create(c)
                 if query_indexes:
                     for statement in m.query_indexes:
                         c.execute(statement)
+
+    @staticmethod
+    def _check_version(c: SQLiteCursor, model: ReadModel) -> None:
+        """A model whose tables another version of the code made starts again from position 0."""
+        c.execute("SELECT version FROM read_model_versions WHERE name=?", (model.name,))
+        row = c.fetchone()
+        if row is not None and row[0] == model.version:
+            return
+        if row is not None or model.version != 1:  # (a store made before versions were kept holds version 1)
+            for table in model.tables:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            c.execute("DELETE FROM tracking WHERE application_name=?", (model.name,))
+        c.execute("INSERT OR REPLACE INTO read_model_versions VALUES (?, ?)", (model.name, model.version))
 
     def model(self, name: str) -> ReadModel:
         return self.models[name]

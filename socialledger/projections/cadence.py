@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from socialledger.core.account import Account
-from socialledger.core.content import ContentItem
-from socialledger.core.periods import Period
-from socialledger.core.policy import Policy
+from socialledger.core.domain.account import Account
+from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.periods import Period
+from socialledger.core.domain.policy import Policy
 from socialledger.projections.base import ReadModel
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from socialledger.core.errors import BadInput
+from socialledger.core.domain.errors import BadInput
 from socialledger.projections import ReadModels, register, sla, statistics
 
 
@@ -57,7 +57,7 @@ def replay(ledger: Any, until: str, period: Any | None = None) -> dict[str, Any]
         moment = moment.astimezone(UTC)
         position = position_at(ledger, moment)
     if period is None and moment is not None:  # the month of the moment
-        from socialledger.core.periods import parse
+        from socialledger.core.domain.periods import parse
 
         period = parse(moment.astimezone(zone).strftime("%Y-%m"))
     with tempfile.TemporaryDirectory(prefix="socialledger-replay-", dir=ledger.home) as tmp:

@@ -20,10 +20,10 @@ from typing import Any
 
 import msgspec
 
-from socialledger.core.account import Account
-from socialledger.core.clock import calendar_for
-from socialledger.core.content import ContentItem
-from socialledger.core.policy_record import PolicyRecord
+from socialledger.core.domain.account import Account
+from socialledger.core.domain.clock import calendar_for
+from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.policy_record import PolicyRecord
 from socialledger.projections.base import ReadModel
 
 INBOUND = ("comment", "reply", "visitor_post")

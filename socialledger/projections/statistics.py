@@ -9,8 +9,8 @@ from typing import Any
 
 import msgspec
 
-from socialledger.core.content import ContentItem
-from socialledger.core.observations import MetricsObservation
+from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.observations import MetricsObservation
 from socialledger.projections import sla
 from socialledger.projections.base import ReadModel
 

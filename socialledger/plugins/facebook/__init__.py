@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from socialledger import hookimpl
-from socialledger.core.channels import Channel
+from socialledger.core.capture.channels import Channel
 from socialledger.plugins.facebook.channel import FacebookChannel
 
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from socialledger.core.channels import Channel
-from socialledger.core.inputs import InputFile
-from socialledger.core.records import Record, Source
+from socialledger.core.capture.channels import Channel
+from socialledger.core.capture.inputs import InputFile
+from socialledger.core.domain.records import Record, Source
 from socialledger.core.toolkit import (
     JSON_SUFFIXES,
     NOT_JSON,

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from socialledger.core.records import AuthorRef, ContentRecord, Media
+from socialledger.core.domain.records import AuthorRef, ContentRecord, Media
 from socialledger.core.toolkit import ExportLayout, repair_tree
 from socialledger.plugins.facebook.common import (
     CHANNEL,

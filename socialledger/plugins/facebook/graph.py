@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from socialledger.core.records import (
+from socialledger.core.domain.records import (
     AccountRecord,
     ContentRecord,
     ItemError,

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.core.records import (
+from socialledger.core.domain.records import (
     AuthorRef,
     ContentRecord,
     Kind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialledger.core.records import AuthorRef, ItemError, Source
+from socialledger.core.domain.records import AuthorRef, ItemError, Source
 from socialledger.core.toolkit import (  # noqa: F401 - the readers import these from here
     FormatError,
     as_id,

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from socialledger.core.records import ContentRecord, Media
+from socialledger.core.domain.records import ContentRecord, Media
 from socialledger.core.toolkit import ExportLayout
 from socialledger.plugins.instagram.common import (
     CHANNEL,

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
-from socialledger.core.records import (
+from socialledger.core.domain.records import (
     AccountRecord,
     AuthorRef,
     ContentRecord,

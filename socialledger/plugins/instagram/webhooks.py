@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.core.records import ContentRecord, Kind, MetricsRecord, Record
+from socialledger.core.domain.records import ContentRecord, Kind, MetricsRecord, Record
 from socialledger.core.toolkit import webhook_changes
 from socialledger.plugins.instagram.common import (
     CHANNEL,

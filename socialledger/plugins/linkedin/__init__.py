@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from socialledger import hookimpl
-from socialledger.core.channels import Channel
+from socialledger.core.capture.channels import Channel
 from socialledger.plugins.linkedin.channel import LinkedInChannel
 
 

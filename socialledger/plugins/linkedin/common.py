@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from socialledger.core.records import AuthorRef
+from socialledger.core.domain.records import AuthorRef
 from socialledger.core.toolkit import (  # noqa: F401 - the readers import these from here
     FormatError,
     as_id,

@@ -30,8 +30,8 @@ import calendar
 from datetime import datetime, timedelta
 from typing import Final
 
-from socialledger.core.metrics import VOCABULARY
-from socialledger.core.records import Period
+from socialledger.core.domain.metrics import VOCABULARY
+from socialledger.core.domain.records import Period
 
 #: LinkedIn metric name -> (ledger metric, default period)
 METRICS: Final[dict[str, tuple[str, Period]]] = {

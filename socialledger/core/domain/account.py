@@ -7,11 +7,11 @@ from typing import Any
 
 import attrs
 
-from socialledger.core.actor import Actor
-from socialledger.core.errors import BadInput, RuleViolation
-from socialledger.core.events import LedgerAggregate
-from socialledger.core.roles import Role, Roster
-from socialledger.core.workflow import State, check_open, transition
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.events import LedgerAggregate
+from socialledger.core.domain.roles import Role, Roster
+from socialledger.core.domain.workflow import State, check_open, transition
 
 _CHANNEL = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import msgspec
 
-from socialledger.core.events import ledger_hex
-from socialledger.core.keys import Hasher
-from socialledger.core.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord, Record
+from socialledger.core.domain.events import ledger_hex
+from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord, Record
+from socialledger.core.storage.sqlite.keys import Hasher
 
 _encode = msgspec.json.Encoder(order="sorted").encode
 #: The fingerprint of an item known only by its ids: any fuller observation is news.

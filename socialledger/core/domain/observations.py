@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from socialledger.core.events import LedgerAggregate
+from socialledger.core.domain.events import LedgerAggregate
 
 
 class MetricsObservation(LedgerAggregate):

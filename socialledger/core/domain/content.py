@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from socialledger.core.events import LedgerAggregate
+from socialledger.core.domain.events import LedgerAggregate
 
 KINDS = ("post", "comment", "reply", "visitor_post")
 

@@ -22,8 +22,8 @@ from uuid import uuid4
 import msgspec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from socialledger.core.derive import Derived
-from socialledger.core.records import Record
+from socialledger.core.capture.derive import Derived
+from socialledger.core.domain.records import Record
 
 SPOOL_DIR = "spool"
 _STALE_SECONDS = 24 * 3600

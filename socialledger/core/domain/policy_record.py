@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialledger.core.actor import Actor
-from socialledger.core.events import LedgerAggregate, ledger_id
-from socialledger.core.policy import Policy, from_dict
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.events import LedgerAggregate, ledger_id
+from socialledger.core.domain.policy import Policy, from_dict
 
 POLICY_ID = ledger_id("socialledger:policy")
 

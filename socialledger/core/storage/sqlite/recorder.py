@@ -20,7 +20,7 @@ import msgspec
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from socialledger.core import chain
+from socialledger.core.storage import chain
 
 _json_encode = msgspec.json.encode
 

@@ -39,8 +39,8 @@ from typing import IO, Any, Self
 import msgspec
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
-from socialledger.core.collecting import collection_paused
-from socialledger.core.recorder import IndexTuple, StoredRow, insert_ingested, insert_page
+from socialledger.core.storage.sqlite.collecting import collection_paused
+from socialledger.core.storage.sqlite.recorder import IndexTuple, StoredRow, insert_ingested, insert_page
 
 _FRAME = struct.Struct(">Q")
 #: Pages written in one transaction: 20,000 records by default, about 0.3 s of writing.
@@ -87,7 +87,7 @@ class PageWriterProcess:
 
     def __init__(self, db_path: Path, events_table: str, lock_timeout: float, commit_pages: int = COMMIT_PAGES) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "socialledger.core.pagewriter", str(db_path), events_table, str(lock_timeout),
+            [sys.executable, "-m", "socialledger.core.storage.sqlite.pagewriter", str(db_path), events_table, str(lock_timeout),
              str(commit_pages)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
         )

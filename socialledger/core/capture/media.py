@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from uuid import UUID
 
-from socialledger.core.inputs import InputFile
+from socialledger.core.capture.inputs import InputFile
 
 MEDIA_DIR = "media"
 MAX_BYTES = 512 * 1024**2

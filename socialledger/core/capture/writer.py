@@ -22,16 +22,12 @@ import msgspec
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from socialledger.core import media as media_store
-from socialledger.core.actor import Actor
-from socialledger.core.content import CAPTURED, EDITED, MODERATED, ContentItem
-from socialledger.core.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
-from socialledger.core.eventrows import PendingEvent, dashed, state_type
-from socialledger.core.keys import StoringKeys
-from socialledger.core.observations import MetricsObservation
-from socialledger.core.pagewriter import PageWriterProcess
-from socialledger.core.recorder import IndexRow, IndexTuple, StoredRow, index_tuple
-from socialledger.core.records import (
+from socialledger.core.capture import media as media_store
+from socialledger.core.capture.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.content import CAPTURED, EDITED, MODERATED, ContentItem
+from socialledger.core.domain.observations import MetricsObservation
+from socialledger.core.domain.records import (
     AccountRecord,
     ContentRecord,
     ItemError,
@@ -39,8 +35,12 @@ from socialledger.core.records import (
     ModerationRecord,
     Record,
 )
-from socialledger.core.sealing import Nonces
-from socialledger.core.subjects import Subject
+from socialledger.core.domain.subjects import Subject
+from socialledger.core.storage.eventrows import PendingEvent, dashed, state_type
+from socialledger.core.storage.sealing import Nonces
+from socialledger.core.storage.sqlite.keys import StoringKeys
+from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
+from socialledger.core.storage.sqlite.recorder import IndexRow, IndexTuple, StoredRow, index_tuple
 
 #: Index states of items whose keys are destroyed: nothing new is ever sealed under them.
 SHREDDED = ("erased", "disposed")

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import holidays
 
-from socialledger.core.policy import Policy
+from socialledger.core.domain.policy import Policy
 
 
 class WorkingCalendar:
@@ -92,6 +92,6 @@ def calendar_for(policy_json: str) -> WorkingCalendar:
     """A cached calendar per policy (projections see a handful of policies in all)."""
     import msgspec
 
-    from socialledger.core.policy import from_dict
+    from socialledger.core.domain.policy import from_dict
 
     return WorkingCalendar(from_dict(msgspec.json.decode(policy_json)))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from socialledger.core.errors import BadInput
+from socialledger.core.domain.errors import BadInput
 
 _FORMS = "2026H1, 2026Q2, 2026-03, 2026-W12, 2026-03-01..2026-03-31 or 2026"
 

@@ -25,13 +25,13 @@ from typing import Any, Self
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from socialledger.core.collecting import collection_paused
-from socialledger.core.derive import Deriver
-from socialledger.core.errors import BadInput
-from socialledger.core.ingested import IngestedFiles
-from socialledger.core.inputs import InputFile, iter_inputs
-from socialledger.core.media import MediaIndex
-from socialledger.core.spool import Spool
+from socialledger.core.capture.derive import Deriver
+from socialledger.core.capture.ingested import IngestedFiles
+from socialledger.core.capture.inputs import InputFile, iter_inputs
+from socialledger.core.capture.media import MediaIndex
+from socialledger.core.capture.spool import Spool
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.storage.sqlite.collecting import collection_paused
 
 #: Below this many bytes of input, a second process costs more than it saves.
 MIN_SPLIT_BYTES = 4 * 1024**2
@@ -79,7 +79,7 @@ class HalfReader:
                    "fingerprint_key": derive.fingerprint_key.hex(), "pseudonym_key": derive.pseudonym_key.hex(),
                    "files_key": ingested.key.hex(), "version": ingested.version, "recheck": ingested.recheck,
                    "known": [[d.hex(), n] for d, n in ingested.known.items()]}
-        self._proc = subprocess.Popen([sys.executable, "-m", "socialledger.core.halfreader"],
+        self._proc = subprocess.Popen([sys.executable, "-m", "socialledger.core.capture.halfreader"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       close_fds=True)
         assert self._proc.stdin is not None
@@ -131,7 +131,7 @@ class _Account:
 
 
 def serve(request: dict[str, Any]) -> dict[str, Any]:
-    from socialledger.core.ingest import _check
+    from socialledger.core.capture.ingest import _check
     from socialledger.core.plugins import plugin_manager
 
     channel = plugin_manager().channels.get(request["channel"])

@@ -16,28 +16,28 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from socialledger.core.actor import Actor
-from socialledger.core.capture import CaptureWriter, Summary
-from socialledger.core.channels import Channel, ChannelRegistry
-from socialledger.core.collecting import collection_paused
-from socialledger.core.derive import Deriver
-from socialledger.core.errors import BadInput, RuleViolation, VerificationFailed
-from socialledger.core.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
-from socialledger.core.ingested import IngestedFiles
-from socialledger.core.inputs import InputFile, iter_inputs, open_inputs
-from socialledger.core.media import MediaIndex, is_media
-from socialledger.core.plugins import plugin_manager
-from socialledger.core.records import (
+from socialledger.core.capture.channels import Channel, ChannelRegistry
+from socialledger.core.capture.derive import Deriver
+from socialledger.core.capture.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
+from socialledger.core.capture.ingested import IngestedFiles
+from socialledger.core.capture.inputs import InputFile, iter_inputs, open_inputs
+from socialledger.core.capture.media import MediaIndex, is_media
+from socialledger.core.capture.spool import Spool
+from socialledger.core.capture.writer import CaptureWriter, Summary
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput, RuleViolation, VerificationFailed
+from socialledger.core.domain.records import (
     AccountRecord,
     ContentRecord,
     MetricsRecord,
     ModerationRecord,
     Record,
 )
-from socialledger.core.roles import Role
-from socialledger.core.spool import Spool
+from socialledger.core.domain.roles import Role
+from socialledger.core.domain.workflow import State
+from socialledger.core.plugins import plugin_manager
+from socialledger.core.storage.sqlite.collecting import collection_paused
 from socialledger.core.webhooks import verify_signature
-from socialledger.core.workflow import State
 
 PAGE_SIZE = 5000
 

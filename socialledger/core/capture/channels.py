@@ -6,9 +6,9 @@ import abc
 from collections.abc import Iterator
 from typing import ClassVar
 
-from socialledger.core.errors import BadInput
-from socialledger.core.inputs import InputFile
-from socialledger.core.records import Record, Source
+from socialledger.core.capture.inputs import InputFile
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.records import Record, Source
 
 
 class Channel(abc.ABC):

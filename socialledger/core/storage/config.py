@@ -13,8 +13,8 @@ from pathlib import Path
 
 import attrs
 
-from socialledger.core.errors import BadInput
-from socialledger.core.home import CONFIG_FILE, EVENT_STORE_FILE, create_private_file
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.storage.home import CONFIG_FILE, EVENT_STORE_FILE, create_private_file
 
 SUPPORTED = ("sqlite",)
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import attrs
 
-from socialledger.core.errors import RuleViolation
+from socialledger.core.domain.errors import RuleViolation
 
 
 class State(StrEnum):

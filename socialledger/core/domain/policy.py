@@ -20,7 +20,7 @@ import holidays
 import msgspec
 import tomli_w
 
-from socialledger.core.errors import BadInput
+from socialledger.core.domain.errors import BadInput
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _REPLACED_WHOLE = ("cadence", "retention")
@@ -125,7 +125,7 @@ def _parse_hhmm(text: str) -> time:
 
 
 def default_text() -> str:
-    return resources.files("socialledger.core").joinpath("default_policy.toml").read_text("utf-8")
+    return resources.files("socialledger.core.domain").joinpath("default_policy.toml").read_text("utf-8")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

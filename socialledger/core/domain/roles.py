@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from socialledger.core.actor import Actor
-from socialledger.core.errors import BadInput, RuleViolation
-from socialledger.core.events import LedgerAggregate, ledger_id
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.events import LedgerAggregate, ledger_id
 
 
 class Role(StrEnum):

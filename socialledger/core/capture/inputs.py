@@ -19,7 +19,7 @@ from typing import IO, Any
 import attrs
 import msgspec
 
-from socialledger.core.errors import BadInput
+from socialledger.core.domain.errors import BadInput
 
 MAX_UNPACKED_ENV = "SOCIALLEDGER_MAX_UNPACKED_BYTES"
 DEFAULT_MAX_UNPACKED = 16 * 1024**3

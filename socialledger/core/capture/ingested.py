@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from socialledger.core.inputs import InputFile
+from socialledger.core.capture.inputs import InputFile
 
 PURPOSE = "socialledger ingested file"
 

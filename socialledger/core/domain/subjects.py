@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from socialledger.core.events import LedgerAggregate
+from socialledger.core.domain.events import LedgerAggregate
 
 
 class Subject(LedgerAggregate):

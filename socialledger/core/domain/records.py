@@ -95,7 +95,7 @@ class ModerationRecord(_Record):
 class MetricsRecord(_Record):
     """One value of one metric over the period it covers.
 
-    `metric` is the ledger's own name (see `socialledger.core.metrics`) or, for
+    `metric` is the ledger's own name (see `socialledger.core.domain.metrics`) or, for
     a metric the plugin does not know, the platform's name; `platform_metric`
     is always the platform's. `native_id` names the item it is about, or None
     for the account as a whole. `breakdown` holds parts of the value (reaction

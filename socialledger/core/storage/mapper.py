@@ -22,6 +22,8 @@ import msgspec
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
+import socialledger.core.storage.topics  # noqa: F401  (earlier layouts' topics resolve)
+
 _encoder = msgspec.json.Encoder()
 _untyped = msgspec.json.Decoder()
 

@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from socialledger.core.errors import BadInput
-from socialledger.core.home import create_private_file
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.storage.home import create_private_file
 
 MASTER_ENV = "SOCIALLEDGER_MASTER_KEY"
 MASTER_FILE_ENV = "SOCIALLEDGER_MASTER_KEY_FILE"
