@@ -35,7 +35,7 @@ def fill(home: Path, items: int, seed: int = 5) -> str:
 
     rng = random.Random(seed)
     ledger, account = make_ledger(home, "facebook", PAGE_ID)
-    writer = CaptureWriter(ledger, ledger.account(account), "facebook", actor("kommunikatör"))
+    writer = CaptureWriter(ledger.store, ledger.store.account(account), "facebook", actor("kommunikatör"))
     start = datetime(2026, 1, 1, 7, tzinfo=UTC)
     span = (datetime(2026, 6, 30, 18, tzinfo=UTC) - start).total_seconds()
     page, made, post_no = [], 0, 0
@@ -79,13 +79,12 @@ def fill(home: Path, items: int, seed: int = 5) -> str:
 
 
 def child(home: str, account: str, out: str) -> None:
-    from socialledger.archive.exports import export
-    from socialledger.core.ledger import Ledger
+    from socialledger.app import Ledger
     from socialledger.testing import actor
 
     ledger = Ledger(Path(home))
     t0 = time.perf_counter()
-    (package,) = export(ledger, actor("info"), account, "2026H1", Path(out))  # the information unit
+    (package,) = ledger.export_archive(actor("info"), account, "2026H1", Path(out))  # the information unit
 
     elapsed = time.perf_counter() - t0
     ledger.close()

@@ -45,18 +45,18 @@ def _child(data: Path, home: Path, reingest: bool) -> dict:
 
     ledger, account = make_ledger(home, "facebook", PAGE_ID)
     t0 = time.perf_counter()
-    first = ingest(ledger, actor("kommunikatör"), "facebook", data, account)
+    first = ingest(ledger.store, actor("kommunikatör"), "facebook", data, account)
     t1 = time.perf_counter()
     out = {"records": first.records, "events": first.events, "ingest_s": t1 - t0,
            "summary": {k: v for k, v in first.as_dict().items() if k != "errors"}}
     if reingest:
         t2 = time.perf_counter()
-        again = ingest(ledger, actor("kommunikatör"), "facebook", data, account)
+        again = ingest(ledger.store, actor("kommunikatör"), "facebook", data, account)
         out["reingest_s"] = time.perf_counter() - t2
         out["reingest_events"] = again.events
         out["reingest_files_skipped"] = again.files_skipped
         t3 = time.perf_counter()
-        rechecked = ingest(ledger, actor("kommunikatör"), "facebook", data, account, recheck=True)
+        rechecked = ingest(ledger.store, actor("kommunikatör"), "facebook", data, account, recheck=True)
         out["recheck_s"] = time.perf_counter() - t3
         out["recheck_events"] = rechecked.events
     ledger.close()
@@ -118,11 +118,11 @@ def library_save(home: Path, work: Path) -> tuple[int, float]:
     from eventsourcing.application import Application
     from eventsourcing.persistence import StoredEvent
 
-    from socialledger.core.ledger import Ledger
+    from socialledger.app import Ledger
 
     ledger = Ledger(home)
-    events = [ledger.mapper.to_domain_event(StoredEvent(n.originator_id, n.originator_version, n.topic, n.state))
-              for n in ledger.recorder.select_notifications(0, 10**9)]
+    events = [ledger.store.mapper.to_domain_event(StoredEvent(n.originator_id, n.originator_version, n.topic, n.state))
+              for n in ledger.store.recorder.select_notifications(0, 10**9)]
     ledger.close()
     app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                            "SQLITE_DBNAME": str(work / "library.sqlite")})

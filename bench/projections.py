@@ -137,7 +137,7 @@ def main() -> None:
         zone = ledger.policy().zone
         month = "2026-03"
         start, end = parse_period(month).bounds(zone)
-        acc_hex = ledger.account(account).id.hex
+        acc_hex = ledger.store.account(account).id.hex
         sla_s = timed(lambda: sla.status(ledger.read_models().store, acc_hex, None, start.timestamp(),
                                          end.timestamp()))
         stats_s = timed(lambda: statistics.account_stats(ledger.read_models().store, acc_hex, start.timestamp(),

@@ -3,7 +3,7 @@
 Public API for callers and channel plugins:
 
 - `hookimpl`: the marker a channel plugin puts on its hook implementations;
-- `open_ledger(home)`: the ledger application, every CLI command as a method.
+- `open_ledger(home)`: the ledger application (`socialledger.app.Ledger`), every CLI command as a method.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ hookimpl = pluggy.HookimplMarker("socialledger")
 
 
 def open_ledger(home=None, *, create=False):  # noqa: ANN001, ANN201 - re-exported below
-    from socialledger.core.ledger import open_ledger as _open
+    # Imported on call: a channel plugin imports `socialledger` for `hookimpl` alone, and the
+    # application (which loads the plugins) must not be half-imported when it does.
+    from socialledger.app import open_ledger as _open
 
     return _open(home, create=create)
 

@@ -8,14 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from socialledger.archive.exports import export
-from socialledger.archive.verify import verify_package
-from socialledger.core import gdpr
+from socialledger.app import Ledger
+from socialledger.app.archive import verify_archive_package
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import RuleViolation
 from socialledger.core.domain.roles import Role
-from socialledger.core.ledger import Ledger
 
 UNIT = "Kulturförvaltningen"
 OTHER_UNIT = "Tekniska förvaltningen"
@@ -132,8 +130,8 @@ class Story:
 
         ledger.grant_role(self.who("ingrid"), "arvid", Role.ARCHIVIST)
         out = ledger.home.parent / f"{ledger.home.name}-archive"
-        (package,) = export(ledger, self.who("arvid"), str(account_id), "2024H1", out)
-        problems = verify_package(package)
+        (package,) = ledger.export_archive(self.who("arvid"), account_id, "2024H1", out)
+        problems = verify_archive_package(package)
         pdfs = sorted(package.rglob("*.pdf"))
         say(f"\narvid, the archivist, exports the Facebook page's first half of 2024 as an E-ARK package "
             f"(METS, PREMIS, the feed as JSON and as a PDF/A printout, {len(pdfs)} volume(s)):\n  {package}")
@@ -142,9 +140,9 @@ class Story:
 
         say("\nÅsa Öberg asks to be forgotten (GDPR). ingrid exports what the ledger holds about her, then erases "
             "her under decision KS 2026/57:")
-        data = gdpr.export(ledger, self.who("ingrid"), "facebook:10152345")
+        data = ledger.subject_export(self.who("ingrid"), "facebook:10152345")
         say(f"  access: {len(data['items'])} comment(s), e.g. \"{data['items'][0]['text']}\"")
-        result = gdpr.erase(ledger, self.who("ingrid"), "facebook:10152345", "KS 2026/57")
+        result = ledger.erase_subject(self.who("ingrid"), "facebook:10152345", "KS 2026/57")
         after = next(i for i in ledger.content(self.who("ingrid"), account_id)
                      if i["native_id"] == "facebook:1122334455667788_2233445566001")
         say(f"  erased: {result['items']} item(s); the comment now reads as author {after['author']}, "
@@ -152,7 +150,7 @@ class Story:
         say(f"  packages exported earlier that hold her: {', '.join(result['packages']) or 'none'}")
 
         receipt = ledger.seal(self.who("astrid"))
-        report = ledger.verify([receipt])
+        report = ledger.verify(self.who("astrid"), [receipt])
         say(f"\nastrid, the auditor, seals the ledger at position {receipt.position} and verifies it: "
             f"{'the ledger verifies' if report.ok else 'BROKEN'}, {report.events} events chained, "
             f"{report.seals} seal(s) matching.")

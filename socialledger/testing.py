@@ -31,13 +31,14 @@ from typing import Any, ClassVar
 
 import pytest
 
+from socialledger.app import Ledger
 from socialledger.core.capture.channels import Channel, ChannelRegistry
 from socialledger.core.capture.inputs import open_inputs
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.records import ContentRecord, MetricsRecord, ModerationRecord
-from socialledger.core.ledger import Ledger
+from socialledger.core.domain.roles import Role
 
 KINDS = {"post", "comment", "reply", "visitor_post"}
 
@@ -50,8 +51,6 @@ def make_ledger(home: Path, channel: str, platform_id: str) -> tuple[Ledger, str
     """A ledger with an active `channel` account linked to `platform_id`; returns it and the account id."""
     ledger = Ledger(home)
     ledger.init("info", actor("info"))
-    from socialledger.core.domain.roles import Role
-
     ledger.grant_role(actor("info"), "chef", Role.MANAGER, "Enheten")
     ledger.grant_role(actor("info"), "kommunikatör", Role.COMMUNICATOR, "Enheten")
     account = ledger.apply_account(actor("kommunikatör"), ApplicationForm(

@@ -11,7 +11,7 @@ import pytest
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.roles import Role
-from socialledger.core.ledger import Ledger
+from socialledger.app import Ledger
 
 UNIT = "Kulturförvaltningen"
 OTHER = "Tekniska förvaltningen"
@@ -50,9 +50,7 @@ def form(**overrides: object) -> ApplicationForm:
 
 def final_export(ledger, account, tmp_path: Path) -> Path:
     """R8: the final archive export a closing account needs, made by the information unit."""
-    from socialledger.archive.exports import export
-
-    (package,) = export(ledger, who("ingrid"), str(account), None, tmp_path / "final", final=True)
+    (package,) = ledger.export_archive(who("ingrid"), account, None, tmp_path / "final", final=True)
     return package
 
 

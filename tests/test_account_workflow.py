@@ -10,11 +10,11 @@ from socialledger.core.domain.workflow import TRANSITIONS, State
 
 
 def state(ledger, account_id) -> State:
-    return ledger.account(account_id).state
+    return ledger.store.account(account_id).state
 
 
 def test_apply_records_every_field_of_r3(ledger, applied):
-    account = ledger.account(applied)
+    account = ledger.store.account(applied)
     assert account.state is State.APPLIED
     assert (account.channel, account.name, account.unit) == ("facebook", "Kulturhuset Tornet", UNIT)
     assert (account.owner, account.deputy) == ("kalle", "sara")
@@ -30,7 +30,7 @@ def test_the_happy_path_to_active(ledger, applied):
     ledger.approve(who("ingrid"), applied, "information-unit")
     assert state(ledger, applied) is State.APPROVED
     ledger.link(who("kalle"), applied, "104729384756102")
-    account = ledger.account(applied)
+    account = ledger.store.account(applied)
     assert account.state is State.ACTIVE
     assert account.platform_id == "104729384756102"
     assert [(a["level"], a["actor"]) for a in account.approvals] == [
@@ -42,12 +42,12 @@ def test_reject_at_either_level_then_revise_and_start_again(ledger, applied, lev
     if level == "information-unit":
         ledger.approve(who("maria"), applied, "manager")
     ledger.reject(who(approver), applied, level, "Syftet är otydligt")
-    account = ledger.account(applied)
+    account = ledger.store.account(applied)
     assert account.state is State.REJECTED
     assert account.rejections[0]["reason"] == "Syftet är otydligt"
     # Revising submits it again: both approvals are needed anew.
     ledger.revise(who("kalle"), applied, {"purpose": "Tydligare syfte"})
-    account = ledger.account(applied)
+    account = ledger.store.account(applied)
     assert account.state is State.APPLIED
     assert account.purpose == "Tydligare syfte"
     assert account.approvals == []
@@ -63,7 +63,7 @@ def test_set_changes_properties_as_events(ledger, active):
         "account_class": "campaign", "on_call": True,
     })
     assert changed and ledger.head() == before + 1
-    account = ledger.account(active)
+    account = ledger.store.account(active)
     assert (account.deputy, account.account_class, account.on_call) == ("lisa", "campaign", True)
     # Setting what is already so records nothing.
     assert ledger.set_properties(who("kalle"), active, {"deputy": "lisa"}) is False
@@ -72,7 +72,7 @@ def test_set_changes_properties_as_events(ledger, active):
 
 def test_owner_can_be_handed_over(ledger, active):
     ledger.set_properties(who("maria"), active, {"owner": "nils"})
-    assert ledger.account(active).owner == "nils"
+    assert ledger.store.account(active).owner == "nils"
 
 
 def test_request_close_then_close(ledger, active, tmp_path):
@@ -80,7 +80,7 @@ def test_request_close_then_close(ledger, active, tmp_path):
     assert state(ledger, active) is State.CLOSING
     final_export(ledger, active, tmp_path)  # R8
     ledger.close_account(who("ingrid"), active, "Enligt begäran")
-    account = ledger.account(active)
+    account = ledger.store.account(active)
     assert account.state is State.CLOSED
     assert account.closure_request["actor"] == "sara"
     assert account.closure["reason"] == "Enligt begäran"
@@ -99,7 +99,7 @@ def test_request_close_by_unit_manager(ledger, active):
 
 def test_flags_r7(ledger):
     bare = ledger.apply_account(who("kalle"), form(answering_hours="", page_rules="", deputy=None))
-    assert ledger.account(bare).flags() == ["no deputy", "no answering hours", "no page rules"]
+    assert ledger.store.account(bare).flags() == ["no deputy", "no answering hours", "no page rules"]
 
 
 def test_the_table_covers_every_state():
@@ -122,4 +122,4 @@ def test_accounts_lists_in_application_order(ledger):
     first = ledger.apply_account(who("kalle"), form(name="A"))
     second = ledger.apply_account(who("maria"), form(name="B"))
     third = ledger.apply_account(who("olof"), form(name="C", unit=OTHER))
-    assert [a.id for a in ledger.accounts()] == [first, second, third]
+    assert [a.id for a in ledger.store.accounts()] == [first, second, third]

@@ -24,7 +24,7 @@ def db(ledger):
 
 
 def test_an_untouched_ledger_verifies(filled):
-    report = filled.verify()
+    report = filled.verify(who("ingrid"))
     assert report.ok and report.head == filled.head() and report.events == filled.head()
 
 
@@ -32,14 +32,14 @@ def test_a_changed_byte_is_found_at_its_position(filled):
     with db(filled) as c:
         state = c.execute("SELECT state FROM stored_events WHERE rowid=12").fetchone()[0]
         c.execute("UPDATE stored_events SET state=? WHERE rowid=12", (state.replace(b"a", b"b", 1),))
-    report = filled.verify()
+    report = filled.verify(who("ingrid"))
     assert not report.ok and report.first_broken_position == 12
 
 
 def test_a_deleted_event_is_found(filled):
     with db(filled) as c:
         c.execute("DELETE FROM stored_events WHERE rowid=9")
-    assert filled.verify().first_broken_position == 9
+    assert filled.verify(who("ingrid")).first_broken_position == 9
 
 
 def test_an_inserted_event_is_found(filled):
@@ -49,7 +49,7 @@ def test_an_inserted_event_is_found(filled):
                         "WHERE rowid=5").fetchone()
         c.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
                   "VALUES (?, ?, ?, ?, ?)", (head + 1, "f" * 32, 1, row[2], row[3]))
-    assert filled.verify().first_broken_position == head + 1
+    assert filled.verify(who("ingrid")).first_broken_position == head + 1
 
 
 def test_reordered_events_are_found(filled):
@@ -63,7 +63,7 @@ def test_reordered_events_are_found(filled):
                   "VALUES (20, ?, ?, ?, ?)", b)
         c.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
                   "VALUES (21, ?, ?, ?, ?)", a)
-    assert filled.verify().first_broken_position == 20
+    assert filled.verify(who("ingrid")).first_broken_position == 20
 
 
 def test_a_rewritten_chain_is_caught_by_a_receipt(filled, tmp_path):
@@ -81,7 +81,7 @@ def test_a_rewritten_chain_is_caught_by_a_receipt(filled, tmp_path):
         for position, oid, version, topic, st in rows:
             previous = chain.link(previous, oid, version, topic, st)
             c.execute("UPDATE event_chain SET hash=? WHERE position=?", (previous, position))
-    report = filled.verify([read_receipt(tmp_path / "r.json")])
+    report = filled.verify(who("ingrid"), [read_receipt(tmp_path / "r.json")])
     assert not report.ok and report.first_broken_position == receipt.position
     assert any("receipt" in p for p in report.problems)
 
@@ -91,14 +91,14 @@ def test_the_end_cut_off_behind_a_receipt(filled, tmp_path):
     with db(filled) as c:
         c.execute("DELETE FROM stored_events WHERE rowid > ?", (receipt.position - 3,))
         c.execute("DELETE FROM event_chain WHERE position > ?", (receipt.position - 3,))
-    assert filled.verify().ok  # without the receipt, a shorter log looks whole
-    report = filled.verify([receipt])
+    assert filled.verify(who("ingrid")).ok  # without the receipt, a shorter log looks whole
+    report = filled.verify(who("ingrid"), [receipt])
     assert not report.ok and report.first_broken_position == receipt.position - 2
 
 
 def test_seals_recorded_in_the_ledger_are_checked(filled):
     filled.seal(who("ingrid"))
-    report = filled.verify()
+    report = filled.verify(who("ingrid"))
     assert report.ok and report.seals == 1
 
 

@@ -27,7 +27,7 @@ def comment(text: str, observed: datetime, **kw) -> ContentRecord:
 
 @pytest.fixture
 def writer(ledger, active):
-    return CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle"))
+    return CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
 
 
 def items(ledger, account):
@@ -124,7 +124,7 @@ def test_metrics_once_per_value_and_period(ledger, active, writer):
 
 
 def test_concurrent_writers_record_each_item_once(ledger, active, home):
-    from socialledger.core.ledger import Ledger
+    from socialledger.app import Ledger
 
     page = [comment(f"Fråga {i}", t(9), native_id=f"900_{i}") for i in range(200)]
     results = []
@@ -132,7 +132,7 @@ def test_concurrent_writers_record_each_item_once(ledger, active, home):
     def run():
         other = Ledger(home)
         try:
-            results.append(CaptureWriter(other, other.account(active), "facebook", who("kalle")).write_page(page))
+            results.append(CaptureWriter(other.store, other.store.account(active), "facebook", who("kalle")).write_page(page))
         finally:
             other.close()
 
@@ -159,11 +159,11 @@ def test_a_key_an_interrupted_ingest_left_is_the_one_a_new_item_is_sealed_with(l
     from socialledger.core.capture.derive import index_id
 
     key_id = str(UUID(hex=index_id("facebook:900_1")))
-    ledger.keys.ensure([key_id])  # made and stored, and then the ingest was killed before its events
-    left = ledger.keys.cipher(key_id)
-    ledger.keys.forget()
+    ledger.store.keys.ensure([key_id])  # made and stored, and then the ingest was killed before its events
+    left = ledger.store.keys.cipher(key_id)
+    ledger.store.keys.forget()
     assert writer.write_page([comment("När öppnar ni?", t(9))]).new == 1
-    ledger.keys.forget()
+    ledger.store.keys.forget()
     probe = left.encrypt(bytes(12), b"x", None)
-    assert ledger.keys.cipher(key_id).decrypt(bytes(12), probe, None) == b"x"  # the stored key, not a new one
+    assert ledger.store.keys.cipher(key_id).decrypt(bytes(12), probe, None) == b"x"  # the stored key, not a new one
     assert items(ledger, active)["facebook:900_1"]["text"] == "När öppnar ni?"

@@ -90,12 +90,12 @@ def test_sealed_the_row_reads_back_through_the_mapper_as_the_same_event(ledger, 
     event, pending = _event_and_pending(state.event_class)
     key_id = pending.key_id
     assert key_id == str(event.originator_id)
-    ledger.keys.ensure([key_id])
-    pending.seal(ledger.keys.cipher(key_id), nonces)
+    ledger.store.keys.ensure([key_id])
+    pending.seal(ledger.store.keys.cipher(key_id), nonces)
     oid_hex, version, topic, data = pending.row()
     for field in state.sealed_fields:  # ciphertext at rest, not the plaintext
         assert msgspec.json.encode(getattr(event, field)) not in data
-    back = ledger.mapper.to_domain_event(StoredEvent(UUID(oid_hex), version, topic, data))
+    back = ledger.store.mapper.to_domain_event(StoredEvent(UUID(oid_hex), version, topic, data))
     assert type(back) is type(event) and vars(back) == vars(event)
 
 

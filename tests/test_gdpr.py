@@ -11,7 +11,6 @@ from conftest import who
 from socialledger.core.capture.writer import CaptureWriter
 from socialledger.core.domain.errors import RuleViolation
 from socialledger.core.domain.records import AuthorRef, ContentRecord
-from socialledger.core.gdpr import apply_retention, erase, export
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"
@@ -26,14 +25,14 @@ def filled(ledger, active):
 
 def recent_comment(ledger, active):
     when = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle")).write_page([ContentRecord(
+    CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle")).write_page([ContentRecord(
         channel="facebook", kind="comment", source="graph-api", observed=when, created=when, native_id="77_1",
         page_id=PAGE, parent_native_id=f"{PAGE}_1122334455667788", text="Min nya fråga om öppettider?",
         author=AuthorRef(native_id="10152345", name="Åsa Öberg"))])
 
 
 def test_access_export(filled):
-    data = export(filled, who("ingrid"), ASA)
+    data = filled.subject_export(who("ingrid"), ASA)
     assert data["identity"]["name"] == "Åsa Öberg" and not data["erased"]
     (item,) = data["items"]
     assert item["text"] == "När öppnar biblioteket på söndag? 😊"
@@ -44,28 +43,28 @@ def test_access_export(filled):
 
 def test_access_needs_the_information_unit(filled):
     with pytest.raises(RuleViolation):
-        export(filled, who("kalle"), ASA)
+        filled.subject_export(who("kalle"), ASA)
 
 
 def test_erasure_is_refused_while_a_retention_rule_keeps_an_item(filled, active):
     recent_comment(filled, active)
     head = filled.head()
     with pytest.raises(RuleViolation) as refusal:
-        erase(filled, who("ingrid"), ASA, "KS 2026/123")
+        filled.erase_subject(who("ingrid"), ASA, "KS 2026/123")
     assert refusal.value.rule == "R23" and "retention rule 'comment'" in refusal.value.message
     assert filled.head() == head
 
 
 def test_erasure_with_an_overriding_decision(filled, active):
     recent_comment(filled, active)
-    result = erase(filled, who("ingrid"), ASA, "KS 2026/123", override=True)
+    result = filled.erase_subject(who("ingrid"), ASA, "KS 2026/123", override=True)
     assert result["items"] == 2
     listed = {i["native_id"]: i for i in filled.content(who("ingrid"))}
     erased = listed["facebook:1122334455667788_2233445566001"]
     assert erased["author_name"] is None and erased["text"] is None and erased["erased"]
     assert erased["author"].startswith("subject:")
-    assert filled.verify().ok
-    again = export(filled, who("ingrid"), ASA)
+    assert filled.verify(who("ingrid")).ok
+    again = filled.subject_export(who("ingrid"), ASA)
     assert again["erased"] and all(i["text"] is None for i in again["items"])
     # Ingesting the same data again records nothing and seals nothing under the destroyed keys.
     assert filled.ingest(who("kalle"), "facebook", FIX / "sv", str(active)).new == 0
@@ -78,31 +77,31 @@ def test_erasure_with_an_overriding_decision(filled, active):
 
 
 def test_the_reply_to_an_erased_comment_stays(filled):
-    erase(filled, who("ingrid"), ASA, "KS 2026/124", override=True)
+    filled.erase_subject(who("ingrid"), ASA, "KS 2026/124", override=True)
     listed = {i["native_id"]: i for i in filled.content(who("ingrid"))}
     assert listed["facebook:1122334455667788_2233445566002"]["text"].startswith("Hej Åsa!")  # the account's own
 
 
 def test_disposal_under_the_retention_rules(filled):
-    plan = apply_retention(filled, who("arvid"), datetime(2027, 1, 1).date(), dry_run=True)
+    plan = filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date(), dry_run=True)
     kinds = {i["kind"] for i in plan["items"]}
     assert plan["items"] and "post" not in kinds  # posts are kept for ever
     assert plan["rules"]["comment"]["keep_years"] == 2
     head = filled.head()
     assert filled.head() == head  # a dry run records nothing
-    done = apply_retention(filled, who("arvid"), datetime(2027, 1, 1).date())
+    done = filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date())
     assert len(done["items"]) == len(plan["items"])
     assert filled.head() == head + 1  # one decision event for the run
     listed = {i["id"]: i for i in filled.content(who("ingrid"))}
     assert all(listed[i["id"]]["erased"] for i in done["items"])
-    assert not apply_retention(filled, who("arvid"), datetime(2027, 1, 1).date())["items"]
-    assert filled.verify().ok
+    assert not filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date())["items"]
+    assert filled.verify(who("ingrid")).ok
     with pytest.raises(RuleViolation):
-        apply_retention(filled, who("kalle"), datetime(2027, 1, 1).date())
+        filled.apply_retention(who("kalle"), datetime(2027, 1, 1).date())
 
 
 def test_nothing_is_disposed_before_its_time(filled):
-    assert apply_retention(filled, who("ingrid"), datetime(2026, 6, 30).date(), dry_run=True)["items"] == []
+    assert filled.apply_retention(who("ingrid"), datetime(2026, 6, 30).date(), dry_run=True)["items"] == []
 
 
 def test_replay_until_a_position(filled, monkeypatch):

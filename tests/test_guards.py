@@ -146,7 +146,7 @@ def test_r1_manager_assigns_own_units_communicators_only(ledger):
     e = refused(ledger, "R1", ledger.grant_role, who("olof"), "lisa2", Role.COMMUNICATOR, UNIT)
     assert "manages Tekniska" in e.message
     ledger.revoke_role(who("maria"), "lisa", Role.COMMUNICATOR, UNIT)
-    assert not ledger.roster().has("lisa", Role.COMMUNICATOR, UNIT)
+    assert not ledger.store.roster().has("lisa", Role.COMMUNICATOR, UNIT)
 
 
 def test_r1_the_last_information_unit_member_stays(ledger):

@@ -40,7 +40,7 @@ def data_files(folder: Path) -> list[Path]:
 
 
 def run(ledger, account, data: Path, **kw):
-    return ingest(ledger, actor("kommunikatör"), "facebook", data, account, **kw)
+    return ingest(ledger.store, actor("kommunikatör"), "facebook", data, account, **kw)
 
 
 def count_reads(monkeypatch) -> list[str]:

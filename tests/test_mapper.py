@@ -27,9 +27,9 @@ def test_stored_state_is_readable_json(ledger, active):
 
 def test_every_event_round_trips_with_types(ledger, active):
     ledger.set_properties(who("kalle"), active, {"on_call": True})
-    for n in ledger.recorder.select_notifications(0, 1000):
-        event = ledger.mapper.to_domain_event(n)
-        again = ledger.mapper.to_stored_event(event)
+    for n in ledger.store.recorder.select_notifications(0, 1000):
+        event = ledger.store.mapper.to_domain_event(n)
+        again = ledger.store.mapper.to_stored_event(event)
         assert again.state == n.state and again.topic == n.topic
         assert isinstance(event.timestamp, datetime) and event.timestamp.tzinfo is not None
         assert isinstance(event.originator_id, UUID)

@@ -12,7 +12,7 @@ from eventsourcing.persistence import PersistenceError
 
 from socialledger.core.capture.ingest import ingest
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.ledger import Ledger
+from socialledger.app import Ledger
 from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
 from socialledger.testing import actor, make_ledger
 
@@ -32,8 +32,8 @@ def crawl(tmp_path_factory) -> Path:
 def run(home: Path, data: Path, **kw):
     ledger, account = make_ledger(home, "facebook", PAGE_ID)
     try:
-        summary = ingest(ledger, actor("kommunikatör"), "facebook", data, account, **kw)
-        return summary, contents(ledger, account), ledger.verify().ok
+        summary = ingest(ledger.store, actor("kommunikatör"), "facebook", data, account, **kw)
+        return summary, contents(ledger, account), ledger.verify(actor("info")).ok
     finally:
         ledger.close()
 
@@ -79,9 +79,9 @@ def test_a_page_planned_while_the_one_before_is_written_sees_it(tmp_path):
 def test_again_through_the_writer_process_records_nothing(tmp_path, crawl):
     ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE_ID)
     try:
-        ingest(ledger, actor("kommunikatör"), "facebook", crawl, account, page_size=300, writer_process=True)
+        ingest(ledger.store, actor("kommunikatör"), "facebook", crawl, account, page_size=300, writer_process=True)
         head = ledger.head()
-        again = ingest(ledger, actor("kommunikatör"), "facebook", crawl, account, page_size=300, writer_process=True)
+        again = ingest(ledger.store, actor("kommunikatör"), "facebook", crawl, account, page_size=300, writer_process=True)
         assert again.events == 0 and ledger.head() == head
     finally:
         ledger.close()
@@ -95,7 +95,7 @@ def test_two_pipelined_ingests_of_the_same_data_at_once_record_each_item_once(tm
     def one() -> None:
         other = Ledger(home)
         try:
-            results.append(ingest(other, actor("kommunikatör"), "facebook", crawl, account, page_size=150,
+            results.append(ingest(other.store, actor("kommunikatör"), "facebook", crawl, account, page_size=150,
                                   writer_process=True))
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
@@ -109,7 +109,7 @@ def test_two_pipelined_ingests_of_the_same_data_at_once_record_each_item_once(tm
         assert sum(r.new for r in results) == single.new
         assert sum(r.metrics for r in results) == single.metrics
         assert contents(ledger, account) == single_items
-        assert ledger.verify().ok
+        assert ledger.verify(actor("info")).ok
     finally:
         ledger.close()
 
@@ -136,18 +136,18 @@ def test_keys_an_interrupted_ingest_left_are_the_ones_its_items_are_sealed_with(
     ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE_ID)
     try:
         key_ids = {native: str(UUID(hex=index_id(f"facebook:{native}"))) for native in chosen}
-        ledger.keys.ensure(key_ids.values())
-        left = {native: ledger.keys.cipher(key_id) for native, key_id in key_ids.items()}
-        ledger.keys.forget()
-        ingest(ledger, actor("kommunikatör"), "facebook", crawl, account, page_size=200, writer_process=True)
+        ledger.store.keys.ensure(key_ids.values())
+        left = {native: ledger.store.keys.cipher(key_id) for native, key_id in key_ids.items()}
+        ledger.store.keys.forget()
+        ingest(ledger.store, actor("kommunikatör"), "facebook", crawl, account, page_size=200, writer_process=True)
         assert False in settled and True in settled  # pages that met a stored key, and pages that did not
-        ledger.keys.forget()
+        ledger.store.keys.forget()
         for native, key_id in key_ids.items():
             probe = left[native].encrypt(bytes(12), b"x", None)
-            assert ledger.keys.cipher(key_id).decrypt(bytes(12), probe, None) == b"x"
+            assert ledger.store.keys.cipher(key_id).decrypt(bytes(12), probe, None) == b"x"
         items = contents(ledger, account)
         assert all(items[f"facebook:{native}"][2] == texts[native] for native in chosen)
-        assert ledger.verify().ok
+        assert ledger.verify(actor("info")).ok
     finally:
         ledger.close()
 
@@ -162,7 +162,7 @@ def test_bad_input_through_the_writer_process_changes_nothing(tmp_path, crawl):
         (bad / "zz_broken.json").write_text('{"data": [', encoding="utf-8")
         head = ledger.head()
         with pytest.raises(BadInput, match="zz_broken.json"):
-            ingest(ledger, actor("kommunikatör"), "facebook", bad, account, page_size=10, writer_process=True)
+            ingest(ledger.store, actor("kommunikatör"), "facebook", bad, account, page_size=10, writer_process=True)
         assert ledger.head() == head
     finally:
         ledger.close()
@@ -171,7 +171,7 @@ def test_bad_input_through_the_writer_process_changes_nothing(tmp_path, crawl):
 def test_a_writer_that_dies_is_a_clear_error(tmp_path):
     ledger, _ = make_ledger(tmp_path / "home", "facebook", PAGE_ID)
     try:
-        writer = ledger.page_writer()
+        writer = ledger.store.page_writer()
         writer._proc.kill()
         writer._proc.wait()
         # A store failure: the CLI's one line "the ledger store failed: ..." (exit code 1), not an internal error.
@@ -205,7 +205,7 @@ def test_a_bad_file_in_either_half_refuses_the_whole_input(tmp_path, crawl, wher
     try:
         head = ledger.head()
         with pytest.raises(BadInput, match=broken.name):
-            ingest(ledger, actor("kommunikatör"), "facebook", bad, account, split_input=True)
+            ingest(ledger.store, actor("kommunikatör"), "facebook", bad, account, split_input=True)
         assert ledger.head() == head
         assert not list((tmp_path / "home" / "spool").glob("*"))
     finally:
@@ -223,7 +223,7 @@ def test_data_for_another_page_in_the_second_half_is_refused(tmp_path, crawl):
     try:
         head = ledger.head()
         with pytest.raises(BadInput, match="999999999"):
-            ingest(ledger, actor("kommunikatör"), "facebook", mixed, account, split_input=True)
+            ingest(ledger.store, actor("kommunikatör"), "facebook", mixed, account, split_input=True)
         assert ledger.head() == head
     finally:
         ledger.close()
@@ -234,7 +234,7 @@ def test_an_exports_pictures_in_the_second_half_are_found_by_the_first_halfs_pos
     for name, split in (("one", False), ("two", True)):
         ledger, account = make_ledger(tmp_path / name, "facebook", "104729384756102")
         try:
-            ingest(ledger, actor("kommunikatör"), "facebook", export, account, split_input=split)
+            ingest(ledger.store, actor("kommunikatör"), "facebook", export, account, split_input=split)
         finally:
             ledger.close()
     kept = {name: sorted(f.stat().st_size for f in (tmp_path / name / "media").rglob("*") if f.is_file())

@@ -55,7 +55,7 @@ RECORDS = [
 
 @pytest.fixture
 def captured(ledger, active):
-    CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle")).write_page(RECORDS)
+    CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle")).write_page(RECORDS)
     return active
 
 
@@ -94,14 +94,14 @@ def test_an_acknowledgement_is_a_first_response(ledger, captured):
 
 
 def test_the_answer_before_the_question_in_ledger_order(ledger, active):
-    writer = CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle"))
+    writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
     writer.write_page([POST, RECORDS[2]])  # the reply first
     writer.write_page([RECORDS[1]])  # then the question it answers
     assert states(ledger, "2026-11-30 12:00") == {"facebook:1_c1": "answered"}
 
 
 def test_the_policy_in_force_when_the_item_arrived(ledger, active, tmp_path):
-    writer = CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle"))
+    writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
     writer.write_page([POST, item("1_old", "comment", "2026-11-17 10:00", "Före", parent=f"{PAGE}_1")])
     f = tmp_path / "p.toml"
     f.write_text("[sla]\nhours = 48\n")
@@ -121,7 +121,7 @@ def test_the_policy_in_force_when_the_item_arrived(ledger, active, tmp_path):
 
 def test_on_call_accounts(ledger, active):
     ledger.set_properties(who("kalle"), active, {"on_call": True})
-    writer = CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle"))
+    writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
     later = datetime(2030, 11, 22, 20, 0, tzinfo=STHLM)  # a Friday evening, after the change
     writer.write_page([POST, ContentRecord(channel="facebook", kind="comment", source="graph-api", observed=later,
                                           created=later, native_id="1_oc", page_id=PAGE, parent_native_id=f"{PAGE}_1",
@@ -151,7 +151,7 @@ def test_cadence(ledger, captured):
 
 
 def test_cadence_days_over(ledger, active):
-    writer = CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle"))
+    writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
     writer.write_page([item(f"{PAGE}_{i}", "post", f"2026-11-16 0{i}:00", f"Inlägg {i}", PAGE_AUTHOR)
                       for i in range(1, 6)])
     (row,) = cadence.report(ledger.read_models().store, period("2026-W47"), ledger.policy())
@@ -161,7 +161,7 @@ def test_cadence_days_over(ledger, active):
 def test_statistics(ledger, captured):
     store = ledger.read_models().store
     start, end = period("2026-11").bounds(STHLM)
-    figures = statistics.account_stats(store, ledger.account(captured).id.hex, start.timestamp(),
+    figures = statistics.account_stats(store, ledger.store.account(captured).id.hex, start.timestamp(),
                                        end.timestamp(), STHLM, at=t("2026-11-30 12:00"))
     assert figures["posts"] == 1 and figures["comments"] == 4 and figures["visitor_posts"] == 1
     assert figures["questions"] == 3  # the comments with a question mark
@@ -180,7 +180,7 @@ def dump(path) -> dict[str, list]:
 
 
 def test_a_rebuilt_read_model_equals_the_incremental_one(ledger, active, tmp_path):
-    writer = CaptureWriter(ledger, ledger.account(active), "facebook", who("kalle"))
+    writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
     models = ledger.read_models()
     for i in range(0, len(RECORDS), 3):  # caught up after every few records, as CLI calls do
         writer.write_page(RECORDS[i:i + 3])
@@ -197,12 +197,12 @@ def test_tombstones_never_fail(ledger, captured):
     models = ledger.read_models()
     # Destroy every content item's key (what erasure and disposal do), then rebuild.
     ids = [i["id"] for i in ledger.content(who("ingrid"))]
-    ledger.keys.destroy(ids)
-    ledger.keys.forget()
+    ledger.store.keys.destroy(ids)
+    ledger.store.keys.forget()
     models.rebuild()
     assert len(sla.status(models.store)) == 5
     start, end = period("2026-11").bounds(STHLM)
-    figures = statistics.account_stats(models.store, ledger.account(captured).id.hex, start.timestamp(),
+    figures = statistics.account_stats(models.store, ledger.store.account(captured).id.hex, start.timestamp(),
                                        end.timestamp(), STHLM)
     assert figures["questions"] == 0 and figures["top_posts"][0]["excerpt"] is None
 

@@ -29,13 +29,14 @@ from socialledger.archive.model import (
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.observations import MetricsObservation
 from socialledger.core.domain.periods import Period
+from socialledger.core.domain.retention import Disposals
 from socialledger.core.domain.subjects import Subject
-from socialledger.core.gdpr import Disposals
+from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.topics import topics_of
 from socialledger.projections.base import with_subclasses
 
 _ITEM_EVENTS = tuple(with_subclasses(ContentItem.Event))
-_TOPICS = topics_of((
+TOPICS = topics_of((
     *_ITEM_EVENTS, MetricsObservation.MetricsObserved, MetricsObservation.MetricsRevised,
     Subject.SubjectErased, Disposals.RetentionApplied, Disposals.RetentionAppliedAgain))
 _MODERATION = {ContentItem.ItemHidden: "hidden", ContentItem.ItemUnhidden: "unhidden",
@@ -73,7 +74,7 @@ class _Builder:
             self.erased = True
 
 
-def build(ledger: Any, account_id: UUID, period: Period, position: int, *, previous_position: int = 0,
+def build(ledger: LedgerStore, account_id: UUID, period: Period, position: int, *, previous_position: int = 0,
           supplements: str | None = None, final: bool = False, package_id: str, created: datetime,
           seal: dict[str, Any] | None = None) -> PackageContent:
     policy = ledger.policy()
@@ -89,7 +90,7 @@ def build(ledger: Any, account_id: UUID, period: Period, position: int, *, previ
         if pos > previous_position and (in_period(b.created) or in_period(moment)):
             b.in_window.append(pos)
 
-    for n in ledger._notifications(topics=_TOPICS):
+    for n in ledger.notifications(topics=TOPICS):
         if n.id > position:
             break
         event = ledger.mapper.to_domain_event(n)
@@ -188,7 +189,7 @@ def _premis(position: int, kind: str, event: Any, b: _Builder, detail: str) -> P
                        actor=event.actor, item=str(b.id), detail=detail)
 
 
-def _authors(ledger: Any, ids: set[UUID]) -> dict[UUID, dict[str, Any] | None]:
+def _authors(ledger: LedgerStore, ids: set[UUID]) -> dict[UUID, dict[str, Any] | None]:
     out: dict[UUID, dict[str, Any] | None] = {}
     for sid in ids:
         try:

@@ -1,4 +1,8 @@
-"""Exporting packages (R20), recording each export, and the final export a closing account needs (R8)."""
+"""Exporting packages (R20), recording each export, and what R8's final export before a closure must cover.
+
+Who may export is the application's question (`socialledger.app.archive`); the
+`Archive` aggregate and the R8 rule itself are in `core/domain/archives.py`.
+"""
 
 from __future__ import annotations
 
@@ -13,60 +17,22 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
 from socialledger.archive import content as selection
+from socialledger.archive import eark, pdf
+from socialledger.archive.model import PackageContent
+from socialledger.core.capture.media import read
+from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
-from socialledger.core.domain.errors import BadInput, RuleViolation
-from socialledger.core.domain.events import LedgerAggregate, ledger_id
+from socialledger.core.domain.archives import Archive, archive_id, package_of
+from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.periods import Period, parse
-from socialledger.core.domain.roles import Role
+from socialledger.core.ledger import LedgerStore
+from socialledger.core.storage.topics import topics_of
 from socialledger.core.version import VERSION
 
 _json = msgspec.json.Encoder(order="sorted")
 
 
-class Archive(LedgerAggregate):
-    """The packages of one account and period: the first, and any supplementary ones."""
-
-    class HalfYearArchived(LedgerAggregate.Created):
-        account: UUID
-        period: str
-        package_id: str
-        position: int
-        previous_position: int
-        final: bool
-        path: str
-        subjects: list[UUID]
-
-        def apply(self, archive: Archive) -> None:
-            archive.packages = [_package(self)]
-
-    class SupplementArchived(LedgerAggregate.Event):
-        account: UUID
-        period: str
-        package_id: str
-        position: int
-        previous_position: int
-        final: bool
-        path: str
-        subjects: list[UUID]
-
-        def apply(self, archive: Archive) -> None:
-            archive.packages.append(_package(self))
-
-    def __init__(self) -> None:
-        self.packages: list[dict[str, Any]] = []
-
-
-def _package(e: Any) -> dict[str, Any]:
-    return {"package_id": e.package_id, "period": e.period, "position": e.position,
-            "previous_position": e.previous_position, "final": e.final, "path": e.path, "actor": e.actor,
-            "time": e.timestamp, "subjects": e.subjects}
-
-
-def archive_id(account: UUID, period: str) -> UUID:
-    return ledger_id(f"socialledger:archive:{account}:{period}")
-
-
-def final_period(ledger: Any, account: Any) -> Period:
+def final_period(ledger: LedgerStore, account: Account) -> Period:
     """A closing account's final package covers its whole life, from its application to today."""
     zone = ledger.policy().zone
     first = account.created_on.astimezone(zone).date()
@@ -74,25 +40,22 @@ def final_period(ledger: Any, account: Any) -> Period:
     return Period(f"final-{first.isoformat()}..{today.isoformat()}", first, today)
 
 
-def packages(ledger: Any, account: UUID | None = None) -> list[dict[str, Any]]:
+def packages(ledger: LedgerStore, account: UUID | None = None) -> list[dict[str, Any]]:
     """Every package exported, newest last."""
-    from socialledger.core.storage.topics import topics_of
-
     out = []
-    for n in ledger._notifications(topics=topics_of((Archive.HalfYearArchived, Archive.SupplementArchived))):
+    for n in ledger.notifications(topics=topics_of((Archive.HalfYearArchived, Archive.SupplementArchived))):
         event = ledger.mapper.to_domain_event(n)
         if account is None or event.account == account:
-            out.append({**_package(event), "account": event.account, "ledger_position": n.id})
+            out.append({**package_of(event), "account": event.account, "ledger_position": n.id})
     return out
 
 
-def export(ledger: Any, actor: Actor, account_ref: str, period_text: str | None, out_dir: Path, *,
+def export(ledger: LedgerStore, actor: Actor, account_ref: str, period_text: str | None, out_dir: Path, *,
            position: int | None = None, final: bool = False) -> list[Path]:
-    """Write one package for the account and period; [] when nothing new was recorded since the last."""
-    roster = ledger.roster()
-    if not (roster.has(actor.name, Role.ARCHIVIST) or roster.is_information_unit(actor.name)):
-        raise RuleViolation("R20", f"the archivist or the information unit exports archive packages; "
-                                   f"{actor.name} cannot")
+    """Write one package for the account and period; [] when nothing new was recorded since the last.
+
+    The caller has checked that `actor` may export (R20: `socialledger.app.archive`).
+    """
     account = ledger.account(account_ref)
     if final:
         period = final_period(ledger, account)
@@ -121,7 +84,7 @@ def export(ledger: Any, actor: Actor, account_ref: str, period_text: str | None,
     if previous is not None and not any(e.type != "export" for e in content.events) and position is None:
         return []  # nothing recorded for this period since its last package
     out_dir.mkdir(parents=True, exist_ok=True)
-    receipt = ledger.seal(actor, purpose=f"archive export {account.id} {period.label}")
+    receipt = ledger.record_seal(actor, purpose=f"archive export {account.id} {period.label}")
     content = msgspec.structs.replace(content, seal=msgspec.to_builtins(receipt))
     root = out_dir / package_id.removeprefix("urn:uuid:")
     _write(root, content, ledger.policy().organisation.code or None, ledger)
@@ -141,14 +104,12 @@ def export(ledger: Any, actor: Actor, account_ref: str, period_text: str | None,
                                       subjects=subjects, **actor.stamp())
         ledger.save(current)
 
-    ledger._decide(command)
+    ledger.decide(command)
     return [root]
 
 
-def _media_files(ledger: Any, content: Any, work: Path) -> list[tuple[str, Path]]:
+def _media_files(ledger: LedgerStore, content: PackageContent, work: Path) -> list[tuple[str, Path]]:
     """The captured media files of the package's items, decrypted into `work`; the JSON names each file."""
-    from socialledger.core.capture.media import read
-
     files: dict[str, Path] = {}
     for item in content.items:
         item_id = UUID(item.id)
@@ -171,9 +132,7 @@ def _media_files(ledger: Any, content: Any, work: Path) -> list[tuple[str, Path]
     return sorted(files.items())
 
 
-def _write(root: Path, content: Any, organisation_code: str | None, ledger: Any) -> None:
-    from socialledger.archive import eark, pdf
-
+def _write(root: Path, content: PackageContent, organisation_code: str | None, ledger: LedgerStore) -> None:
     if root.exists():
         raise BadInput(f"{root} exists already")
     with tempfile.TemporaryDirectory(prefix="socialledger-package-") as tmp:
@@ -192,30 +151,21 @@ def _write(root: Path, content: Any, organisation_code: str | None, ledger: Any)
         staging.rename(root)  # a package appears whole or not at all
 
 
-def check_closable(ledger: Any, account: Any) -> None:
-    """R8: an account closes only after a final export covering everything up to the closure request."""
-    from socialledger.core.domain.account import Account
-    from socialledger.core.storage.topics import topics_of
-
+def closure_position(ledger: LedgerStore, account: Account) -> int:
+    """The position R8's final export must cover: the closure request, else everything recorded about the account."""
     needed = 0
-    for n in ledger._notifications(topics=topics_of((Account.ClosureRequested,))):
+    for n in ledger.notifications(topics=topics_of((Account.ClosureRequested,))):
         if n.originator_id == account.id:
             needed = n.id
     if needed == 0:  # the information unit's own decision: everything recorded about the account so far
         needed = _last_position_about(ledger, account)
-    finals = [p for p in packages(ledger, account.id) if p["final"] and p["position"] >= needed]
-    if not finals:
-        raise RuleViolation(
-            "R8", f"{account.name} is closed only after a final archive export covering everything up to "
-                  f"position {needed}; run: socialledger archive export --account {account.id} --final --out DIR")
+    return needed
 
 
-def _last_position_about(ledger: Any, account: Any) -> int:
-    from socialledger.archive.content import _TOPICS
-
+def _last_position_about(ledger: LedgerStore, account: Account) -> int:
     last = 0
     mine: set[UUID] = set()
-    for n in ledger._notifications(topics=_TOPICS):
+    for n in ledger.notifications(topics=selection.TOPICS):
         if n.topic.endswith("Captured"):
             event = ledger.decode_plain(n)
             if event.account == account.id:

@@ -14,7 +14,7 @@ from eventsourcing.persistence import PersistenceError
 
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
-from socialledger.core.ledger import Ledger, open_ledger
+from socialledger.app import Ledger, open_ledger
 
 
 @attrs.define

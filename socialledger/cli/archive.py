@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from socialledger.app.archive import verify_archive_package
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, plain, table
-from socialledger.core.domain.errors import BadInput, VerificationFailed
+from socialledger.core.domain.errors import VerificationFailed
 
 
 @click.group("archive")
@@ -28,16 +29,9 @@ def archive_group() -> None:
 def archive_export(account_id: str | None, all_accounts: bool, period: str | None, final: bool,
                    position: int | None, out_dir: Path, as_json: bool) -> None:
     """Write one package per account and period; a supplementary one for what arrived later."""
-    from socialledger.archive.exports import export
-
     s = session()
-    ledger = s.ledger()
-    if bool(account_id) == all_accounts:
-        raise BadInput("give --account ID or --all-accounts")
-    accounts = [account_id] if account_id else [str(a.id) for a in ledger.accounts() if a.platform_id]
-    written: list[Path] = []
-    for account in accounts:
-        written.extend(export(ledger, s.actor, account, period, out_dir, position=position, final=final))
+    written = s.ledger().export_archive(s.actor, account_id, period, out_dir, all_accounts=all_accounts,
+                                        position=position, final=final)
     if as_json:
         emit_json({"packages": [str(p) for p in written]})
     elif written:
@@ -53,9 +47,7 @@ def archive_export(account_id: str | None, all_accounts: bool, period: str | Non
 @json_option
 def archive_verify(package: Path, as_json: bool) -> None:
     """Check a package offline: structure, every checksum and size, no missing or extra file, PDF/A."""
-    from socialledger.archive.verify import verify_package
-
-    problems = verify_package(package)
+    problems = verify_archive_package(package)
     if as_json:
         emit_json({"package": str(package), "ok": not problems, "problems": problems})
     elif not problems:

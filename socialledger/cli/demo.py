@@ -9,48 +9,42 @@ import click
 
 from socialledger.cli.output import clip, short_time, table
 from socialledger.cli.reports import fmt
+from socialledger.app import Ledger
 from socialledger.core.domain.actor import Actor
-from socialledger.core.domain.periods import parse as parse_period
-from socialledger.core.ledger import Ledger
 from socialledger.demo import Story, temporary_home
-from socialledger.projections import sla, statistics
 
 
 def _show(what: str, ledger: Ledger, account: Any) -> None:
+    ingrid = Actor.current("ingrid")  # the information unit reads the demo's tables
     if what == "register":
         table(
             None,
             ["name", "channel", "unit", "state", "owner", "deputy", "flags (R7)"],
-            [(a.name, a.channel, a.unit, a.state.value, a.owner, a.deputy or "", ", ".join(a.flags()) or "none")
-             for a in ledger.accounts()],
+            [(a["name"], a["channel"], a["unit"], a["state"], a["owner"], a["deputy"] or "",
+              ", ".join(a["flags"]) or "none") for a in ledger.list_accounts(ingrid)],
         )
     elif what == "sla":
-        zone = ledger.policy().zone
-        rows = sla.status(ledger.read_models().store, account.hex)
+        status = ledger.sla_status(ingrid, account)
+        zone = status.zone
         table(None, ["kind", "received", "due", "first response", "state"],
               [(r["kind"], _when(r["received"], zone), _when(r["due"], zone), _when(r["first_response"], zone),
-                r["state"]) for r in rows])
+                r["state"]) for r in status.rows])
     elif what == "stats":
-        zone = ledger.policy().zone
-        start, end = parse_period(account).bounds(zone)
-        models = ledger.read_models()
         rows = []
-        for a in ledger.accounts():
-            if a.platform_id:
-                f = statistics.account_stats(models.store, a.id.hex, start.timestamp(), end.timestamp(), zone)
-                rows.append((a.name, *(fmt(f[k]) for k in ("posts", "comments", "questions", "reactions", "shares",
-                                                             "reach", "followers")),
-                             _hours(f["response"]["median_seconds"])))
+        for f in ledger.stats(ingrid, account):
+            rows.append((f["name"], *(fmt(f[k]) for k in ("posts", "comments", "questions", "reactions", "shares",
+                                                          "reach", "followers")),
+                         _hours(f["response"]["median_seconds"])))
         table(None, ["account", "posts", "comments", "questions", "reactions", "shares", "reach", "followers",
                      "median response"], rows)
     elif what == "content":
         zone = ledger.policy().zone
-        rows = ledger.content(Actor.current("ingrid"), account)
+        rows = ledger.content(ingrid, account)
         table(
             None,
             ["kind", "author", "created", "state", "versions", "text"],
-            [(r["kind"], r["author_name"] or ("(the page)" if r["by_account"] else "(not given)"), short_time(r["created"], zone), r["state"],
-              r["versions"], clip(r["text"], 50)) for r in rows],
+            [(r["kind"], r["author_name"] or ("(the page)" if r["by_account"] else "(not given)"),
+              short_time(r["created"], zone), r["state"], r["versions"], clip(r["text"], 50)) for r in rows],
         )
 
 

@@ -10,10 +10,7 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import emit_json, plain, table
-from socialledger.core import gdpr
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.periods import parse as parse_period
-from socialledger.projections.replay import replay as replay_models
 
 
 @click.command("replay")
@@ -25,9 +22,8 @@ def replay(until: str, period: str | None, as_json: bool) -> None:
     """The register, SLA state and statistics as they stood at a moment: what did we know, and when."""
     s = session()
     ledger = s.ledger()
-    ledger.roster().require_any(s.actor.name, "replay the ledger")
+    result = ledger.replay(s.actor, until, period)
     zone = ledger.policy().zone
-    result = replay_models(ledger, until, parse_period(period) if period else None)
     for row in result["sla"]:
         for key in ("received", "due", "first_response", "final_answer", "moderated", "replied", "acknowledged"):
             if row.get(key) is not None:
@@ -59,7 +55,7 @@ def gdpr_export(subject: str, out: Path | None) -> None:
     """Everything the ledger holds about a subject: their comments with context and times, and their handling."""
     s = session()
     ledger = s.ledger()
-    data = plain(gdpr.export(ledger, s.actor, subject), ledger.policy().zone)
+    data = plain(ledger.subject_export(s.actor, subject), ledger.policy().zone)
     if out is None:
         emit_json(data)
         return
@@ -78,7 +74,7 @@ def gdpr_export(subject: str, out: Path | None) -> None:
 def gdpr_erase(subject: str, decision: str, override: bool, as_json: bool) -> None:
     """Erase a subject: destroy their identity key and the keys of what they wrote; record the decision."""
     s = session()
-    result = gdpr.erase(s.ledger(), s.actor, subject, decision, override)
+    result = s.ledger().erase_subject(s.actor, subject, decision, override)
     if as_json:
         emit_json(result)
         return
@@ -107,7 +103,7 @@ def retention_apply(as_of: str, dry_run: bool, as_json: bool) -> None:
     except ValueError:
         raise BadInput(f"--as-of {as_of!r}: a date like 2026-12-31") from None
     ledger = s.ledger()
-    result = gdpr.apply_retention(ledger, s.actor, day, dry_run)
+    result = ledger.apply_retention(s.actor, day, dry_run)
     out: dict[str, Any] = plain(result, ledger.policy().zone)
     if as_json:
         emit_json(out)

@@ -14,6 +14,8 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
+from socialledger.cli.app import session
+
 
 def local(value: datetime | None, zone: ZoneInfo) -> str | None:
     """ISO 8601 with offset, in the organisation's time zone."""
@@ -63,8 +65,6 @@ def short_time(value: datetime | None, zone: ZoneInfo) -> str:
 
 def done(message: str, **payload: Any) -> None:
     """Report a finished command: its message for people, its payload for --json."""
-    from socialledger.cli.app import session
-
     if session().json:
         emit_json(payload)
     else:

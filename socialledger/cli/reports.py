@@ -5,46 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import click
 
+from socialledger.app.reports import READ_MODELS
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, local, plain, table
-from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.periods import parse as parse_period
-from socialledger.projections import NAMES, cadence, sla, statistics
-
-
-def _reader() -> tuple[Any, Any, Any]:
-    """(ledger, read models caught up, organisation time zone), after the role check (R2)."""
-    s = session()
-    ledger = s.ledger()
-    ledger.roster().require_any(s.actor.name, "read reports")
-    return ledger, ledger.read_models(), ledger.policy().zone
-
-
-def _account_hex(ledger: Any, account: str | None) -> str | None:
-    return ledger.account(account).id.hex if account else None
-
-
-def _names(ledger: Any) -> dict[str, str]:
-    return {a.id.hex: a.name for a in ledger.accounts()}
-
-
-def parse_at(text: str | None, zone: Any) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(f"--at {text!r}: give a time like 2026-03-02T10:00 or 2026-03-02") from None
-    if value.tzinfo is None:
-        if len(text.strip()) == 10:
-            value = datetime.combine(value.date(), time(23, 59, 59))
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
 
 
 def _iso(ts: float | None, zone: Any) -> str | None:
@@ -71,10 +40,9 @@ def sla_group() -> None:
 @json_option
 def sla_status(account_id: str | None, at_text: str | None, period: str | None, as_json: bool) -> None:
     """Every inbound item: received, due, first response and state."""
-    ledger, models, zone = _reader()
-    at = parse_at(at_text, zone)
-    received = [b.timestamp() for b in parse_period(period).bounds(zone)] if period else [None, None]
-    rows = sla.status(models.store, _account_hex(ledger, account_id), at, *received)
+    s = session()
+    status = s.ledger().sla_status(s.actor, account_id, at_text, period)
+    rows, zone = status.rows, status.zone
     out = [{"item": str(_uuid(r["item"])), "account": str(_uuid(r["account"])), "native_id": r["native_id"],
             "kind": r["kind"], "received": _iso(r["received"], zone), "due": _iso(r["due"], zone),
             "first_response": _iso(r["first_response"], zone), "final_answer": _iso(r["final_answer"], zone),
@@ -82,7 +50,7 @@ def sla_status(account_id: str | None, at_text: str | None, period: str | None, 
     if as_json:
         emit_json(out)
         return
-    names = _names(ledger)
+    names = status.names
     table("SLA", ["account", "native id", "received", "due", "first response", "state"],
           [(names.get(r["account"], r["account"][:8]), r["native_id"], _short(r["received"], zone),
             _short(r["due"], zone), _short(r["first_response"], zone), r["state"]) for r in rows])
@@ -92,9 +60,7 @@ def _short(ts: float | None, zone: Any) -> str:
     return datetime.fromtimestamp(ts, UTC).astimezone(zone).strftime("%a %Y-%m-%d %H:%M") if ts else ""
 
 
-def _uuid(hex_: str) -> Any:
-    from uuid import UUID
-
+def _uuid(hex_: str) -> UUID:
     return UUID(hex=hex_)
 
 
@@ -105,12 +71,8 @@ def _uuid(hex_: str) -> Any:
 @json_option
 def sla_report(period: str, account_id: str | None, as_json: bool) -> None:
     """Response times per account (R17): count, average, median, quickest, slowest, share within the SLA."""
-    ledger, models, zone = _reader()
-    start, end = parse_period(period).bounds(zone)
-    report = sla.report(models.store, start.timestamp(), end.timestamp(), _account_hex(ledger, account_id))
-    names = _names(ledger)
-    out = [{"account": str(_uuid(acc)), "name": names.get(acc), "period": period, **values}
-           for acc, values in sorted(report.items(), key=lambda kv: names.get(kv[0], kv[0]))]
+    s = session()
+    out = s.ledger().sla_report(s.actor, period, account_id)
     if as_json:
         emit_json(out)
         return
@@ -158,10 +120,8 @@ def cadence_group() -> None:
 @json_option
 def cadence_report(period: str, account_id: str | None, as_json: bool) -> None:
     """The weeks each account fell short of its class's minimum and the days it went over the maximum."""
-    ledger, models, zone = _reader()
-    rows = cadence.report(models.store, parse_period(period), ledger.policy(), _account_hex(ledger, account_id))
-    for r in rows:
-        r["account"] = str(_uuid(r["account"]))
+    s = session()
+    rows = s.ledger().cadence_report(s.actor, period, account_id)
     if as_json:
         emit_json(rows)
         return
@@ -183,16 +143,11 @@ STAT_COLUMNS = ("posts", "comments", "visitor_posts", "questions", "reactions", 
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per account.")
 def stats(period: str, account_id: str | None, as_json: bool, as_csv: bool) -> None:
     """Statistics per account and period: posts, comments, reactions, reach, followers, response times..."""
-    ledger, models, zone = _reader()
-    start, end = parse_period(period).bounds(zone)
-    accounts = [ledger.account(account_id)] if account_id else [a for a in ledger.accounts() if a.platform_id]
-    out = []
-    for a in accounts:
-        figures = statistics.account_stats(models.store, a.id.hex, start.timestamp(), end.timestamp(), zone)
-        for p in figures["top_posts"]:
-            p["item"] = str(_uuid(p["item"]))
-        out.append({"account": str(a.id), "name": a.name, "channel": a.channel, "period": period,
-                    **plain(figures, zone)})
+    s = session()
+    ledger = s.ledger()
+    figures = ledger.stats(s.actor, period, account_id)
+    zone = ledger.policy().zone
+    out = [plain(f, zone) for f in figures]
     if as_json:
         emit_json(out)
     elif as_csv:
@@ -233,7 +188,7 @@ def projections_group() -> None:
 def projections_status(as_json: bool) -> None:
     """Each read model's position against the ledger's head."""
     s = session()
-    rows = s.ledger().read_models(catch_up=False).status()
+    rows = s.ledger().projections_status()
     if as_json:
         emit_json(rows)
     else:
@@ -243,15 +198,13 @@ def projections_status(as_json: bool) -> None:
 
 @projections_group.command("rebuild")
 @common_options
-@click.argument("name", required=False, type=click.Choice(NAMES))
+@click.argument("name", required=False, type=click.Choice(READ_MODELS))
 @json_option
 def projections_rebuild(name: str | None, as_json: bool) -> None:
     """Drop read models (all, or NAME) and rebuild them from position 0."""
     s = session()
-    ledger = s.ledger()
-    ledger.roster().require_any(s.actor.name, "rebuild read models")
-    applied = ledger.read_models(catch_up=False).rebuild([name] if name else None)
-    done(f"Rebuilt {name or 'every read model'} from {applied} events.", rebuilt=name or list(NAMES),
+    applied = s.ledger().projections_rebuild(s.actor, name)
+    done(f"Rebuilt {name or 'every read model'} from {applied} events.", rebuilt=name or list(READ_MODELS),
          events=applied)
 
 
@@ -261,5 +214,5 @@ def projections_rebuild(name: str | None, as_json: bool) -> None:
 def projections_update(as_json: bool) -> None:
     """Catch every read model up with the ledger (every report does this first anyway)."""
     s = session()
-    applied = s.ledger().read_models(catch_up=False).catch_up()
+    applied = s.ledger().projections_update()
     done(f"Applied {applied} events.", events=applied)

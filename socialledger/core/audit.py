@@ -11,43 +11,14 @@ is shorter than the position it names.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 import msgspec
-from eventsourcing.application import AggregateNotFoundError
 
-from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.events import LedgerAggregate, ledger_id
 from socialledger.core.storage import chain
-
-SEALS_ID = ledger_id("socialledger:seals")
-
-
-class Seals(LedgerAggregate):
-    """The heads of the chain the ledger has sealed, each also written out as a receipt."""
-
-    class SealRecorded(LedgerAggregate.Created):
-        position: int
-        hash: str
-        purpose: str
-
-        def apply(self, seals: Seals) -> None:
-            seals.count = 1
-
-    class SealAdded(LedgerAggregate.Event):
-        position: int
-        hash: str
-        purpose: str
-
-        def apply(self, seals: Seals) -> None:
-            seals.count += 1
-
-    def __init__(self) -> None:
-        self.count = 0
 
 
 class Receipt(msgspec.Struct, frozen=True, kw_only=True):
@@ -157,29 +128,3 @@ def _check_sealed(report: Report, recomputed: dict[int, bytes], head: int, posit
         return  # behind a break already reported
     if got.hex() != hash_hex:
         report.broken(position, f"{what}: the history up to position {position} is not the one sealed")
-
-
-def seal(ledger: Any, actor: Actor, purpose: str = "seal") -> Receipt:
-    """Verify, then record the head of the chain as a seal; the receipt to keep elsewhere."""
-    from socialledger.core.domain.errors import VerificationFailed
-
-    report = ledger.verify()
-    if not report.ok:
-        raise VerificationFailed(f"the ledger does not verify, nothing sealed: {report.problems[0]}")
-
-    def command() -> Receipt:
-        with ledger.recorder.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1")
-            position, digest = c.fetchone()
-        try:
-            seals = ledger.repository.get(SEALS_ID)
-            seals.trigger_event(Seals.SealAdded, position=position, hash=digest.hex(), purpose=purpose,
-                                **actor.stamp())
-        except AggregateNotFoundError:  # the first seal
-            seals = Seals._create(Seals.SealRecorded, id=SEALS_ID, position=position, hash=digest.hex(),
-                                  purpose=purpose, **actor.stamp())
-        ledger.save(seals)
-        return Receipt(algorithm=chain.ALGORITHM, position=position, hash=digest.hex(),
-                       time=datetime.now(UTC).isoformat(), ledger=str(ledger.home))
-
-    return ledger._decide(command)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.home import create_private_file
 from socialledger.projections.base import (
     READ_MODELS_FILE,
@@ -34,7 +35,7 @@ def all_models() -> list[ReadModel]:
 class ReadModels:
     """The read models of a ledger, caught up on demand."""
 
-    def __init__(self, ledger: Any, path: Path | None = None, *, query_indexes: bool = True) -> None:
+    def __init__(self, ledger: LedgerStore, path: Path | None = None, *, query_indexes: bool = True) -> None:
         self.ledger = ledger
         self.path = path or ledger.home / READ_MODELS_FILE
         create_private_file(self.path)
@@ -80,9 +81,7 @@ class ReadModels:
 
 
 def _catch_up_in_process(home: str, path: str, names: list[str], until: int) -> int:
-    from socialledger.core.ledger import Ledger
-
-    ledger = Ledger(Path(home))
+    ledger = LedgerStore(Path(home))
     try:
         models = ReadModels(ledger, Path(path), query_indexes=False)  # the rebuild makes them at the end
         try:

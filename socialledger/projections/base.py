@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.topics import topics_of
 
 READ_MODELS_FILE = "readmodels.sqlite"
@@ -167,7 +168,7 @@ class ReadModelStore:
 class Runner:
     """Catches read models up with a ledger's notification log."""
 
-    def __init__(self, ledger: Any, store: ReadModelStore) -> None:
+    def __init__(self, ledger: LedgerStore, store: ReadModelStore) -> None:
         self.ledger = ledger
         self.store = store
 

@@ -10,6 +10,8 @@ from typing import Any
 import msgspec
 
 from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.periods import Period, parse
+from socialledger.core.ledger import LedgerStore
 from socialledger.projections import ReadModels, register, sla, statistics
 
 
@@ -20,22 +22,22 @@ class _Stamp(msgspec.Struct):
 _stamp = msgspec.json.Decoder(_Stamp)
 
 
-def position_at(ledger: Any, moment: datetime) -> int:
+def position_at(ledger: LedgerStore, moment: datetime) -> int:
     """The last ledger position recorded at or before `moment`."""
     last = 0
-    for n in ledger._notifications():
+    for n in ledger.notifications():
         if _stamp.decode(n.state).timestamp > moment:
             break
         last = n.id
     return last
 
 
-def time_of(ledger: Any, position: int) -> datetime | None:
+def time_of(ledger: LedgerStore, position: int) -> datetime | None:
     notes = ledger.recorder.select_notifications(position, 1)
     return _stamp.decode(notes[0].state).timestamp if notes and notes[0].id == position else None
 
 
-def replay(ledger: Any, until: str, period: Any | None = None) -> dict[str, Any]:
+def replay(ledger: LedgerStore, until: str, period: Period | None = None) -> dict[str, Any]:
     """Register, SLA and statistics as they stood at `until` (a position, or a time in ISO 8601).
 
     The statistics cover `period`, by default the month of the moment, up to the moment.
@@ -57,8 +59,6 @@ def replay(ledger: Any, until: str, period: Any | None = None) -> dict[str, Any]
         moment = moment.astimezone(UTC)
         position = position_at(ledger, moment)
     if period is None and moment is not None:  # the month of the moment
-        from socialledger.core.domain.periods import parse
-
         period = parse(moment.astimezone(zone).strftime("%Y-%m"))
     with tempfile.TemporaryDirectory(prefix="socialledger-replay-", dir=ledger.home) as tmp:
         models = ReadModels(ledger, Path(tmp) / "replay.sqlite")

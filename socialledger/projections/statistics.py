@@ -11,8 +11,8 @@ import msgspec
 
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.observations import MetricsObservation
-from socialledger.projections import sla
 from socialledger.projections.base import ReadModel
+from socialledger.projections.sla import report as sla_report
 
 _json = msgspec.json.Encoder()
 #: Account-level metrics summed over a period from their daily values.
@@ -185,7 +185,7 @@ def account_stats(store: Any, account: str, start: float, end: float, zone: Any,
         by_hour[local.hour].append(p["engagement"])
         by_day[WEEKDAYS[local.weekday()]].append(p["engagement"])
     rates = [p["engagement_rate"] for p in per_post if p["engagement_rate"] is not None]
-    response = sla.report(store, start, end, account, at).get(account, {})
+    response = sla_report(store, start, end, account, at).get(account, {})
     return {
         "posts": len(posts),
         "comments": sum(1 for r in inbound if r[2] in ("comment", "reply")),

@@ -33,8 +33,8 @@ from socialledger.core.domain.records import (
     ModerationRecord,
     Record,
 )
-from socialledger.core.domain.roles import Role
 from socialledger.core.domain.workflow import State
+from socialledger.core.ledger import LedgerStore
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.storage.sqlite.collecting import collection_paused
 from socialledger.core.webhooks import verify_signature
@@ -75,21 +75,9 @@ def _detect(channel: Channel, entry: InputFile) -> str | None:
         return channel.detect(entry)
 
 
-def check_may_ingest(ledger: Any, actor: Actor, account: Any) -> None:
-    roster = ledger.roster()
-    if not (
-        actor.name in (account.owner, account.deputy)
-        or roster.is_information_unit(actor.name)
-        or roster.has(actor.name, Role.MANAGER, account.unit)
-        or roster.has(actor.name, Role.COMMUNICATOR, account.unit)
-        or roster.has(actor.name, Role.ARCHIVIST)
-    ):
-        raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot capture its content")
-
-
 @collection_paused()
 def ingest(
-    ledger: Any,
+    ledger: LedgerStore,
     actor: Actor,
     channel_name: str,
     path: str | os.PathLike[str],
@@ -116,8 +104,7 @@ def ingest(
     (`ingested.py`): its records count as unchanged. `recheck` reads it anyway.
     """
     channel = (channels or plugin_manager().channels).get(channel_name)
-    account = ledger.account(account_id)
-    check_may_ingest(ledger, actor, account)
+    account = ledger.account(account_id)  # who may capture into it is checked by the caller (socialledger.app)
     if account.channel != channel.name:
         raise BadInput(f"account {account.id} ({account.name}) is a {account.channel} account, not {channel.name}")
     if account.state not in (State.ACTIVE, State.CLOSING) or not account.platform_id:

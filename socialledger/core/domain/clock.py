@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
+import msgspec
 
-from socialledger.core.domain.policy import Policy
+from socialledger.core.domain.policy import Policy, from_dict
 
 
 class WorkingCalendar:
@@ -90,8 +91,4 @@ class WorkingCalendar:
 @lru_cache(maxsize=64)
 def calendar_for(policy_json: str) -> WorkingCalendar:
     """A cached calendar per policy (projections see a handful of policies in all)."""
-    import msgspec
-
-    from socialledger.core.domain.policy import from_dict
-
     return WorkingCalendar(from_dict(msgspec.json.decode(policy_json)))

@@ -24,6 +24,10 @@ LEGACY_MODULES: dict[str, str] = {
     "socialledger.core.content": "socialledger.core.domain.content",
     "socialledger.core.subjects": "socialledger.core.domain.subjects",
     "socialledger.core.observations": "socialledger.core.domain.observations",
+    # moved when the application services became socialledger/app (the modules stay, without these classes)
+    "socialledger.core.audit": "socialledger.core.domain.seals",
+    "socialledger.core.gdpr": "socialledger.core.domain.retention",
+    "socialledger.archive.exports": "socialledger.core.domain.archives",
 }
 _EARLIER: dict[str, list[str]] = {}
 for _old, _new in LEGACY_MODULES.items():

@@ -7,13 +7,14 @@ from uuid import UUID
 
 from socialledger.core.domain.content import CAPTURED, ContentItem
 from socialledger.core.domain.subjects import Subject
+from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.topics import topics_of
 
 CAPTURED_TOPICS = topics_of(CAPTURED.values())
 
 
 class ContentReader:
-    def __init__(self, ledger: Any) -> None:
+    def __init__(self, ledger: LedgerStore) -> None:
         self.ledger = ledger
         self._subjects: dict[UUID, Subject | None] = {}
 
@@ -29,7 +30,7 @@ class ContentReader:
 
     def item_ids(self, account: UUID | None = None) -> list[UUID]:
         ids = []
-        for n in self.ledger._notifications(topics=CAPTURED_TOPICS):
+        for n in self.ledger.notifications(topics=CAPTURED_TOPICS):
             if account is not None:
                 event = self.ledger.decode_plain(n)  # the account is plain: nothing to decrypt
                 if event.account != account:

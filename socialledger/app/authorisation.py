@@ -1,0 +1,84 @@
+"""Who may run a command or a query that no aggregate guards itself (R2, R8, R18, R20-R23).
+
+Every application service asks here, or asks the aggregate it changes (whose
+guards take the roster: R1 in `Roster.grant`, R2/R4/R5/R8 in `Account`'s
+transitions), before it records or reads anything. Nothing above `app/` checks
+roles: the CLI, and any other caller, gets the same answer from the same place.
+"""
+
+from __future__ import annotations
+
+from socialledger.core.domain.account import Account
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.roles import Role, Roster
+
+
+def require_any(roster: Roster, actor: Actor, doing: str) -> None:
+    """R2: reading the register, content, cases, the audit log and every report needs a role."""
+    roster.require_any(actor.name, doing)
+
+
+def require_information_unit(roster: Roster, actor: Actor, doing: str) -> None:
+    roster.require(actor.name, Role.INFORMATION_UNIT, doing)
+
+
+def check_may_answer(roster: Roster, actor: Actor, account: Account) -> None:
+    """R2, R15: the owner, the deputy, the information unit, or a manager or communicator of the account's unit."""
+    if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)
+            or roster.has(actor.name, Role.MANAGER, account.unit)
+            or roster.has(actor.name, Role.COMMUNICATOR, account.unit)):
+        raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot answer for "
+                                  f"{account.name}")
+
+
+def check_may_register_case(roster: Roster, actor: Actor, account: Account) -> None:
+    """R21: the archivist, or whoever may answer for the account."""
+    if not roster.has(actor.name, Role.ARCHIVIST):
+        check_may_answer(roster, actor, account)
+
+
+def check_may_moderate(roster: Roster, actor: Actor, account: Account) -> None:
+    """R18: the owner, the deputy or the information unit hides and removes."""
+    if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)):
+        raise RuleViolation("R18", f"only the owner, the deputy or the information unit moderates "
+                                   f"{account.name}; {actor.name} cannot")
+
+
+def check_may_ingest(roster: Roster, actor: Actor, account: Account) -> None:
+    """R2: capturing into an account needs a role in its unit (or the archivist's)."""
+    if not (
+        actor.name in (account.owner, account.deputy)
+        or roster.is_information_unit(actor.name)
+        or roster.has(actor.name, Role.MANAGER, account.unit)
+        or roster.has(actor.name, Role.COMMUNICATOR, account.unit)
+        or roster.has(actor.name, Role.ARCHIVIST)
+    ):
+        raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot capture its content")
+
+
+def check_may_export_archive(roster: Roster, actor: Actor) -> None:
+    """R20: the archivist or the information unit exports archive packages."""
+    if not (roster.has(actor.name, Role.ARCHIVIST) or roster.is_information_unit(actor.name)):
+        raise RuleViolation("R20", f"the archivist or the information unit exports archive packages; "
+                                   f"{actor.name} cannot")
+
+
+def check_may_answer_access_request(roster: Roster, actor: Actor) -> None:
+    """R23: the information unit (or the auditor or archivist helping it) answers a subject's access request."""
+    if not (roster.is_information_unit(actor.name) or roster.has(actor.name, Role.AUDITOR)
+            or roster.has(actor.name, Role.ARCHIVIST)):
+        raise RuleViolation("R23", f"{actor.name} cannot answer access requests: the information unit does")
+
+
+def check_may_erase(roster: Roster, actor: Actor) -> None:
+    """R23: only the information unit erases a data subject."""
+    if not roster.is_information_unit(actor.name):
+        raise RuleViolation("R23", f"only the information unit erases a data subject; {actor.name} cannot")
+
+
+def check_may_dispose(roster: Roster, actor: Actor) -> None:
+    """R22: the archivist or the information unit applies the retention rules."""
+    if not (roster.is_information_unit(actor.name) or roster.has(actor.name, Role.ARCHIVIST)):
+        raise RuleViolation("R22", f"{actor.name} cannot dispose of records: the archivist or the information "
+                                   "unit does")

@@ -1,0 +1,112 @@
+"""`content ...`, `case ...`, `sla ack|answer`: captured content read back and handled (R15, R18, R21)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from socialledger.app.authorisation import (
+    check_may_answer,
+    check_may_moderate,
+    check_may_register_case,
+    require_any,
+)
+from socialledger.app.base import Service
+from socialledger.app.content_views import ContentReader
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.content import MODERATED, ContentItem
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.storage.topics import topics_of
+
+
+class Content(Service):
+    def content(self, actor: Actor, account: str | UUID | None = None) -> list[dict[str, Any]]:
+        """Every captured item (of one account), as `content list` shows it."""
+        require_any(self.store.roster(), actor, "read captured content")
+        only = self.store.account(account).id if account else None
+        reader = ContentReader(self.store)
+        return [reader.summary(self.store.repository.get(i)) for i in reader.item_ids(only)]
+
+    def content_item(self, actor: Actor, item_id: str | UUID) -> dict[str, Any]:
+        """One item with every version, as `content show` shows it."""
+        require_any(self.store.roster(), actor, "read captured content")
+        return ContentReader(self.store).detail(self.store.item(item_id))
+
+    def moderate(self, actor: Actor, item_id: str | UUID, action: str, reason: str, rule: str) -> bool:
+        """R18: hide or remove an item under a page rule; the captured content stays. False if it already was."""
+        reason, rule = (reason or "").strip(), (rule or "").strip()
+        if not reason or not rule:
+            raise BadInput("R18: a moderation names its reason (--reason) and the page rule it applies (--rule)")
+
+        def command() -> bool:
+            item = self.store.item(item_id)
+            check_may_moderate(self.store.roster(), actor, self.store.account(item.account))
+            target = {"hide": "hidden", "remove": "removed"}[action]
+            if item.state == target or item.state == "removed":
+                return False
+            now = datetime.now(UTC)
+            item.trigger_event(MODERATED[action], observed=now, source="ledger", by=actor.name, reason=reason,
+                               rule=rule, raw=None, **actor.stamp())
+            self.store.save(item)
+            return True
+
+        return self.store.decide(command)
+
+    def register_case(self, actor: Actor, item_id: str | UUID, diary_number: str, system: str | None) -> None:
+        """R21: link an item to its case in the case management system."""
+        diary_number = (diary_number or "").strip()
+        if not diary_number:
+            raise BadInput("R21: a case registration names its diary number (--diary-number)")
+
+        def command() -> None:
+            item = self.store.item(item_id)
+            check_may_register_case(self.store.roster(), actor, self.store.account(item.account))
+            if any(c["diary_number"] == diary_number for c in item.cases):
+                raise BadInput(f"item {item_id} is already registered in case {diary_number}")
+            item.trigger_event(item.CaseRegistered, diary_number=diary_number, system=(system or "").strip() or None,
+                               **actor.stamp())
+            self.store.save(item)
+
+        self.store.decide(command)
+
+    def cases(self, actor: Actor, diary_number: str | None = None, item_id: str | None = None) -> list[dict[str, Any]]:
+        """Case registrations, found from the item or from the diary number (R21)."""
+        require_any(self.store.roster(), actor, "read case registrations")
+        only = self.store.item(item_id).id if item_id else None
+        out = []
+        for n in self.store.notifications(topics=topics_of((ContentItem.CaseRegistered,))):
+            event = self.store.mapper.to_domain_event(n)
+            if diary_number and event.diary_number != diary_number:
+                continue
+            if only is not None and n.originator_id != only:
+                continue
+            item = self.store.repository.get(n.originator_id)
+            out.append({"diary_number": event.diary_number, "system": event.system, "item": str(item.id),
+                        "native_id": f"{item.channel}:{item.native_id}" if item.native_id else None,
+                        "kind": item.kind, "account": str(item.account), "actor": event.actor,
+                        "time": event.timestamp, "position": n.id})
+        return out
+
+    def acknowledge(self, actor: Actor, item_id: str | UUID) -> bool:
+        """R15: record that the item has been seen and will be answered; False if it already was."""
+        def command() -> bool:
+            item = self.store.item(item_id)
+            check_may_answer(self.store.roster(), actor, self.store.account(item.account))
+            if item.acknowledged is not None:
+                return False
+            item.trigger_event(item.ItemAcknowledged, **actor.stamp())
+            self.store.save(item)
+            return True
+
+        return self.store.decide(command)
+
+    def mark_final_answer(self, actor: Actor, item_id: str | UUID, answer: str | None = None) -> None:
+        def command() -> None:
+            item = self.store.item(item_id)
+            check_may_answer(self.store.roster(), actor, self.store.account(item.account))
+            reply = self.store.item(answer).id if answer else None
+            item.trigger_event(item.FinalAnswerMarked, answer=reply, **actor.stamp())
+            self.store.save(item)
+
+        self.store.decide(command)

@@ -1,0 +1,188 @@
+"""`gdpr export|erase` and `retention apply`: data subjects' rights and disposal (R22, R23).
+
+Access: everything the ledger holds about a subject, named as `facebook:<user id>`.
+Erasure: the subject's identity key and the item keys of what they wrote are
+destroyed and the decision recorded; refused (R23) for items that a retention
+rule or a case requires to keep, unless the decision overrides. Disposal: the
+item keys of what has passed its retention rule are destroyed, one decision
+event per run. The events stay, and so does the chain over them: what is gone
+is only the ability to read the sealed fields, which then read as erased.
+The retention rules themselves are in `core/domain/retention.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from socialledger.app.authorisation import check_may_answer_access_request, check_may_dispose, check_may_erase
+from socialledger.app.base import Service
+from socialledger.app.content_views import CAPTURED_TOPICS, ContentReader
+from socialledger.archive.exports import packages
+from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
+from socialledger.core.capture.media import forget as forget_media
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.events import ledger_id
+from socialledger.core.domain.retention import DISPOSALS_ID, Disposals, due_for_disposal, retention_holds
+from socialledger.core.domain.subjects import Subject
+from socialledger.core.ledger import LedgerStore
+from socialledger.projections import sla
+
+
+class Gdpr(Service):
+    def subject_export(self, actor: Actor, subject: str) -> dict[str, Any]:
+        """R23's right of access: the subject's items with their context and handling."""
+        check_may_answer_access_request(self.store.roster(), actor)
+        subj = _subject(self.store, subject)
+        reader = ContentReader(self.store)
+        handled = {r["item"]: r for r in sla.status(self.read_models().store)}
+        items = []
+        for item in _items_by(self.store, subj.id):
+            detail = reader.detail(item)
+            context = None
+            if item.parent is not None:
+                try:
+                    parent = self.store.repository.get(item.parent)
+                except AggregateNotFoundError:
+                    parent = None
+                if isinstance(parent, ContentItem) and parent.by_account:  # the account's words, not another's
+                    context = {"id": str(parent.id), "kind": parent.kind,
+                               "native_id": f"{parent.channel}:{parent.native_id}" if parent.native_id else None,
+                               "text": parent.current["text"] if parent.current else None,
+                               "created": parent.occurred}
+            sla_row = handled.get(item.id.hex)
+            items.append({
+                **detail,
+                "context": context,
+                "handling": {
+                    "state": sla_row["state"] if sla_row else None,
+                    "due": _ts(sla_row["due"]) if sla_row else None,
+                    "first_response": _ts(sla_row["first_response"]) if sla_row else None,
+                    "acknowledged": item.acknowledged,
+                    "final_answer": item.final_answer,
+                    "moderation": item.moderation,
+                },
+            })
+        return {
+            "subject": subject,
+            "pseudonym": str(subj.id),
+            "identity": subj.identity,
+            "erased": subj.identity is None,
+            "items": items,
+            "exported": datetime.now(UTC),
+        }
+
+    def erase_subject(self, actor: Actor, subject: str, decision: str, override: bool = False) -> dict[str, Any]:
+        """R23's erasure: destroy the subject's identity key and the keys of what they wrote; record the decision."""
+        store = self.store
+        check_may_erase(store.roster(), actor)
+        decision = decision.strip()
+        if not decision:
+            raise BadInput("an erasure needs the reference of its decision: --decision REF")
+        subj = _subject(store, subject)
+        if subj.identity is None:
+            raise BadInput(f"{subject} is erased already")
+        policy = store.policy()
+        today = datetime.now(UTC).astimezone(policy.zone).date()
+        items = _items_by(store, subj.id)
+        held = [(i, h) for i in items if (h := retention_holds(i, policy, today)) is not None]
+        in_case = [i for i in items if i.cases]
+        if (held or in_case) and not override:
+            parts = []
+            if held:
+                cls, until = held[0][1]
+                parts.append(f"{len(held)} of the {len(items)} items are kept under the retention rule {cls!r}"
+                             + (f" until {until}" if until else " for ever"))
+            if in_case:
+                parts.append(f"{len(in_case)} are registered in a case")
+            raise RuleViolation("R23", "; ".join(parts) + ": nothing erased (record the decision as overriding "
+                                                           "with --override if it does)")
+
+        def command() -> None:
+            current = store.repository.get(subj.id)
+            current.trigger_event(Subject.SubjectErased, decision=decision, override=override,
+                                  items=[i.id for i in items], **actor.stamp())
+            # The decision first, then the keys: a crash in between leaves a decision to carry out again.
+            store.save(current)
+
+        store.decide(command)
+        store.keys.destroy([str(subj.id), *(str(i.id) for i in items)])
+        forget_media(store.home, [i.id for i in items])
+        store.recorder.mark_erased([subj.id.hex, *(i.id.hex for i in items)], "erased")
+        store.shred_caches()
+        holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
+        return {"subject": subject, "decision": decision, "override": override, "items": len(items),
+                "packages": holding}
+
+    def apply_retention(self, actor: Actor, as_of: date, dry_run: bool = False) -> dict[str, Any]:
+        """R22: dispose of (destroy the keys of) what has passed its retention rule, one decision per run."""
+        store = self.store
+        check_may_dispose(store.roster(), actor)
+        policy = store.policy()
+        due = [(item, cls) for item in _captured(store) if (cls := due_for_disposal(item, policy, as_of))]
+        rules = {cls: {"keep_years": policy.retention[cls].keep_years, "forever": policy.retention[cls].forever,
+                       "keep_if_case": policy.retention[cls].keep_if_case} for cls in sorted({c for _, c in due})}
+        result = {"as_of": as_of, "dry_run": dry_run, "rules": rules,
+                  "items": [{"id": str(i.id), "kind": i.kind, "class": c,
+                             "native_id": f"{i.channel}:{i.native_id}" if i.native_id else None,
+                             "created": i.occurred} for i, c in due]}
+        if dry_run or not due:
+            return result
+
+        def command() -> None:
+            try:
+                record = store.repository.get(DISPOSALS_ID)
+                record.trigger_event(Disposals.RetentionAppliedAgain, as_of=as_of, rules=rules,
+                                     items=[i.id for i, _ in due], **actor.stamp())
+            except AggregateNotFoundError:
+                record = Disposals._create(Disposals.RetentionApplied, id=DISPOSALS_ID, as_of=as_of, rules=rules,
+                                           items=[i.id for i, _ in due], **actor.stamp())
+            store.save(record)
+
+        store.decide(command)
+        store.keys.destroy([str(i.id) for i, _ in due])
+        forget_media(store.home, [i.id for i, _ in due])
+        store.recorder.mark_erased([i.id.hex for i, _ in due], "disposed")
+        store.shred_caches()
+        return result
+
+
+def _subject_id(store: LedgerStore, subject: str) -> UUID:
+    """The pseudonymous id of `facebook:10152345` (a keyed hash: no plaintext id is stored)."""
+    channel, sep, native = subject.partition(":")
+    if not sep or not channel or not native:
+        raise BadInput(f"a subject is named channel:user-id, like facebook:10152345, not {subject!r}")
+    return ledger_id(subject_name(store.keys.hasher(PSEUDONYM_PURPOSE), subject))
+
+
+def _subject(store: LedgerStore, subject: str) -> Subject:
+    sid = _subject_id(store, subject)
+    try:
+        found = store.repository.get(sid)
+    except AggregateNotFoundError:
+        found = None
+    if not isinstance(found, Subject):
+        raise BadInput(f"the ledger holds nothing about {subject}")
+    return found
+
+
+def _items_by(store: LedgerStore, sid: UUID) -> list[ContentItem]:
+    out = []
+    for n in store.notifications(topics=CAPTURED_TOPICS):
+        event = store.decode_plain(n)  # the author is a plain pseudonym: nothing to decrypt
+        if event.author == sid:
+            out.append(store.repository.get(n.originator_id))
+    return out
+
+
+def _captured(store: LedgerStore) -> list[ContentItem]:
+    return [store.repository.get(n.originator_id) for n in store.notifications(topics=CAPTURED_TOPICS)]
+
+
+def _ts(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None

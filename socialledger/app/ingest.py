@@ -1,0 +1,23 @@
+"""`ingest`: capture a channel's data into an account, by someone with a role in its unit (R2)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from socialledger.app.authorisation import check_may_ingest
+from socialledger.app.base import Service
+from socialledger.core.capture.channels import ChannelRegistry
+from socialledger.core.capture.ingest import ingest
+from socialledger.core.capture.writer import Summary
+from socialledger.core.domain.actor import Actor
+from socialledger.core.plugins import plugin_manager
+
+
+class Ingest(Service):
+    def ingest(self, actor: Actor, channel: str, path: str | os.PathLike[str], account: str, *,
+               channels: ChannelRegistry | None = None, **options: Any) -> Summary:
+        """Read `path` through the channel and record what is new (`socialledger.core.capture.ingest`)."""
+        (channels or plugin_manager().channels).get(channel)  # an unknown channel first, as before
+        check_may_ingest(self.store.roster(), actor, self.store.account(account))
+        return ingest(self.store, actor, channel, path, account, channels=channels, **options)

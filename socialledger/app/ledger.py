@@ -1,0 +1,49 @@
+"""`Ledger`: the application, every command and query of the CLI as one Python API.
+
+Each topic's services are a class of their own module (`organisation`,
+`accounts`, `content`, `reports`, `archive`, `audit`, `gdpr`, `ingest`); the
+`Ledger` combines them over one `LedgerStore`. Every method that acts for a
+user takes that user (`actor`) first and checks their role before it records
+or reads anything (`authorisation.py`, or the guard of the aggregate it changes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from socialledger.app.accounts import Accounts
+from socialledger.app.archive import Archives
+from socialledger.app.audit import Audit
+from socialledger.app.content import Content
+from socialledger.app.gdpr import Gdpr
+from socialledger.app.ingest import Ingest
+from socialledger.app.organisation import Organisation
+from socialledger.app.reports import Reports
+from socialledger.core.ledger import LedgerStore, store_path
+
+
+class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Ingest):
+    """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
+
+    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+        self.store = LedgerStore(home, env)
+        self.home = self.store.home
+
+    def head(self) -> int:
+        """The position of the last event recorded (0 on an empty ledger)."""
+        return self.store.head()
+
+    def close(self) -> None:
+        if self._models is not None:
+            self._models.close()
+            self._models = None
+        self.store.close()
+
+
+def open_ledger(home: str | Path | None = None, *, create: bool = False) -> Ledger:
+    """The ledger in `home` (else `SOCIALLEDGER_HOME`, else the per-user directory).
+
+    Without `create`, a home that holds no ledger is an error rather than a
+    new empty ledger, so that a mistyped `--home` does not pass silently.
+    """
+    return Ledger(store_path(home, create=create))

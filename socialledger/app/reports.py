@@ -1,0 +1,121 @@
+"""`sla status|report`, `cadence report`, `stats`, `projections ...`, `audit replay`: what the read models tell.
+
+Every report needs a role (R2), checked before the read models are caught up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from socialledger.app.authorisation import require_any
+from socialledger.app.base import Service
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.periods import parse as parse_period
+from socialledger.projections import NAMES, ReadModels, cadence, sla, statistics
+
+#: the read models by name, for `projections rebuild NAME`
+READ_MODELS = NAMES
+from socialledger.projections.replay import replay
+
+
+@attrs.frozen
+class SlaStatus:
+    """`sla status`: the SLA read model's rows (times as POSIX seconds) and the names of their accounts."""
+
+    rows: list[dict[str, Any]]
+    names: dict[str, str]  # account id (hex) -> name
+    zone: ZoneInfo
+
+
+class Reports(Service):
+    def _reader(self, actor: Actor) -> tuple[ReadModels, ZoneInfo]:
+        """The read models caught up and the organisation's time zone, after the role check (R2)."""
+        require_any(self.store.roster(), actor, "read reports")
+        return self.read_models(), self.store.policy().zone
+
+    def _account_hex(self, account: str | UUID | None) -> str | None:
+        return self.store.account(account).id.hex if account else None
+
+    def _names(self) -> dict[str, str]:
+        return {a.id.hex: a.name for a in self.store.accounts()}
+
+    def sla_status(self, actor: Actor, account: str | UUID | None = None, at: str | datetime | None = None,
+                   period: str | None = None) -> SlaStatus:
+        """Every inbound item: received, due, first response and state (R12-R15), as it stood `at`."""
+        models, zone = self._reader(actor)
+        moment = _parse_at(at, zone) if isinstance(at, str) or at is None else at
+        received = [b.timestamp() for b in parse_period(period).bounds(zone)] if period else [None, None]
+        rows = sla.status(models.store, self._account_hex(account), moment, *received)
+        return SlaStatus(rows=rows, names=self._names(), zone=zone)
+
+    def sla_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
+        """Response times per account (R17): count, average, median, quickest, slowest, share within the SLA."""
+        models, zone = self._reader(actor)
+        start, end = parse_period(period).bounds(zone)
+        report = sla.report(models.store, start.timestamp(), end.timestamp(), self._account_hex(account))
+        names = self._names()
+        return [{"account": str(UUID(hex=acc)), "name": names.get(acc), "period": period, **values}
+                for acc, values in sorted(report.items(), key=lambda kv: names.get(kv[0], kv[0]))]
+
+    def cadence_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
+        """The weeks each account fell short of its class's minimum and the days it went over the maximum."""
+        models, _ = self._reader(actor)
+        rows = cadence.report(models.store, parse_period(period), self.store.policy(), self._account_hex(account))
+        for r in rows:
+            r["account"] = str(UUID(hex=r["account"]))
+        return rows
+
+    def stats(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
+        """Statistics per account and period (every account with a platform id, or one)."""
+        models, zone = self._reader(actor)
+        start, end = parse_period(period).bounds(zone)
+        accounts = ([self.store.account(account)] if account
+                    else [a for a in self.store.accounts() if a.platform_id])
+        out = []
+        for a in accounts:
+            figures = statistics.account_stats(models.store, a.id.hex, start.timestamp(), end.timestamp(), zone)
+            for p in figures["top_posts"]:
+                p["item"] = str(UUID(hex=p["item"]))
+            out.append({"account": str(a.id), "name": a.name, "channel": a.channel, "period": period, **figures})
+        return out
+
+    def replay(self, actor: Actor, until: str, period: str | None = None) -> dict[str, Any]:
+        """The register, SLA state and statistics as they stood at `until` (a position or a time)."""
+        require_any(self.store.roster(), actor, "replay the ledger")
+        return replay(self.store, until, parse_period(period) if period else None)
+
+    def projections_status(self) -> list[dict[str, Any]]:
+        """Each read model's position against the ledger's head (positions only: no role needed, as before)."""
+        return self.read_models(catch_up=False).status()
+
+    def projections_update(self) -> int:
+        """Catch every read model up (what every report does first anyway: no role needed, as before)."""
+        return self.read_models(catch_up=False).catch_up()
+
+    def projections_rebuild(self, actor: Actor, name: str | None = None) -> int:
+        """Drop read models (all, or `name`) and rebuild them from position 0; the number of events applied."""
+        require_any(self.store.roster(), actor, "rebuild read models")
+        if name is not None and name not in NAMES:
+            raise BadInput(f"no read model {name!r} (one of: {', '.join(NAMES)})")
+        return self.read_models(catch_up=False).rebuild([name] if name else None)
+
+
+def _parse_at(text: str | None, zone: ZoneInfo) -> datetime | None:
+    """`--at`: a time (local when it has no offset); a date alone means its last second."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"--at {text!r}: give a time like 2026-03-02T10:00 or 2026-03-02") from None
+    if value.tzinfo is None:
+        if len(text.strip()) == 10:
+            value = datetime.combine(value.date(), time(23, 59, 59))
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)

@@ -1,0 +1,84 @@
+"""Retention (R22): the record class of an item, how long a rule keeps it, and the log of disposals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import Any
+from uuid import UUID
+
+from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.events import LedgerAggregate, ledger_id
+from socialledger.core.domain.policy import Policy, Retention
+
+DISPOSALS_ID = ledger_id("socialledger:disposals")
+
+
+class Disposals(LedgerAggregate):
+    """Every run of the retention rules that disposed of something (R22)."""
+
+    class RetentionApplied(LedgerAggregate.Created):
+        as_of: date
+        rules: dict[str, Any]
+        items: list[UUID]
+
+        def apply(self, d: Disposals) -> None:
+            d.runs = 1
+
+    class RetentionAppliedAgain(LedgerAggregate.Event):
+        as_of: date
+        rules: dict[str, Any]
+        items: list[UUID]
+
+        def apply(self, d: Disposals) -> None:
+            d.runs += 1
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+
+def record_class(kind: str, policy: Policy) -> str:
+    """The retention record class of an item: its kind when a rule names it, else post or comment."""
+    if kind in policy.retention:
+        return kind
+    return "post" if kind == "post" else "comment"
+
+
+def kept_until(created: datetime, rule: Retention, zone: tzinfo) -> date | None:
+    """The last day a rule requires an item to be kept: the end of its half-year plus the years; None: for ever."""
+    if rule.forever or rule.keep_years is None:
+        return None
+    local = created.astimezone(zone).date()
+    end = date(local.year, 6, 30) if local.month <= 6 else date(local.year, 12, 31)
+    try:
+        return end.replace(year=end.year + rule.keep_years)
+    except ValueError:  # 29 February never ends a half-year, but stay safe
+        return end.replace(year=end.year + rule.keep_years, day=28)
+
+
+def retention_holds(item: ContentItem, policy: Policy, on: date) -> tuple[str, date | None] | None:
+    """(record class, kept until) when a retention rule requires keeping the item on `on`."""
+    cls = record_class(item.kind, policy)
+    rule = policy.retention.get(cls)
+    if rule is None:
+        return None
+    until = kept_until(item.occurred or item.versions[0]["observed"], rule, policy.zone)
+    if until is None or on <= until:
+        return cls, until
+    return None
+
+
+def due_for_disposal(item: ContentItem, policy: Policy, as_of: date) -> str | None:
+    """R22: the record class under which `item` is disposed of on `as_of`; None while a rule keeps it.
+
+    An item in a case stays when its rule keeps what is in a case (R21); an erased item has nothing left.
+    """
+    if item.erased:
+        return None
+    cls = record_class(item.kind, policy)
+    rule = policy.retention.get(cls)
+    if rule is None or (item.cases and rule.keep_if_case):
+        return None
+    until = kept_until(item.occurred or item.versions[0]["observed"], rule, policy.zone)
+    if until is not None and as_of > until:
+        return cls
+    return None
