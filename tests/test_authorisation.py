@@ -1,0 +1,171 @@
+"""All authorisation is in socialledger.app: every public command and query refuses a user without the role.
+
+The app API is enumerated by introspection (the `Ledger` facade's public methods,
+every public function of every `socialledger.app` module, every public class);
+each name must be in the table of calls below, or in one of the short lists of
+names that act for nobody (with the reason). A public name added to `app/`
+without a line here fails `test_every_public_app_name_is_covered`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import UNIT, form, who
+
+import socialledger.app
+from socialledger.app import Ledger, authorisation
+from socialledger.app.base import Service
+from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.roles import Role
+
+FIX = Path(__file__).parent / "fixtures" / "facebook"
+NOBODY = who("stranger")  # holds no role at all
+
+#: name -> (the rule its refusal names, the call made as NOBODY)
+CALLS = {
+    # organisation
+    "grant_role": ("R1", lambda c: c.ledger.grant_role(NOBODY, "lisa", Role.AUDITOR)),
+    "revoke_role": ("R1", lambda c: c.ledger.revoke_role(NOBODY, "kalle", Role.COMMUNICATOR, UNIT)),
+    "roles": ("R2", lambda c: c.ledger.roles(NOBODY)),
+    "set_policy": ("R2", lambda c: c.ledger.set_policy(NOBODY, "", "policy.toml")),
+    # accounts
+    "apply_account": ("R2", lambda c: c.ledger.apply_account(NOBODY, form(name="Ny sida"))),
+    "approve": ("R2", lambda c: c.ledger.approve(NOBODY, c.applied, "manager")),
+    "reject": ("R2", lambda c: c.ledger.reject(NOBODY, c.applied, "manager", "nej")),
+    "revise": ("R2", lambda c: c.ledger.revise(NOBODY, c.rejected, {"goals": "x"})),
+    "link": ("R2", lambda c: c.ledger.link(NOBODY, c.approved, "555")),
+    "set_properties": ("R2", lambda c: c.ledger.set_properties(NOBODY, c.active, {"page_rules": "x"})),
+    "request_close": ("R8", lambda c: c.ledger.request_close(NOBODY, c.active, "x")),
+    "close_account": ("R8", lambda c: c.ledger.close_account(NOBODY, c.active, "x")),
+    "list_accounts": ("R2", lambda c: c.ledger.list_accounts(NOBODY)),
+    "show_account": ("R2", lambda c: c.ledger.show_account(NOBODY, c.active)),
+    # content, cases, answering
+    "content": ("R2", lambda c: c.ledger.content(NOBODY, c.active)),
+    "content_item": ("R2", lambda c: c.ledger.content_item(NOBODY, c.item)),
+    "moderate": ("R18", lambda c: c.ledger.moderate(NOBODY, c.item, "hide", "spam", "regel 1")),
+    "register_case": ("R2", lambda c: c.ledger.register_case(NOBODY, c.item, "KS 2026/1", None)),
+    "cases": ("R2", lambda c: c.ledger.cases(NOBODY)),
+    "acknowledge": ("R2", lambda c: c.ledger.acknowledge(NOBODY, c.item)),
+    "mark_final_answer": ("R2", lambda c: c.ledger.mark_final_answer(NOBODY, c.item)),
+    # reports
+    "sla_status": ("R2", lambda c: c.ledger.sla_status(NOBODY)),
+    "sla_report": ("R2", lambda c: c.ledger.sla_report(NOBODY, "2026H1")),
+    "cadence_report": ("R2", lambda c: c.ledger.cadence_report(NOBODY, "2026H1")),
+    "stats": ("R2", lambda c: c.ledger.stats(NOBODY, "2026H1")),
+    "replay": ("R2", lambda c: c.ledger.replay(NOBODY, "1")),
+    "projections_rebuild": ("R2", lambda c: c.ledger.projections_rebuild(NOBODY)),
+    # archive
+    "export_archive": ("R20", lambda c: c.ledger.export_archive(NOBODY, c.active, "2026H1", c.tmp / "out")),
+    # audit
+    "audit_log": ("R2", lambda c: c.ledger.audit_log(NOBODY)),
+    "verify": ("R2", lambda c: c.ledger.verify(NOBODY)),
+    "seal": ("R2", lambda c: c.ledger.seal(NOBODY)),
+    # data subjects and retention
+    "subject_export": ("R23", lambda c: c.ledger.subject_export(NOBODY, "facebook:10152345")),
+    "erase_subject": ("R23", lambda c: c.ledger.erase_subject(NOBODY, "facebook:10152345", "KS 2026/2")),
+    "apply_retention": ("R22", lambda c: c.ledger.apply_retention(NOBODY, date(2040, 1, 1))),
+    # capture
+    "ingest": ("R2", lambda c: c.ledger.ingest(NOBODY, "facebook", FIX / "sv", str(c.active))),
+    # the checks themselves (socialledger.app.authorisation)
+    "require_any": ("R2", lambda c: authorisation.require_any(c.roster, NOBODY, "x")),
+    "require_information_unit": ("R2", lambda c: authorisation.require_information_unit(c.roster, NOBODY, "x")),
+    "check_may_answer": ("R2", lambda c: authorisation.check_may_answer(c.roster, NOBODY, c.account)),
+    "check_may_register_case": ("R2", lambda c: authorisation.check_may_register_case(c.roster, NOBODY,
+                                                                                       c.account)),
+    "check_may_moderate": ("R18", lambda c: authorisation.check_may_moderate(c.roster, NOBODY, c.account)),
+    "check_may_ingest": ("R2", lambda c: authorisation.check_may_ingest(c.roster, NOBODY, c.account)),
+    "check_may_export_archive": ("R20", lambda c: authorisation.check_may_export_archive(c.roster, NOBODY)),
+    "check_may_answer_access_request": (
+        "R23", lambda c: authorisation.check_may_answer_access_request(c.roster, NOBODY)),
+    "check_may_erase": ("R23", lambda c: authorisation.check_may_erase(c.roster, NOBODY)),
+    "check_may_dispose": ("R22", lambda c: authorisation.check_may_dispose(c.roster, NOBODY)),
+}
+
+#: public names that act for nobody, and why they need no role
+UNACTED = {
+    "init": "creates the ledger: there is no roster yet (an initialised ledger refuses)",
+    "policy": "the policy in force is public: the pages state it (policy show never needed a role)",
+    "projections_status": "read-model positions only, no personal data (as before)",
+    "projections_update": "catches read models up, which every report does first; shows nothing",
+    "read_models": "infrastructure the report queries use after their check",
+    "head": "a position number",
+    "close": "closes the store",
+    "open_ledger": "opens a ledger home; every command on it checks",
+    "verify_archive_package": "offline check of a package, without a ledger: whoever holds a package may",
+}
+
+#: public classes of app/ that are neither services nor plain results, and why they are no way around a check
+INTERNAL = {
+    "ContentReader": "built on a LedgerStore, which a caller of the app API never holds: the services use it "
+                     "after their check",
+}
+
+
+def _app_modules() -> list:
+    return [importlib.import_module(m.name)
+            for m in pkgutil.walk_packages(socialledger.app.__path__, "socialledger.app.")]
+
+
+def public_names() -> set[str]:
+    names = {n for n, v in inspect.getmembers(Ledger) if not n.startswith("_") and callable(v)
+             and not inspect.isclass(v)}
+    for module in _app_modules():
+        for n, v in vars(module).items():
+            if n.startswith("_") or getattr(v, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(v):
+                names.add(n)
+            elif inspect.isclass(v) and not issubclass(v, Service) and not _is_result(v):
+                names.add(n)
+    return names
+
+
+def _is_result(cls: type) -> bool:
+    """A plain typed result (attrs, frozen): data, no behaviour to authorise."""
+    return hasattr(cls, "__attrs_attrs__") and not [
+        n for n, v in vars(cls).items() if inspect.isfunction(v) and not n.startswith("_")]
+
+
+def test_every_public_app_name_is_covered():
+    uncovered = public_names() - set(CALLS) - set(UNACTED) - set(INTERNAL)
+    assert not uncovered, f"public app/ names with no authorisation test (add them to CALLS): {sorted(uncovered)}"
+    stale = (set(CALLS) | set(UNACTED) | set(INTERNAL)) - public_names()
+    assert not stale, f"names in this test that app/ no longer has: {sorted(stale)}"
+
+
+class Context:
+    def __init__(self, ledger: Ledger, active, tmp: Path) -> None:
+        self.ledger, self.active, self.tmp = ledger, active, tmp
+        ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active))
+        self.item = ledger.content(who("ingrid"), active)[0]["id"]
+        self.applied = ledger.apply_account(who("kalle"), form(name="Kulturhuset Ung"))
+        self.approved = ledger.apply_account(who("kalle"), form(name="Kulturhuset Barn"))
+        ledger.approve(who("maria"), self.approved, "manager")
+        ledger.approve(who("ingrid"), self.approved, "information-unit")
+        self.rejected = ledger.apply_account(who("kalle"), form(name="Kulturhuset Vuxen"))
+        ledger.reject(who("maria"), self.rejected, "manager", "oklart syfte")
+        ledger.read_models()  # caught up: a refused report must not be what records or changes anything
+        self.roster = ledger.store.roster()
+        self.account = ledger.store.account(active)
+
+
+@pytest.fixture
+def context(ledger, active, tmp_path):
+    return Context(ledger, active, tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_a_user_without_the_role_is_refused_and_nothing_is_recorded(context, name):
+    rule, call = CALLS[name]
+    head = context.ledger.head()
+    with pytest.raises(RuleViolation) as refused:
+        call(context)
+    assert refused.value.rule == rule, refused.value.message
+    assert context.ledger.head() == head
+    assert not (context.tmp / "out").exists()  # no archive package either
