@@ -15,6 +15,8 @@ import pkgutil
 from datetime import date
 from pathlib import Path
 
+from typing import is_typeddict
+
 import pytest
 from conftest import UNIT, form, who
 
@@ -127,8 +129,8 @@ def public_names() -> set[str]:
 
 
 def _is_result(cls: type) -> bool:
-    """A plain typed result (attrs, frozen): data, no behaviour to authorise."""
-    return hasattr(cls, "__attrs_attrs__") and not [
+    """A plain typed result (a TypedDict, or an attrs class without public methods): data, nothing to authorise."""
+    return is_typeddict(cls) or hasattr(cls, "__attrs_attrs__") and not [
         n for n, v in vars(cls).items() if inspect.isfunction(v) and not n.startswith("_")]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from socialledger.app.authorisation import (
@@ -14,6 +13,7 @@ from socialledger.app.authorisation import (
 )
 from socialledger.app.base import Service
 from socialledger.app.content_views import ContentReader
+from socialledger.app.results import CaseRegistration, ContentDetail, ContentSummary
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import MODERATED, ContentItem
 from socialledger.core.domain.errors import BadInput
@@ -21,14 +21,14 @@ from socialledger.core.storage.topics import topics_of
 
 
 class Content(Service):
-    def content(self, actor: Actor, account: str | UUID | None = None) -> list[dict[str, Any]]:
+    def content(self, actor: Actor, account: str | UUID | None = None) -> list[ContentSummary]:
         """Every captured item (of one account), as `content list` shows it."""
         require_any(self.store.roster(), actor, "read captured content")
         only = self.store.account(account).id if account else None
         reader = ContentReader(self.store)
         return [reader.summary(self.store.repository.get(i)) for i in reader.item_ids(only)]
 
-    def content_item(self, actor: Actor, item_id: str | UUID) -> dict[str, Any]:
+    def content_item(self, actor: Actor, item_id: str | UUID) -> ContentDetail:
         """One item with every version, as `content show` shows it."""
         require_any(self.store.roster(), actor, "read captured content")
         return ContentReader(self.store).detail(self.store.item(item_id))
@@ -70,11 +70,12 @@ class Content(Service):
 
         self.store.decide(command)
 
-    def cases(self, actor: Actor, diary_number: str | None = None, item_id: str | None = None) -> list[dict[str, Any]]:
+    def cases(self, actor: Actor, diary_number: str | None = None,
+              item_id: str | None = None) -> list[CaseRegistration]:
         """Case registrations, found from the item or from the diary number (R21)."""
         require_any(self.store.roster(), actor, "read case registrations")
         only = self.store.item(item_id).id if item_id else None
-        out = []
+        out: list[CaseRegistration] = []
         for n in self.store.notifications(topics=topics_of((ContentItem.CaseRegistered,))):
             event = self.store.mapper.to_domain_event(n)
             if diary_number and event.diary_number != diary_number:

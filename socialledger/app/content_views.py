@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from socialledger.app.results import ContentDetail, ContentSummary
 from socialledger.core.domain.content import CAPTURED, ContentItem
 from socialledger.core.domain.subjects import Subject
 from socialledger.core.ledger import LedgerStore
@@ -47,7 +48,7 @@ class ContentReader:
         return {"author": subject.identity["subject"], "author_name": subject.identity.get("name")
                 or subject.identity.get("username")}
 
-    def summary(self, item: ContentItem) -> dict[str, Any]:
+    def summary(self, item: ContentItem) -> ContentSummary:
         current = item.current
         return {
             "id": str(item.id),
@@ -64,8 +65,8 @@ class ContentReader:
             "versions": len(item.versions),
         }
 
-    def detail(self, item: ContentItem) -> dict[str, Any]:
-        out = self.summary(item)
+    def detail(self, item: ContentItem) -> ContentDetail:
+        out: dict[str, Any] = dict(self.summary(item))
         out["versions"] = [
             {
                 "change": v["change"],
@@ -81,4 +82,4 @@ class ContentReader:
             for v in item.versions
         ]
         out["moderation"] = item.moderation
-        return out
+        return out  # type: ignore[return-value]  # the summary's fields, with the versions listed

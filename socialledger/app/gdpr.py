@@ -21,6 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 from socialledger.app.authorisation import check_may_answer_access_request, check_may_dispose, check_may_erase
 from socialledger.app.base import Service
 from socialledger.app.content_views import CAPTURED_TOPICS, ContentReader
+from socialledger.app.results import Disposal, Erasure, SubjectExport
 from socialledger.archive.exports import packages
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
 from socialledger.core.capture.media import forget as forget_media
@@ -35,13 +36,13 @@ from socialledger.projections import sla
 
 
 class Gdpr(Service):
-    def subject_export(self, actor: Actor, subject: str) -> dict[str, Any]:
+    def subject_export(self, actor: Actor, subject: str) -> SubjectExport:
         """R23's right of access: the subject's items with their context and handling."""
         check_may_answer_access_request(self.store.roster(), actor)
         subj = _subject(self.store, subject)
         reader = ContentReader(self.store)
         handled = {r["item"]: r for r in sla.status(self.read_models().store)}
-        items = []
+        items: list[dict[str, Any]] = []
         for item in _items_by(self.store, subj.id):
             detail = reader.detail(item)
             context = None
@@ -77,7 +78,7 @@ class Gdpr(Service):
             "exported": datetime.now(UTC),
         }
 
-    def erase_subject(self, actor: Actor, subject: str, decision: str, override: bool = False) -> dict[str, Any]:
+    def erase_subject(self, actor: Actor, subject: str, decision: str, override: bool = False) -> Erasure:
         """R23's erasure: destroy the subject's identity key and the keys of what they wrote; record the decision."""
         store = self.store
         check_may_erase(store.roster(), actor)
@@ -119,7 +120,7 @@ class Gdpr(Service):
         return {"subject": subject, "decision": decision, "override": override, "items": len(items),
                 "packages": holding}
 
-    def apply_retention(self, actor: Actor, as_of: date, dry_run: bool = False) -> dict[str, Any]:
+    def apply_retention(self, actor: Actor, as_of: date, dry_run: bool = False) -> Disposal:
         """R22: dispose of (destroy the keys of) what has passed its retention rule, one decision per run."""
         store = self.store
         check_may_dispose(store.roster(), actor)
@@ -127,7 +128,7 @@ class Gdpr(Service):
         due = [(item, cls) for item in _captured(store) if (cls := due_for_disposal(item, policy, as_of))]
         rules = {cls: {"keep_years": policy.retention[cls].keep_years, "forever": policy.retention[cls].forever,
                        "keep_if_case": policy.retention[cls].keep_if_case} for cls in sorted({c for _, c in due})}
-        result = {"as_of": as_of, "dry_run": dry_run, "rules": rules,
+        result: Disposal = {"as_of": as_of, "dry_run": dry_run, "rules": rules,
                   "items": [{"id": str(i.id), "kind": i.kind, "class": c,
                              "native_id": f"{i.channel}:{i.native_id}" if i.native_id else None,
                              "created": i.occurred} for i, c in due]}

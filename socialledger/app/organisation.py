@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socialledger.app.authorisation import require_any, require_information_unit
 from socialledger.app.base import Service
+from socialledger.app.results import RoleGrant
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.policy import Policy, default_policy, default_text, parse
@@ -44,7 +45,7 @@ class Organisation(Service):
 
         self.store.decide(command)
 
-    def roles(self, actor: Actor) -> list[dict[str, str | None]]:
+    def roles(self, actor: Actor) -> list[RoleGrant]:
         roster = self.store.roster()
         require_any(roster, actor, "read the roles")
         return [
