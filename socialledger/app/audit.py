@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ import attrs
 
 from socialledger.app.authorisation import require_any
 from socialledger.app.base import Service
-from socialledger.core.audit import Receipt, Report
+from socialledger.core.audit import Receipt, Report, read_receipt
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.events import event_type
 
@@ -61,10 +62,13 @@ class Audit(Service):
                 details={k: v for k, v in state.items() if k not in _BASE_FIELDS},
             )
 
-    def verify(self, actor: Actor, receipts: Sequence[Receipt] = ()) -> Report:
-        """Recompute the hash chain and check every seal and the given receipts (`audit verify`)."""
+    def verify(self, actor: Actor, receipts: Sequence[Receipt] = (), receipt_files: Sequence[Path] = ()) -> Report:
+        """Recompute the hash chain and check every seal and the given receipts (`audit verify`).
+
+        `receipt_files` are read after the role check (a refusal comes before a missing file).
+        """
         require_any(self.store.roster(), actor, "verify the ledger")
-        return self.store.verify(list(receipts))
+        return self.store.verify([*receipts, *(read_receipt(p) for p in receipt_files)])
 
     def seal(self, actor: Actor, purpose: str = "seal") -> Receipt:
         """Verify, then record the head of the chain as a seal; the receipt to keep elsewhere."""

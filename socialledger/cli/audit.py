@@ -8,7 +8,6 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import emit_json, local, plain, short_time, table
-from socialledger.core.audit import read_receipt
 from socialledger.core.domain.errors import VerificationFailed
 
 
@@ -60,7 +59,7 @@ def log(account_id: str | None, as_json: bool) -> None:
 def verify(seals: tuple[Path, ...], as_json: bool) -> None:
     """Recompute the hash chain; check every recorded seal and the given receipts. Exit 5 when broken."""
     s = session()
-    report = s.ledger().verify(s.actor, [read_receipt(p) for p in seals])
+    report = s.ledger().verify(s.actor, receipt_files=seals)
     if as_json:
         emit_json(report.as_dict())
     elif report.ok:
