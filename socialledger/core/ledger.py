@@ -14,7 +14,7 @@ the (aggregate, version) key; `decide` then runs the command again on fresh stat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -167,7 +167,7 @@ class LedgerStore(Application):  # type: ignore[type-arg]
 
     # Integrity -----------------------------------------------------------------------
 
-    def verify(self, receipts: list[Receipt] = ()) -> Report:  # type: ignore[assignment]
+    def verify(self, receipts: Sequence[Receipt] = ()) -> Report:
         """Recompute the hash chain and check every seal and the given receipts."""
         topics = topics_of((Seals.SealRecorded, Seals.SealAdded))
         return verify(self.home / EVENT_STORE_FILE, list(receipts), topics)
