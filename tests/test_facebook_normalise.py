@@ -30,7 +30,7 @@ from socialledger.core.domain.records import (
     ModerationRecord,
 )
 from socialledger.core.plugins import plugin_manager
-from socialledger.core.toolkit import repair, repair_tree
+from socialledger.channels import repair, repair_tree
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.facebook.common import clean, parse_time, strip_token
 from socialledger.plugins.facebook.metrics import METRICS, PERIODS, ledger_metric, record_period

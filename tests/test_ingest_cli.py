@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_cli import CLI
 
-from socialledger.core.webhooks import signature
+from socialledger.plugins._meta.webhooks import signature
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"

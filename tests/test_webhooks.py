@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 
-from socialledger.core.webhooks import signature, verify_signature
+from socialledger.plugins._meta.webhooks import signature, verify_signature
 
 SECRET = b"appens-hemlighet"
 # Meta signs the unicode-escaped payload exactly as sent.

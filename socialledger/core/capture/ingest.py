@@ -37,7 +37,7 @@ from socialledger.core.domain.roles import Role
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.storage.sqlite.collecting import collection_paused
-from socialledger.core.webhooks import verify_signature
+from socialledger.plugins._meta.webhooks import verify_signature
 
 PAGE_SIZE = 5000
 

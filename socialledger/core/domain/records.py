@@ -11,12 +11,14 @@ URLs stripped, so an archive can always show the original.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import msgspec
 
 Kind = Literal["post", "comment", "reply", "visitor_post"]
 Source = Literal["graph-api", "webhook", "export"]
+#: Every source a record may name.
+SOURCES: tuple[Source, ...] = get_args(Source)
 Period = Literal["day", "week", "days_28", "month", "lifetime", "range", "instant"]
 ModerationAction = Literal["hide", "unhide", "remove"]
 

@@ -18,13 +18,14 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from socialledger.core.capture.channels import Channel
-from socialledger.core.capture.inputs import InputFile
-from socialledger.core.domain.records import Record, Source
-from socialledger.core.toolkit import (
+from socialledger.channels import (
     JSON_SUFFIXES,
     NOT_JSON,
+    Channel,
+    InputFile,
     Peeked,
+    Record,
+    Source,
     json_documents,
     reading,
     starts_like_json,

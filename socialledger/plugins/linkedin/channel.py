@@ -29,14 +29,15 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from socialledger.core.capture.channels import Channel
-from socialledger.core.capture.inputs import InputFile
-from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.records import Record, Source
-from socialledger.core.toolkit import (
+from socialledger.channels import (
     HEAD_BYTES,
     JSON_SUFFIXES,
     NOT_JSON,
+    BadInput,
+    Channel,
+    InputFile,
+    Record,
+    Source,
     json_documents,
     peek,
     reading,

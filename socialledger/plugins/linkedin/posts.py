@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from socialledger.core.domain.records import ContentRecord, Kind, Media, MetricsRecord, Record
+from socialledger.channels import ContentRecord, Kind, Media, MetricsRecord, Record
 from socialledger.plugins.linkedin.common import (
     CHANNEL,
     FormatError,

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.core.domain.records import AccountRecord, ItemError, MetricsRecord, Period
+from socialledger.channels import AccountRecord, ItemError, MetricsRecord, Period
 from socialledger.plugins.linkedin.common import (
     CHANNEL,
     FormatError,
