@@ -37,7 +37,6 @@ from socialledger.core.domain.roles import Role
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.storage.sqlite.collecting import collection_paused
-from socialledger.plugins._meta.webhooks import verify_signature
 
 PAGE_SIZE = 5000
 
@@ -126,13 +125,18 @@ def ingest(
     files: Iterable[InputFile] = iter_inputs(Path(path))
 
     if signature is not None:
+        # Signatures are the channel's to check: only it knows its platform's header and scheme.
+        header = channel.signature_header
+        if header is None:
+            raise BadInput(f"--signature: the {channel.title or channel.name} channel does not verify webhook "
+                           "signatures; ingest without --signature")
         files = open_inputs(Path(path))
         if len(files) != 1:
             raise BadInput("--signature checks one webhook delivery: give one file")
         if secret is None:
             raise BadInput("--signature needs the app secret: --secret-env VAR")
-        if not verify_signature(files[0].read_bytes(), signature, secret):
-            raise VerificationFailed(f"{files[0].name}: the X-Hub-Signature-256 does not match the body; refused")
+        if not channel.verify_signature(files[0].read_bytes(), {header: signature}, secret):
+            raise VerificationFailed(f"{files[0].name}: the {header} does not match the body; refused")
 
     split = None
     if signature is None and channels is None and split_input is not False:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
@@ -19,6 +19,7 @@ from socialledger.channels import (
     reading,
     starts_like_json,
 )
+from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
 from socialledger.plugins.facebook.export import (
     export_kind,
     in_export_folder,
@@ -47,9 +48,13 @@ class FacebookChannel(Channel):
     title = "Facebook Pages"
     reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
     version = "1.0"
+    signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
     def __init__(self) -> None:
         self._peeked = Peeked()  # the file `detect` decoded, for `read`
+
+    def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
+        return verify_delivery(body, headers, secret)
 
     def detect(self, entry: InputFile) -> Source | None:
         body, doc = self._peeked.peek(entry)

@@ -12,7 +12,7 @@ a delivery `"object":"instagram"`, and its export files are named
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
@@ -30,6 +30,7 @@ from socialledger.channels import (
     reading,
     starts_like_json,
 )
+from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
 from socialledger.plugins.instagram.export import (
     COMMENT_LABELS,
     comment_entries,
@@ -75,9 +76,13 @@ class InstagramChannel(Channel):
     title = "Instagram"
     reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
     version = "1.0"
+    signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
     def __init__(self) -> None:
         self._peeked = Peeked()  # the file `detect` decoded, for `read`
+
+    def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
+        return verify_delivery(body, headers, secret)
 
     def detect(self, entry: InputFile) -> Source | None:
         body, doc = self._peeked.peek(entry)
