@@ -53,8 +53,7 @@ def test_a_channel_name_registered_twice_is_an_error():
 
 
 PLUGIN_MODULE = '''
-from socialledger import hookimpl
-from socialledger.core.capture.channels import Channel
+from socialledger.channels import Channel, hookimpl
 
 
 class MastodonChannel(Channel):
@@ -149,3 +148,29 @@ def test_a_misspelt_hook_fails_at_start_up(monkeypatch):
     monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", (*DEFAULT_PLUGINS, "socialledger_bad"))
     with pytest.raises(pluggy.PluginValidationError, match="register_chanels"):
         plugins.plugin_manager()
+
+
+def test_hooks_are_called_through_pluggy(monkeypatch):
+    # Arrange: a plugin that wraps `register_channels`: a wrapper runs only when pluggy calls the hook.
+    import types
+
+    from socialledger import hookimpl
+    from socialledger.core import plugins
+
+    calls = []
+    watcher = types.ModuleType("socialledger_watcher")
+
+    @hookimpl(wrapper=True)
+    def register_channels(register):
+        calls.append("around")
+        return (yield)
+
+    watcher.register_channels = register_channels
+    monkeypatch.setitem(sys.modules, "socialledger_watcher", watcher)
+    monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", ("socialledger_watcher", *DEFAULT_PLUGINS))
+    # Act
+    loaded = plugins.plugin_manager()
+    # Assert: the wrapper ran around each built-in's registration, and each channel is owned by its plugin.
+    assert calls and len(calls) >= len(DEFAULT_PLUGINS)
+    assert loaded.channels.owner("facebook") == "socialledger.plugins.facebook"
+    assert loaded.channels.owner("linkedin") == "socialledger.plugins.linkedin"
