@@ -29,7 +29,7 @@ from socialledger.core.domain.records import (
     Media,
 )
 from socialledger.plugins.facebook import FacebookChannel
-from socialledger.plugins.instagram import InstagramChannel, register_channels
+from socialledger.plugins.instagram import InstagramChannel
 from socialledger.plugins.instagram.metrics import (
     METRICS,
     SUCCESSORS,
@@ -58,8 +58,10 @@ assert_wellformed = partial(wellformed, channel="instagram", never=("EAAGfake", 
 
 
 def test_the_plugin_registers_the_channel_through_the_hook():
-    registry = ChannelRegistry()
-    register_channels(register=lambda channel: registry.register(channel, "socialledger.plugins.instagram"))
+    # Through the plugin manager, as every hook is called (`pm.hook`), never the implementation directly.
+    from socialledger.core.plugins import plugin_manager
+
+    registry = plugin_manager().channels
     ch = registry.get("instagram")
     assert isinstance(ch, InstagramChannel)
     assert (ch.title, ch.reads) == ("Instagram", ("graph-api", "webhook", "export"))
