@@ -32,7 +32,7 @@ def test_builtin_channels_are_registered_as_plugins():
     rows = describe(loaded)
     facebook = next(r for r in rows if r["name"] == DEFAULT_PLUGINS[0])
     assert facebook["builtin"] and "register_channels" in facebook["hooks"]
-    assert facebook["channels"][0]["reads"] == ["graph-api", "webhook", "export"]
+    assert facebook["channels"][0]["reads"] == ["api", "webhook", "export"]
 
 
 def test_a_channel_name_registered_twice_is_an_error():
@@ -59,7 +59,7 @@ from socialledger.channels import Channel, hookimpl
 class MastodonChannel(Channel):
     name = "mastodon"
     title = "Mastodon"
-    reads = ("graph-api",)
+    reads = ("api",)
     version = "0.3.1"
 
     def detect(self, entry):
@@ -116,7 +116,7 @@ def test_a_third_party_channel_is_picked_up_from_its_entry_point(third_party):
     rows = plugins_json(third_party)
     mastodon = next(r for r in rows if r["name"] == "mastodon")
     assert mastodon["distribution"] == "socialledger-mastodon" and mastodon["version"] == "0.3.1"
-    assert mastodon["channels"] == [{"name": "mastodon", "title": "Mastodon", "reads": ["graph-api"],
+    assert mastodon["channels"] == [{"name": "mastodon", "title": "Mastodon", "reads": ["api"],
                                      "version": "0.3.1"}]
     assert not mastodon["builtin"]
 

@@ -27,7 +27,7 @@ class Channel(abc.ABC):
     name: ClassVar[str]
     #: a human title (`Facebook Pages`)
     title: ClassVar[str] = ""
-    #: the sources it reads, out of "graph-api", "webhook", "export"
+    #: the sources it reads, out of "api", "webhook", "export", "stream" (`socialledger.channels.SOURCES`)
     reads: ClassVar[tuple[Source, ...]] = ()
     #: the plugin's version, shown by `socialledger plugins --all`
     version: ClassVar[str] = "0"

@@ -47,7 +47,7 @@ from socialledger.plugins.facebook.metrics import (
     record_period,
 )
 
-SOURCE = "graph-api"
+SOURCE = "api"
 
 #: Fields only a Comment has (a Post has none of them).
 COMMENT_FIELDS = frozenset({

@@ -74,7 +74,7 @@ class InstagramChannel(Channel):
 
     name = "instagram"
     title = "Instagram"
-    reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
+    reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
     version = "1.0"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
@@ -105,7 +105,7 @@ class InstagramChannel(Channel):
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         with reading(self, entry, source, "Instagram"):
-            if source == "graph-api":
+            if source == "api":
                 yield from read_response(self._peeked.json(entry), entry.path)
             elif source == "webhook":
                 yield from read_deliveries(json_documents(entry, "delivery"))
@@ -123,21 +123,21 @@ def classify(doc: Any, path: str = "") -> Source | None:
         if "data" in doc:
             data = doc["data"]
             if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-                return "graph-api"  # empty (no data is an empty list), or malformed: `read` says what is wrong
+                return "api"  # empty (no data is an empty list), or malformed: `read` says what is wrong
             first = data[0]
             if isinstance(first.get("error"), dict):
-                return "graph-api"
+                return "api"
             if is_insight(first):
-                return "graph-api" if is_instagram_insight(first) else None
-            return "graph-api" if looks_instagram(first) else None
+                return "api" if is_instagram_insight(first) else None
+            return "api" if looks_instagram(first) else None
         if isinstance(doc.get("error"), dict) and "message" in doc["error"]:
-            return "graph-api"  # a Graph API error payload: reported for the item, not recorded
+            return "api"  # a Graph API error payload: reported for the item, not recorded
         if "id" in doc and ("mentioned_comment" in doc or "mentioned_media" in doc):
-            return "graph-api"
+            return "api"
         if "id" in doc and not IG_USER_FIELDS.isdisjoint(doc) and FB_PAGE_FIELDS.isdisjoint(doc):
-            return "graph-api"
+            return "api"
         if "id" in doc and looks_instagram(doc):
-            return "graph-api"
+            return "api"
         if comment_entries(doc) is not None and "comments_v2" not in doc:
             return "export"
         if posts_entries(doc) is not None and (export_kind(path) == "posts"
@@ -153,7 +153,7 @@ def classify(doc: Any, path: str = "") -> Source | None:
         if first.get("object") == "instagram":
             return "webhook"
         if "body" in first and "code" in first:
-            return "graph-api" if _batch_part_is_ours(first) else None
+            return "api" if _batch_part_is_ours(first) else None
         if isinstance(first.get("media"), list):
             return "export"
         if "string_map_data" in first or "string_list_data" in first:
@@ -198,7 +198,7 @@ def _batch_part_is_ours(part: dict[str, Any]) -> bool:
         return False
     if isinstance(body.get("error"), dict):
         return True
-    return classify(body) == "graph-api"
+    return classify(body) == "api"
 
 
 def sniff(head: bytes, path: str = "") -> Source | None:
@@ -214,9 +214,9 @@ def sniff(head: bytes, path: str = "") -> Source | None:
     if export_kind(path) is not None:
         return "export"
     if head.startswith(b"{") and _DATA.search(head) and _IG_ITEM.search(head):
-        return "graph-api"
+        return "api"
     if head.startswith(b"[") and _BATCH.search(head) and _IG_ITEM.search(head) and not _FB_ESCAPED.search(head):
-        return "graph-api"
+        return "api"
     return None
 
 

@@ -72,7 +72,7 @@ from socialledger.plugins.instagram.metrics import (
     record_period,
 )
 
-SOURCE = "graph-api"
+SOURCE = "api"
 
 #: Fields only a media has (a comment has none of them).
 MEDIA_FIELDS = frozenset({

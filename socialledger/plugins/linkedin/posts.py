@@ -67,7 +67,7 @@ from socialledger.plugins.linkedin.common import (
 )
 from socialledger.plugins.linkedin.metrics import ledger_metric
 
-SOURCE = "graph-api"
+SOURCE = "api"
 PERMALINK = "https://www.linkedin.com/feed/update/{urn}/"
 SKIPPED_STATES = frozenset({"DRAFT"})
 URN_TIME_NOTE = "created time derived from the URN (the data gives none)"

@@ -51,7 +51,7 @@ from socialledger.plugins.linkedin.metrics import (
     period_of,
 )
 
-SOURCE = "graph-api"
+SOURCE = "api"
 FOLLOWER_SEGMENTS = "followerCountsBy"
 
 
