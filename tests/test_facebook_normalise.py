@@ -18,6 +18,7 @@ import pytest
 from channel_samples import Samples, by_id, contents, utc, write
 from channel_samples import assert_wellformed as wellformed
 
+from socialledger.channels import repair, repair_tree
 from socialledger.core.capture.inputs import open_inputs
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.metrics import VOCABULARY
@@ -30,7 +31,6 @@ from socialledger.core.domain.records import (
     ModerationRecord,
 )
 from socialledger.core.plugins import plugin_manager
-from socialledger.channels import repair, repair_tree
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.facebook.common import clean, parse_time, strip_token
 from socialledger.plugins.facebook.metrics import METRICS, PERIODS, ledger_metric, record_period
