@@ -45,7 +45,7 @@ def fill(home: Path, items: int, seed: int = 5) -> str:
         created = start + timedelta(seconds=span * made / items)
         post_id = f"{PAGE_ID}_{post_no}"
         text = f"{rng.choice(OPENINGS)} {rng.choice(THINGS)}! {rng.choice(ENDINGS)}"
-        page.append(ContentRecord(channel="facebook", kind="post", source="graph-api", observed=created,
+        page.append(ContentRecord(channel="facebook", kind="post", source="api", observed=created,
                                   created=created, native_id=post_id, page_id=PAGE_ID, text=text, author=page_author))
         made += 1
         for c in range(rng.choice([2, 4, 6, 8, 12])):
@@ -53,7 +53,7 @@ def fill(home: Path, items: int, seed: int = 5) -> str:
             cid = f"{post_no}_{c}"
             by_page = c % 3 == 2
             page.append(ContentRecord(
-                channel="facebook", kind="reply" if by_page else "comment", source="graph-api", observed=when,
+                channel="facebook", kind="reply" if by_page else "comment", source="api", observed=when,
                 created=when, native_id=cid, page_id=PAGE_ID,
                 parent_native_id=f"{post_no}_{c - 1}" if by_page else post_id,
                 text=rng.choice(ANSWERS) if by_page else rng.choice(QUESTIONS + COMMENTS),
@@ -62,7 +62,7 @@ def fill(home: Path, items: int, seed: int = 5) -> str:
             made += 1
             if rng.random() < 0.05:  # an edit an hour later
                 page.append(ContentRecord(
-                    channel="facebook", kind="comment", source="graph-api", observed=when + timedelta(hours=1),
+                    channel="facebook", kind="comment", source="api", observed=when + timedelta(hours=1),
                     created=when, native_id=cid, page_id=PAGE_ID, parent_native_id=post_id,
                     text=rng.choice(COMMENTS) + " (ändrad)",
                     author=AuthorRef(native_id="10999", name="Åsa Öberg")))

@@ -4,6 +4,8 @@ Public API for callers and channel plugins:
 
 - `hookimpl`: the marker a channel plugin puts on its hook implementations;
 - `open_ledger(home)`: the ledger application (`socialledger.app.Ledger`), every CLI command as a method.
+
+Channel plugins import everything else they need from `socialledger.channels`.
 """
 
 from __future__ import annotations

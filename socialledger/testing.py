@@ -19,11 +19,21 @@ The suite builds a real ledger home with an active account linked to
 `platform_id`, ingests through the same code path as `socialledger ingest`,
 and checks normalisation, idempotence, ordering, Unicode, time zones,
 encryption at rest and the refusal of bad input.
+
+A large input (`halfreader.MIN_SPLIT_BYTES`, 4 MiB, or more of files; more than
+one page of records) takes another path: its second half is read by a reader
+process and its pages written by a writer process. Samples are small, so
+`test_the_large_input_path_records_what_one_process_records` forces that path
+(`split_input=True`, `writer_process=True`, pages of `split_page_size` records)
+on the samples copied into one directory, and checks that it records exactly what
+one process does. The reader process rebuilds your channel from its class with no
+arguments (`type(channel)()`, imported by module and name on the test's `sys.path`).
 """
 
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -31,8 +41,10 @@ from typing import Any, ClassVar
 
 import pytest
 
+import socialledger.core.capture.ingest as ingest_module
 from socialledger.app import Ledger
 from socialledger.core.capture.channels import Channel, ChannelRegistry
+from socialledger.core.capture.halfreader import HalfReader
 from socialledger.core.capture.inputs import open_inputs
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
@@ -71,6 +83,8 @@ class ChannelContract:
     other_page_sample: ClassVar[Path | None] = None
     newer: ClassVar[Path | None] = None
     older: ClassVar[Path | None] = None
+    #: records per page on the large input's path: small, so that the samples make several pages
+    split_page_size: ClassVar[int] = 3
 
     # Fixtures ---------------------------------------------------------------------
 
@@ -173,6 +187,54 @@ class ChannelContract:
             assert self.ingest(ledger2, self.newer, account2).edited >= 1
         finally:
             ledger2.close()
+
+    def one_input(self, tmp: Path) -> Path:
+        """The samples as one directory of files, in their order; two files at least (the first again, if need be)."""
+        out = tmp / "samples"
+        out.mkdir()
+        for i, sample in enumerate(self.samples):
+            if sample.is_dir():
+                shutil.copytree(sample, out / f"{i:03d}-{sample.name}")
+            else:
+                shutil.copyfile(sample, out / f"{i:03d}-{sample.name}")
+        if len(open_inputs(out)) < 2:
+            first = next(s for s in self.samples if s.is_file())
+            shutil.copyfile(first, out / f"{len(self.samples):03d}-again-{first.name}")
+        return out
+
+    def test_the_large_input_path_records_what_one_process_records(self, contract_ledger, tmp_path, monkeypatch):
+        # Arrange: the samples as one input of several files, and a second ledger like the first.
+        data = self.one_input(tmp_path)
+        ledger, account = contract_ledger
+        split_ledger, split_account = make_ledger(tmp_path / "split", self.channel.name, self.platform_id)
+        readers: list[HalfReader] = []
+
+        class Watched(HalfReader):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                readers.append(self)
+
+        monkeypatch.setattr(ingest_module, "HalfReader", Watched)
+        try:
+            # Act: one process, and the large input's path (a reader process for the second half, a writer process).
+            local = self.ingest(ledger, data, account, split_input=False, writer_process=False,
+                                page_size=self.split_page_size)
+            split = self.ingest(split_ledger, data, split_account, split_input=True, writer_process=True,
+                                page_size=self.split_page_size)
+            # Assert: the reader process ran, and the two recorded the same, in a ledger that verifies.
+            assert len(readers) == 1, "the input was not split"
+            assert local.records > 0 and split.as_dict() == local.as_dict()
+            assert self._items(split_ledger, split_account) == self._items(ledger, account)
+            assert split_ledger.verify(actor("info")).ok
+        finally:
+            split_ledger.close()
+
+    @staticmethod
+    def _items(ledger: Ledger, account: str) -> dict[Any, tuple[Any, ...]]:
+        # Subjects' ids are keyed pseudonyms, different in each ledger: compared by what they are.
+        return {(i["native_id"], i["created"], i["kind"]): (i["parent"], i["by_account"], i["text"], i["state"],
+                                                            i["versions"])
+                for i in ledger.content(actor("info"), account)}
 
     # Bad input ---------------------------------------------------------------------------
 

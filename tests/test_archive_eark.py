@@ -48,7 +48,7 @@ def t(day: int, hour: int = 10, minute: int = 0) -> datetime:
 
 
 def version(text: str | None, when: datetime, position: int, change: str = "captured") -> Version:
-    return Version(change=change, observed=when, recorded=when + timedelta(minutes=5), source="graph-api",
+    return Version(change=change, observed=when, recorded=when + timedelta(minutes=5), source="api",
                    position=position, text=text, permalink="https://www.facebook.com/kulturhuset/posts/1")
 
 
@@ -88,13 +88,13 @@ def content(*, supplements: str | None = None, final: bool = False, seal: bool =
     ]
     events = [
         PremisEvent(identifier="ledger-position-10", type="capture", time=t(2), actor="channel:facebook",
-                    item=POST, detail="captured (graph-api)"),
+                    item=POST, detail="captured (api)"),
         PremisEvent(identifier="ledger-position-11", type="capture", time=t(2, 12), actor="channel:facebook",
-                    item=COMMENT, detail="captured (graph-api)"),
+                    item=COMMENT, detail="captured (api)"),
         PremisEvent(identifier="ledger-position-12", type="capture", time=t(2, 13), actor="channel:facebook",
                     item=REPLY, detail="captured (webhook)"),
         PremisEvent(identifier="ledger-position-14", type="edit", time=t(3), actor="channel:facebook",
-                    item=POST, detail="edited (graph-api)"),
+                    item=POST, detail="edited (api)"),
         PremisEvent(identifier="ledger-position-15", type="capture", time=t(4), actor="channel:facebook",
                     item=HIDDEN, detail="captured (export)"),
         PremisEvent(identifier="ledger-position-16", type="hide", time=t(4, 11), actor="kalle", item=HIDDEN,

@@ -37,7 +37,7 @@ ACCOUNT = Author(subject=None, pseudonym="account", name="Malmö stad", by_accou
 
 def version(text: str | None, minutes: int, change: str = "captured", position: int = 1) -> Version:
     at = T0 + timedelta(minutes=minutes)
-    return Version(change=change, observed=at, recorded=at + timedelta(seconds=30), source="graph-api",
+    return Version(change=change, observed=at, recorded=at + timedelta(seconds=30), source="api",
                    position=position, text=text)
 
 

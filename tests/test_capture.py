@@ -18,7 +18,7 @@ def t(hour: int, day: int = 2) -> datetime:
 
 
 def comment(text: str, observed: datetime, **kw) -> ContentRecord:
-    fields = dict(channel="facebook", kind="comment", source="graph-api", observed=observed,
+    fields = dict(channel="facebook", kind="comment", source="api", observed=observed,
                   native_id="900_1", page_id=PAGE, parent_native_id=f"{PAGE}_900", created=t(9),
                   text=text, author=AuthorRef(native_id="10152345", name="Åsa Öberg"))
     fields.update(kw)
@@ -74,7 +74,7 @@ def test_hide_unhide_and_removal_keep_the_content(ledger, active, writer):
 
 
 def test_replies_link_to_their_parent(ledger, active, writer):
-    post = ContentRecord(channel="facebook", kind="post", source="graph-api", observed=t(8),
+    post = ContentRecord(channel="facebook", kind="post", source="api", observed=t(8),
                          native_id=f"{PAGE}_900", page_id=PAGE, created=t(8), text="Välkommen!")
     reply = comment("Hej Åsa, vi öppnar 11.", t(10), native_id="900_2", kind="reply", parent_native_id="900_1",
                     author=AuthorRef(native_id=PAGE, name="Kulturhuset"))
@@ -90,7 +90,7 @@ def test_an_item_without_native_id_is_reconciled_when_the_id_turns_up(ledger, ac
                              created=t(8), text="Välkommen  till vårens program!")
     assert writer.write_page([exported]).new == 1
     assert writer.write_page([exported]).events == 0  # the fallback key is stable
-    from_api = ContentRecord(channel="facebook", kind="post", source="graph-api", observed=t(8),
+    from_api = ContentRecord(channel="facebook", kind="post", source="api", observed=t(8),
                              native_id=f"{PAGE}_77", page_id=PAGE, created=t(8),
                              text="Välkommen till vårens program!")
     result = writer.write_page([from_api])
@@ -102,7 +102,7 @@ def test_an_item_without_native_id_is_reconciled_when_the_id_turns_up(ledger, ac
 
 
 def test_the_export_after_the_api_finds_the_same_item(ledger, active, writer):
-    writer.write_page([ContentRecord(channel="facebook", kind="post", source="graph-api", observed=t(8),
+    writer.write_page([ContentRecord(channel="facebook", kind="post", source="api", observed=t(8),
                                      native_id=f"{PAGE}_78", page_id=PAGE, created=t(8), text="Höstlov! 🍂")])
     again = writer.write_page([ContentRecord(channel="facebook", kind="post", source="export", observed=t(8),
                                              created=t(8), text="Höstlov! 🍂")])
@@ -111,13 +111,13 @@ def test_the_export_after_the_api_finds_the_same_item(ledger, active, writer):
 
 
 def test_metrics_once_per_value_and_period(ledger, active, writer):
-    daily = MetricsRecord(channel="facebook", source="graph-api", metric="reach", platform_metric="page_impressions_unique",
+    daily = MetricsRecord(channel="facebook", source="api", metric="reach", platform_metric="page_impressions_unique",
                           period="day", start=t(0), end=t(0, 3), value=120, page_id=PAGE)
     assert writer.write_page([daily]).metrics == 1
     assert writer.write_page([daily]).events == 0
     revised = MetricsRecord(**{**{f: getattr(daily, f) for f in daily.__struct_fields__}, "value": 125})
     assert writer.write_page([revised]).metrics == 1
-    count = MetricsRecord(channel="facebook", source="graph-api", metric="reactions", platform_metric="reactions",
+    count = MetricsRecord(channel="facebook", source="api", metric="reactions", platform_metric="reactions",
                           period="lifetime", end=None, value=3, native_id=f"{PAGE}_1", breakdown={"like": 2, "love": 1})
     assert writer.write_page([count]).metrics == 1
     assert writer.write_page([count]).events == 0

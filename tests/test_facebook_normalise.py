@@ -18,6 +18,7 @@ import pytest
 from channel_samples import Samples, by_id, contents, utc, write
 from channel_samples import assert_wellformed as wellformed
 
+from socialledger.channels import repair, repair_tree
 from socialledger.core.capture.inputs import open_inputs
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.metrics import VOCABULARY
@@ -30,7 +31,6 @@ from socialledger.core.domain.records import (
     ModerationRecord,
 )
 from socialledger.core.plugins import plugin_manager
-from socialledger.core.toolkit import repair, repair_tree
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.facebook.common import clean, parse_time, strip_token
 from socialledger.plugins.facebook.metrics import METRICS, PERIODS, ledger_metric, record_period
@@ -40,7 +40,7 @@ PAGE = "104729384756102"
 CH = FacebookChannel()
 
 REAL_SAMPLES = sorted(
-    [(p.relative_to(FIX).as_posix(), "graph-api") for p in (FIX / "graph").glob("*.json")]
+    [(p.relative_to(FIX).as_posix(), "api") for p in (FIX / "graph").glob("*.json")]
     + [(p.relative_to(FIX).as_posix(), "webhook") for p in (FIX / "webhooks").glob("*.json")]
 )
 
@@ -57,7 +57,7 @@ def test_the_plugin_registers_the_channel_through_the_hook():
     channels = plugin_manager().channels
     ch = channels.get("facebook")
     assert isinstance(ch, FacebookChannel)
-    assert (ch.title, ch.reads) == ("Facebook Pages", ("graph-api", "webhook", "export"))
+    assert (ch.title, ch.reads) == ("Facebook Pages", ("api", "webhook", "export"))
 
 
 # --- every real sample --------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def test_real_samples_are_byte_copies_of_the_shared_ones():
 
 
 def test_stream_comments_without_ids_get_ids_and_parents_from_their_permalinks():
-    records = read("graph/comments_stream_p1.json", "graph-api")
+    records = read("graph/comments_stream_p1.json", "api")
     comments = contents(records)
     assert len(comments) == 10
     post = "19292868552_10158407654328553"
@@ -117,7 +117,7 @@ def test_stream_comments_without_ids_get_ids_and_parents_from_their_permalinks()
 
 
 def test_toplevel_comments_trust_their_own_permalink_over_the_paging_url():
-    records = read("graph/comments_toplevel_with_from_p1.json", "graph-api")
+    records = read("graph/comments_toplevel_with_from_p1.json", "api")
     comments = contents(records)
     assert len(comments) == 5
     # paging.next names post 2498613793687103; the comments themselves belong to 2498598377021978
@@ -142,7 +142,7 @@ def test_toplevel_comments_trust_their_own_permalink_over_the_paging_url():
 
 
 def test_feed_posts_with_attachments_and_counts():
-    records = read("graph/page_feed_attachments_reactions_p1.json", "graph-api")
+    records = read("graph/page_feed_attachments_reactions_p1.json", "api")
     posts = contents(records)
     assert [p.native_id for p in posts] == [
         "19292868552_10158349356748553",
@@ -177,7 +177,7 @@ def test_feed_posts_with_attachments_and_counts():
 
 
 def test_posts_with_only_id_message_and_created_time():
-    posts = contents(read("graph/page_posts_fields_p1.json", "graph-api"))
+    posts = contents(read("graph/page_posts_fields_p1.json", "api"))
     assert len(posts) == 5
     assert posts[0].native_id == "4_10113477241177441" and posts[0].page_id == "4"
     assert posts[0].text == "Happy July 4th! 🇺🇸"
@@ -189,7 +189,7 @@ def test_posts_with_only_id_message_and_created_time():
 
 
 def test_swedish_feed_posts_edits_and_visitor_posts():
-    records = read("sv/page_feed_p1.json", "graph-api")
+    records = read("sv/page_feed_p1.json", "api")
     assert_wellformed(records)
     posts = contents(records)
     assert [p.kind for p in posts] == ["post", "post", "visitor_post"]
@@ -217,7 +217,7 @@ def test_swedish_feed_posts_edits_and_visitor_posts():
 
 
 def test_swedish_comments_replies_by_the_page_and_hidden_comments():
-    records = read("sv/post_comments_p1.json", "graph-api")
+    records = read("sv/post_comments_p1.json", "api")
     assert_wellformed(records)
     c = by_id(records)
     post = f"{PAGE}_1122334455667788"
@@ -237,7 +237,7 @@ def test_swedish_comments_replies_by_the_page_and_hidden_comments():
 
 
 def test_page_insights_map_deprecated_names_and_periods():
-    records = read("sv/page_insights.json", "graph-api")
+    records = read("sv/page_insights.json", "api")
     assert all(isinstance(r, MetricsRecord) for r in records)
     assert_wellformed(records)
     m = {(r.platform_metric, r.end): r for r in records}
@@ -259,7 +259,7 @@ def test_page_insights_map_deprecated_names_and_periods():
 
 
 def test_post_insights_name_the_post_and_unify_reaction_kinds():
-    records = read("sv/post_insights.json", "graph-api")
+    records = read("sv/post_insights.json", "api")
     m = {r.platform_metric: r for r in records}
     post = f"{PAGE}_1122334455667788"
     reactions = m["post_reactions_by_type_total"]
@@ -274,16 +274,16 @@ def test_post_insights_name_the_post_and_unify_reaction_kinds():
 def test_a_page_object_and_an_error_payload(tmp_path):
     page = write(tmp_path, "page.json", {"id": PAGE, "name": "Kulturhuset Tornet", "username": "kulturhusettornet",
                                           "followers_count": 1311, "fan_count": 1209, "category": "Arts"})
-    assert CH.detect(page) == "graph-api"
-    account, followers = CH.read(page, "graph-api")
-    assert account == AccountRecord(channel="facebook", source="graph-api", platform_id=PAGE,
+    assert CH.detect(page) == "api"
+    account, followers = CH.read(page, "api")
+    assert account == AccountRecord(channel="facebook", source="api", platform_id=PAGE,
                                     name="Kulturhuset Tornet", username="kulturhusettornet")
     assert (followers.metric, followers.platform_metric, followers.value, followers.period) == (
         "followers", "followers_count", 1311.0, "instant")
     err = write(tmp_path, "err.json", {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
                                                  "code": 190, "error_subcode": 463, "fbtrace_id": "AbC"}})
-    assert CH.detect(err) == "graph-api"
-    [e] = CH.read(err, "graph-api")
+    assert CH.detect(err) == "api"
+    [e] = CH.read(err, "api")
     assert isinstance(e, ItemError) and e.code == "190/463" and "Invalid OAuth" in e.message
 
 
@@ -297,7 +297,7 @@ def test_comments_nested_in_a_post_become_records_of_their_own(tmp_path):
                                     "message": "Håller med", "from": {"id": "556", "name": "Örn"}}]}},
         ], "summary": {"total_count": 2}},
     }]}
-    records = list(CH.read(write(tmp_path, "nested.json", doc), "graph-api"))
+    records = list(CH.read(write(tmp_path, "nested.json", doc), "api"))
     c = by_id(records)
     assert (c["1_10"].kind, c["1_10"].parent_native_id, c["1_10"].page_id) == ("comment", f"{PAGE}_1", PAGE)
     assert (c["1_11"].kind, c["1_11"].parent_native_id) == ("reply", "1_10")
@@ -309,7 +309,7 @@ def test_insights_nested_in_a_post(tmp_path):
                      "insights": {"data": [{"name": "post_impressions_unique", "period": "lifetime",
                                             "values": [{"value": 321}],
                                             "id": f"{PAGE}_9/insights/post_impressions_unique/lifetime"}]}}]}
-    post, reach = CH.read(write(tmp_path, "ins.json", doc), "graph-api")
+    post, reach = CH.read(write(tmp_path, "ins.json", doc), "api")
     assert post.text == "Årsmöte" and "data" not in post.raw["insights"]
     assert (reach.metric, reach.value, reach.native_id, reach.page_id) == ("reach", 321.0, f"{PAGE}_9", PAGE)
 
@@ -318,7 +318,7 @@ def test_a_comment_without_permalink_takes_its_post_from_the_paging_url(tmp_path
     doc = {"data": [{"id": "777_1", "created_time": "2024-03-01T10:00:00+0000", "message": "Hej då",
                      "like_count": 0}],
            "paging": {"next": f"https://graph.facebook.com/v19.0/{PAGE}_777/comments?access_token=abc&after=x"}}
-    [comment, _likes] = CH.read(write(tmp_path, "c.json", doc), "graph-api")
+    [comment, _likes] = CH.read(write(tmp_path, "c.json", doc), "api")
     assert (comment.parent_native_id, comment.page_id, comment.kind) == (f"{PAGE}_777", PAGE, "comment")
 
 
@@ -607,8 +607,8 @@ def test_detect_sniffs_large_files_and_reads_them(tmp_path):
             "paging": {"next": f"https://graph.facebook.com/v19.0/{PAGE}/feed?access_token=T&after=x"}}
     e = write(tmp_path, "big_feed.json", feed)
     assert e.size > 64 * 1024
-    assert CH.detect(e) == "graph-api"
-    assert len(list(CH.read(e, "graph-api"))) == 500
+    assert CH.detect(e) == "api"
+    assert len(list(CH.read(e, "api"))) == 500
     line = json.dumps({"object": "page", "entry": [{"id": PAGE, "time": 1709290000, "changes": [{"field": "feed",
         "value": {"item": "comment", "verb": "add", "comment_id": "1_2", "post_id": f"{PAGE}_1",
                   "parent_id": f"{PAGE}_1", "created_time": 1709290000, "message": "å" * 100}}]}]})
@@ -618,18 +618,18 @@ def test_detect_sniffs_large_files_and_reads_them(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "data", "source", "message"), [
-    ("data_not_list.json", {"data": {"id": "1"}, "paging": {}}, "graph-api", "'data' is dict, not a list"),
+    ("data_not_list.json", {"data": {"id": "1"}, "paging": {}}, "api", "'data' is dict, not a list"),
     ("no_id.json", {"data": [{"created_time": "2024-03-01T09:00:00+0000", "message": "Utan id"}]},
-     "graph-api", "data[0]: a post without an id"),
+     "api", "data[0]: a post without an id"),
     ("comment_no_id.json", {"data": [{"created_time": "2024-03-01T09:00:00+0000", "message": "Hej",
                                       "like_count": 0, "permalink_url": "https://www.facebook.com/1/posts/2/"}]},
-     "graph-api", "a comment without an id"),
+     "api", "a comment without an id"),
     ("bad_time.json", {"data": [{"id": "1_2", "created_time": "igår", "message": "x"}]},
-     "graph-api", "'igår' is not a time"),
+     "api", "'igår' is not a time"),
     ("bad_values.json", {"data": [{"name": "page_fans", "period": "day", "values": 12}]},
-     "graph-api", "'values' of page_fans is not a list"),
+     "api", "'values' of page_fans is not a list"),
     ("bad_period.json", {"data": [{"name": "page_impressions", "period": "fortnight", "values": [{"value": 1}]}]},
-     "graph-api", "unknown Insights period 'fortnight'"),
+     "api", "unknown Insights period 'fortnight'"),
     ("bad_entry.json", {"object": "page", "entry": {"id": "1"}}, "webhook", "'entry' is missing or not a list"),
     ("bad_change.json", {"object": "page", "entry": [{"id": "1", "time": 1, "changes": [
         {"field": "feed", "value": {"item": "comment", "verb": "add", "post_id": "1_2"}}]}]},
@@ -647,9 +647,9 @@ def test_bad_data_raises_badinput_naming_the_file(tmp_path, name, data, source, 
 
 def test_malformed_json_and_a_bad_jsonl_line(tmp_path):
     e = write(tmp_path, "cut.json", '{"data": [{"id": "1_2", "created_time": "2024-')
-    assert CH.detect(e) == "graph-api"  # it looks like ours: read says what is wrong
+    assert CH.detect(e) == "api"  # it looks like ours: read says what is wrong
     with pytest.raises(BadInput, match="malformed JSON"):
-        list(CH.read(e, "graph-api"))
+        list(CH.read(e, "api"))
     good = json.dumps({"object": "page", "entry": []})
     batch = write(tmp_path, "batch.jsonl", good + "\n" + '{"object": "page", "entry": [' + "\n")
     with pytest.raises(BadInput, match=r"batch\.jsonl: line 2: malformed JSON"):
@@ -664,14 +664,14 @@ def test_read_takes_the_document_detect_decoded_and_only_a_whole_one(tmp_path):
                                                 "message": "Hej Göteborg"}]})
     counted = evolve(e, opener=lambda: opened.append(1) or e.open())
     ch = FacebookChannel()
-    assert ch.detect(counted) == "graph-api" and len(opened) == 1
-    assert [r.text for r in ch.read(counted, "graph-api")] == ["Hej Göteborg"] and len(opened) == 1
-    assert len(list(ch.read(counted, "graph-api"))) == 1 and len(opened) == 2  # handed over once
+    assert ch.detect(counted) == "api" and len(opened) == 1
+    assert [r.text for r in ch.read(counted, "api")] == ["Hej Göteborg"] and len(opened) == 1
+    assert len(list(ch.read(counted, "api"))) == 1 and len(opened) == 2  # handed over once
     # A first line that is a document, and then more: detect recognises it, read still finds it malformed.
     tail = write(tmp_path, "tail.json", '{"data": []}\n{"data": [')
-    assert ch.detect(tail) == "graph-api"
+    assert ch.detect(tail) == "api"
     with pytest.raises(BadInput, match="malformed JSON"):
-        list(ch.read(tail, "graph-api"))
+        list(ch.read(tail, "api"))
 
 
 def test_no_python_error_escapes_read_on_odd_shapes(tmp_path):
@@ -686,7 +686,7 @@ def test_no_python_error_escapes_read_on_odd_shapes(tmp_path):
         [{"timestamp": "när?", "data": [{"post": "Hej"}]}],
         [{"timestamp": 1, "data": [{"post": "Hej"}]}, "inte ett objekt"],
     ]
-    sources = ["graph-api"] * 5 + ["webhook"] * 2 + ["export"] * 2
+    sources = ["api"] * 5 + ["webhook"] * 2 + ["export"] * 2
     for i, (doc, source) in enumerate(zip(odd, sources, strict=True)):
         e = write(tmp_path, f"odd{i}.json", doc)
         with pytest.raises(BadInput, match=rf"odd{i}\.json: "):

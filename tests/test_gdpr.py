@@ -26,7 +26,7 @@ def filled(ledger, active):
 def recent_comment(ledger, active):
     when = datetime(2026, 11, 2, 10, tzinfo=UTC)
     CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle")).write_page([ContentRecord(
-        channel="facebook", kind="comment", source="graph-api", observed=when, created=when, native_id="77_1",
+        channel="facebook", kind="comment", source="api", observed=when, created=when, native_id="77_1",
         page_id=PAGE, parent_native_id=f"{PAGE}_1122334455667788", text="Min nya fråga om öppettider?",
         author=AuthorRef(native_id="10152345", name="Åsa Öberg"))])
 

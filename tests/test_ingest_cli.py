@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_cli import CLI
 
-from socialledger.core.webhooks import signature
+from socialledger.plugins._meta.webhooks import signature
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"
@@ -77,7 +77,7 @@ def test_content_list_and_show(cli):
 
     shown = cli.json("content", "show", question["id"], user="kalle")
     version = shown["versions"][0]
-    assert version["source"] == "graph-api" and version["observed"] and version["recorded"]
+    assert version["source"] == "api" and version["observed"] and version["recorded"]
     assert version["raw"]["message"] == "När öppnar biblioteket på söndag? 😊"
     assert "paging" not in json.dumps(version["raw"]) and "access_token" not in json.dumps(version["raw"])
     assert "När öppnar" in cli("content", "show", question["id"], user="kalle").stdout

@@ -29,7 +29,7 @@ from socialledger.core.domain.records import (
     Media,
 )
 from socialledger.plugins.facebook import FacebookChannel
-from socialledger.plugins.instagram import InstagramChannel, register_channels
+from socialledger.plugins.instagram import InstagramChannel
 from socialledger.plugins.instagram.metrics import (
     METRICS,
     SUCCESSORS,
@@ -58,11 +58,13 @@ assert_wellformed = partial(wellformed, channel="instagram", never=("EAAGfake", 
 
 
 def test_the_plugin_registers_the_channel_through_the_hook():
-    registry = ChannelRegistry()
-    register_channels(register=lambda channel: registry.register(channel, "socialledger.plugins.instagram"))
+    # Through the plugin manager, as every hook is called (`pm.hook`), never the implementation directly.
+    from socialledger.core.plugins import plugin_manager
+
+    registry = plugin_manager().channels
     ch = registry.get("instagram")
     assert isinstance(ch, InstagramChannel)
-    assert (ch.title, ch.reads) == ("Instagram", ("graph-api", "webhook", "export"))
+    assert (ch.title, ch.reads) == ("Instagram", ("api", "webhook", "export"))
     assert registry.owner("instagram") == "socialledger.plugins.instagram"
 
 
@@ -73,8 +75,8 @@ def test_the_plugin_registers_the_channel_through_the_hook():
 def test_every_real_sample_is_detected_and_read(name):
     e = entry(f"graph/{name}")
     assert not CH.skip(e)
-    assert CH.detect(e) == "graph-api"
-    records = list(CH.read(e, "graph-api"))
+    assert CH.detect(e) == "api"
+    records = list(CH.read(e, "api"))
     assert records, name
     assert_wellformed(records)
 
@@ -114,7 +116,7 @@ def test_real_media_page_names_the_account_from_its_paging_url():
 
 
 def test_swedish_media_of_every_type_and_product_type():
-    records = read("sv/user_media_p1.json", "graph-api")
+    records = read("sv/user_media_p1.json", "api")
     assert_wellformed(records)
     image, carousel, reel, story = contents(records)
     assert [p.kind for p in (image, carousel, reel, story)] == ["post"] * 4
@@ -153,7 +155,7 @@ def test_tagged_and_mentioned_media_are_visitor_posts(tmp_path):
                       "timestamp": "2024-03-09T18:00:00+0000", "username": "pelle.ek",
                       "owner": {"id": "17840000000000999"}}],
             "paging": {"next": f"https://graph.facebook.com/v19.0/{IG}/tags?access_token=T&after=x"}}
-    [tagged] = contents(CH.read(write(tmp_path, "tags.json", tags), "graph-api"))
+    [tagged] = contents(CH.read(write(tmp_path, "tags.json", tags), "api"))
     assert (tagged.kind, tagged.page_id) == ("visitor_post", IG)
     assert tagged.author == AuthorRef(native_id="17840000000000999", username="pelle.ek")
 
@@ -167,7 +169,7 @@ def test_nested_comments_replies_and_insights_of_a_media(tmp_path):
                                        "username": "orn"}]}}]},
            "insights": {"data": [{"name": "reach", "period": "lifetime", "values": [{"value": 321}],
                                   "id": "17900000000000101/insights/reach/lifetime"}]}}
-    records = list(CH.read(write(tmp_path, "media.json", doc), "graph-api"))
+    records = list(CH.read(write(tmp_path, "media.json", doc), "api"))
     c = by_id(records)
     post = c["17900000000000101"]
     assert post.page_id == IG and "comments" not in post.raw and "insights" not in post.raw
@@ -308,7 +310,7 @@ def test_deprecated_names_alone_map_to_their_successors(tmp_path):
         {"name": "carousel_album_engagement", "period": "lifetime", "values": [{"value": 3}],
          "id": "44/insights/carousel_album_engagement/lifetime"},
     ]}
-    records = list(CH.read(write(tmp_path, "old.json", doc), "graph-api"))
+    records = list(CH.read(write(tmp_path, "old.json", doc), "api"))
     # another media's views does not make media 42's plays a conflict
     assert [(r.native_id, r.metric) for r in records] == [
         ("42", "views"), ("42", "interactions"), ("43", "views"), ("44", "interactions")]
@@ -353,13 +355,13 @@ def test_total_value_without_paging_is_a_range_with_unknown_bounds(tmp_path):
                      "id": f"{IG}/insights/reach/day"},
                     {"name": "views", "period": "day", "total_value": {"value": []},
                      "id": f"{IG}/insights/views/day"}]}
-    [reach] = CH.read(write(tmp_path, "tv.json", doc), "graph-api")
+    [reach] = CH.read(write(tmp_path, "tv.json", doc), "api")
     assert (reach.period, reach.start, reach.end, reach.value, reach.page_id) == ("range", None, None, 12.0, IG)
 
 
 def test_empty_insights_are_no_records(tmp_path):
     e = write(tmp_path, "empty.json", {"data": []})
-    assert CH.detect(e) == "graph-api" and list(CH.read(e, "graph-api")) == []
+    assert CH.detect(e) == "api" and list(CH.read(e, "api")) == []
 
 
 # --- the account and errors -----------------------------------------------------------------------
@@ -367,7 +369,7 @@ def test_empty_insights_are_no_records(tmp_path):
 
 def test_account_objects():
     account, *counts = read("graph/user_fields_account.json")
-    assert account == AccountRecord(channel="instagram", source="graph-api", platform_id="17841407673135339",
+    assert account == AccountRecord(channel="instagram", source="api", platform_id="17841407673135339",
                                     name="Facebook for Developers", username="facebookfordevelopers")
     assert [(m.metric, m.platform_metric, m.period, m.value, m.page_id) for m in counts] == [
         ("followers", "followers_count", "instant", 64363.0, "17841407673135339"),
@@ -390,7 +392,7 @@ def test_an_error_payload_is_reported_clearly():
 
 
 def test_a_batch_with_an_error_part_reads_the_other_parts():
-    records = read("sv/batch_insights.json", "graph-api")
+    records = read("sv/batch_insights.json", "api")
     errors = [r for r in records if isinstance(r, ItemError)]
     assert [(e.code, e.message.split(":")[0]) for e in errors] == [
         ("100/2108006", "batch_insights.json batch[1]"), (None, "batch_insights.json batch[2]")]
@@ -408,7 +410,7 @@ def test_an_error_among_the_items_does_not_stop_the_rest(tmp_path):
         {"id": "102", "error": err},
         {"name": "reach", "period": "lifetime", "values": [{"value": 6}], "id": "103/insights/reach/lifetime"},
     ]}
-    first, error, last = CH.read(write(tmp_path, "mixed.json", doc), "graph-api")
+    first, error, last = CH.read(write(tmp_path, "mixed.json", doc), "api")
     assert (first.native_id, last.native_id) == ("101", "103")
     assert isinstance(error, ItemError) and error.native_id == "102" and "data[1]" in error.message
     media = {"data": [{"id": "201", "media_type": "IMAGE", "timestamp": "2019-01-01T10:00:00+0000",
@@ -416,7 +418,7 @@ def test_an_error_among_the_items_does_not_stop_the_rest(tmp_path):
                       {"id": "202", "media_type": "IMAGE", "timestamp": "2024-01-01T10:00:00+0000",
                        "insights": {"data": [{"name": "reach", "period": "lifetime", "values": [{"value": 7}],
                                               "id": "202/insights/reach/lifetime"}]}}]}
-    records = list(CH.read(write(tmp_path, "media.json", media), "graph-api"))
+    records = list(CH.read(write(tmp_path, "media.json", media), "api"))
     assert [type(r).__name__ for r in records] == ["ContentRecord", "ItemError", "ContentRecord", "MetricsRecord"]
     assert records[1].native_id == "201" and records[1].code == "100/2108006"
 
@@ -771,8 +773,8 @@ def test_detect_sniffs_large_files_and_reads_them(tmp_path):
             "paging": {"next": f"https://graph.facebook.com/v19.0/{IG}/media?access_token=T&after=x"}}
     e = write(tmp_path, "big_media.json", page)
     assert e.size > 64 * 1024
-    assert CH.detect(e) == "graph-api" and FB.detect(e) is None
-    assert len(contents(CH.read(e, "graph-api"))) == 500
+    assert CH.detect(e) == "api" and FB.detect(e) is None
+    assert len(contents(CH.read(e, "api"))) == 500
     line = json.dumps({"object": "instagram", "entry": [{"id": IG, "time": 1709290000, "changes": [
         {"field": "comments", "value": {"id": "1", "text": "å" * 100, "from": {"id": "2", "username": "x"},
                                         "media": {"id": "3", "media_product_type": "FEED"}}}]}]})
@@ -781,8 +783,8 @@ def test_detect_sniffs_large_files_and_reads_them(tmp_path):
     assert len(list(CH.read(batch, "webhook"))) == 600
     body = json.dumps({"data": [dict(item, id=str(17900000000000000 + i)) for i in range(300)]})
     ig_batch = write(tmp_path, "ig_batch.json", [{"code": 200, "headers": [], "body": body}])
-    assert ig_batch.size > 64 * 1024 and CH.detect(ig_batch) == "graph-api"
-    assert len(contents(CH.read(ig_batch, "graph-api"))) == 300
+    assert ig_batch.size > 64 * 1024 and CH.detect(ig_batch) == "api"
+    assert len(contents(CH.read(ig_batch, "api"))) == 300
     fb_body = json.dumps({"data": [{"id": f"1_{i}", "message": "Hej " * 50, "like_count": 0,
                                     "created_time": "2024-03-01T09:00:00+0000"} for i in range(300)]})
     fb_batch = write(tmp_path, "fb_batch.json", [{"code": 200, "headers": [], "body": fb_body}])
@@ -798,21 +800,21 @@ def test_detect_sniffs_large_files_and_reads_them(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "data", "source", "message"), [
-    ("data_not_list.json", {"data": {"id": "1"}}, "graph-api", "'data' is dict, not a list"),
+    ("data_not_list.json", {"data": {"id": "1"}}, "api", "'data' is dict, not a list"),
     ("no_id.json", {"data": [{"media_type": "IMAGE", "timestamp": "2024-03-01T09:00:00+0000"}]},
-     "graph-api", "data[0]: a media without an id"),
+     "api", "data[0]: a media without an id"),
     ("comment_no_id.json", {"data": [{"text": "Hej", "timestamp": "2024-03-01T09:00:00+0000"}]},
-     "graph-api", "data[0]: a comment without an id"),
-    ("no_time.json", {"data": [{"id": "1", "media_type": "IMAGE"}]}, "graph-api", "media 1 has no timestamp"),
-    ("bad_time.json", {"data": [{"id": "1", "text": "x", "timestamp": "igår"}]}, "graph-api", "'igår' is not a time"),
+     "api", "data[0]: a comment without an id"),
+    ("no_time.json", {"data": [{"id": "1", "media_type": "IMAGE"}]}, "api", "media 1 has no timestamp"),
+    ("bad_time.json", {"data": [{"id": "1", "text": "x", "timestamp": "igår"}]}, "api", "'igår' is not a time"),
     ("bad_values.json", {"data": [{"name": "reach", "period": "day", "values": 12, "id": "1/insights/reach/day"}]},
-     "graph-api", "'values' of reach is not a list"),
+     "api", "'values' of reach is not a list"),
     ("bad_period.json", {"data": [{"name": "reach", "period": "fortnight", "values": [{"value": 1}],
                                    "id": "1/insights/reach/fortnight"}]},
-     "graph-api", "unknown Insights period 'fortnight'"),
+     "api", "unknown Insights period 'fortnight'"),
     ("no_object.json", {"data": [{"name": "reach", "period": "lifetime", "values": [{"value": 1}]}]},
-     "graph-api", "reach over lifetime names neither a media nor the account"),
-    ("bad_batch.json", [{"code": 200, "body": "{not json"}], "graph-api", "batch[0].body: malformed JSON"),
+     "api", "reach over lifetime names neither a media nor the account"),
+    ("bad_batch.json", [{"code": 200, "body": "{not json"}], "api", "batch[0].body: malformed JSON"),
     ("bad_entry.json", {"object": "instagram", "entry": {"id": "1"}}, "webhook", "'entry' is missing or not a list"),
     ("page_delivery.json", {"object": "page", "entry": []}, "webhook", "not an Instagram account"),
     ("no_comment_id.json", {"object": "instagram", "entry": [{"id": "1", "time": 1, "changes": [
@@ -830,9 +832,9 @@ def test_bad_data_raises_badinput_naming_the_file(tmp_path, name, data, source, 
 
 def test_malformed_json_and_a_bad_jsonl_line(tmp_path):
     e = write(tmp_path, "cut.json", '{"data": [{"id": "1", "media_type": "IMAGE", "timestamp": "2024-')
-    assert CH.detect(e) == "graph-api"  # it looks like ours: read says what is wrong
+    assert CH.detect(e) == "api"  # it looks like ours: read says what is wrong
     with pytest.raises(BadInput, match="malformed JSON"):
-        list(CH.read(e, "graph-api"))
+        list(CH.read(e, "api"))
     good = json.dumps({"object": "instagram", "entry": []})
     batch = write(tmp_path, "batch.jsonl", good + "\n" + '{"object": "instagram", "entry": [' + "\n")
     with pytest.raises(BadInput, match=r"batch\.jsonl: line 2: malformed JSON"):
@@ -841,15 +843,15 @@ def test_malformed_json_and_a_bad_jsonl_line(tmp_path):
 
 def test_no_python_error_escapes_read_on_odd_shapes(tmp_path):
     odd = [
-        ({"data": [1, 2]}, "graph-api"),
-        ({"data": [{"id": ["x"], "media_type": "IMAGE", "timestamp": "2024-03-01T09:00:00+0000"}]}, "graph-api"),
-        ({"data": [{"id": "1", "text": "x", "timestamp": True}]}, "graph-api"),
+        ({"data": [1, 2]}, "api"),
+        ({"data": [{"id": ["x"], "media_type": "IMAGE", "timestamp": "2024-03-01T09:00:00+0000"}]}, "api"),
+        ({"data": [{"id": "1", "text": "x", "timestamp": True}]}, "api"),
         ({"data": [{"name": "reach", "period": "day", "values": [{"value": "många"}],
-                    "id": "1/insights/reach/day"}]}, "graph-api"),
-        ({"data": [{"name": "reach", "period": 5, "values": []}]}, "graph-api"),
+                    "id": "1/insights/reach/day"}]}, "api"),
+        ({"data": [{"name": "reach", "period": 5, "values": []}]}, "api"),
         ({"data": [{"name": "reach", "period": "day", "total_value": {"value": 1, "breakdowns": {"a": 1}},
-                    "id": "1/insights/reach/day"}]}, "graph-api"),
-        ([{"code": 200}], "graph-api"),
+                    "id": "1/insights/reach/day"}]}, "api"),
+        ([{"code": 200}], "api"),
         ({"object": "instagram", "entry": [{"id": None, "time": 1, "changes": []}]}, "webhook"),
         ({"object": "instagram", "entry": [{"id": "1", "time": 1, "changes": [
             {"field": "comments", "value": "x"}]}]}, "webhook"),

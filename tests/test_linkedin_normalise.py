@@ -69,8 +69,8 @@ write = partial(write_file, ensure_ascii=False)
 
 def read_doc(tmp_path: Path, doc: object, name: str = "doc.json") -> list:
     e = write(tmp_path, name, doc)
-    assert CH.detect(e) == "graph-api", doc
-    return list(CH.read(e, "graph-api"))
+    assert CH.detect(e) == "api", doc
+    return list(CH.read(e, "api"))
 
 
 def ms(*args: int) -> int:
@@ -94,7 +94,7 @@ def test_the_plugin_registers_the_channel_through_the_hook():
     pm.hook.register_channels(register=lambda ch: registry.register(ch, "linkedin-plugin"))
     ch = registry.get("linkedin")
     assert isinstance(ch, LinkedInChannel)
-    assert (ch.title, ch.reads) == ("LinkedIn", ("graph-api", "export"))
+    assert (ch.title, ch.reads) == ("LinkedIn", ("api", "export"))
     assert register_channels is plugin.register_channels
 
 
@@ -111,11 +111,11 @@ def test_the_real_sample_is_a_byte_copy_of_the_shared_one():
 def test_the_real_airbyte_records_are_read_by_shape_and_observed_at_emitted_at():
     e = entry(REAL)
     assert not CH.skip(e)
-    records = read(REAL, "graph-api")
+    records = read(REAL, "api")
     assert_wellformed(records)
     account = records[0]
     assert account == AccountRecord(
-        channel="linkedin", source="graph-api", platform_id=ORG, name="Testing Company", username="oursource",
+        channel="linkedin", source="api", platform_id=ORG, name="Testing Company", username="oursource",
         observed=datetime.fromtimestamp(1713639305.418, UTC))
     shares = {r.platform_metric: r for r in records if isinstance(r, MetricsRecord) and r.page_id == ORG}
     assert set(shares) == {"uniqueImpressionsCount", "shareCount", "shareMentionsCount", "engagement", "clickCount",
@@ -143,8 +143,8 @@ def test_airbyte_protocol_messages_and_other_message_types(tmp_path):
     state = {"type": "STATE", "state": {"data": {"cursor": 1}}}
     lines = "\n".join(json.dumps(d) for d in (record, state, record)) + "\n"
     e = write(tmp_path, "airbyte.jsonl", lines)
-    assert CH.detect(e) == "graph-api"
-    out = list(CH.read(e, "graph-api"))
+    assert CH.detect(e) == "api"
+    out = list(CH.read(e, "api"))
     assert [(r.metric, r.value, r.end) for r in out] == [("followers", 1311.0, utc(2024, 3, 20, 6))] * 2
 
 
@@ -152,13 +152,13 @@ def test_airbyte_protocol_messages_and_other_message_types(tmp_path):
 
 
 def test_posts_page_urns_times_little_text_and_media():
-    records = read("sv/posts_p1.json", "graph-api")
+    records = read("sv/posts_p1.json", "api")
     assert_wellformed(records)
     posts = contents(records)
     assert len(records) == len(posts) == 4  # the DRAFT was never published: not recorded
     assert [p.native_id for p in posts] == [
         S1, U2, "urn:li:share:7171897452134403333", "urn:li:ugcPost:7170719691571205555"]
-    assert {(p.kind, p.page_id, p.author, p.source) for p in posts} == {("post", ORG, None, "graph-api")}
+    assert {(p.kind, p.page_id, p.author, p.source) for p in posts} == {("post", ORG, None, "api")}
     welcome, concert, article, poll = posts
     assert welcome.created == utc(2024, 3, 14, 9, 30)  # createdAt
     assert welcome.observed == utc(2024, 3, 15, 7, 45)  # lastModifiedAt: edited by the author
@@ -217,7 +217,7 @@ def test_a_single_post_a_batch_get_and_an_error_payload(tmp_path):
              "errors": {S1: {"status": 404, "serviceErrorCode": 100, "code": "NOT_FOUND", "message": "Not found"}}}
     records = read_doc(tmp_path, batch, "batch.json")
     assert contents(records) == [post]
-    assert records[1] == ItemError(channel="linkedin", source="graph-api", message="NOT_FOUND: Not found",
+    assert records[1] == ItemError(channel="linkedin", source="api", message="NOT_FOUND: Not found",
                                    native_id=S1, code="404/100")
     [err] = read_doc(tmp_path, {"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN",
                                 "message": "Invalid access token"}, "error.json")
@@ -257,7 +257,7 @@ def test_urn_times_and_comment_urns():
 
 
 def test_comments_on_an_activity_are_linked_to_the_share_the_request_named():
-    records = read("sv/comments_share_p1.json", "graph-api")
+    records = read("sv/comments_share_p1.json", "api")
     assert_wellformed(records)
     c = by_id(records)
     assert list(c) == [C1, C2, C3]
@@ -291,7 +291,7 @@ def test_comments_on_an_activity_are_linked_to_the_share_the_request_named():
 
 
 def test_comments_whose_object_is_the_ugcpost():
-    records = read("sv/comments_ugcpost_p1.json", "graph-api")
+    records = read("sv/comments_ugcpost_p1.json", "api")
     c = by_id(records)
     assert (c[C4].kind, c[C4].parent_native_id, c[C4].author.native_id) == ("comment", U2, ORJAN)
     assert (c[C5].kind, c[C5].parent_native_id, c[C5].author.native_id) == ("reply", C4, ASA)
@@ -333,7 +333,7 @@ def test_comment_linking_rules(tmp_path):
 
 
 def test_time_bound_share_statistics_are_daily_values():
-    records = read("sv/share_statistics_daily.json", "graph-api")
+    records = read("sv/share_statistics_daily.json", "api")
     assert_wellformed(records)
     m = {(r.platform_metric, r.start): r for r in records}
     assert len(records) == 16
@@ -346,7 +346,7 @@ def test_time_bound_share_statistics_are_daily_values():
 
 
 def test_statistics_of_single_posts_name_the_post():
-    records = read("sv/share_statistics_posts.json", "graph-api")
+    records = read("sv/share_statistics_posts.json", "api")
     m = {(r.native_id, r.metric): r for r in records}
     assert m[(S1, "reach")].value == 980.0 and m[(S1, "reach")].platform_metric == "uniqueImpressionsCount"
     assert m[(U2, "clicks")].value == 8.0
@@ -354,12 +354,12 @@ def test_statistics_of_single_posts_name_the_post():
 
 
 def test_follower_gains_per_month_and_follower_demographics():
-    gains = read("sv/follower_statistics_monthly.json", "graph-api")
+    gains = read("sv/follower_statistics_monthly.json", "api")
     assert [(r.metric, r.platform_metric, r.period, r.start, r.end, r.value, r.breakdown) for r in gains] == [
         ("follows", "followerGains", "month", utc(2024, 2, 1), utc(2024, 3, 1), 34.0, {"organic": 34.0, "paid": 0.0}),
         ("follows", "followerGains", "month", utc(2024, 3, 1), utc(2024, 4, 1), 56.0, {"organic": 51.0, "paid": 5.0}),
     ]
-    demo = {r.platform_metric: r for r in read("sv/follower_statistics_lifetime.json", "graph-api")}
+    demo = {r.platform_metric: r for r in read("sv/follower_statistics_lifetime.json", "api")}
     assert set(demo) == {"followerCountsByAssociationType", "followerCountsByGeoCountry", "followerCountsBySeniority"}
     geo = demo["followerCountsByGeoCountry"]
     assert (geo.metric, geo.period, geo.end, geo.value, geo.page_id) == (
@@ -369,11 +369,11 @@ def test_follower_gains_per_month_and_follower_demographics():
 
 
 def test_network_size_and_organisation_lookup(tmp_path):
-    [followers] = read("sv/network_size.json", "graph-api")
+    [followers] = read("sv/network_size.json", "api")
     assert (followers.metric, followers.period, followers.value, followers.end, followers.page_id) == (
         "followers", "instant", 1311.0, None, None)
-    [account] = read("sv/organization.json", "graph-api")
-    assert account == AccountRecord(channel="linkedin", source="graph-api", platform_id=ORG,
+    [account] = read("sv/organization.json", "api")
+    assert account == AccountRecord(channel="linkedin", source="api", platform_id=ORG,
                                     name="Kulturhuset Tornet", username="kulturhuset-tornet")
     [localized] = read_doc(tmp_path, {"id": 123, "vanityName": "tornet",
                                       "name": {"localized": {"sv_SE": "Tornet på svenska"}}})
@@ -645,8 +645,8 @@ def test_detect_sniffs_a_large_response(tmp_path):
     doc = {"paging": {"start": 0, "count": 200}, "elements": [post] * 200}
     e = write(tmp_path, "big.json", doc)
     assert e.size > 64 * 1024
-    assert CH.detect(e) == "graph-api"
-    assert len(list(CH.read(e, "graph-api"))) == 200
+    assert CH.detect(e) == "api"
+    assert len(list(CH.read(e, "api"))) == 200
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -656,24 +656,24 @@ def test_bad_json_is_refused_naming_the_file_and_the_place(tmp_path):
     good = json.dumps({"stream": "total_follower_count", "data": {"firstDegreeSize": 1}, "emitted_at": 1713639309459})
     e = write(tmp_path, "batch.jsonl", good + "\n{not json\n")
     with pytest.raises(BadInput, match=r"batch\.jsonl: line 2: malformed JSON"):
-        list(CH.read(e, "graph-api"))
+        list(CH.read(e, "api"))
     e = write(tmp_path, "odd.jsonl", good + "\n" + json.dumps({"stream": "ads", "data": {"x": 1}, "emitted_at": 1}))
     with pytest.raises(BadInput, match=r"line 2 \(stream ads\): not a LinkedIn object"):
-        list(CH.read(e, "graph-api"))
+        list(CH.read(e, "api"))
     e = write(tmp_path, "mixed.json", {"paging": {"count": 1}, "elements": [
         {"id": S1, "commentary": "x", "createdAt": 1710408600000}, {"what": "ever"}]})
     with pytest.raises(BadInput, match=r"elements\[1\]: not a LinkedIn object socialledger reads \(keys: what\)"):
-        list(CH.read(e, "graph-api"))
+        list(CH.read(e, "api"))
     e = write(tmp_path, "notime.json", {"elements": [{"id": "urn:li:share:12", "commentary": "x"}],
                                         "paging": {"count": 1}})
     with pytest.raises(BadInput, match="has no time"):
-        list(CH.read(e, "graph-api"))
+        list(CH.read(e, "api"))
     e = write(tmp_path, "badrange.json", {"elements": [{"organizationalEntity": f"urn:li:organization:{ORG}",
                                                         "timeRange": {"start": 5, "end": 1},
                                                         "totalShareStatistics": {"clickCount": 1}}]})
     with pytest.raises(BadInput, match="not a time range"):
-        list(CH.read(e, "graph-api"))
-    with pytest.raises(BadInput, match="reads graph-api, export, not 'webhook'"):
+        list(CH.read(e, "api"))
+    with pytest.raises(BadInput, match="reads api, export, not 'webhook'"):
         list(CH.read(e, "webhook"))
 
 
@@ -691,5 +691,5 @@ def test_no_python_error_escapes_read_on_odd_shapes(tmp_path):
     for i, doc in enumerate(odd):
         e = write(tmp_path, f"odd{i}.json", doc)
         with pytest.raises(BadInput) as err:
-            list(CH.read(e, "graph-api"))
+            list(CH.read(e, "api"))
         assert f"odd{i}.json" in err.value.message, doc

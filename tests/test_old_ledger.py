@@ -75,3 +75,21 @@ def test_an_old_ledger_verifies_and_takes_new_events(old_home: Path, tmp_path: P
     # The read models rebuilt from position 0 give the same register as caught up.
     run(old_home, "projections", "rebuild")
     assert json.loads(run(old_home, "account", "list", "--json")) == accounts
+
+
+def test_stored_graph_api_sources_read_as_api(old_home: Path) -> None:
+    # Arrange: the old code stored the Graph API's observations with source "graph-api"
+    # (the events' bytes are sealed by the chain, never rewritten).
+    import sqlite3
+
+    with sqlite3.connect(old_home / "ledger.sqlite") as db:
+        stored = db.execute("SELECT count(*) FROM stored_events "
+                            "WHERE CAST(state AS TEXT) LIKE '%\"source\":\"graph-api\"%'").fetchone()[0]
+    db.close()
+    assert stored > 0
+    # Act: read the events through today's code.
+    log = json.loads(run(old_home, "audit", "log", "--json"))
+    sources = [e["details"]["source"] for e in log if "source" in e.get("details", {})]
+    # Assert: the channel-neutral name, for every one of them; the stored bytes unchanged.
+    assert sources.count("api") == stored and "graph-api" not in sources
+    assert "The ledger verifies" in run(old_home, "audit", "verify", user="astrid")

@@ -32,7 +32,7 @@ def test_builtin_channels_are_registered_as_plugins():
     rows = describe(loaded)
     facebook = next(r for r in rows if r["name"] == DEFAULT_PLUGINS[0])
     assert facebook["builtin"] and "register_channels" in facebook["hooks"]
-    assert facebook["channels"][0]["reads"] == ["graph-api", "webhook", "export"]
+    assert facebook["channels"][0]["reads"] == ["api", "webhook", "export"]
 
 
 def test_a_channel_name_registered_twice_is_an_error():
@@ -53,14 +53,13 @@ def test_a_channel_name_registered_twice_is_an_error():
 
 
 PLUGIN_MODULE = '''
-from socialledger import hookimpl
-from socialledger.core.capture.channels import Channel
+from socialledger.channels import Channel, hookimpl
 
 
 class MastodonChannel(Channel):
     name = "mastodon"
     title = "Mastodon"
-    reads = ("graph-api",)
+    reads = ("api",)
     version = "0.3.1"
 
     def detect(self, entry):
@@ -117,7 +116,7 @@ def test_a_third_party_channel_is_picked_up_from_its_entry_point(third_party):
     rows = plugins_json(third_party)
     mastodon = next(r for r in rows if r["name"] == "mastodon")
     assert mastodon["distribution"] == "socialledger-mastodon" and mastodon["version"] == "0.3.1"
-    assert mastodon["channels"] == [{"name": "mastodon", "title": "Mastodon", "reads": ["graph-api"],
+    assert mastodon["channels"] == [{"name": "mastodon", "title": "Mastodon", "reads": ["api"],
                                      "version": "0.3.1"}]
     assert not mastodon["builtin"]
 
@@ -149,3 +148,29 @@ def test_a_misspelt_hook_fails_at_start_up(monkeypatch):
     monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", (*DEFAULT_PLUGINS, "socialledger_bad"))
     with pytest.raises(pluggy.PluginValidationError, match="register_chanels"):
         plugins.plugin_manager()
+
+
+def test_hooks_are_called_through_pluggy(monkeypatch):
+    # Arrange: a plugin that wraps `register_channels`: a wrapper runs only when pluggy calls the hook.
+    import types
+
+    from socialledger import hookimpl
+    from socialledger.core import plugins
+
+    calls = []
+    watcher = types.ModuleType("socialledger_watcher")
+
+    @hookimpl(wrapper=True)
+    def register_channels(register):
+        calls.append("around")
+        return (yield)
+
+    watcher.register_channels = register_channels
+    monkeypatch.setitem(sys.modules, "socialledger_watcher", watcher)
+    monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", ("socialledger_watcher", *DEFAULT_PLUGINS))
+    # Act
+    loaded = plugins.plugin_manager()
+    # Assert: the wrapper ran around each built-in's registration, and each channel is owned by its plugin.
+    assert calls and len(calls) >= len(DEFAULT_PLUGINS)
+    assert loaded.channels.owner("facebook") == "socialledger.plugins.facebook"
+    assert loaded.channels.owner("linkedin") == "socialledger.plugins.linkedin"

@@ -24,7 +24,7 @@ def t(text: str) -> datetime:
 
 
 def item(native, kind, when, text, author=None, parent=None, **kw):
-    return ContentRecord(channel="facebook", kind=kind, source="graph-api", observed=t(when), created=t(when),
+    return ContentRecord(channel="facebook", kind=kind, source="api", observed=t(when), created=t(when),
                          native_id=native, page_id=PAGE, parent_native_id=parent, text=text,
                          author=author or AuthorRef(native_id="10152345", name="Åsa Öberg"), **kw)
 
@@ -42,13 +42,13 @@ RECORDS = [
                      observed=t("2026-11-17 13:00"), page_id=PAGE),
     item(f"{PAGE}_v1", "visitor_post", "2026-11-18 09:00", "Tack för i går!"),
     item("v1_c1", "comment", "2026-11-18 09:30", "Tack själva!", PAGE_AUTHOR, parent=f"{PAGE}_v1"),
-    MetricsRecord(channel="facebook", source="graph-api", metric="reactions", platform_metric="reactions",
+    MetricsRecord(channel="facebook", source="api", metric="reactions", platform_metric="reactions",
                   period="lifetime", end=None, value=12, native_id=f"{PAGE}_1", breakdown={"like": 10, "love": 2}),
-    MetricsRecord(channel="facebook", source="graph-api", metric="followers", platform_metric="page_follows",
+    MetricsRecord(channel="facebook", source="api", metric="followers", platform_metric="page_follows",
                   period="instant", end=t("2026-11-01 07:00"), value=1000, page_id=PAGE),
-    MetricsRecord(channel="facebook", source="graph-api", metric="followers", platform_metric="page_follows",
+    MetricsRecord(channel="facebook", source="api", metric="followers", platform_metric="page_follows",
                   period="instant", end=t("2026-11-29 07:00"), value=1040, page_id=PAGE),
-    MetricsRecord(channel="facebook", source="graph-api", metric="reach", platform_metric="page_impressions_unique",
+    MetricsRecord(channel="facebook", source="api", metric="reach", platform_metric="page_impressions_unique",
                   period="day", start=t("2026-11-16 00:00"), end=t("2026-11-17 00:00"), value=300, page_id=PAGE),
 ]
 
@@ -110,7 +110,7 @@ def test_the_policy_in_force_when_the_item_arrived(ledger, active, tmp_path):
     later += timedelta(days=3)
     while later.weekday() != 1:  # a Tuesday after the change, so that 48 hours stay on working days
         later += timedelta(days=1)
-    new = ContentRecord(channel="facebook", kind="comment", source="graph-api", observed=later, created=later,
+    new = ContentRecord(channel="facebook", kind="comment", source="api", observed=later, created=later,
                         native_id="1_new", page_id=PAGE, parent_native_id=f"{PAGE}_1", text="Efter",
                         author=AuthorRef(native_id="10152345", name="Åsa Öberg"))
     writer.write_page([new])
@@ -123,7 +123,7 @@ def test_on_call_accounts(ledger, active):
     ledger.set_properties(who("kalle"), active, {"on_call": True})
     writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
     later = datetime(2030, 11, 22, 20, 0, tzinfo=STHLM)  # a Friday evening, after the change
-    writer.write_page([POST, ContentRecord(channel="facebook", kind="comment", source="graph-api", observed=later,
+    writer.write_page([POST, ContentRecord(channel="facebook", kind="comment", source="api", observed=later,
                                           created=later, native_id="1_oc", page_id=PAGE, parent_native_id=f"{PAGE}_1",
                                           text="Jour?", author=AuthorRef(native_id="1", name="X"))])
     row = next(r for r in sla.status(ledger.read_models().store, at=datetime(2031, 1, 1, tzinfo=UTC)))

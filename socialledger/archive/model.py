@@ -32,7 +32,7 @@ class Version(_S):
     change: str  # captured | edited
     observed: datetime  # the platform time this version describes
     recorded: datetime  # when the ledger learned it
-    source: str  # graph-api | webhook | export
+    source: str  # api | webhook | export | stream
     position: int  # ledger position of the event
     text: str | None  # None: erased or disposed
     media: list[dict[str, Any]] | None = None
@@ -45,7 +45,7 @@ class Moderation(_S):
     action: str  # hidden | unhidden | removed
     observed: datetime  # when it happened (platform time, or the ledger user's command)
     recorded: datetime
-    source: str  # graph-api | webhook | export | ledger
+    source: str  # api | webhook | export | stream | ledger
     actor: str  # channel:facebook, or the ledger user
     position: int
     reason: str | None = None

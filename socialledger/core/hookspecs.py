@@ -23,7 +23,7 @@ def register_channels(register: Callable[[Channel], None]) -> None:
     Called once, when the plugin manager is built (at the start of every CLI
     command and every `socialledger.core.plugins.plugin_manager()` call).
 
-    :param register: call it once per channel with a `socialledger.core.capture.channels.Channel`
+    :param register: call it once per channel with a `socialledger.channels.Channel`
         instance. The core owns the names: a name another plugin already
         registered is an error at start-up, naming both plugins.
     :returns: nothing; the return value is ignored.

@@ -57,11 +57,25 @@ def plugin_manager() -> Loaded:
             for name in sorted(allowed):
                 pm.load_setuptools_entrypoints(GROUP, name=name)
     pm.check_pending()
+    return Loaded(pm=pm, channels=_register_channels(pm))
+
+
+def _register_channels(pm: pluggy.PluginManager) -> ChannelRegistry:
+    """Call every plugin's `register_channels` through pluggy, each with a `register` that knows its plugin.
+
+    The hook is called once per plugin (a subset of the hook caller holding that plugin
+    and any wrappers), in the order the plugins were registered, so that the registry can name
+    both plugins when two claim one channel name.
+    """
     registry = ChannelRegistry()
-    for impl in pm.hook.register_channels.get_hookimpls():
-        owner = impl.plugin_name
-        impl.function(register=lambda channel, owner=owner: registry.register(channel, owner))
-    return Loaded(pm=pm, channels=registry)
+    # Wrappers (`wrapper=True`) stay in every call: they wrap the hook, they do not register.
+    plugins = [impl.plugin for impl in pm.hook.register_channels.get_hookimpls()
+               if not (impl.wrapper or impl.hookwrapper)]
+    for plugin in plugins:
+        owner = pm.get_name(plugin) or repr(plugin)
+        hook = pm.subset_hook_caller("register_channels", [p for p in plugins if p is not plugin])
+        hook(register=lambda channel, owner=owner: registry.register(channel, owner))
+    return registry
 
 
 def describe(loaded: Loaded) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from socialledger.core.capture.inputs import InputFile
@@ -18,16 +18,22 @@ class Channel(abc.ABC):
     Both get one input file at a time (a file given on the command line, or
     one file of a directory or ZIP); `read` streams records and must not hold
     the whole input in memory when the input is large.
+
+    Optional capabilities: a channel whose platform signs its webhook
+    deliveries sets `signature_header` and implements `verify_signature`.
     """
 
     #: the channel's name on the command line and in ids (`facebook`)
     name: ClassVar[str]
     #: a human title (`Facebook Pages`)
     title: ClassVar[str] = ""
-    #: the sources it reads, out of "graph-api", "webhook", "export"
+    #: the sources it reads, out of "api", "webhook", "export", "stream" (`socialledger.channels.SOURCES`)
     reads: ClassVar[tuple[Source, ...]] = ()
     #: the plugin's version, shown by `socialledger plugins --all`
     version: ClassVar[str] = "0"
+    #: the HTTP header a webhook delivery's signature comes in (`X-Hub-Signature-256`), for a channel
+    #: that can verify one (`verify_signature`); None for a channel that cannot
+    signature_header: ClassVar[str | None] = None
 
     @abc.abstractmethod
     def detect(self, entry: InputFile) -> Source | None:
@@ -40,6 +46,15 @@ class Channel(abc.ABC):
     def skip(self, entry: InputFile) -> bool:
         """True for files of an input that carry nothing to record (an export's media, its index.html)."""
         return False
+
+    def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
+        """Whether a webhook delivery's raw `body` bears a valid signature under `secret`, given its HTTP `headers`.
+
+        A capability, not a duty: implement it (and set `signature_header`) when the
+        platform signs its deliveries. `body` is the request's bytes exactly as
+        delivered; compare in constant time.
+        """
+        raise NotImplementedError(f"the {self.name} channel does not verify webhook signatures")
 
 
 class ChannelRegistry:

@@ -15,6 +15,7 @@ refuses the whole input with the message a one-process read gives first.
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -66,7 +67,14 @@ class HalfReader:
     """The ingest's side: start reading the second half; later, take its spool or its refusal."""
 
     def __init__(self, home: Path, path: Path, split: int, channel: str, account_name: str, page_size: int,
-                 derive: Deriver, ingested: IngestedFiles) -> None:
+                 derive: Deriver, ingested: IngestedFiles, *, channel_class: type | None = None) -> None:
+        """Start the reader process on the files from index `split` on.
+
+        The process loads `channel` by name from the plugins, as the CLI does; or, given
+        `channel_class` (a channel handed to `ingest` rather than registered by a plugin,
+        as the contract suite's is), imports that class by its module and name, on this
+        process's `sys.path`, and makes an instance with no arguments.
+        """
         self.spool_path = Spool.new_path(home)
         self._key = AESGCM.generate_key(bit_length=256)
         self._home = home
@@ -79,6 +87,9 @@ class HalfReader:
                    "fingerprint_key": derive.fingerprint_key.hex(), "pseudonym_key": derive.pseudonym_key.hex(),
                    "files_key": ingested.key.hex(), "version": ingested.version, "recheck": ingested.recheck,
                    "known": [[d.hex(), n] for d, n in ingested.known.items()]}
+        if channel_class is not None:
+            request["channel_class"] = [channel_class.__module__, channel_class.__qualname__]
+            request["sys_path"] = [p for p in sys.path if isinstance(p, str)]
         self._proc = subprocess.Popen([sys.executable, "-m", "socialledger.core.capture.halfreader"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       close_fds=True)
@@ -130,11 +141,24 @@ class _Account:
         self.name = name
 
 
+def _channel(request: dict[str, Any]) -> Any:
+    """The channel of a class handed over by module and name (see `HalfReader`)."""
+    sys.path[:0] = [p for p in request["sys_path"] if p not in sys.path]
+    module, qualname = request["channel_class"]
+    found: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    channel = found()
+    if channel.name != request["channel"]:
+        raise RuntimeError(f"{module}.{qualname}() is channel {channel.name!r}, not {request['channel']!r}")
+    return channel
+
+
 def serve(request: dict[str, Any]) -> dict[str, Any]:
     from socialledger.core.capture.ingest import _check
     from socialledger.core.plugins import plugin_manager
 
-    channel = plugin_manager().channels.get(request["channel"])
+    channel = _channel(request) if "channel_class" in request else plugin_manager().channels.get(request["channel"])
     spool = Spool(Path(request["spool"]).parent.parent, key=bytes.fromhex(request["key"]), path=Path(request["spool"]))
     derive = Deriver(request["channel"], request["account_id"], request["platform_id"],
                      bytes.fromhex(request["fingerprint_key"]), bytes.fromhex(request["pseudonym_key"]))

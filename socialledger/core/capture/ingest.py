@@ -37,7 +37,6 @@ from socialledger.core.domain.workflow import State
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.plugins import plugin_manager
 from socialledger.core.storage.sqlite.collecting import collection_paused
-from socialledger.core.webhooks import verify_signature
 
 PAGE_SIZE = 5000
 
@@ -96,9 +95,14 @@ def ingest(
 
     An input of more than one page is written by a writer process beside this one
     (`pagewriter.py`), so that planning and writing overlap on two cores;
-    `writer_process` forces that on or off. An input of many files is read in
-    two halves, the second by a reader process (`halfreader.py`); `split_input`
-    forces that on (for any input of two files or more) or off.
+    `writer_process` forces that on or off. An input of many files (at least
+    `halfreader.MIN_SPLIT_BYTES`) is read in two halves, the second by a reader
+    process (`halfreader.py`); `split_input` forces that on (for any input of two
+    files or more) or off. A channel given through `channels` (rather than loaded
+    from the plugins, as the CLI's are) is read in one process unless `split_input`
+    is True: the reader process then rebuilds it from its class (`halfreader.py`),
+    which is how the contract suite (`socialledger.testing`) runs a channel
+    through the large input's path.
 
     A file this account has already ingested unchanged is not read again
     (`ingested.py`): its records count as unchanged. `recheck` reads it anyway.
@@ -113,16 +117,21 @@ def ingest(
     files: Iterable[InputFile] = iter_inputs(Path(path))
 
     if signature is not None:
+        # Signatures are the channel's to check: only it knows its platform's header and scheme.
+        header = channel.signature_header
+        if header is None:
+            raise BadInput(f"--signature: the {channel.title or channel.name} channel does not verify webhook "
+                           "signatures; ingest without --signature")
         files = open_inputs(Path(path))
         if len(files) != 1:
             raise BadInput("--signature checks one webhook delivery: give one file")
         if secret is None:
             raise BadInput("--signature needs the app secret: --secret-env VAR")
-        if not verify_signature(files[0].read_bytes(), signature, secret):
-            raise VerificationFailed(f"{files[0].name}: the X-Hub-Signature-256 does not match the body; refused")
+        if not channel.verify_signature(files[0].read_bytes(), {header: signature}, secret):
+            raise VerificationFailed(f"{files[0].name}: the {header} does not match the body; refused")
 
     split = None
-    if signature is None and channels is None and split_input is not False:
+    if signature is None and split_input is not False and (channels is None or split_input):
         split = split_point(Path(path), 0 if split_input else MIN_SPLIT_BYTES)
 
     derive = Deriver.for_account(ledger.keys, channel.name, account)
@@ -135,8 +144,10 @@ def ingest(
             spools = [spool]
         else:
             # Pass 1 on two cores: the second half of the files in a process of its own.
+            # A channel the plugins register is loaded by name there; one handed in, from its class.
             other = stack.enter_context(HalfReader(ledger.home, Path(path), split, channel.name, account.name,
-                                                   page_size, derive, ingested))
+                                                   page_size, derive, ingested,
+                                                   channel_class=type(channel) if channels is not None else None))
             total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
                                   media, ingested)
             more, more_known, more_media = other.result()

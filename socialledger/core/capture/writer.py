@@ -25,6 +25,20 @@ from eventsourcing.utils import get_topic
 from socialledger.core.capture import media as media_store
 from socialledger.core.capture.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
 from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.capture_rules import (
+    EDIT,
+    STALE,
+    STATE_AFTER,
+    content_change,
+    identity_changed,
+    is_shredded,
+    metric_revised,
+    moderation_applies,
+    observation_wins,
+    reconciles,
+    visibility_change,
+    written_by_account,
+)
 from socialledger.core.domain.content import CAPTURED, EDITED, MODERATED, ContentItem
 from socialledger.core.domain.observations import MetricsObservation
 from socialledger.core.domain.records import (
@@ -42,8 +56,6 @@ from socialledger.core.storage.sqlite.keys import StoringKeys
 from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
 from socialledger.core.storage.sqlite.recorder import IndexRow, IndexTuple, StoredRow, index_tuple
 
-#: Index states of items whose keys are destroyed: nothing new is ever sealed under them.
-SHREDDED = ("erased", "disposed")
 _RETRIES = 10
 
 _TOPIC_ITEM = get_topic(ContentItem)
@@ -355,10 +367,8 @@ class CaptureWriter:
     def _subject(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> tuple[str | None, bool]:
         author = r.author
         if author is None or d.subject is None:
-            # Graph API pages name no author for the page's own posts.
-            return None, r.by_account if r.by_account is not None else r.kind == "post"
-        by_account = r.by_account if r.by_account is not None else (
-            author.native_id is not None and author.native_id == self.platform_id)
+            return None, written_by_account(r.by_account, r.kind, None, self.platform_id, False)
+        by_account = written_by_account(r.by_account, r.kind, author.native_id, self.platform_id, True)
         sid, fp = d.subject, d.identity
         row = page.rows.get(sid)
         if row is None:
@@ -368,7 +378,7 @@ class CaptureWriter:
                 identity=identity_of(subject_key(self.channel, author), author), **self.stamp)))
             page.put(IndexRow(sid, 1, _ts(r.observed), fp, "subject", None, r.source, 1))
             page.summary.subjects += 1
-        elif row.state == "subject" and row.fingerprint != fp and _ts(r.observed) > (row.observed or 0):
+        elif identity_changed(row.state, row.fingerprint != fp, _ts(r.observed), row.observed):
             # A name or username the platform now gives differently (or more fully).
             page.events.append(PendingEvent(sid, row.version + 1, _IDENTITY_CHANGED(
                 timestamp=now, observed=r.observed, source=r.source,
@@ -387,7 +397,7 @@ class CaptureWriter:
             if row is None:
                 fb = d.fallback
                 match = page.by_fallback.get(fb) if fb else None
-                if match is not None and not match.native:
+                if match is not None and reconciles(bool(match.native)):
                     item_id, row, reconcile = match.id, match, True
         else:
             fb = d.fallback
@@ -417,7 +427,7 @@ class CaptureWriter:
             if r.hidden:
                 page.summary.hidden += 1
             return
-        if row.state in SHREDDED:
+        if is_shredded(row.state):
             page.summary.skipped += 1
             return
         recorded = False  # and until then `row` is the page's own row, not yet copied
@@ -438,31 +448,27 @@ class CaptureWriter:
                 page.summary.unchanged += 1
             return
         # Newer wins; at the same platform time an export never overrides what an API or webhook said.
-        newer = obs > (row.observed or 0) or (
-            obs == row.observed and not (r.source == "export" and row.source != "export"))
-        if row.fingerprint == PARTIAL:
-            newer = True  # the first real content of an item known only by its ids
-        if fp != row.fingerprint:
-            if newer and row.state != "removed":
-                if not recorded:
-                    row = row.copy()
-                edited = _EDITED.get(r.kind, _EDITED["post"])
-                page.events.append(PendingEvent(item_id, row.version + 1, edited(
-                    timestamp=now, observed=r.observed, source=r.source, content=(content := _content_of(r)), **self.stamp)))
-                self._media_jobs(page, page.events[-1], content)
-                row.version += 1
-                row.fingerprint, row.observed, row.source = fp, obs, r.source
-                page.summary.edited += 1
-                recorded = True
-            else:
-                page.summary.stale += 1
-        if r.hidden is not None and row.state != "removed" and newer:
-            want = "hidden" if r.hidden else "visible"
-            if row.state != want:
-                if not recorded:
-                    row = row.copy()
-                self._moderate(item_id, row, "hide" if r.hidden else "unhide", r.observed, r.source, r.raw, page, now)
-                recorded = True
+        wins = observation_wins(obs, r.source, row.observed, row.source, row.fingerprint == PARTIAL)
+        change = content_change(fp != row.fingerprint, wins, row.state)
+        if change == EDIT:
+            if not recorded:
+                row = row.copy()
+            edited = _EDITED.get(r.kind, _EDITED["post"])
+            page.events.append(PendingEvent(item_id, row.version + 1, edited(
+                timestamp=now, observed=r.observed, source=r.source, content=(content := _content_of(r)), **self.stamp)))
+            self._media_jobs(page, page.events[-1], content)
+            row.version += 1
+            row.fingerprint, row.observed, row.source = fp, obs, r.source
+            page.summary.edited += 1
+            recorded = True
+        elif change == STALE:
+            page.summary.stale += 1
+        action = visibility_change(r.hidden, wins, row.state)
+        if action is not None:
+            if not recorded:
+                row = row.copy()
+            self._moderate(item_id, row, action, r.observed, r.source, r.raw, page, now)
+            recorded = True
         if recorded:
             page.put(row)
         elif fp == row.fingerprint:
@@ -481,18 +487,17 @@ class CaptureWriter:
         page.events.append(PendingEvent(item_id, row.version + 1, _MODERATED[action](
             timestamp=now, observed=observed, source=source, reason=None, rule=None, raw=raw, **self.stamp)))
         row.version += 1
-        row.state = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[action]
+        row.state = STATE_AFTER[action]
         counter = {"hide": "hidden", "unhide": "unhidden", "remove": "removed"}[action]
         setattr(page.summary, counter, getattr(page.summary, counter) + 1)
 
     def _moderation(self, r: ModerationRecord, d: Derived, page: _Page, now: datetime) -> None:
         item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
         row = page.rows.get(item_id)
-        if row is None or row.state in SHREDDED:
+        if row is None or is_shredded(row.state):
             page.summary.skipped += 1  # a moderation of an item the ledger never captured
             return
-        want = {"hide": "hidden", "unhide": "visible", "remove": "removed"}[r.action]
-        if row.state == want or row.state == "removed":
+        if not moderation_applies(r.action, row.state):
             page.summary.unchanged += 1
             return
         row = row.copy()
@@ -511,7 +516,7 @@ class CaptureWriter:
                 breakdown=r.breakdown, source=r.source, **self.stamp)))
             page.put(IndexRow(mid, 1, _ts(r.end) if r.end else None, fp, "metric", None, r.source, 0))
             page.summary.metrics += 1
-        elif row.fingerprint != fp:
+        elif metric_revised(row.fingerprint != fp):
             page.events.append(PendingEvent(mid, row.version + 1, _REVISED(
                 timestamp=now, value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp)))
             page.put(row.copy(version=row.version + 1, fingerprint=fp))

@@ -91,7 +91,7 @@ class ContentItem(LedgerAggregate):
 
         sealed_fields = ("raw",)
         observed: datetime
-        source: str  # graph-api | webhook | export | ledger
+        source: str  # api | webhook | export | stream | ledger
         by: str
         reason: str | None
         rule: str | None

@@ -11,12 +11,21 @@ URLs stripped, so an archive can always show the original.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import msgspec
 
 Kind = Literal["post", "comment", "reply", "visitor_post"]
-Source = Literal["graph-api", "webhook", "export"]
+#: Where an observation came from, the same words for every channel: the platform's API
+#: (a response, saved by a crawler or fetched), a webhook delivery, the account export,
+#: or a streaming API (Mastodon's, Bluesky's firehose).
+Source = Literal["api", "webhook", "export", "stream"]
+#: Every source a record may name.
+SOURCES: tuple[Source, ...] = get_args(Source)
+#: Names earlier versions stored for a source, and the name they read as now: events
+#: written before sources were channel-neutral say "graph-api" (the mapper renames it
+#: as it decodes them; see docs/decisions.md).
+RENAMED_SOURCES: dict[str, Source] = {"graph-api": "api"}
 Period = Literal["day", "week", "days_28", "month", "lifetime", "range", "instant"]
 ModerationAction = Literal["hide", "unhide", "remove"]
 

@@ -23,6 +23,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 
 import socialledger.core.storage.topics  # noqa: F401  (earlier layouts' topics resolve)
+from socialledger.core.domain.records import RENAMED_SOURCES
 
 _encoder = msgspec.json.Encoder()
 _untyped = msgspec.json.Decoder()
@@ -119,6 +120,7 @@ class MsgspecMapper(Mapper):  # type: ignore[type-arg]
         if class_version == 1:
             state = decoder_for(cls).decode(data)
             state.pop("class_version", None)
+            _rename_source(state)
             return state
         # An older stored shape: upcast the raw mapping, then type it.
         state = _untyped.decode(data)
@@ -128,4 +130,16 @@ class MsgspecMapper(Mapper):  # type: ignore[type-arg]
             from_version += 1
         state = msgspec.convert(state, schema_for(cls))
         state.pop("class_version", None)
+        _rename_source(state)
         return state
+
+
+def _rename_source(state: dict[str, Any]) -> None:
+    """An event stored with an earlier name of its source (`"graph-api"`) reads with today's (`"api"`).
+
+    The stored bytes are never rewritten (the chain seals them); the name is mapped
+    as each event is decoded, which every read of an event goes through.
+    """
+    source = state.get("source")
+    if source in RENAMED_SOURCES:
+        state["source"] = RENAMED_SOURCES[source]

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from socialledger.core.capture.channels import Channel
-from socialledger.core.capture.inputs import InputFile
-from socialledger.core.domain.records import Record, Source
-from socialledger.core.toolkit import (
+from socialledger.channels import (
     JSON_SUFFIXES,
     NOT_JSON,
+    Channel,
+    InputFile,
     Peeked,
+    Record,
+    Source,
     json_documents,
     reading,
     starts_like_json,
 )
+from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
 from socialledger.plugins.facebook.export import (
     export_kind,
     in_export_folder,
@@ -44,11 +46,15 @@ class FacebookChannel(Channel):
 
     name = "facebook"
     title = "Facebook Pages"
-    reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
+    reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
     version = "1.0"
+    signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
     def __init__(self) -> None:
         self._peeked = Peeked()  # the file `detect` decoded, for `read`
+
+    def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
+        return verify_delivery(body, headers, secret)
 
     def detect(self, entry: InputFile) -> Source | None:
         body, doc = self._peeked.peek(entry)
@@ -71,7 +77,7 @@ class FacebookChannel(Channel):
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         with reading(self, entry, source, "Facebook"):
-            if source == "graph-api":
+            if source == "api":
                 yield from read_response(self._peeked.json(entry))
             elif source == "webhook":
                 yield from read_deliveries(json_documents(entry, "delivery"))
@@ -94,23 +100,23 @@ def classify(doc: Any, path: str = "") -> Source | None:
         if "data" in doc:
             data = doc["data"]
             if isinstance(data, list) and not data:
-                return "graph-api"  # an empty page
+                return "api"  # an empty page
             if not isinstance(data, list) or not isinstance(data[0], dict):
                 # Malformed Graph API data (`read` says what is wrong), if the paging or summary
                 # of a Graph response is there; some other platform's `data` otherwise.
-                return "graph-api" if ("paging" in doc or "summary" in doc) else None
+                return "api" if ("paging" in doc or "summary" in doc) else None
             first = data[0]
             if is_insight(first):
                 # Facebook's Insights are named page_* and post_*; likes, comments or shares
                 # could as well be another platform's.
-                return "graph-api" if first["name"].startswith(("page_", "post_")) else None
-            return "graph-api" if _looks_facebook(first) else None
+                return "api" if first["name"].startswith(("page_", "post_")) else None
+            return "api" if _looks_facebook(first) else None
         if isinstance(doc.get("error"), dict) and "message" in doc["error"]:
-            return "graph-api"
+            return "api"
         if "id" in doc and _looks_facebook(doc):
-            return "graph-api"
+            return "api"
         if "id" in doc and "name" in doc and _IG_USER_FIELDS.isdisjoint(doc) and not _PAGE_FIELDS.isdisjoint(doc):
-            return "graph-api"
+            return "api"
         if "comments" in doc and export_kind(path) == "comments":
             return "export"
         return None
@@ -145,7 +151,7 @@ def sniff(head: bytes, path: str = "") -> Source | None:
     if export_kind(path) is not None:
         return "export"
     if head.startswith(b"{") and _DATA.search(head) and (_FB_ITEM.search(head) or _FB_INSIGHT.search(head)):
-        return "graph-api"
+        return "api"
     return None
 
 

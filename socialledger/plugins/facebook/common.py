@@ -1,11 +1,11 @@
-"""What the Facebook readers share beyond the core toolkit: the channel's name and its authors."""
+"""What the Facebook readers share beyond `socialledger.channels`: the channel's name and its authors."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from socialledger.core.domain.records import AuthorRef
-from socialledger.core.toolkit import (  # noqa: F401 - the readers import these from here
+from socialledger.channels import (  # noqa: F401 - the readers import these from here
+    AuthorRef,
     FormatError,
     as_id,
     clean,

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from socialledger.core.domain.records import AuthorRef, ContentRecord, Media
-from socialledger.core.toolkit import ExportLayout, repair_tree
+from socialledger.channels import AuthorRef, ContentRecord, Media, repair_tree
+from socialledger.plugins._meta.export import ExportLayout
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from socialledger.core.domain.records import (
+from socialledger.channels import (
     AccountRecord,
     ContentRecord,
     ItemError,
@@ -28,7 +28,7 @@ from socialledger.core.domain.records import (
     MetricsRecord,
     Record,
 )
-from socialledger.core.toolkit import insights_start, is_insight, paging_edge
+from socialledger.plugins._meta.graph import insights_start, is_insight, paging_edge
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,
@@ -47,7 +47,7 @@ from socialledger.plugins.facebook.metrics import (
     record_period,
 )
 
-SOURCE = "graph-api"
+SOURCE = "api"
 
 #: Fields only a Comment has (a Post has none of them).
 COMMENT_FIELDS = frozenset({

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from socialledger.core.domain.metrics import VOCABULARY
-from socialledger.core.domain.records import Period
-from socialledger.core.toolkit import INSIGHTS_PERIODS
+from socialledger.channels import VOCABULARY, Period
+from socialledger.plugins._meta.graph import INSIGHTS_PERIODS
 from socialledger.plugins.facebook.common import FormatError
 
 #: Facebook metric name -> (ledger metric, default period)

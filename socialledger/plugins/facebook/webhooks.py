@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.core.domain.records import (
+from socialledger.channels import (
     AuthorRef,
     ContentRecord,
     Kind,
@@ -23,7 +23,7 @@ from socialledger.core.domain.records import (
     ModerationRecord,
     Record,
 )
-from socialledger.core.toolkit import webhook_changes
+from socialledger.plugins._meta.webhooks import webhook_changes
 from socialledger.plugins.facebook.common import (
     CHANNEL,
     FormatError,

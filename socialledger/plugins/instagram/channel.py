@@ -12,23 +12,25 @@ a delivery `"object":"instagram"`, and its export files are named
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 import msgspec
 
-from socialledger.core.capture.channels import Channel
-from socialledger.core.capture.inputs import InputFile
-from socialledger.core.domain.records import Record, Source
-from socialledger.core.toolkit import (
+from socialledger.channels import (
     JSON_SUFFIXES,
     NOT_JSON,
+    Channel,
+    InputFile,
     Peeked,
+    Record,
+    Source,
     json_documents,
     reading,
     starts_like_json,
 )
+from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
 from socialledger.plugins.instagram.export import (
     COMMENT_LABELS,
     comment_entries,
@@ -72,11 +74,15 @@ class InstagramChannel(Channel):
 
     name = "instagram"
     title = "Instagram"
-    reads: ClassVar[tuple[Source, ...]] = ("graph-api", "webhook", "export")
+    reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
     version = "1.0"
+    signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
     def __init__(self) -> None:
         self._peeked = Peeked()  # the file `detect` decoded, for `read`
+
+    def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
+        return verify_delivery(body, headers, secret)
 
     def detect(self, entry: InputFile) -> Source | None:
         body, doc = self._peeked.peek(entry)
@@ -99,7 +105,7 @@ class InstagramChannel(Channel):
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         with reading(self, entry, source, "Instagram"):
-            if source == "graph-api":
+            if source == "api":
                 yield from read_response(self._peeked.json(entry), entry.path)
             elif source == "webhook":
                 yield from read_deliveries(json_documents(entry, "delivery"))
@@ -117,21 +123,21 @@ def classify(doc: Any, path: str = "") -> Source | None:
         if "data" in doc:
             data = doc["data"]
             if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-                return "graph-api"  # empty (no data is an empty list), or malformed: `read` says what is wrong
+                return "api"  # empty (no data is an empty list), or malformed: `read` says what is wrong
             first = data[0]
             if isinstance(first.get("error"), dict):
-                return "graph-api"
+                return "api"
             if is_insight(first):
-                return "graph-api" if is_instagram_insight(first) else None
-            return "graph-api" if looks_instagram(first) else None
+                return "api" if is_instagram_insight(first) else None
+            return "api" if looks_instagram(first) else None
         if isinstance(doc.get("error"), dict) and "message" in doc["error"]:
-            return "graph-api"  # a Graph API error payload: reported for the item, not recorded
+            return "api"  # a Graph API error payload: reported for the item, not recorded
         if "id" in doc and ("mentioned_comment" in doc or "mentioned_media" in doc):
-            return "graph-api"
+            return "api"
         if "id" in doc and not IG_USER_FIELDS.isdisjoint(doc) and FB_PAGE_FIELDS.isdisjoint(doc):
-            return "graph-api"
+            return "api"
         if "id" in doc and looks_instagram(doc):
-            return "graph-api"
+            return "api"
         if comment_entries(doc) is not None and "comments_v2" not in doc:
             return "export"
         if posts_entries(doc) is not None and (export_kind(path) == "posts"
@@ -147,7 +153,7 @@ def classify(doc: Any, path: str = "") -> Source | None:
         if first.get("object") == "instagram":
             return "webhook"
         if "body" in first and "code" in first:
-            return "graph-api" if _batch_part_is_ours(first) else None
+            return "api" if _batch_part_is_ours(first) else None
         if isinstance(first.get("media"), list):
             return "export"
         if "string_map_data" in first or "string_list_data" in first:
@@ -192,7 +198,7 @@ def _batch_part_is_ours(part: dict[str, Any]) -> bool:
         return False
     if isinstance(body.get("error"), dict):
         return True
-    return classify(body) == "graph-api"
+    return classify(body) == "api"
 
 
 def sniff(head: bytes, path: str = "") -> Source | None:
@@ -208,9 +214,9 @@ def sniff(head: bytes, path: str = "") -> Source | None:
     if export_kind(path) is not None:
         return "export"
     if head.startswith(b"{") and _DATA.search(head) and _IG_ITEM.search(head):
-        return "graph-api"
+        return "api"
     if head.startswith(b"[") and _BATCH.search(head) and _IG_ITEM.search(head) and not _FB_ESCAPED.search(head):
-        return "graph-api"
+        return "api"
     return None
 
 

@@ -1,12 +1,14 @@
-"""What the Instagram readers share beyond the core toolkit: the channel's name, authors, texts, errors."""
+"""What the Instagram readers share beyond `socialledger.channels`: the channel's name, authors, texts, errors."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from socialledger.core.domain.records import AuthorRef, ItemError, Source
-from socialledger.core.toolkit import (  # noqa: F401 - the readers import these from here
+from socialledger.channels import (  # noqa: F401 - the readers import these from here
+    AuthorRef,
     FormatError,
+    ItemError,
+    Source,
     as_id,
     clean,
     dict_at,

@@ -33,8 +33,8 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from socialledger.core.domain.records import ContentRecord, Media
-from socialledger.core.toolkit import ExportLayout
+from socialledger.channels import ContentRecord, Media
+from socialledger.plugins._meta.export import ExportLayout
 from socialledger.plugins.instagram.common import (
     CHANNEL,
     FormatError,

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
-from socialledger.core.domain.records import (
+from socialledger.channels import (
     AccountRecord,
     AuthorRef,
     ContentRecord,
@@ -49,7 +49,7 @@ from socialledger.core.domain.records import (
     MetricsRecord,
     Record,
 )
-from socialledger.core.toolkit import insights_start, is_insight, paging_edge
+from socialledger.plugins._meta.graph import insights_start, is_insight, paging_edge
 from socialledger.plugins.instagram.common import (
     CHANNEL,
     FormatError,
@@ -72,7 +72,7 @@ from socialledger.plugins.instagram.metrics import (
     record_period,
 )
 
-SOURCE = "graph-api"
+SOURCE = "api"
 
 #: Fields only a media has (a comment has none of them).
 MEDIA_FIELDS = frozenset({

@@ -29,9 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from socialledger.core.domain.metrics import VOCABULARY
-from socialledger.core.domain.records import Period
-from socialledger.core.toolkit import INSIGHTS_PERIODS
+from socialledger.channels import VOCABULARY, Period
+from socialledger.plugins._meta.graph import INSIGHTS_PERIODS
 from socialledger.plugins.instagram.common import FormatError
 
 #: Instagram metric name -> (ledger metric, default period)

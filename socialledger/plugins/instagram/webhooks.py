@@ -25,8 +25,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.core.domain.records import ContentRecord, Kind, MetricsRecord, Record
-from socialledger.core.toolkit import webhook_changes
+from socialledger.channels import ContentRecord, Kind, MetricsRecord, Record
+from socialledger.plugins._meta.webhooks import webhook_changes
 from socialledger.plugins.instagram.common import (
     CHANNEL,
     FormatError,

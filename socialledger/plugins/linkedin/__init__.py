@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from socialledger import hookimpl
-from socialledger.core.capture.channels import Channel
+from socialledger.channels import Channel, hookimpl
 from socialledger.plugins.linkedin.channel import LinkedInChannel
 
 

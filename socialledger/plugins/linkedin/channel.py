@@ -2,7 +2,7 @@
 
 Sources:
 
-- "graph-api" (LinkedIn's REST API; the core's name for a platform API): one
+- "api" (LinkedIn's REST API; the core's name for a platform API): one
   response a file (`{paging, elements:[...]}`, one object, a batch get
   `{results:{urn: object}}`, or an error `{status, serviceErrorCode,
   message}`), or one response or Airbyte record a line (JSONL, read line by
@@ -29,14 +29,15 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from socialledger.core.capture.channels import Channel
-from socialledger.core.capture.inputs import InputFile
-from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.records import Record, Source
-from socialledger.core.toolkit import (
+from socialledger.channels import (
     HEAD_BYTES,
     JSON_SUFFIXES,
     NOT_JSON,
+    BadInput,
+    Channel,
+    InputFile,
+    Record,
+    Source,
     json_documents,
     peek,
     reading,
@@ -87,7 +88,7 @@ class LinkedInChannel(Channel):
 
     name = "linkedin"
     title = "LinkedIn"
-    reads: ClassVar[tuple[Source, ...]] = ("graph-api", "export")
+    reads: ClassVar[tuple[Source, ...]] = ("api", "export")
     version = "1.0"
 
     def detect(self, entry: InputFile) -> Source | None:
@@ -111,7 +112,7 @@ class LinkedInChannel(Channel):
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         with reading(self, entry, source, "LinkedIn"):
             try:
-                if source == "graph-api":
+                if source == "api":
                     for where, doc in json_documents(entry, "the response"):
                         yield from read_document(doc, where)
                 else:
@@ -161,7 +162,7 @@ def _restli_paging(paging: Any) -> bool:
 
 
 def classify(doc: Any) -> Source | None:
-    """Which source a decoded document is ("graph-api"), or None when it is no LinkedIn shape."""
+    """Which source a decoded document is ("api"), or None when it is no LinkedIn shape."""
     if not isinstance(doc, dict):
         return None
     if doc.get("type") in _AIRBYTE_OTHER:
@@ -169,24 +170,24 @@ def classify(doc: Any) -> Source | None:
     wrapped = unwrap(doc)
     if wrapped is not None:
         data, _, stream = wrapped
-        return "graph-api" if item_kind(data) is not None or stream in AIRBYTE_STREAMS else None
+        return "api" if item_kind(data) is not None or stream in AIRBYTE_STREAMS else None
     if "elements" in doc:
         elements = doc["elements"]
         if not isinstance(elements, list):
             return None
         if not elements:
-            return "graph-api" if _restli_paging(doc.get("paging")) else None
-        return "graph-api" if item_kind(elements[0]) is not None else None
+            return "api" if _restli_paging(doc.get("paging")) else None
+        return "api" if item_kind(elements[0]) is not None else None
     results = doc.get("results")
     if isinstance(results, dict) and ("statuses" in doc or "errors" in doc):
         first = next(iter(results.values()), None)
-        return "graph-api" if first is None or item_kind(first) is not None else None
-    return "graph-api" if item_kind(doc) is not None else None
+        return "api" if first is None or item_kind(first) is not None else None
+    return "api" if item_kind(doc) is not None else None
 
 
 def sniff(head: bytes) -> Source | None:
     """A large file (or one whose start does not parse): LinkedIn when it holds URNs and a LinkedIn key."""
-    return "graph-api" if _URN.search(head) and _LINKEDIN_KEY.search(head) else None
+    return "api" if _URN.search(head) and _LINKEDIN_KEY.search(head) else None
 
 
 # --- reading ----------------------------------------------------------------------------------

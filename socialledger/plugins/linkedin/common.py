@@ -1,4 +1,4 @@
-"""What the LinkedIn readers share beyond the core toolkit: URNs, their times, "little" text, authors.
+"""What the LinkedIn readers share beyond `socialledger.channels`: URNs, their times, "little" text, authors.
 
 LinkedIn names everything by URN: `urn:li:organization:90362860`,
 `urn:li:share:7174…`, `urn:li:ugcPost:7174…`, `urn:li:activity:7174…`,
@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from socialledger.core.domain.records import AuthorRef
-from socialledger.core.toolkit import (  # noqa: F401 - the readers import these from here
+from socialledger.channels import (  # noqa: F401 - the readers import these from here
+    AuthorRef,
     FormatError,
     as_id,
     clean,

@@ -43,8 +43,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
-from socialledger.core.capture.inputs import InputFile
-from socialledger.core.domain.records import ContentRecord, ItemError, Kind, Media, Record
+from socialledger.channels import ContentRecord, InputFile, ItemError, Kind, Media, Record
 from socialledger.plugins.linkedin.common import (
     CHANNEL,
     FormatError,

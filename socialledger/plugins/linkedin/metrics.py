@@ -30,8 +30,7 @@ import calendar
 from datetime import datetime, timedelta
 from typing import Final
 
-from socialledger.core.domain.metrics import VOCABULARY
-from socialledger.core.domain.records import Period
+from socialledger.channels import VOCABULARY, Period
 
 #: LinkedIn metric name -> (ledger metric, default period)
 METRICS: Final[dict[str, tuple[str, Period]]] = {

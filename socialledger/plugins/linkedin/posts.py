@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from socialledger.core.domain.records import ContentRecord, Kind, Media, MetricsRecord, Record
+from socialledger.channels import ContentRecord, Kind, Media, MetricsRecord, Record
 from socialledger.plugins.linkedin.common import (
     CHANNEL,
     FormatError,
@@ -67,7 +67,7 @@ from socialledger.plugins.linkedin.common import (
 )
 from socialledger.plugins.linkedin.metrics import ledger_metric
 
-SOURCE = "graph-api"
+SOURCE = "api"
 PERMALINK = "https://www.linkedin.com/feed/update/{urn}/"
 SKIPPED_STATES = frozenset({"DRAFT"})
 URN_TIME_NOTE = "created time derived from the URN (the data gives none)"

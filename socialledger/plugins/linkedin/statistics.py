@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.core.domain.records import AccountRecord, ItemError, MetricsRecord, Period
+from socialledger.channels import AccountRecord, ItemError, MetricsRecord, Period
 from socialledger.plugins.linkedin.common import (
     CHANNEL,
     FormatError,
@@ -51,7 +51,7 @@ from socialledger.plugins.linkedin.metrics import (
     period_of,
 )
 
-SOURCE = "graph-api"
+SOURCE = "api"
 FOLLOWER_SEGMENTS = "followerCountsBy"
 
 

@@ -1,9 +1,11 @@
-"""Helpers for channel plugins: ids, times, safe raw fragments, defensive lookups, mojibake.
+"""Helpers for channel plugins: ids, times, safe raw fragments, defensive lookups, JSON sniffing, mojibake.
 
 Every channel meets the same platform habits (ids as JSON numbers, `+0000`
 times, access tokens in paging URLs, UTF-8 escaped as Latin-1 in exports);
-these are the shared answers. Plugins may import this module: it is part of
-the `socialledger.core` API.
+these are the shared answers. Plugins do not import this module: they import
+`socialledger.channels`, the stable surface that re-exports these helpers.
+Platform-specific knowledge (Meta's Graph paging, Insights, webhook envelope,
+export layout) lives with the channels, in `socialledger/plugins/_meta/`.
 """
 
 from __future__ import annotations
@@ -11,16 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import PurePosixPath
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import attrs
 import msgspec
 
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.records import Period
 
 #: Query parameters that are credentials: never stored, wherever they appear.
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
@@ -33,7 +31,7 @@ _DROPPED_KEYS = frozenset({"paging", *_SECRET_PARAMS})
 
 
 class FormatError(ValueError):
-    """Data that is not the Facebook shape it claims to be; the channel prefixes the file name."""
+    """Data that is not the shape it claims to be; the channel (or `reading`) prefixes the file name."""
 
 
 def _drop_param(m: re.Match[str]) -> str:
@@ -272,91 +270,6 @@ def json_documents(entry: Any, whole: str) -> Iterator[tuple[str, Any]]:
         yield f"line {n}", doc
 
 
-_API_VERSION = re.compile(r"^v\d+(\.\d+)?$")
-
-
-def paging_edge(paging: Any, object_id: re.Pattern[str]) -> tuple[str, str] | None:
-    """(object, edge) named by a Graph API page's paging URLs (`/v19.0/<object>/<edge>?...`), or None.
-
-    The next or previous link is the one place a response says whose data it is;
-    an object that does not match `object_id` is not taken for one.
-    """
-    if not isinstance(paging, dict):
-        return None
-    for key in ("next", "previous"):
-        url = paging.get(key)
-        if not isinstance(url, str):
-            continue
-        parts = [p for p in urlsplit(url).path.split("/") if p]
-        if parts and _API_VERSION.match(parts[0]):
-            parts = parts[1:]
-        if len(parts) >= 2 and object_id.match(parts[0]):
-            return parts[0], parts[1]
-    return None
-
-
-# Meta's Insights (Facebook and Instagram) ---------------------------------------------------
-
-#: Insights `period` -> the record's period.
-INSIGHTS_PERIODS: dict[str, Period] = {
-    "day": "day",
-    "week": "week",
-    "days_28": "days_28",
-    "month": "month",
-    "lifetime": "lifetime",
-    "total_over_range": "range",
-}
-#: How long an Insights period is, where it has one fixed length (its start is then end - length).
-_INSIGHTS_PERIOD_LENGTH = {
-    "day": timedelta(days=1),
-    "week": timedelta(days=7),
-    "days_28": timedelta(days=28),
-}
-
-
-def is_insight(item: dict[str, Any]) -> bool:
-    """An Insights value (`{name, period, values | total_value}`), by its shape."""
-    return isinstance(item.get("name"), str) and ("values" in item or "total_value" in item)
-
-
-def insights_start(end: datetime | None, period: str | None, record_period: Period) -> datetime | None:
-    """Where an Insights value's period starts: known only for a fixed-length period that is not an instant."""
-    if end is None or period not in _INSIGHTS_PERIOD_LENGTH or record_period == "instant":
-        return None
-    return end - _INSIGHTS_PERIOD_LENGTH[period]
-
-
-@attrs.frozen
-class ExportLayout:
-    """Where an account export keeps the two kinds of file a channel reads, and its own folders.
-
-    A posts or comments file is known by its name, in its own folder or at the
-    top of the archive; `folders` are every folder an export makes, so that its
-    other files (reactions, friends, ...) are told apart from a channel's data.
-    """
-
-    posts_file: re.Pattern[str]
-    posts_dirs: frozenset[str]
-    comments_file: re.Pattern[str]
-    comments_dirs: frozenset[str]
-    folders: frozenset[str]
-
-    def kind(self, path: str) -> str | None:
-        """"posts" or "comments" for the export files this channel reads, by their path; else None."""
-        p = PurePosixPath(path.replace("\\", "/"))
-        parent = p.parent.name
-        if self.posts_file.match(p.name) and (parent in self.posts_dirs or parent == ""):
-            return "posts"
-        if self.comments_file.match(p.name) and (parent in self.comments_dirs or parent == ""):
-            return "comments"
-        return None
-
-    def in_folder(self, path: str) -> bool:
-        """True when a folder on `path` is one of the export's own."""
-        parts = PurePosixPath(path.replace("\\", "/")).parts[:-1]
-        return any(part in self.folders for part in parts)
-
-
 @contextmanager
 def reading(channel: Any, entry: Any, source: str, platform: str) -> Iterator[None]:
     """Around a channel's `read`: a source it does not read, or data not of the shape it expects, is BadInput.
@@ -376,60 +289,8 @@ def reading(channel: Any, entry: Any, source: str, platform: str) -> Iterator[No
         ) from None
 
 
-class WebhookChange(msgspec.Struct, frozen=True):
-    """One change of a Meta webhook delivery, with the entry it came in."""
-
-    change: dict[str, Any]
-    account: str  # entry.id: the page or Instagram account the delivery is for
-    entry_time_raw: Any  # entry.time as delivered
-    entry_time: datetime | None
-    where: str  # "line 3.entry[0].changes[1]", for messages
-
-
-def webhook_changes(deliveries: Any, obj: str, what: str) -> Iterator[WebhookChange]:
-    """The changes of Meta webhook deliveries: `{"object": obj, "entry": [{"id", "time", "changes": [...]}]}`.
-
-    `deliveries` are (where, document) pairs (see `json_documents`); a document may
-    also be a list of deliveries. Entries without `changes` (Messenger's or
-    Instagram Direct's `messaging`) hold no account content and are passed over;
-    a delivery for another object is refused, naming `what` it should be for.
-    """
-    for where, delivery in deliveries:
-        if isinstance(delivery, list):
-            for i, d in enumerate(delivery):
-                yield from _delivery_changes(d, f"{where}[{i}]", obj, what)
-        else:
-            yield from _delivery_changes(delivery, where, obj, what)
-
-
-def _delivery_changes(delivery: Any, where: str, obj: str, what: str) -> Iterator[WebhookChange]:
-    if not isinstance(delivery, dict):
-        raise FormatError(f"{where}: a delivery is a JSON object, not {type(delivery).__name__}")
-    given = delivery.get("object")
-    if given is not None and given != obj:
-        raise FormatError(f"{where}: a delivery for object {given!r}, not {what}")
-    entries = delivery.get("entry")
-    if not isinstance(entries, list):
-        raise FormatError(f"{where}: 'entry' is missing or not a list")
-    for i, entry in enumerate(entries):
-        at = f"{where}.entry[{i}]"
-        if not isinstance(entry, dict):
-            raise FormatError(f"{at} is not an object")
-        if "changes" not in entry:
-            continue
-        changes = entry["changes"]
-        if not isinstance(changes, list):
-            raise FormatError(f"{at}.changes is not a list")
-        account = as_id(entry.get("id"), f"{at}.id")
-        entry_time = opt_time(entry.get("time"), f"{at}.time")
-        for j, change in enumerate(changes):
-            if not isinstance(change, dict):
-                raise FormatError(f"{at}.changes[{j}] is not an object")
-            yield WebhookChange(change, account, entry.get("time"), entry_time, f"{at}.changes[{j}]")
-
-
 # Mojibake ------------------------------------------------------------------------------
-# Meta's account exports (Facebook and Instagram) write every string as its UTF-8 bytes,
+# Some exports (Meta's, for Facebook and Instagram) write every string as its UTF-8 bytes,
 # each byte escaped as the Latin-1 code point of the same value ("\\u00c3\\u00a5" is "å").
 
 

@@ -1,0 +1,107 @@
+"""The stable plugin surface: everything a channel needs, in one module.
+
+Channel plugins (the built-in Facebook, Instagram and LinkedIn ones and every
+third-party `socialledger-<channel>` distribution) import from here and from
+nothing under `socialledger.core`: the core's modules may move, this module's
+names do not. See docs/plugins.md.
+
+- `Channel`, the base class a channel subclasses, and `hookimpl`, the marker
+  of its `register_channels` hook;
+- the normalised records a channel yields (`ContentRecord`, `ModerationRecord`,
+  `MetricsRecord`, `AccountRecord`, `ItemError`, with `AuthorRef` and `Media`)
+  and their literal types (`Source`, `Kind`, `Period`, `ModerationAction`);
+- `SOURCES`, the channel-neutral sources, and `VOCABULARY`, the ledger's metric names;
+- `InputFile`, one file of an input, and the errors `BadInput` and `FormatError`;
+- the helpers every channel meets a need for: ids (`as_id`, `opt_id`), times
+  (`parse_time`, `opt_time`), safe raw fragments (`clean`, `strip_token`),
+  defensive lookups (`dict_at`, `list_at`, `number`), JSON sniffing and reading
+  (`peek`, `Peeked`, `starts_like_json`, `json_documents`, `NOT_JSON`,
+  `HEAD_BYTES`, `JSON_SUFFIXES`), `reading` around a channel's `read`, and
+  mojibake repair (`repair`, `repair_tree`).
+"""
+
+from __future__ import annotations
+
+from socialledger import hookimpl
+from socialledger.core.capture.channels import Channel
+from socialledger.core.capture.inputs import InputFile
+from socialledger.core.capture.toolkit import (
+    HEAD_BYTES,
+    JSON_SUFFIXES,
+    NOT_JSON,
+    FormatError,
+    Peeked,
+    as_id,
+    clean,
+    dict_at,
+    json_documents,
+    list_at,
+    number,
+    opt_id,
+    opt_time,
+    parse_time,
+    peek,
+    reading,
+    repair,
+    repair_tree,
+    starts_like_json,
+    strip_token,
+)
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.metrics import VOCABULARY
+from socialledger.core.domain.records import (
+    SOURCES,
+    AccountRecord,
+    AuthorRef,
+    ContentRecord,
+    ItemError,
+    Kind,
+    Media,
+    MetricsRecord,
+    ModerationAction,
+    ModerationRecord,
+    Period,
+    Record,
+    Source,
+)
+
+__all__ = [
+    "HEAD_BYTES",
+    "JSON_SUFFIXES",
+    "NOT_JSON",
+    "SOURCES",
+    "VOCABULARY",
+    "AccountRecord",
+    "AuthorRef",
+    "BadInput",
+    "Channel",
+    "ContentRecord",
+    "FormatError",
+    "InputFile",
+    "ItemError",
+    "Kind",
+    "Media",
+    "MetricsRecord",
+    "ModerationAction",
+    "ModerationRecord",
+    "Peeked",
+    "Period",
+    "Record",
+    "Source",
+    "as_id",
+    "clean",
+    "dict_at",
+    "hookimpl",
+    "json_documents",
+    "list_at",
+    "number",
+    "opt_id",
+    "opt_time",
+    "parse_time",
+    "peek",
+    "reading",
+    "repair",
+    "repair_tree",
+    "starts_like_json",
+    "strip_token",
+]
