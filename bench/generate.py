@@ -7,7 +7,14 @@ top-level comments, replies with `parent`, some from the page itself). Every
 page carries the `paging` block real responses have, with an access token in
 `next` that the ledger must never store.
 
+`generate_comment_heavy` writes the other shape `bench/ingest.py` measures: a
+busy municipal page, 1,000 posts with 99 comments each, every record a content
+item (the posts and comments are crawled with `fields=id,created_time,message,
+from,permalink_url,...` and no counts, so nothing becomes a count observation),
+each comment by a different person, a fifth of them replies, in Swedish and Danish.
+
     python bench/generate.py OUT_DIR --records 100000 [--seed 1]
+    python bench/generate.py OUT_DIR --comment-heavy [--posts 1000 --comments 99] [--seed 3]
 """
 
 from __future__ import annotations
@@ -125,13 +132,132 @@ def generate(out: Path, records: int, seed: int = 1, posts_per_page: int = 25) -
     return {"approx_records": counted, "posts": post_no, "feed_pages": page_no}
 
 
+# The comment-heavy shape: a municipality's page, its posts and the many people answering them.
+MUNICIPAL_NAME = "Tornby kommun"
+NOTICES = ["Vägarbete på Storgatan", "Ny detaljplan för Norra hamnen på samråd", "Vattenavstängning i Västra Tornby",
+           "Förskolornas sommaröppning", "Snöröjningen i helgen", "Medborgardialog om nya badhuset",
+           "Ändrade öppettider på återvinningscentralen", "Budgeten för 2027 är klar", "Ny busslinje till sjukhuset",
+           "Tyck till om lekplatserna i centrum"]
+DETAILS = ["Läs mer på kommunens webbplats.", "Frågor besvaras av kundcenter vardagar 8–17.",
+           "Synpunkter lämnas senast den 15 mars.", "Vi ber om överseende med störningarna.",
+           "Beslutet fattades av kommunfullmäktige i går kväll.", "Informationsmöte i stadshuset på torsdag kl. 18."]
+OPINIONS = ["Äntligen! Det har vi väntat på länge", "Varför får vi inte veta något förrän nu?",
+            "Bra initiativ, men vad kostar det skattebetalarna?", "Det här påverkar hela vårt kvarter 😡",
+            "Tack för informationen 👍", "Har ni tänkt på dem som inte har bil?", "Helt obegripligt beslut",
+            "Skönt att något händer i vår del av kommunen", "Kan ni lägga ut handlingarna som PDF?",
+            "Vi som bor på Åsvägen har inte fått något brev", "Jag håller med föregående talare",
+            "Hvornår starter arbejdet præcis?", "Det er en rigtig god idé, tak for det!",
+            "Hvorfor er der ikke lavet en høring blandt beboerne?", "Min datter går i børnehave derovre, hvad nu?",
+            "Det bliver spændende at følge 😊"]
+MORE = ["", "", "", " Mvh en orolig förälder.", " Skärpning!", " /Boende sedan 1987", " Hälsningar från Östra sidan.",
+        " Venlig hilsen en nabo.", " Tänk om ❤️", " Se även förra årets beslut."]
+DANISH_FIRST = ["Søren", "Mette", "Jørgen", "Anne-Grethe", "Rasmus", "Sørine", "Bjørn", "Lærke"]
+DANISH_LAST = ["Jørgensen", "Sørensen", "Møller", "Højgaard", "Kjær", "Lykkegård"]
+
+
+def generate_comment_heavy(out: Path, posts: int = 1000, comments_per_post: int = 99, seed: int = 3,
+                           posts_per_page: int = 25, commenters: int | None = None) -> dict[str, int]:
+    """The busy municipal page: `posts` posts with `comments_per_post` comments each, every record a content item.
+
+    Feed pages of `posts_per_page` posts (`feed_NNNNNN.json`) and one `/{post}/comments`
+    page per post (`comments_NNNNNNN.json`). The crawler asked for no counts (no
+    shares, reaction or comment summaries, no like_count): each post and comment is
+    one record. Every comment is by a different person (a fifth of them replies to
+    an earlier comment under the same post); the page's own posts name no author.
+    `commenters` draws the comments' authors from that many people instead.
+    """
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    person = 0
+    authors: set[int] = set()
+    names: dict[int, str] = {}
+    feed: list[dict] = []
+    page_no = 0
+    for post_no in range(1, posts + 1):
+        created = start + timedelta(hours=3 * post_no + rng.randint(0, 2), minutes=rng.randint(0, 59))
+        number = 7_100_000_000_000 + post_no
+        post_id = f"{PAGE_ID}_{number}"
+        post = {
+            "id": post_id,
+            "created_time": iso(created),
+            "updated_time": iso(created + timedelta(minutes=rng.choice([0, 0, 0, 12, 240]))),
+            "message": f"{rng.choice(NOTICES)}. {rng.choice(DETAILS)} {rng.choice(DETAILS)}",
+            "permalink_url": f"https://www.facebook.com/{PAGE_ID}/posts/{number}/",
+            "status_type": "added_photos" if post_no % 4 == 0 else "mobile_status_update",
+        }
+        if post_no % 4 == 0:
+            post["attachments"] = {"data": [{
+                "type": "photo", "media_type": "photo",
+                "media": {"image": {"height": 960, "width": 1280,
+                                    "src": f"https://scontent.xx.fbcdn.net/v/t39/{number}_n.jpg"
+                                           f"?oh={rng.getrandbits(32):x}&oe=6600"}},
+                "target": {"id": str(number), "url": f"https://www.facebook.com/photo.php?fbid={number}"},
+            }]}
+        feed.append(post)
+        comments = []
+        toplevel: list[str] = []
+        base = 60_000_000_000_000 + post_no * 1000
+        when = created
+        for c in range(comments_per_post):
+            person = person + 1 if commenters is None else rng.randrange(1, commenters + 1)
+            authors.add(person)
+            cid = f"{number}_{base + c}"
+            when += timedelta(minutes=rng.randint(0, 9), seconds=rng.randint(1, 59))  # in the order they came
+            name = names.get(person)
+            if name is None:  # a person keeps their name
+                if rng.random() < 0.55:
+                    name = names[person] = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+                else:
+                    name = names[person] = f"{rng.choice(DANISH_FIRST)} {rng.choice(DANISH_LAST)}"
+            comment = {"id": cid, "created_time": iso(when),
+                       "message": rng.choice(OPINIONS) + rng.choice(MORE),
+                       "from": {"name": name, "id": str(20_000_000_000_000 + person * 7919)}}
+            link = f"https://www.facebook.com/{PAGE_ID}/posts/{number}/?comment_id={base + c}"
+            if toplevel and rng.random() < 0.2:
+                parent = rng.choice(toplevel)
+                comment["parent"] = {"id": parent}
+                link = (f"https://www.facebook.com/{PAGE_ID}/posts/{number}/?comment_id={parent.split('_')[1]}"
+                        f"&reply_comment_id={base + c}")
+            else:
+                toplevel.append(cid)
+                if rng.random() < 0.01:
+                    comment["is_hidden"] = True
+            comment["permalink_url"] = link
+            comments.append(comment)
+        (out / f"comments_{post_no:07d}.json").write_text(json.dumps({
+            "data": comments,
+            "paging": {"cursors": {"before": "QVFIUmJ", "after": "QVFIUmx"},
+                       "next": token_url(f"{post_id}/comments", rng)},
+        }), encoding="utf-8")
+        if len(feed) == posts_per_page or post_no == posts:
+            page_no += 1
+            (out / f"feed_{page_no:06d}.json").write_text(json.dumps({
+                "data": feed,
+                "paging": {"cursors": {"before": "QVFIUm", "after": "QVFIUn"},
+                           "next": token_url(f"{PAGE_ID}/feed", rng)},
+            }), encoding="utf-8")
+            feed = []
+    return {"records": posts * (1 + comments_per_post), "posts": posts, "comments": posts * comments_per_post,
+            "commenters": len(authors), "feed_pages": page_no}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=None, help="default 1 (3 with --comment-heavy)")
+    parser.add_argument("--comment-heavy", action="store_true", help="the busy municipal page's shape instead")
+    parser.add_argument("--posts", type=int, default=1000, help="with --comment-heavy")
+    parser.add_argument("--comments", type=int, default=99, help="with --comment-heavy: comments per post")
+    parser.add_argument("--commenters", type=int, default=None,
+                        help="with --comment-heavy: draw the authors from this many people (default: each distinct)")
     args = parser.parse_args()
-    print(generate(args.out, args.records, args.seed))
+    if args.comment_heavy:
+        print(generate_comment_heavy(args.out, args.posts, args.comments, 3 if args.seed is None else args.seed,
+                                     commenters=args.commenters))
+    else:
+        print(generate(args.out, args.records, 1 if args.seed is None else args.seed))
 
 
 if __name__ == "__main__":

@@ -12,10 +12,20 @@ Prints, from one run:
   the ingest reads a large input's second half and writes its pages from helper processes)
   at ~100,000 and ~1,000,000 records.
 
+Then a second, comment-heavy shape (issue 15): a busy municipal page, 1,000 posts
+with 99 comments each, 100,000 records, every one a content item, every comment by
+a different person (`generate.generate_comment_heavy`). It prints the ingest's time and
+its floor ratio against a plain sqlite3 `executemany` of the records' JSON (each post's
+and comment's JSON object as the input holds it, one row each, one transaction, WAL),
+measured in the same run; and, for comparison, against the stored-rows floor above.
+
 Targets (issue 3): ingest >= 20 % of the floor; re-ingest >= 2x first ingest;
-peak memory at 1,000,000 <= 1.5x that at 100,000.
+peak memory at 1,000,000 <= 1.5x that at 100,000. The comment-heavy shape has no
+target yet (issue 15 puts its ratio at about 0.08).
 
     .venv/bin/python bench/ingest.py [--records 100000] [--big 1000000] [--no-big]
+                                     [--no-comment-heavy | --comment-heavy-only] [--posts 1000] [--comments 99]
+                                     [--commenters N]
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import PAGE_ID, generate  # noqa: E402
+from generate import PAGE_ID, generate, generate_comment_heavy  # noqa: E402
 
 
 def _child(data: Path, home: Path, reingest: bool) -> dict:
@@ -113,6 +123,46 @@ def floor(home: Path, work: Path) -> tuple[int, float, list]:
     return len(rows), elapsed, rows
 
 
+def records_floor(data: Path, work: Path) -> tuple[int, float]:
+    """Raw sqlite3: each record's JSON (a post or comment object as the input holds it), one row each,
+    one transaction, one executemany, WAL. The JSON is made before the clock starts."""
+    rows = []
+    for path in sorted(data.iterdir()):
+        if path.suffix == ".json":
+            rows.extend((json.dumps(item, ensure_ascii=False),) for item in json.loads(path.read_bytes())["data"])
+    db = sqlite3.connect(work / "records-floor.sqlite", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE records (json TEXT)")
+    t0 = time.perf_counter()
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO records VALUES (?)", rows)
+    db.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    db.close()
+    return len(rows), elapsed
+
+
+def comment_heavy(work: Path, posts: int, comments: int, commenters: int | None = None) -> None:
+    """The second shape: a busy municipal page, every record a content item; printed from one run."""
+    made = generate_comment_heavy(work / "comments", posts, comments, commenters=commenters)
+    run = run_child(work / "comments", work / "home-comments", reingest=False)
+    records, events, ingest_s = run["records"], run["events"], run["ingest_s"]
+    n_json, json_s = records_floor(work / "comments", work)
+    rows, floor_s, _ = floor(work / "home-comments", work / "floor-comments")
+    print(f"\ncomment-heavy shape (a busy municipal page): {made['posts']:,} posts with {comments} comments each, "
+          f"{made['records']:,} records, every one a content item, {made['commenters']:,} distinct commenters")
+    print(f"ingest of {records:,} records ({events:,} events): {ingest_s:.2f} s, {records / ingest_s:,.0f} records/s, "
+          f"{events / ingest_s:,.0f} events/s")
+    print(f"  what it recorded: {run['summary']}")
+    print(f"floor, raw sqlite3 executemany of the {n_json:,} records' JSON (one row each, one transaction): "
+          f"{json_s:.2f} s, {n_json / json_s:,.0f} rows/s")
+    print(f"  ingest / floor (time ratio): {json_s / ingest_s:.3f}  (issue 15: about 0.08; no target)")
+    print(f"storage floor, raw sqlite3 executemany of the same {rows:,} stored rows: {floor_s:.2f} s, "
+          f"{rows / floor_s:,.0f} rows/s")
+    print(f"  ingest / storage floor (time ratio, same rows): {floor_s / ingest_s:.3f}")
+    print(f"peak memory: {memory(run)}")
+
+
 def library_save(home: Path, work: Path) -> tuple[int, float]:
     """The library's own path: Application.save(*1000 DomainEvents), default transcoder."""
     from eventsourcing.application import Application
@@ -155,11 +205,22 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--no-big", action="store_true", help="skip the 1,000,000-record memory run")
+    heavy = parser.add_mutually_exclusive_group()
+    heavy.add_argument("--no-comment-heavy", action="store_true", help="skip the comment-heavy shape")
+    heavy.add_argument("--comment-heavy-only", action="store_true", help="run only the comment-heavy shape")
+    parser.add_argument("--posts", type=int, default=1000, help="the comment-heavy shape's posts")
+    parser.add_argument("--comments", type=int, default=99, help="the comment-heavy shape's comments per post")
+    parser.add_argument("--commenters", type=int, default=None,
+                        help="the comment-heavy shape's authors drawn from this many people (default: each distinct)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sl-bench-") as tmp:
         work = Path(tmp)
+        (work / "floor-comments").mkdir()
         print(f"machine: {machine()}")
+        if args.comment_heavy_only:
+            comment_heavy(work, args.posts, args.comments, args.commenters)
+            return
         generate(work / "data", args.records)
         main_run = run_child(work / "data", work / "home", reingest=True)
         records, events = main_run["records"], main_run["events"]
@@ -197,6 +258,8 @@ def main() -> None:
             print(f"  ratio, the ingest process: {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}; "
                   f"the ingest and its largest helper together: {together(big) / together(small):.2f}  "
                   f"(target <= 1.5)")
+        if not args.no_comment_heavy:
+            comment_heavy(work, args.posts, args.comments, args.commenters)
 
 
 if __name__ == "__main__":
