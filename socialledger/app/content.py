@@ -15,8 +15,7 @@ from socialledger.app.base import Service
 from socialledger.app.content_views import ContentReader
 from socialledger.app.results import CaseRegistration, ContentDetail, ContentSummary
 from socialledger.core.domain.actor import Actor
-from socialledger.core.domain.content import MODERATED, ContentItem
-from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.content import ContentItem
 from socialledger.core.storage.topics import topics_of
 
 
@@ -35,37 +34,21 @@ class Content(Service):
 
     def moderate(self, actor: Actor, item_id: str | UUID, action: str, reason: str, rule: str) -> bool:
         """R18: hide or remove an item under a page rule; the captured content stays. False if it already was."""
-        reason, rule = (reason or "").strip(), (rule or "").strip()
-        if not reason or not rule:
-            raise BadInput("R18: a moderation names its reason (--reason) and the page rule it applies (--rule)")
-
         def command() -> bool:
             item = self.store.item(item_id)
             check_may_moderate(self.store.roster(), actor, self.store.account(item.account))
-            target = {"hide": "hidden", "remove": "removed"}[action]
-            if item.state == target or item.state == "removed":
-                return False
-            now = datetime.now(UTC)
-            item.trigger_event(MODERATED[action], observed=now, source="ledger", by=actor.name, reason=reason,
-                               rule=rule, raw=None, **actor.stamp())
+            changed = item.moderate(action, reason, rule, actor, datetime.now(UTC))
             self.store.save(item)
-            return True
+            return changed
 
         return self.store.decide(command)
 
     def register_case(self, actor: Actor, item_id: str | UUID, diary_number: str, system: str | None) -> None:
         """R21: link an item to its case in the case management system."""
-        diary_number = (diary_number or "").strip()
-        if not diary_number:
-            raise BadInput("R21: a case registration names its diary number (--diary-number)")
-
         def command() -> None:
             item = self.store.item(item_id)
             check_may_register_case(self.store.roster(), actor, self.store.account(item.account))
-            if any(c["diary_number"] == diary_number for c in item.cases):
-                raise BadInput(f"item {item_id} is already registered in case {diary_number}")
-            item.trigger_event(item.CaseRegistered, diary_number=diary_number, system=(system or "").strip() or None,
-                               **actor.stamp())
+            item.register_case(diary_number, system, actor)
             self.store.save(item)
 
         self.store.decide(command)
@@ -94,20 +77,18 @@ class Content(Service):
         def command() -> bool:
             item = self.store.item(item_id)
             check_may_answer(self.store.roster(), actor, self.store.account(item.account))
-            if item.acknowledged is not None:
-                return False
-            item.trigger_event(item.ItemAcknowledged, **actor.stamp())
+            changed = item.acknowledge(actor)
             self.store.save(item)
-            return True
+            return changed
 
         return self.store.decide(command)
 
     def mark_final_answer(self, actor: Actor, item_id: str | UUID, answer: str | None = None) -> None:
+        """R15: mark the item's final answer (a reply, or none named)."""
         def command() -> None:
             item = self.store.item(item_id)
             check_may_answer(self.store.roster(), actor, self.store.account(item.account))
-            reply = self.store.item(answer).id if answer else None
-            item.trigger_event(item.FinalAnswerMarked, answer=reply, **actor.stamp())
+            item.mark_final_answer(self.store.item(answer).id if answer else None, actor)
             self.store.save(item)
 
         self.store.decide(command)

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.events import LedgerAggregate
 
 KINDS = ("post", "comment", "reply", "visitor_post")
@@ -176,6 +178,46 @@ class ContentItem(LedgerAggregate):
     @property
     def erased(self) -> bool:
         return self.versions[-1]["content"] is None
+
+    # Commands (who may give them is the application's check: app/authorisation.py) ------------
+
+    def moderate(self, action: str, reason: str, rule: str, actor: Actor, now: datetime) -> bool:
+        """R18: hide or remove the item under a page rule, its captured content kept; False if it already was.
+
+        A moderation names its reason and the page rule it applies; removal is final.
+        """
+        reason, rule = (reason or "").strip(), (rule or "").strip()
+        if not reason or not rule:
+            raise BadInput("R18: a moderation names its reason (--reason) and the page rule it applies (--rule)")
+        if action not in ("hide", "remove"):
+            raise BadInput(f"R18: a moderation hides or removes, not {action!r}")
+        target = {"hide": "hidden", "remove": "removed"}[action]
+        if self.state == target or self.state == "removed":
+            return False
+        self.trigger_event(MODERATED[action], observed=now, source="ledger", by=actor.name, reason=reason,
+                           rule=rule, raw=None, **actor.stamp())
+        return True
+
+    def register_case(self, diary_number: str, system: str | None, actor: Actor) -> None:
+        """R21: the item is registered in a case of the case management system, once per diary number."""
+        diary_number = (diary_number or "").strip()
+        if not diary_number:
+            raise BadInput("R21: a case registration names its diary number (--diary-number)")
+        if any(c["diary_number"] == diary_number for c in self.cases):
+            raise BadInput(f"R21: item {self.id} is already registered in case {diary_number}")
+        self.trigger_event(self.CaseRegistered, diary_number=diary_number, system=(system or "").strip() or None,
+                           **actor.stamp())
+
+    def acknowledge(self, actor: Actor) -> bool:
+        """R15: the item has been seen and will be answered (a first response); False if it already was."""
+        if self.acknowledged is not None:
+            return False
+        self.trigger_event(self.ItemAcknowledged, **actor.stamp())
+        return True
+
+    def mark_final_answer(self, answer: UUID | None, actor: Actor) -> None:
+        """R15: the final answer, marked apart from the first response."""
+        self.trigger_event(self.FinalAnswerMarked, answer=answer, **actor.stamp())
 
 
 def _version(kind: str, event: Any) -> dict[str, Any]:
