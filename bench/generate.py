@@ -133,7 +133,6 @@ def generate(out: Path, records: int, seed: int = 1, posts_per_page: int = 25) -
 
 
 # The comment-heavy shape: a municipality's page, its posts and the many people answering them.
-MUNICIPAL_NAME = "Tornby kommun"
 NOTICES = ["Vägarbete på Storgatan", "Ny detaljplan för Norra hamnen på samråd", "Vattenavstängning i Västra Tornby",
            "Förskolornas sommaröppning", "Snöröjningen i helgen", "Medborgardialog om nya badhuset",
            "Ändrade öppettider på återvinningscentralen", "Budgeten för 2027 är klar", "Ny busslinje till sjukhuset",
