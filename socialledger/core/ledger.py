@@ -29,9 +29,9 @@ from socialledger.core.domain.workflow import State
 from socialledger.core.storage.config import StorageConfig
 from socialledger.core.storage.home import EVENT_STORE_FILE, ensure_home, resolve_home
 from socialledger.core.storage.mapper import MsgspecMapper
+from socialledger.core.storage.backends import open_storage
+from socialledger.core.storage.ports import BulkWriter, KeyStore, Storage
 from socialledger.core.storage.sealing import Sealer
-from socialledger.core.storage.sqlite.keys import KeyStore, create_master_key_file, load_master_key
-from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
 from socialledger.core.storage.topics import topics_of
 
 T = TypeVar("T")
@@ -62,9 +62,9 @@ class Ledger(Application):  # type: ignore[type-arg]
 
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
         self.home = ensure_home(home)
-        settings = StorageConfig.load(self.home).event_store_env(self.home)
-        settings["APPLICATION_RECORDER_TOPIC"] = "socialledger.core.storage.sqlite.recorder:LedgerRecorder"
-        self.sealer = Sealer(lambda: KeyStore(self.home, load_master_key(self.home)))
+        self.storage: Storage = open_storage(StorageConfig.load(self.home), self.home)
+        settings = self.storage.event_store_env()
+        self.sealer = Sealer(self.storage.open_keys)
         self.plain_mapper = MsgspecMapper()
         super().__init__(env={**settings, **(env or {})})
 
@@ -75,11 +75,9 @@ class Ledger(Application):  # type: ignore[type-arg]
         """A stored event with its sealed fields left sealed: for reading its plain fields cheaply."""
         return self.plain_mapper.to_domain_event(notification)
 
-    def page_writer(self) -> PageWriterProcess:
-        """A process that writes an ingest's planned pages into this ledger's event store."""
-        config = StorageConfig.load(self.home)
-        return PageWriterProcess(self.home / EVENT_STORE_FILE, self.recorder.events_table_name,
-                                 config.lock_timeout_seconds)
+    def page_writer(self) -> BulkWriter:
+        """The bulk writer of an ingest's planned pages into this ledger's event store (SQLite: a process)."""
+        return self.storage.bulk_writer(self.recorder)
 
     @property
     def keys(self) -> KeyStore:
@@ -118,8 +116,8 @@ class Ledger(Application):  # type: ignore[type-arg]
             raise BadInput(f"the ledger at {self.home} is already initialised")
         roster = Roster.initialise(admin, actor)
         record = PolicyRecord.adopt(default_text(), default_policy(), actor)
-        create_master_key_file(self.home)
-        load_master_key(self.home)  # a clear error now rather than at the first capture
+        self.storage.create_master_key()
+        self.storage.check_master_key()  # a clear error now rather than at the first capture
         self.save(roster, record)
 
     def roster(self) -> Roster:
@@ -477,7 +475,7 @@ class Ledger(Application):  # type: ignore[type-arg]
         from socialledger.core import audit
 
         topics = topics_of((audit.Seals.SealRecorded, audit.Seals.SealAdded))
-        return audit.verify(self.home / EVENT_STORE_FILE, list(receipts), topics)
+        return audit.verify(self.storage.chain_reader(), list(receipts), topics)
 
     def seal(self, actor: Actor, purpose: str = "seal") -> Any:
         from socialledger.core import audit

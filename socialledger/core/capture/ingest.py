@@ -9,12 +9,13 @@ completed by running it again.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialledger.core.capture.channels import Channel, ChannelRegistry
 from socialledger.core.capture.derive import Deriver
@@ -36,8 +37,10 @@ from socialledger.core.domain.records import (
 from socialledger.core.domain.roles import Role
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
-from socialledger.core.storage.sqlite.collecting import collection_paused
 from socialledger.core.webhooks import verify_signature
+
+if TYPE_CHECKING:
+    from socialledger.core.ledger import Ledger
 
 PAGE_SIZE = 5000
 
@@ -75,7 +78,7 @@ def _detect(channel: Channel, entry: InputFile) -> str | None:
         return channel.detect(entry)
 
 
-def check_may_ingest(ledger: Any, actor: Actor, account: Any) -> None:
+def check_may_ingest(ledger: Ledger, actor: Actor, account: Any) -> None:
     roster = ledger.roster()
     if not (
         actor.name in (account.owner, account.deputy)
@@ -87,9 +90,18 @@ def check_may_ingest(ledger: Any, actor: Actor, account: Any) -> None:
         raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot capture its content")
 
 
-@collection_paused()
+def _paused(run: Callable[..., Summary]) -> Callable[..., Summary]:
+    """Run an ingest under what its storage backend wants around a hot loop (SQLite: no gc)."""
+    @functools.wraps(run)
+    def paused(ledger: Ledger, *args: Any, **kwargs: Any) -> Summary:
+        with ledger.storage.paused():
+            return run(ledger, *args, **kwargs)
+    return paused
+
+
+@_paused
 def ingest(
-    ledger: Any,
+    ledger: Ledger,
     actor: Actor,
     channel_name: str,
     path: str | os.PathLike[str],
