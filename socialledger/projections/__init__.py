@@ -7,11 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from socialledger.core.storage.home import create_private_file
+from socialledger.core.ledger import Ledger
+from socialledger.projections import sqlite as sqlite_views
 from socialledger.projections.base import (
     READ_MODELS_FILE,
     ReadModel,
-    ReadModelStore,
     Runner,
 )
 from socialledger.projections.cadence import Cadence
@@ -27,6 +27,10 @@ GROUPS = (("sla", "register", "cadence", "metrics"), ("statistics",))
 PARALLEL_FROM = 50_000
 
 
+#: Per storage backend: the read models' view classes, by model name (where their SQL lives).
+VIEWS = {"sqlite": sqlite_views.views}
+
+
 def all_models() -> list[ReadModel]:
     return [Register(), SLA(), Cadence(), Statistics(), Metrics()]
 
@@ -34,12 +38,13 @@ def all_models() -> list[ReadModel]:
 class ReadModels:
     """The read models of a ledger, caught up on demand."""
 
-    def __init__(self, ledger: Any, path: Path | None = None, *, query_indexes: bool = True) -> None:
+    def __init__(self, ledger: Ledger, path: Path | None = None, *, query_indexes: bool = True) -> None:
         self.ledger = ledger
         self.path = path or ledger.home / READ_MODELS_FILE
-        create_private_file(self.path)
-        self.store = ReadModelStore(self.path, all_models(), query_indexes=query_indexes)
-        self.runner = Runner(ledger, self.store)
+        models = all_models()
+        self.store = ledger.storage.read_model_store(models, views=VIEWS[ledger.storage.kind](models),
+                                                     location=self.path, query_indexes=query_indexes)
+        self.runner = Runner(ledger, self.store, models)
 
     def catch_up(self, names: Any = None, **options: Any) -> int:
         return self.runner.catch_up(names, **options)
