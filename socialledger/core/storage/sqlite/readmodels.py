@@ -11,6 +11,7 @@ imports: core does not import projections.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,25 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from socialledger.core.storage.home import create_private_file
+
+
+def _into_wal(path: Path, attempts: int = 200) -> None:
+    """Put a new store file in WAL mode, waiting for another process doing the same.
+
+    The change needs the file to itself and does not wait for a lock (two
+    processes opening a new store at once: "database is locked"); once the
+    file is in WAL mode, the library's own `journal_mode=WAL` on connecting is a no-op.
+    """
+    for _ in range(attempts):
+        db = sqlite3.connect(path, timeout=60)
+        try:
+            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            db.close()
+        time.sleep(0.01)
 
 
 class SQLiteView(Protocol):
@@ -46,9 +66,16 @@ class SQLiteReadModelStore:
                  query_indexes: bool = True) -> None:
         self.path = path
         create_private_file(path)
+        _into_wal(path)
         self.datastore = SQLiteDatastore(db_name=str(path), lock_timeout=60)
         self.tracking = SQLiteTrackingRecorder(self.datastore)
-        self.tracking.create_table()
+        try:
+            self.tracking.create_table()
+        except IntegrityError:
+            # Another process made the table first (both saw none, and both recorded its
+            # migration row): the table is there now; look again.
+            self.tracking = SQLiteTrackingRecorder(self.datastore)
+            self.tracking.create_table()
         self.models = {m.name: m for m in models}
         self.views = dict(views)
         # With the write lock from the start: another process may be writing (a parallel rebuild).
