@@ -18,7 +18,7 @@ import msgspec
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from socialledger.core.storage import chain
+from socialledger.core.storage.sqlite import chaintable as chain
 from socialledger.core.storage.ports import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple
 
 __all__ = ["IndexRow", "IndexTuple", "LedgerRecorder", "Row", "StoredRow", "fast_uuid", "index_tuple", "insert_page"]
