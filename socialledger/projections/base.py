@@ -38,18 +38,11 @@ class ReadModel(abc.ABC):
     name: ClassVar[str]
     #: the shape of its tables: a store that holds another version drops them and rebuilds from position 0
     version: ClassVar[int] = 1
-    #: the tables it owns (dropped by a rebuild): models not converted to views yet declare them here
-    tables: ClassVar[tuple[str, ...]] = ()
     #: whether it reads sealed fields (captured text): models that do not are fed undecrypted events
     needs_content: ClassVar[bool] = False
-    #: indexes only the queries use: a rebuild makes them after loading, which is faster
-    query_indexes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._dispatch: dict[type, Callable[[Any, Any, int], None] | None] = {}
-
-    def create(self, c: Any) -> None:
-        """Create the tables (IF NOT EXISTS): only models not converted to views yet (the view does it)."""
 
     @abc.abstractmethod
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:

@@ -11,27 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from eventsourcing.sqlite import SQLiteCursor
-
+from socialledger.projections.sqlite.cadence import SQLiteCadenceView
 from socialledger.projections.sqlite.register import SQLiteRegisterView
 from socialledger.projections.sqlite.sla import SQLiteSLAView
+from socialledger.projections.sqlite.statistics import SQLiteMetricsView, SQLiteStatisticsView
 
-CONVERTED: dict[str, Any] = {"register": SQLiteRegisterView, "sla": SQLiteSLAView}
-
-
-class CursorView:
-    """The view of a read model not converted to a view class yet (cadence, statistics, metrics):
-    its handlers still get the transaction's cursor, and the model holds its own SQL."""
-
-    def __init__(self, model: Any) -> None:
-        self.tables = model.tables
-        self.query_indexes = model.query_indexes
-        self.create = model.create
-
-    def __call__(self, c: SQLiteCursor) -> SQLiteCursor:
-        return c
+VIEWS: dict[str, Any] = {
+    "register": SQLiteRegisterView,
+    "sla": SQLiteSLAView,
+    "cadence": SQLiteCadenceView,
+    "statistics": SQLiteStatisticsView,
+    "metrics": SQLiteMetricsView,
+}
 
 
 def views(models: Iterable[Any]) -> dict[str, Any]:
     """The SQLite view class of each model, by name."""
-    return {m.name: CONVERTED.get(m.name) or CursorView(m) for m in models}
+    return {m.name: VIEWS[m.name] for m in models}
