@@ -30,7 +30,7 @@ from socialledger.core.storage.config import StorageConfig
 from socialledger.core.storage.home import EVENT_STORE_FILE, ensure_home, resolve_home
 from socialledger.core.storage.mapper import MsgspecMapper
 from socialledger.core.storage.backends import open_storage
-from socialledger.core.storage.ports import BulkWriter, KeyStore, Storage
+from socialledger.core.storage.ports import BulkWriter, KeyStore, ReadModelStore, Storage
 from socialledger.core.storage.sealing import Sealer
 from socialledger.core.storage.topics import topics_of
 
@@ -272,7 +272,7 @@ class Ledger(Application):  # type: ignore[type-arg]
         self.roster().require_any(actor.name, "read the account register")
         return register.rows(self._register_store())
 
-    def _register_store(self) -> Any:
+    def _register_store(self) -> ReadModelStore:
         models = self.read_models(catch_up=False)
         models.catch_up(["register"])
         return models.store

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from socialledger.core.domain.errors import BadInput
+from socialledger.core.ledger import Ledger
 from socialledger.projections import ReadModels, register, sla, statistics
 
 
@@ -20,7 +21,7 @@ class _Stamp(msgspec.Struct):
 _stamp = msgspec.json.Decoder(_Stamp)
 
 
-def position_at(ledger: Any, moment: datetime) -> int:
+def position_at(ledger: Ledger, moment: datetime) -> int:
     """The last ledger position recorded at or before `moment`."""
     last = 0
     for n in ledger._notifications():
@@ -30,12 +31,12 @@ def position_at(ledger: Any, moment: datetime) -> int:
     return last
 
 
-def time_of(ledger: Any, position: int) -> datetime | None:
+def time_of(ledger: Ledger, position: int) -> datetime | None:
     notes = ledger.recorder.select_notifications(position, 1)
     return _stamp.decode(notes[0].state).timestamp if notes and notes[0].id == position else None
 
 
-def replay(ledger: Any, until: str, period: Any | None = None) -> dict[str, Any]:
+def replay(ledger: Ledger, until: str, period: Any | None = None) -> dict[str, Any]:
     """Register, SLA and statistics as they stood at `until` (a position, or a time in ISO 8601).
 
     The statistics cover `period`, by default the month of the moment, up to the moment.
