@@ -356,7 +356,9 @@ class EventStoreContract(StorageContract):
     the bulk writer, and a kill in the middle of a bulk write."""
 
     def test_append_and_read(self, storage):
+        assert not storage.exists()  # a new home holds no ledger
         events = storage.open_event_store()
+        assert storage.exists()
         assert not events.max_notification_id() and events.chain_head() is None
         written = _stored_events(10) + _stored_events(5, _OTHER_TOPIC)
         positions = list(events.insert_events(written))

@@ -27,7 +27,7 @@ from socialledger.core.domain.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.domain.roles import ROSTER_ID, Role, Roster
 from socialledger.core.domain.workflow import State
 from socialledger.core.storage.config import StorageConfig
-from socialledger.core.storage.home import EVENT_STORE_FILE, ensure_home, resolve_home
+from socialledger.core.storage.home import ensure_home, resolve_home
 from socialledger.core.storage.mapper import MsgspecMapper
 from socialledger.core.storage.backends import open_storage
 from socialledger.core.storage.ports import BulkWriter, KeyStore, ReadModelStore, Storage
@@ -514,6 +514,6 @@ def open_ledger(home: str | Path | None = None, *, create: bool = False) -> Ledg
     new empty ledger, so that a mistyped `--home` does not pass silently.
     """
     path = resolve_home(home)
-    if not create and not (path / EVENT_STORE_FILE).exists():
+    if not create and not open_storage(StorageConfig.load(path), path).exists():
         raise LedgerNotFound(f"no ledger at {path}: run 'socialledger init --admin NAME' first")
     return Ledger(path)

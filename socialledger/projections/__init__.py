@@ -10,7 +10,6 @@ from typing import Any
 from socialledger.core.ledger import Ledger
 from socialledger.projections import sqlite as sqlite_views
 from socialledger.projections.base import (
-    READ_MODELS_FILE,
     ReadModel,
     Runner,
 )
@@ -40,10 +39,10 @@ class ReadModels:
 
     def __init__(self, ledger: Ledger, path: Path | None = None, *, query_indexes: bool = True) -> None:
         self.ledger = ledger
-        self.path = path or ledger.home / READ_MODELS_FILE
         models = all_models()
         self.store = ledger.storage.read_model_store(models, views=VIEWS[ledger.storage.kind](models),
-                                                     location=self.path, query_indexes=query_indexes)
+                                                     location=path, query_indexes=query_indexes)
+        self.path = self.store.location  # (where the store is: another process opens the same one)
         self.runner = Runner(ledger, self.store, models)
 
     def catch_up(self, names: Any = None, **options: Any) -> int:
@@ -72,7 +71,7 @@ class ReadModels:
         context = multiprocessing.get_context("spawn")
         with context.Pool(len(groups)) as pool:
             counts = pool.starmap(_catch_up_in_process,
-                                  [(str(self.ledger.home), str(self.path), g, head) for g in groups])
+                                  [(str(self.ledger.home), self.path, g, head) for g in groups])
         return max(counts)
 
     def status(self) -> list[dict[str, Any]]:
@@ -84,12 +83,12 @@ class ReadModels:
         self.store.close()
 
 
-def _catch_up_in_process(home: str, path: str, names: list[str], until: int) -> int:
+def _catch_up_in_process(home: str, path: Any, names: list[str], until: int) -> int:
     from socialledger.core.ledger import Ledger
 
     ledger = Ledger(Path(home))
     try:
-        models = ReadModels(ledger, Path(path), query_indexes=False)  # the rebuild makes them at the end
+        models = ReadModels(ledger, path, query_indexes=False)  # the rebuild makes them at the end
         try:
             return models.runner.catch_up(names, until=until)
         finally:

@@ -26,7 +26,6 @@ from socialledger.core.storage.topics import topics_of
 if TYPE_CHECKING:
     from socialledger.core.ledger import Ledger
 
-READ_MODELS_FILE = "readmodels.sqlite"
 PAGE = 25000
 
 Progress = Callable[[str, int, int], None]

@@ -279,6 +279,10 @@ class ReadModelStore(Protocol):
     never both apply a page.
     """
 
+    #: Where the store is, as `Storage.read_model_store(location=...)` takes it (picklable: a parallel
+    #: catch-up opens the same store in another process).
+    location: Any
+
     def position(self, name: str) -> int:
         """The last position applied to the model `name` (0 when none)."""
 
@@ -310,6 +314,9 @@ class Storage(Protocol):
     """One backend, opened for one ledger home: the factory of everything above."""
 
     kind: str
+
+    def exists(self) -> bool:
+        """Whether this store holds a ledger already (a mistyped home is then an error, not a new ledger)."""
 
     def event_store_env(self) -> dict[str, str]:
         """The `eventsourcing` settings under which the application constructs this backend's `EventStore`."""

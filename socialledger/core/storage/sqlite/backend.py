@@ -37,6 +37,9 @@ class SQLiteStorage:
         self.home = home
         self.db_path = home / EVENT_STORE_FILE
 
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
     def event_store_env(self) -> dict[str, str]:
         return {**self.config.event_store_env(self.home), "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC}
 

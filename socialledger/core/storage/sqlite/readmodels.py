@@ -64,7 +64,7 @@ class SQLiteReadModelStore:
 
     def __init__(self, path: Path, models: Iterable[Versioned], views: Mapping[str, Any], *,
                  query_indexes: bool = True) -> None:
-        self.path = path
+        self.path = self.location = path
         create_private_file(path)
         _into_wal(path)
         self.datastore = SQLiteDatastore(db_name=str(path), lock_timeout=60)
