@@ -28,12 +28,23 @@ process and its pages written by a writer process. Samples are small, so
 on the samples copied into one directory, and checks that it records exactly what
 one process does. The reader process rebuilds your channel from its class with no
 arguments (`type(channel)()`, imported by module and name on the test's `sys.path`).
+
+The module also ships the storage contract suite (at its end):
+`EventStoreContract`, `KeyStoreContract`, `ChainContract` and
+`ReadModelStoreContract`, which every storage backend subclasses
+(`tests/test_storage_sqlite.py` for SQLite).
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -43,14 +54,18 @@ import pytest
 
 import socialledger.core.capture.ingest as ingest_module
 from socialledger.app import Ledger
+from socialledger.core.audit import verify
 from socialledger.core.capture.channels import Channel, ChannelRegistry
 from socialledger.core.capture.halfreader import HalfReader
 from socialledger.core.capture.inputs import open_inputs
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.policy import default_text
 from socialledger.core.domain.records import ContentRecord, MetricsRecord, ModerationRecord
 from socialledger.core.domain.roles import Role
+from socialledger.core.storage.backends import storage_for
+from socialledger.projections import VIEWS, ReadModels, all_models, register, sla
 
 KINDS = {"post", "comment", "reply", "visitor_post"}
 
@@ -297,3 +312,490 @@ class ChannelContract:
         with pytest.raises(BadInput, match="page"):
             self.ingest(ledger, self.other_page_sample, account)
         assert ledger.head() == head
+
+
+# The storage contract suite ==========================================================================================
+#
+# What every storage backend (`socialledger.core.storage.ports`) must do, as abstract test cases: a backend's
+# test module subclasses each with a `storage` fixture that opens the backend in the `home` fixture's
+# directory (a fresh home per test; the home's config.toml names the backend, so that a process started on
+# the home opens the same store), and sets the flags for what backends legitimately differ in::
+#
+#     class TestSQLiteEvents(EventStoreContract):
+#         @pytest.fixture
+#         def storage(self, home):
+#             return open_storage(StorageConfig(), home)
+#
+# `ChainContract` also needs the backend's ways of tampering with stored rows behind the system's back.
+
+_CONTRACT_TOPIC = "socialledger.testing:ContractEvent"
+_OTHER_TOPIC = "socialledger.testing:OtherEvent"
+
+
+def _stored_events(n: int, topic: str = _CONTRACT_TOPIC, size: int = 40) -> list[Any]:
+    from uuid import uuid4
+
+    from eventsourcing.persistence import StoredEvent
+
+    return [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic,
+                        state=os.urandom(size)) for _ in range(n)]
+
+
+def _page_rows(page: int, size: int) -> tuple[list[Any], list[Any]]:
+    """The events and index rows of page `page` of a contract bulk write (the same on every run)."""
+    from uuid import NAMESPACE_URL, uuid5
+
+    rows, index = [], []
+    for i in range(size):
+        hex_ = uuid5(NAMESPACE_URL, f"socialledger-contract/{page}/{i}").hex
+        rows.append((hex_, 1, _CONTRACT_TOPIC, f"page {page} item {i} ".encode() * 8))
+        index.append((hex_, 1, float(page), os.urandom(16), "visible", None, "api", 1))
+    return rows, index
+
+
+def bulk_write_main() -> None:
+    """`python -c 'from socialledger.testing import bulk_write_main; bulk_write_main()' HOME PAGES SIZE`.
+
+    Writes PAGES pages of SIZE events through the home's bulk writer, skipping what
+    the capture index already holds (as an ingest does), printing "page N" after each.
+    """
+
+    home, pages, size = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    storage = storage_for(home)
+    events = storage.open_event_store()
+    with storage.bulk_writer(events) as writer:
+        for page in range(pages):
+            rows, index = _page_rows(page, size)
+            known = events.index_rows([r[0] for r in rows])
+            keep = [i for i, r in enumerate(rows) if r[0] not in known]
+            if keep:
+                writer.send([rows[i] for i in keep], [index[i] for i in keep], [])
+                writer.result()
+            print(f"page {page}", flush=True)
+        writer.commit("contract-account", [])
+    print("done", flush=True)
+
+
+def append_main() -> None:
+    """`python -c 'from socialledger.testing import append_main; append_main()' HOME BATCHES SIZE`: append events."""
+
+    home, batches, size = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    events = storage_for(home).open_event_store()
+    out = []
+    for _ in range(batches):
+        out.extend(events.insert_events(_stored_events(size)))
+    print(json.dumps(out), flush=True)
+
+
+def _python(code: str, *args: object) -> list[str]:
+    return [sys.executable, "-c", code, *map(str, args)]
+
+
+class StorageContract:
+    """The base of the storage contract suite: the fixtures a backend provides, and its flags."""
+
+    #: Positions may skip numbers without an event deleted (PostgreSQL sequences after a rolled-back insert).
+    positions_may_have_gaps: ClassVar[bool] = False
+
+    @pytest.fixture
+    def home(self, tmp_path: Path) -> Path:
+        home = tmp_path / "home"
+        home.mkdir(mode=0o700)
+        return home
+
+    @pytest.fixture
+    def storage(self, home: Path) -> Any:
+        raise NotImplementedError("a backend's contract test provides the `storage` fixture")
+
+    def check_positions(self, positions: list[int], before: int = 0) -> None:
+        assert positions == sorted(positions) and len(set(positions)) == len(positions)
+        assert positions[0] > before
+        if not self.positions_may_have_gaps:
+            assert positions == list(range(before + 1, before + 1 + len(positions)))
+
+
+class EventStoreContract(StorageContract):
+    """Append and read; the chain written with the events; re-appends refused whole; concurrent writers;
+    the bulk writer, and a kill in the middle of a bulk write."""
+
+    def test_append_and_read(self, storage):
+        assert not storage.exists()  # a new home holds no ledger
+        events = storage.open_event_store()
+        assert storage.exists()
+        assert not events.max_notification_id() and events.chain_head() is None
+        written = _stored_events(10) + _stored_events(5, _OTHER_TOPIC)
+        positions = list(events.insert_events(written))
+        self.check_positions(positions)
+        head = positions[-1]
+        assert events.max_notification_id() == head and events.chain_head()[0] == head
+        read = events.select_notifications(0, 100, inclusive_of_start=False)
+        assert [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in read] == [
+            (p, e.originator_id, 1, e.topic, e.state) for p, e in zip(positions, written, strict=True)]
+        only = events.select_notifications(0, 100, topics=[_OTHER_TOPIC], inclusive_of_start=False)
+        assert [n.id for n in only] == positions[10:]
+        rows = events.read_rows(positions[2], 4, head, [_CONTRACT_TOPIC])
+        assert [(r.id, r.originator_id, r.state) for r in rows] == [
+            (p, e.originator_id, e.state) for p, e in zip(positions[3:7], written[3:7], strict=True)]
+        assert [r.id for r in events.read_rows(0, 100, positions[11], [_OTHER_TOPIC])] == positions[10:12]
+
+    def test_the_chain_covers_what_is_written(self, storage):
+
+        events = storage.open_event_store()
+        events.insert_events(_stored_events(7))
+        events.insert_events(_stored_events(3))
+        report = verify(storage.chain_reader())
+        assert report.ok and report.events == 10 and report.head == events.max_notification_id()
+
+    def test_a_re_append_is_refused_whole(self, storage):
+        from eventsourcing.persistence import IntegrityError
+
+
+        events = storage.open_event_store()
+        first = _stored_events(3)
+        events.insert_events(first)
+        head, link = events.max_notification_id(), events.chain_head()
+        new = _stored_events(2)
+        with pytest.raises(IntegrityError):
+            events.insert_events([*new, first[1]])  # one already stored: nothing of the call is
+        assert events.max_notification_id() == head and events.chain_head() == link
+        stored = {n.originator_id for n in events.select_notifications(0, 100, inclusive_of_start=False)}
+        assert stored == {e.originator_id for e in first}
+        assert verify(storage.chain_reader()).ok
+        self.check_positions(list(events.insert_events(new)), head)  # and the store takes new events after it
+        assert verify(storage.chain_reader()).ok
+
+    def test_a_page_with_its_index_is_written_whole_or_not_at_all(self, storage):
+        from eventsourcing.persistence import IntegrityError
+
+
+        events = storage.open_event_store()
+        rows, index = _page_rows(0, 5)
+        positions = events.insert_rows(rows, index, [("alias-1", rows[0][0])])
+        self.check_positions(positions)
+        found = events.index_rows([r[0] for r in rows])
+        assert sorted(found) == sorted(r[0] for r in rows) and found[rows[2][0]].state == "visible"
+        assert events.aliases(["alias-1", "nothing"]) == {"alias-1": rows[0][0]}
+        more, more_index = _page_rows(1, 3)
+        with pytest.raises(IntegrityError):
+            events.insert_rows([*more, rows[4]], [*more_index, index[4]], [("alias-2", more[0][0])])
+        assert events.index_rows([r[0] for r in more]) == {} and events.aliases(["alias-2"]) == {}
+        assert events.max_notification_id() == positions[-1]
+        events.record_ingested("account", [(b"digest", 5)])
+        assert events.ingested_files("account") == {b"digest": 5}
+        events.mark_erased([rows[1][0]], "erased")
+        assert events.index_rows([rows[1][0]])[rows[1][0]].state == "erased"
+        assert verify(storage.chain_reader()).ok
+
+    def test_concurrent_writers_lose_and_repeat_no_position(self, storage, home):
+
+        storage.open_event_store()  # the tables, before the writers race for them
+        procs = [subprocess.Popen(_python("from socialledger.testing import append_main; append_main()",
+                                          home, 20, 10), stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        threads_out: list[list[int]] = []
+
+        def append() -> None:
+            events = storage.open_event_store()
+            out: list[int] = []
+            for _ in range(20):
+                out.extend(events.insert_events(_stored_events(10)))
+            threads_out.append(out)
+
+        threads = [threading.Thread(target=append) for _ in range(2)]
+        for t in threads:
+            t.start()
+        outs = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
+        for t in threads:
+            t.join()
+        assert all(p.returncode == 0 for p in procs)
+        every = sorted(p for out in [*outs, *threads_out] for p in out)
+        assert len(every) == 800 and len(set(every)) == 800
+        for out in [*outs, *threads_out]:
+            assert out == sorted(out)
+        if not self.positions_may_have_gaps:
+            assert every == list(range(1, 801))
+        report = verify(storage.chain_reader())
+        assert report.ok and report.events == 800
+
+    def test_the_bulk_writer_writes_pages(self, storage, home):
+        from eventsourcing.persistence import IntegrityError
+
+        events = storage.open_event_store()
+        with storage.bulk_writer(events) as writer:
+            for page in range(3):
+                writer.send(*_page_rows(page, 4), [])
+                writer.result()
+            rows, index = _page_rows(0, 4)
+            writer.send(rows[:1], index[:1], [])  # recorded already
+            with pytest.raises(IntegrityError):
+                writer.result()
+            writer.commit("contract-account", [(b"file", 12)])
+        assert events.max_notification_id() == 12 if not self.positions_may_have_gaps else True
+        assert len(events.select_notifications(0, 100, inclusive_of_start=False)) == 12
+        assert events.ingested_files("contract-account") == {b"file": 12}
+
+    def test_a_bulk_write_killed_midway_leaves_a_store_that_verifies_and_completes(self, storage, home):
+
+        pages, size = 40, 300
+        storage.open_event_store()
+        code = "from socialledger.testing import bulk_write_main; bulk_write_main()"
+        proc = subprocess.Popen(_python(code, home, pages, size), stdout=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.strip() == "page 5":
+                    break
+            os.killpg(proc.pid, signal.SIGKILL)  # the writer and whatever it started, mid-transaction
+        finally:
+            proc.wait(timeout=60)
+            if proc.stdout is not None:
+                proc.stdout.close()
+        reopened = storage.open_event_store()
+        head = reopened.max_notification_id() or 0
+        assert head < pages * size
+        report = verify(storage.chain_reader())
+        assert report.ok, report.problems
+        written = reopened.select_notifications(0, pages * size, inclusive_of_start=False)
+        assert len(written) % size == 0  # whole pages only
+        assert len(reopened.index_rows([n.originator_id.hex for n in written])) == len(written)
+        done = subprocess.run(_python(code, home, pages, size), capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0 and done.stdout.strip().endswith("done"), done.stderr
+        final = reopened.select_notifications(0, 2 * pages * size, inclusive_of_start=False)
+        assert len(final) == pages * size and len({n.originator_id for n in final}) == pages * size
+        report = verify(storage.chain_reader())
+        assert report.ok and report.events == pages * size
+
+
+class KeyStoreContract(StorageContract):
+    """Keys made once, shared by writers, and destroyed so that no copy of them stays readable."""
+
+    @pytest.fixture
+    def keys(self, storage):
+        storage.create_master_key()
+        store = storage.open_keys()
+        yield store
+        store.close()
+
+    def test_keys_are_made_once_and_kept(self, storage, keys):
+        keys.ensure(["a", "b"], new=True)
+        sealed = keys.cipher("a").encrypt(b"\0" * 12, b"secret", None)
+        assert keys.cipher("never made") is None
+        assert keys.states(["a", "b", "c"]) == {"a": "present", "b": "present"}
+        other = storage.open_keys()
+        try:
+            assert other.cipher("a").decrypt(b"\0" * 12, sealed, None) == b"secret"
+            keys.forget()
+            assert keys.cipher("a").decrypt(b"\0" * 12, sealed, None) == b"secret"
+        finally:
+            other.close()
+
+    def test_two_writers_making_one_key_both_use_the_one_stored_first(self, storage, keys):
+        other = storage.open_keys()
+        try:
+            keys.ensure(["shared"], new=True)
+            other.ensure(["shared"], new=True)  # made here too, but the stored one wins
+            sealed = keys.cipher("shared").encrypt(b"\0" * 12, b"x", None)
+            assert other.cipher("shared").decrypt(b"\0" * 12, sealed, None) == b"x"
+            pending = other.ensure_in_background(["in-background"], new=True)
+            assert pending is not None and pending.settle()
+            keys.forget()
+            assert keys.states(["in-background"]) == {"in-background": "present"}
+        finally:
+            other.close()
+
+    def test_a_destroyed_key_is_gone_from_every_file(self, storage, keys):
+        ids = [f"key-{i}" for i in range(40)]
+        keys.ensure(ids, new=True)
+        wrapped = {k: keys.wrapped(k) for k in ids}
+        assert all(w for w in wrapped.values())
+        gone = ids[::4]
+        assert keys.destroy(gone) == len(gone)
+        assert all(keys.cipher(k) is None for k in gone) and keys.cipher(ids[1]) is not None
+        assert keys.states(gone) == dict.fromkeys(gone, "destroyed")
+        with pytest.raises(Exception):  # noqa: B017,PT011 - a destroyed key is never made again
+            keys.cipher_for_new(gone[0])
+        keys.ensure(gone)
+        assert keys.cipher(gone[0]) is None
+        keys.close()
+        contents = b"".join(Path(p).read_bytes() for p in storage.store_files())
+        assert contents, "the backend names the files it keeps data in"
+        kept = [k for k in ids if k not in gone]
+        assert all(wrapped[k] in contents for k in kept)  # (the search finds what is there)
+        for k in gone:
+            assert wrapped[k] not in contents, f"the wrapped key of {k} is still in the store's files"
+            assert wrapped[k][12:] not in contents
+        reopened = storage.open_keys()
+        try:
+            assert reopened.cipher(gone[0]) is None and reopened.wrapped(gone[0]) is None
+        finally:
+            reopened.close()
+
+
+class ChainContract(StorageContract):
+    """`audit verify` finds a changed, deleted, inserted and reordered event at its position, and fails on
+    nothing: the backend provides the tampering, behind the system's back."""
+
+    #: how many events the tests write
+    events = 30
+
+    def change_state(self, storage: Any, position: int, state: bytes) -> None:
+        raise NotImplementedError
+
+    def set_column(self, storage: Any, position: int, column: str, value: Any) -> None:
+        """Set a column of a stored event (originator_id, originator_version, topic, state) to any value."""
+        raise NotImplementedError
+
+    def delete_event(self, storage: Any, position: int) -> None:
+        raise NotImplementedError
+
+    def insert_event(self, storage: Any, position: int, row: tuple[str, int, str, bytes]) -> None:
+        raise NotImplementedError
+
+    def swap_events(self, storage: Any, a: int, b: int) -> None:
+        """Exchange the stored events at two positions."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def filled(self, storage):
+        events = storage.open_event_store()
+        for _ in range(3):
+            events.insert_events(_stored_events(self.events // 3))
+        return events
+
+    def verify(self, storage: Any) -> Any:
+
+        return verify(storage.chain_reader())
+
+    def test_an_untouched_store_verifies(self, storage, filled):
+        report = self.verify(storage)
+        assert report.ok and report.head == filled.max_notification_id() == self.events
+
+    def test_a_changed_event_is_found(self, storage, filled):
+        state = filled.select_notifications(12, 1)[0].state
+        self.change_state(storage, 12, state[:-1] + bytes([state[-1] ^ 1]))
+        report = self.verify(storage)
+        assert not report.ok and report.first_broken_position == 12
+
+    def test_a_deleted_event_is_found(self, storage, filled):
+        self.delete_event(storage, 9)
+        assert self.verify(storage).first_broken_position == 9
+
+    def test_an_event_deleted_from_the_end_is_found(self, storage, filled):
+        self.delete_event(storage, self.events)
+        assert self.verify(storage).first_broken_position == self.events
+
+    def test_an_inserted_event_is_found(self, storage, filled):
+        n = filled.select_notifications(5, 1)[0]
+        self.insert_event(storage, self.events + 1, ("f" * 32, 1, n.topic, n.state))
+        assert self.verify(storage).first_broken_position == self.events + 1
+
+    def test_reordered_events_are_found(self, storage, filled):
+        self.swap_events(storage, 20, 21)
+        assert self.verify(storage).first_broken_position == 20
+
+    @pytest.mark.parametrize(("column", "value"), [
+        ("originator_id", 7), ("originator_id", b"\xff\xfe"), ("originator_version", "one"),
+        ("originator_version", 2 ** 62), ("topic", None), ("topic", b"\x80bytes"), ("state", "text"),
+        ("state", None), ("state", 1.5)])
+    def test_any_value_in_any_column_is_reported_not_raised(self, storage, filled, column, value):
+        self.set_column(storage, 14, column, value)
+        report = self.verify(storage)
+        assert not report.ok and report.first_broken_position == 14
+
+
+class ReadModelStoreContract(StorageContract):
+    """Tracking positions apply each page exactly once, even with catch-ups racing; drop starts over."""
+
+    def open_store(self, storage: Any) -> Any:
+
+        models = all_models()
+        return storage.read_model_store(models, views=VIEWS[storage.kind](models))
+
+    def test_positions_are_tracked_in_the_transaction(self, storage):
+        from eventsourcing.persistence import IntegrityError
+
+        store = self.open_store(storage)
+        try:
+            assert store.position("register") == 0
+            with store.write() as tx:
+                store.track(tx, "register", 10)
+            assert store.position("register") == 10 and store.position("sla") == 0
+            for stale in (10, 5):
+                with pytest.raises(IntegrityError), store.write() as tx:
+                    store.track(tx, "register", stale)
+            with pytest.raises(RuntimeError), store.write() as tx:
+                store.track(tx, "register", 20)
+                raise RuntimeError("the page failed")
+            assert store.position("register") == 10
+            store.drop(["register"])
+            assert store.position("register") == 0
+        finally:
+            store.close()
+
+    def test_racing_catch_ups_apply_each_page_once(self, storage):
+        from eventsourcing.persistence import IntegrityError
+
+        pages = 60
+        applied: list[int] = []
+        failures: list[BaseException] = []
+
+        def catch_up() -> None:
+            store = self.open_store(storage)
+            try:
+                while (position := store.position("sla")) < pages:
+                    try:
+                        with store.write() as tx:
+                            store.track(tx, "sla", position + 1)
+                    except IntegrityError:
+                        continue  # the other one applied it first
+                    applied.append(position + 1)
+            except BaseException as e:  # noqa: BLE001
+                failures.append(e)
+            finally:
+                store.close()
+
+        self.open_store(storage).close()
+        threads = [threading.Thread(target=catch_up) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not failures and sorted(applied) == list(range(1, pages + 1))
+
+    def test_read_models_racing_over_a_ledger_apply_every_event_once(self, storage, home):
+
+        ledger, _ = make_ledger(home, "facebook", "4711")
+        try:
+            for i in range(6):
+                text = default_text().replace('name = "Exempelkommunen"', f'name = "Kommun {i}"', 1)
+                assert ledger.set_policy(actor("info"), text)
+            ledger.apply_account(actor("kommunikatör"), ApplicationForm(
+                channel="facebook", name="Andra kontot", unit="Enheten", owner="ägare", deputy="ersättare"))
+            errors: list[BaseException] = []
+
+            def catch_up() -> None:
+                models = ReadModels(ledger.store)
+                try:
+                    models.catch_up(["register", "sla"], page=2)
+                except BaseException as e:  # noqa: BLE001
+                    errors.append(e)
+                finally:
+                    models.close()
+
+            threads = [threading.Thread(target=catch_up) for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert not errors
+            models = ReadModels(ledger.store)
+            try:
+                assert models.store.position("register") == models.store.position("sla") == ledger.head()
+                assert [r["id"] for r in register.rows(models.store)] == [str(a.id) for a in ledger.store.accounts()]
+                with models.store.read() as tx:
+                    assert len(models.store.view("sla", tx).policies()) == 7  # adopted once, set six times
+                assert sla.status(models.store) == []
+            finally:
+                models.close()
+        finally:
+            ledger.close()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from socialledger.app import Ledger
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.roles import Role
-from socialledger.app import Ledger
 
 UNIT = "Kulturförvaltningen"
 OTHER = "Tekniska förvaltningen"

@@ -14,7 +14,6 @@ import inspect
 import pkgutil
 from datetime import date
 from pathlib import Path
-
 from typing import is_typeddict
 
 import pytest

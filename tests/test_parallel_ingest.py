@@ -10,9 +10,9 @@ import pytest
 from conftest import at_once
 from eventsourcing.persistence import PersistenceError
 
+from socialledger.app import Ledger
 from socialledger.core.capture.ingest import ingest
 from socialledger.core.domain.errors import BadInput
-from socialledger.app import Ledger
 from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
 from socialledger.testing import actor, make_ledger
 

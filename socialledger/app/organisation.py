@@ -10,7 +10,6 @@ from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.policy import Policy, default_policy, default_text, parse
 from socialledger.core.domain.policy_record import PolicyRecord
 from socialledger.core.domain.roles import Role, Roster
-from socialledger.core.storage.sqlite.keys import create_master_key_file, load_master_key
 
 
 class Organisation(Service):
@@ -23,8 +22,8 @@ class Organisation(Service):
             raise BadInput(f"the ledger at {self.store.home} is already initialised")
         roster = Roster.initialise(admin, actor)
         record = PolicyRecord.adopt(default_text(), default_policy(), actor)
-        create_master_key_file(self.store.home)
-        load_master_key(self.store.home)  # a clear error now rather than at the first capture
+        self.store.storage.create_master_key()
+        self.store.storage.check_master_key()  # a clear error now rather than at the first capture
         self.store.save(roster, record)
 
     def grant_role(self, actor: Actor, user: str, role: Role, unit: str | None = None) -> bool:

@@ -12,9 +12,9 @@ import attrs
 import click
 from eventsourcing.persistence import PersistenceError
 
+from socialledger.app import Ledger, open_ledger
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
-from socialledger.app import Ledger, open_ledger
 
 
 @attrs.define

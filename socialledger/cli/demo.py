@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
+from socialledger.app import Ledger
 from socialledger.cli.output import clip, short_time, table
 from socialledger.cli.reports import fmt
-from socialledger.app import Ledger
 from socialledger.core.domain.actor import Actor
 from socialledger.demo import Story, temporary_home
 

@@ -10,7 +10,7 @@ is shorter than the position it names.
 
 from __future__ import annotations
 
-import sqlite3
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import msgspec
 
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.storage import chain
+from socialledger.core.storage.ports import ChainReader
 
 
 class Receipt(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,40 +66,50 @@ class Report:
         return attrs.asdict(self)
 
 
-def verify(db_path: Path, receipts: list[Receipt] = (), seal_topics: tuple[str, ...] = ()) -> Report:
-    """Recompute the chain over `stored_events`; check it, the seals recorded in it, and the receipts."""
+def verify(store: ChainReader, receipts: list[Receipt] = (), seal_topics: tuple[str, ...] = ()) -> Report:
+    """Recompute the chain over the stored events; check it, the seals recorded in it, and the receipts.
+
+    `store` is the backend's read-only `ChainReader` (closed here). Whatever was
+    done to the stored rows, any column and any type, the answer is a report
+    naming the first broken position, never an internal error.
+    """
     report = Report()
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         recomputed: dict[int, bytes] = {}
         previous = chain.GENESIS
         expected = 1
-        stored = db.execute("SELECT position, hash FROM event_chain ORDER BY position")
-        links = dict(stored.fetchall())
-        rows = db.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-                          "ORDER BY rowid")
+        links = store.links()
+        gaps = store.positions_may_have_gaps
         seals: list[tuple[int, int, str]] = []
         decode_seal = msgspec.json.Decoder(dict)
         broken_at: int | None = None
-        for position, oid, version, topic, state in rows:
+        position = 0
+        for position, oid, version, topic, state in store.rows():
             report.events += 1
             if broken_at is None:
-                if position != expected:
-                    broken_at = expected
-                    report.broken(expected, f"position {expected}: the event there is missing (deleted)")
+                missing = _missing(links, expected, position, gaps)
+                if missing is not None:
+                    broken_at = missing
+                    report.broken(missing, f"position {missing}: the event there is missing (deleted)")
                 elif position not in links:
                     broken_at = position
                     report.broken(position, f"position {position}: an event the chain does not cover (inserted)")
                 else:
-                    previous = chain.link(previous, oid, version, topic, state)
+                    try:
+                        previous = chain.link(previous, oid, version, topic, state)
+                    except (AttributeError, TypeError, ValueError, OverflowError, UnicodeError, struct.error):
+                        previous = b""  # a column of the wrong type or value: it cannot be what was chained
                     if previous != links[position]:
                         broken_at = position
                         report.broken(position, f"position {position}: the stored event differs from the one "
                                                 "chained there (changed or reordered)")
                     recomputed[position] = previous
             if topic in seal_topics:
-                data = decode_seal.decode(state)
-                seals.append((position, data["position"], data["hash"]))
+                try:
+                    data = decode_seal.decode(state)
+                    seals.append((position, int(data["position"]), str(data["hash"])))
+                except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+                    report.broken(position, f"position {position}: a seal that cannot be read")
             expected = position + 1
         head = expected - 1
         report.head = head
@@ -106,15 +117,28 @@ def verify(db_path: Path, receipts: list[Receipt] = (), seal_topics: tuple[str, 
         if broken_at is None and last_link > head:
             report.broken(head + 1, f"position {head + 1}: the chain goes on to {last_link}, the events stop at "
                                     f"{head} (deleted from the end)")
-        for at, position, hash_hex in seals:
+        for at, sealed, hash_hex in seals:
             report.seals += 1
-            _check_sealed(report, recomputed, head, position, hash_hex, f"the seal recorded at position {at}")
+            _check_sealed(report, recomputed, head, sealed, hash_hex, f"the seal recorded at position {at}")
         for receipt in receipts:
             _check_sealed(report, recomputed, head, receipt.position, receipt.hash,
                           f"the receipt of {receipt.time}")
     finally:
-        db.close()
+        store.close()
     return report
+
+
+def _missing(links: dict[int, bytes], expected: int, position: int, gaps: bool) -> int | None:
+    """The first deleted position before `position`, or None.
+
+    Where positions may skip numbers (a rolled-back insert), a skipped position
+    is a deletion only when the chain holds a link for it.
+    """
+    if position == expected:
+        return None
+    if not gaps or not isinstance(position, int) or position < expected:
+        return expected
+    return next((p for p in range(expected, position) if p in links), None)
 
 
 def _check_sealed(report: Report, recomputed: dict[int, bytes], head: int, position: int, hash_hex: str,

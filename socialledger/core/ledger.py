@@ -33,12 +33,12 @@ from socialledger.core.domain.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.domain.roles import ROSTER_ID, Roster
 from socialledger.core.domain.seals import SEALS_ID, Seals
 from socialledger.core.storage import chain
+from socialledger.core.storage.backends import open_storage
 from socialledger.core.storage.config import StorageConfig
-from socialledger.core.storage.home import EVENT_STORE_FILE, ensure_home, resolve_home
+from socialledger.core.storage.home import ensure_home, resolve_home
 from socialledger.core.storage.mapper import MsgspecMapper
+from socialledger.core.storage.ports import BulkWriter, KeyStore, Storage
 from socialledger.core.storage.sealing import Sealer
-from socialledger.core.storage.sqlite.keys import KeyStore, load_master_key
-from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
 from socialledger.core.storage.topics import topics_of
 
 T = TypeVar("T")
@@ -52,9 +52,9 @@ class LedgerStore(Application):  # type: ignore[type-arg]
 
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
         self.home = ensure_home(home)
-        settings = StorageConfig.load(self.home).event_store_env(self.home)
-        settings["APPLICATION_RECORDER_TOPIC"] = "socialledger.core.storage.sqlite.recorder:LedgerRecorder"
-        self.sealer = Sealer(lambda: KeyStore(self.home, load_master_key(self.home)))
+        self.storage: Storage = open_storage(StorageConfig.load(self.home), self.home)
+        settings = self.storage.event_store_env()
+        self.sealer = Sealer(self.storage.open_keys)
         self.plain_mapper = MsgspecMapper()
         super().__init__(env={**settings, **(env or {})})
 
@@ -65,11 +65,9 @@ class LedgerStore(Application):  # type: ignore[type-arg]
         """A stored event with its sealed fields left sealed: for reading its plain fields cheaply."""
         return self.plain_mapper.to_domain_event(notification)
 
-    def page_writer(self) -> PageWriterProcess:
-        """A process that writes an ingest's planned pages into this ledger's event store."""
-        config = StorageConfig.load(self.home)
-        return PageWriterProcess(self.home / EVENT_STORE_FILE, self.recorder.events_table_name,
-                                 config.lock_timeout_seconds)
+    def page_writer(self) -> BulkWriter:
+        """The bulk writer of an ingest's planned pages into this ledger's event store (SQLite: a process)."""
+        return self.storage.bulk_writer(self.recorder)
 
     @property
     def keys(self) -> KeyStore:
@@ -170,7 +168,7 @@ class LedgerStore(Application):  # type: ignore[type-arg]
     def verify(self, receipts: Sequence[Receipt] = ()) -> Report:
         """Recompute the hash chain and check every seal and the given receipts."""
         topics = topics_of((Seals.SealRecorded, Seals.SealAdded))
-        return verify(self.home / EVENT_STORE_FILE, list(receipts), topics)
+        return verify(self.storage.chain_reader(), list(receipts), topics)
 
     def record_seal(self, actor: Actor, purpose: str = "seal") -> Receipt:
         """Verify, then record the head of the chain as a seal; the receipt to keep elsewhere.
@@ -182,9 +180,7 @@ class LedgerStore(Application):  # type: ignore[type-arg]
             raise VerificationFailed(f"the ledger does not verify, nothing sealed: {report.problems[0]}")
 
         def command() -> Receipt:
-            with self.recorder.datastore.transaction(commit=False) as c:
-                c.execute("SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1")
-                position, digest = c.fetchone()
+            position, digest = self.recorder.chain_head()
             try:
                 seals = self.repository.get(SEALS_ID)
                 seals.trigger_event(Seals.SealAdded, position=position, hash=digest.hex(), purpose=purpose,
@@ -215,6 +211,6 @@ def store_path(home: str | Path | None = None, *, create: bool = False) -> Path:
     new empty ledger, so that a mistyped `--home` does not pass silently.
     """
     path = resolve_home(home)
-    if not create and not (path / EVENT_STORE_FILE).exists():
+    if not create and not open_storage(StorageConfig.load(path), path).exists():
         raise LedgerNotFound(f"no ledger at {path}: run 'socialledger init --admin NAME' first")
     return path

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from socialledger.core.ledger import LedgerStore
-from socialledger.core.storage.home import create_private_file
+from socialledger.projections import sqlite as sqlite_views
 from socialledger.projections.base import (
-    READ_MODELS_FILE,
     ReadModel,
-    ReadModelStore,
     Runner,
 )
 from socialledger.projections.cadence import Cadence
@@ -28,6 +26,10 @@ GROUPS = (("sla", "register", "cadence", "metrics"), ("statistics",))
 PARALLEL_FROM = 50_000
 
 
+#: Per storage backend: the read models' view classes, by model name (where their SQL lives).
+VIEWS = {"sqlite": sqlite_views.views}
+
+
 def all_models() -> list[ReadModel]:
     return [Register(), SLA(), Cadence(), Statistics(), Metrics()]
 
@@ -37,10 +39,11 @@ class ReadModels:
 
     def __init__(self, ledger: LedgerStore, path: Path | None = None, *, query_indexes: bool = True) -> None:
         self.ledger = ledger
-        self.path = path or ledger.home / READ_MODELS_FILE
-        create_private_file(self.path)
-        self.store = ReadModelStore(self.path, all_models(), query_indexes=query_indexes)
-        self.runner = Runner(ledger, self.store)
+        models = all_models()
+        self.store = ledger.storage.read_model_store(models, views=VIEWS[ledger.storage.kind](models),
+                                                     location=path, query_indexes=query_indexes)
+        self.path = self.store.location  # (where the store is: another process opens the same one)
+        self.runner = Runner(ledger, self.store, models)
 
     def catch_up(self, names: Any = None, **options: Any) -> int:
         return self.runner.catch_up(names, **options)
@@ -68,7 +71,7 @@ class ReadModels:
         context = multiprocessing.get_context("spawn")
         with context.Pool(len(groups)) as pool:
             counts = pool.starmap(_catch_up_in_process,
-                                  [(str(self.ledger.home), str(self.path), g, head) for g in groups])
+                                  [(str(self.ledger.home), self.path, g, head) for g in groups])
         return max(counts)
 
     def status(self) -> list[dict[str, Any]]:
@@ -80,10 +83,10 @@ class ReadModels:
         self.store.close()
 
 
-def _catch_up_in_process(home: str, path: str, names: list[str], until: int) -> int:
+def _catch_up_in_process(home: str, path: Any, names: list[str], until: int) -> int:
     ledger = LedgerStore(Path(home))
     try:
-        models = ReadModels(ledger, Path(path), query_indexes=False)  # the rebuild makes them at the end
+        models = ReadModels(ledger, path, query_indexes=False)  # the rebuild makes them at the end
         try:
             return models.runner.catch_up(names, until=until)
         finally:

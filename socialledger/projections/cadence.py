@@ -5,24 +5,40 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.periods import Period
 from socialledger.core.domain.policy import Policy
+from socialledger.core.storage.ports import ReadModelStore
 from socialledger.projections.base import ReadModel
+
+
+class CadenceView(Protocol):
+    """What the cadence model reads and writes (its SQLite implementation: `projections/sqlite/cadence.py`)."""
+
+    def account_applied(self, account: str, name: str, account_class: str) -> None: ...
+
+    def class_changed(self, account: str, account_class: str) -> None: ...
+
+    def account_active(self, account: str, since: float) -> None: ...
+
+    def account_closed(self, account: str, at: float) -> None: ...
+
+    def post_made(self, item: str, account: str, created: float) -> None: ...
+
+    def accounts(self) -> list[tuple[str, str, str, float | None, float | None]]:
+        """Every account (account, name, class, active since, closed at), by name."""
+
+    def first_post(self, account: str) -> float | None: ...
+
+    def posts_between(self, account: str, start: float, end: float) -> list[float]:
+        """When the account's posts in [start, end) were made."""
 
 
 class Cadence(ReadModel):
     name = "cadence"
-    tables = ("cadence_posts", "cadence_accounts")
-    query_indexes = ("CREATE INDEX IF NOT EXISTS cadence_posts_account ON cadence_posts (account, created)",)
-
-    def create(self, c: Any) -> None:
-        c.execute("CREATE TABLE IF NOT EXISTS cadence_posts (item TEXT PRIMARY KEY, account TEXT, created REAL)")
-        c.execute("CREATE TABLE IF NOT EXISTS cadence_accounts (account TEXT PRIMARY KEY, name TEXT, "
-                  "class TEXT, active REAL, closed REAL)")
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {
@@ -33,48 +49,40 @@ class Cadence(ReadModel):
             ContentItem.PostCaptured: self.post,
         }
 
-    def applied(self, c: Any, e: Any, position: int) -> None:
-        c.execute("INSERT OR REPLACE INTO cadence_accounts VALUES (?, ?, ?, NULL, NULL)",
-                  (e.originator_id.hex, e.name, e.account_class))
+    def applied(self, view: CadenceView, e: Any, position: int) -> None:
+        view.account_applied(e.originator_id.hex, e.name, e.account_class)
 
-    def changed(self, c: Any, e: Any, position: int) -> None:
+    def changed(self, view: CadenceView, e: Any, position: int) -> None:
         if "account_class" in e.changes:
-            c.execute("UPDATE cadence_accounts SET class=? WHERE account=?",
-                      (e.changes["account_class"], e.originator_id.hex))
+            view.class_changed(e.originator_id.hex, e.changes["account_class"])
 
-    def linked(self, c: Any, e: Any, position: int) -> None:
-        c.execute("UPDATE cadence_accounts SET active=? WHERE account=?", (e.timestamp.timestamp(),
-                                                                         e.originator_id.hex))
+    def linked(self, view: CadenceView, e: Any, position: int) -> None:
+        view.account_active(e.originator_id.hex, e.timestamp.timestamp())
 
-    def closed(self, c: Any, e: Any, position: int) -> None:
-        c.execute("UPDATE cadence_accounts SET closed=? WHERE account=?", (e.timestamp.timestamp(),
-                                                                         e.originator_id.hex))
+    def closed(self, view: CadenceView, e: Any, position: int) -> None:
+        view.account_closed(e.originator_id.hex, e.timestamp.timestamp())
 
-    def post(self, c: Any, e: Any, position: int) -> None:
+    def post(self, view: CadenceView, e: Any, position: int) -> None:
         if e.by_account:
-            c.execute("INSERT OR REPLACE INTO cadence_posts VALUES (?, ?, ?)",
-                      (e.originator_id.hex, e.account.hex, (e.occurred or e.observed).timestamp()))
+            view.post_made(e.originator_id.hex, e.account.hex, (e.occurred or e.observed).timestamp())
 
 
-def report(store: Any, period: Period, policy: Policy, account: str | None = None) -> list[dict[str, Any]]:
+def report(store: ReadModelStore, period: Period, policy: Policy, account: str | None = None) -> list[dict[str, Any]]:
     """Per account: the ISO weeks it fell short of its class's minimum, the days it went over the maximum."""
     zone = policy.zone
     start, end = period.bounds(zone)
-    with store.datastore.transaction(commit=False) as c:
-        c.execute("SELECT account, name, class, active, closed FROM cadence_accounts ORDER BY name")
-        accounts = [tuple(r) for r in c.fetchall()]
+    with store.read() as tx:
+        view: CadenceView = store.view("cadence", tx)
         out = []
-        for acc, name, cls, active, closed in accounts:
+        for acc, name, cls, active, closed in view.accounts():
             if account and acc != account:
                 continue
-            c.execute("SELECT MIN(created) FROM cadence_posts WHERE account=?", (acc,))
-            first_post = c.fetchone()[0]
+            first_post = view.first_post(acc)
             began = min(t for t in (active, first_post) if t is not None) if (active or first_post) else None
             if began is None:
                 continue  # never active and never posted: nothing to measure
-            c.execute("SELECT created FROM cadence_posts WHERE account=? AND created >= ? AND created < ?",
-                      (acc, start.timestamp(), end.timestamp()))
-            local_days = [datetime.fromtimestamp(r[0], UTC).astimezone(zone).date() for r in c.fetchall()]
+            local_days = [datetime.fromtimestamp(t, UTC).astimezone(zone).date()
+                          for t in view.posts_between(acc, start.timestamp(), end.timestamp())]
             rule = policy.cadence.get(cls) or policy.cadence[policy.accounts.default_class]
             per_day = Counter(local_days)
             per_week = Counter(d.isocalendar()[:2] for d in local_days)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.workflow import State
+from socialledger.core.storage.ports import ReadModelStore
 from socialledger.projections.base import ReadModel
 
 _json = msgspec.json.Encoder()
@@ -29,51 +30,53 @@ TEXTS = ("channel", "name", "unit", "state", "owner", "deputy", "platform_id", "
          "gdpr_handling", "answering_hours", "page_rules", "account_class")
 #: JSON columns: lists and mappings (times in them as ISO 8601)
 JSONS = ("submitters", "approvals", "rejections", "closure_request", "closure", "flags")
-_SELECT = ("id", "version", *TEXTS, "on_call", *JSONS, "applied", "modified")
+#: every column of a row, in order
+COLUMNS = ("id", "version", *TEXTS, "on_call", *JSONS, "applied", "modified")
+
+
+class RegisterView(Protocol):
+    """What the register reads and writes: one row per account, its columns named as in `COLUMNS`
+    (its SQLite implementation: `projections/sqlite/register.py`)."""
+
+    def account(self, account_id: str) -> dict[str, Any] | None:
+        """The row of the account with id `account_id` (32 hex digits), if there is one."""
+
+    def upsert_account(self, row: dict[str, Any], position: int) -> None:
+        """Write the account's row (all of `COLUMNS`), as it stands after the event at `position`."""
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every row, in the order the accounts were applied for."""
 
 
 class Register(ReadModel):
     name = "register"
     version = 2  # 1 kept a pickled aggregate beside the columns
-    tables = ("register_accounts",)
-
-    def create(self, c: Any) -> None:
-        c.execute(
-            "CREATE TABLE IF NOT EXISTS register_accounts (id TEXT PRIMARY KEY, version INTEGER, "
-            + ", ".join(f"{t} TEXT" for t in TEXTS) + ", on_call INTEGER, "
-            + ", ".join(f"{j} TEXT" for j in JSONS) + ", applied TEXT, modified TEXT, position INTEGER)"
-        )
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {Account.Event: self.account_event}
 
-    def account_event(self, c: Any, event: Any, position: int) -> None:
+    def account_event(self, view: RegisterView, event: Any, position: int) -> None:
         if isinstance(event, Account.ApplicationSubmitted):
             account = event.mutate(None)
         else:
-            c.execute(f"SELECT {', '.join(_SELECT)} FROM register_accounts WHERE id=?", (event.originator_id.hex,))
-            row = c.fetchone()
+            row = view.account(event.originator_id.hex)
             if row is None:
                 return
             account = _restore(row)
             event.apply(account)
         state = vars(account)
-        c.execute(
-            f"INSERT OR REPLACE INTO register_accounts ({', '.join(_SELECT)}, position) VALUES "
-            f"({','.join('?' * (len(_SELECT) + 1))})",
-            (
-                account.id.hex, account.version,
-                *(state[t].value if t == "state" else state[t] for t in TEXTS), int(account.on_call),
-                *(_json.encode(sorted(state[j]) if j == "submitters" else
-                               account.flags() if j == "flags" else state[j]).decode() for j in JSONS),
-                account.created_on.isoformat(), account.modified_on.isoformat(), position,
-            ),
+        values = (
+            account.id.hex, account.version,
+            *(state[t].value if t == "state" else state[t] for t in TEXTS), int(account.on_call),
+            *(_json.encode(sorted(state[j]) if j == "submitters" else
+                           account.flags() if j == "flags" else state[j]).decode() for j in JSONS),
+            account.created_on.isoformat(), account.modified_on.isoformat(),
         )
+        view.upsert_account(dict(zip(COLUMNS, values, strict=True)), position)
 
 
-def _restore(row: Any) -> Account:
+def _restore(values: dict[str, Any]) -> Account:
     """The account aggregate as its register row holds it."""
-    values = dict(zip(_SELECT, row, strict=True))
     state: dict[str, Any] = {t: values[t] for t in TEXTS}
     state["state"] = State(values["state"])
     state["on_call"] = bool(values["on_call"])
@@ -96,8 +99,7 @@ def _times(value: Any) -> Any:
     return value
 
 
-def rows(store: Any) -> list[dict[str, Any]]:
+def rows(store: ReadModelStore) -> list[dict[str, Any]]:
     """The register, in the order accounts were applied for."""
-    with store.datastore.transaction(commit=False) as c:
-        c.execute(f"SELECT {', '.join(_SELECT)} FROM register_accounts ORDER BY applied, id")
-        return [_restore(r).as_dict() for r in c.fetchall()]
+    with store.read() as tx:
+        return [_restore(r).as_dict() for r in store.view("register", tx).accounts()]

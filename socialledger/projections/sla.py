@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -24,6 +24,7 @@ from socialledger.core.domain.account import Account
 from socialledger.core.domain.clock import calendar_for
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.policy_record import PolicyRecord
+from socialledger.core.storage.ports import ReadModelStore
 from socialledger.projections.base import ReadModel
 
 INBOUND = ("comment", "reply", "visitor_post")
@@ -38,23 +39,64 @@ def _dt(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
 
 
+class SLAView(Protocol):
+    """What the SLA model reads and writes (its SQLite implementation: `projections/sqlite/sla.py`).
+
+    An item row is a list in the order of `ITEM_COLUMNS`.
+    """
+
+    def answered_threads(self) -> set[str]:
+        """Threads with an answer by the account recorded."""
+
+    def stored_threads(self) -> set[str]:
+        """Threads with inbound items stored."""
+
+    def policies(self) -> list[tuple[float, int, str]]:
+        """Every policy (since, position, policy JSON), in the order they came into force."""
+
+    def on_call_history(self) -> list[tuple[str, float, bool]]:
+        """Every on-call marking (account, since, on call), oldest first."""
+
+    def policy_adopted(self, since: float, position: int, policy: str) -> None: ...
+
+    def on_call_marked(self, account: str, since: float, on_call: bool) -> None: ...
+
+    def thread_of(self, item: str) -> tuple[str, str] | None:
+        """The kind and thread of a stored item, if it is stored."""
+
+    def earliest_answer(self, thread: str, since: float) -> float | None:
+        """The earliest answer stored in `thread` at or after `since`."""
+
+    def answered(self, thread: str, at: float) -> None:
+        """An answer in `thread` at `at`: the stored items received by then and not answered earlier are replied."""
+
+    def acknowledged(self, item: str, at: float) -> None:
+        """The stored item's acknowledgement, unless it has one."""
+
+    def final_answer(self, item: str, at: float) -> None: ...
+
+    def moderated(self, item: str, at: float) -> None:
+        """The stored item's moderation time, unless it has an earlier one."""
+
+    def items_received(self, threads: dict[str, tuple[str, str]], responses: list[tuple[str, float, str]],
+                       items: list[list[Any]]) -> None:
+        """A page's new threads (item -> kind, thread), answers (thread, at, item) and item rows (upserted)."""
+
+    def items(self, at: float, account: str | None, received_from: float | None,
+              received_to: float | None) -> list[tuple[Any, ...]]:
+        """Items received by `at` (of an account; received in a range), by time received: the `STATUS_COLUMNS`."""
+
+
+#: The columns of an item row, in order.
+ITEM_COLUMNS = ("item", "account", "native_id", "kind", "thread", "received", "due", "on_call", "clock",
+                "counts_ack", "replied", "acknowledged", "final_answer", "moderated", "position")
+#: The columns `SLAView.items` returns, in order.
+STATUS_COLUMNS = ("item", "account", "native_id", "kind", "received", "due", "clock", "counts_ack", "replied",
+                  "acknowledged", "final_answer", "moderated")
+
+
 class SLA(ReadModel):
     name = "sla"
-    tables = ("sla_items", "sla_threads", "sla_responses", "sla_policies", "sla_oncall")
-    query_indexes = ("CREATE INDEX IF NOT EXISTS sla_items_account ON sla_items (account, received)",)
-
-    def create(self, c: Any) -> None:
-        c.execute("CREATE TABLE IF NOT EXISTS sla_policies (since REAL, position INTEGER, policy TEXT)")
-        c.execute("CREATE TABLE IF NOT EXISTS sla_oncall (account TEXT, since REAL, on_call INTEGER)")
-        c.execute("CREATE TABLE IF NOT EXISTS sla_threads (item TEXT PRIMARY KEY, kind TEXT, thread TEXT)")
-        c.execute("CREATE TABLE IF NOT EXISTS sla_responses (thread TEXT, at REAL, item TEXT)")
-        c.execute("CREATE INDEX IF NOT EXISTS sla_responses_thread ON sla_responses (thread, at)")
-        c.execute(
-            "CREATE TABLE IF NOT EXISTS sla_items (item TEXT PRIMARY KEY, account TEXT, native_id TEXT, "
-            "kind TEXT, thread TEXT, received REAL, due REAL, on_call INTEGER, clock TEXT, counts_ack INTEGER, "
-            "replied REAL, acknowledged REAL, final_answer REAL, moderated REAL, position INTEGER)"
-        )
-        c.execute("CREATE INDEX IF NOT EXISTS sla_items_thread ON sla_items (thread)")
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {
@@ -84,44 +126,36 @@ class SLA(ReadModel):
         self._answered_threads: set[str] = set()
         self._stored_threads: set[str] = set()
 
-    def start(self, c: Any) -> None:
+    def start(self, view: SLAView) -> None:
         # Threads that have an answer recorded: only new items in these need a look for one.
-        c.execute("SELECT DISTINCT thread FROM sla_responses")
-        self._answered_threads = {r[0] for r in c.fetchall()}
+        self._answered_threads = view.answered_threads()
         # Threads with inbound items already written: only these need an UPDATE when an answer comes.
-        c.execute("SELECT DISTINCT thread FROM sla_items")
-        self._stored_threads = {r[0] for r in c.fetchall()}
+        self._stored_threads = view.stored_threads()
 
-    def end(self, c: Any) -> None:
-        c.executemany("INSERT OR REPLACE INTO sla_threads VALUES (?, ?, ?)",
-                      [(item, kind, thread) for item, (kind, thread) in self._threads.items()])
-        c.executemany("INSERT INTO sla_responses VALUES (?, ?, ?)",
-                      [row for rows in self._responses.values() for row in rows])
-        c.executemany("INSERT OR REPLACE INTO sla_items VALUES (" + ",".join("?" * 15) + ")",
-                      list(self._items.values()))
+    def end(self, view: SLAView) -> None:
+        view.items_received(self._threads, [row for rows in self._responses.values() for row in rows],
+                            list(self._items.values()))
         self._stored_threads.update(self._items_by_thread)
         self._threads, self._responses, self._items, self._items_by_thread = {}, {}, {}, {}
 
-    def begin(self, c: Any) -> None:
+    def begin(self, view: SLAView) -> None:
         # The policies and on-call markings are a handful of rows: read once per page.
-        c.execute("SELECT since, position, policy FROM sla_policies ORDER BY since, position")
-        self._policies = [tuple(r) for r in c.fetchall()]
-        c.execute("SELECT account, since, on_call FROM sla_oncall ORDER BY since")
+        self._policies = view.policies()
         self._on_call = {}
-        for account, since, on_call in c.fetchall():
-            self._on_call.setdefault(account, []).append((since, bool(on_call)))
+        for account, since, on_call in view.on_call_history():
+            self._on_call.setdefault(account, []).append((since, on_call))
 
-    def policy(self, c: Any, event: Any, position: int) -> None:
+    def policy(self, view: SLAView, event: Any, position: int) -> None:
         row = (event.timestamp.timestamp(), position, _json.encode(event.policy).decode())
-        c.execute("INSERT INTO sla_policies VALUES (?, ?, ?)", row)
+        view.policy_adopted(*row)
         self._policies = sorted([*self._policies, row])
 
-    def on_call(self, c: Any, event: Any, position: int) -> None:
+    def on_call(self, view: SLAView, event: Any, position: int) -> None:
         changes = {"on_call": event.on_call} if isinstance(event, Account.ApplicationSubmitted) else event.changes
         if "on_call" in changes:
-            row = (event.originator_id.hex, event.timestamp.timestamp(), int(bool(changes["on_call"])))
-            c.execute("INSERT INTO sla_oncall VALUES (?, ?, ?)", row)
-            self._on_call.setdefault(row[0], []).append((row[1], bool(row[2])))
+            row = (event.originator_id.hex, event.timestamp.timestamp(), bool(changes["on_call"]))
+            view.on_call_marked(*row)
+            self._on_call.setdefault(row[0], []).append((row[1], row[2]))
 
     def policy_at(self, when: float) -> str:
         # R16: the policy in force when the item arrived; before the first one, the first one.
@@ -143,23 +177,22 @@ class SLA(ReadModel):
 
     # Items and responses ----------------------------------------------------------------------
 
-    def _thread(self, c: Any, event: Any) -> str:
+    def _thread(self, view: SLAView, event: Any) -> str:
         item = event.originator_id.hex
         if event.parent is None or event.kind in ("post", "visitor_post"):
             return item
         parent = event.parent.hex
         row = self._threads.get(parent)
         if row is None:
-            c.execute("SELECT kind, thread FROM sla_threads WHERE item=?", (parent,))
-            row = c.fetchone()
+            row = view.thread_of(parent)
         if event.kind == "reply":
             return row[1] if row else parent  # a reply is in its comment's thread
         # A comment is its own thread, unless it is on a visitor post: then it is in the post's.
         return row[1] if row and row[0] == "visitor_post" else item
 
-    def captured(self, c: Any, event: Any, position: int) -> None:
+    def captured(self, view: SLAView, event: Any, position: int) -> None:
         item = event.originator_id.hex
-        thread = self._thread(c, event)
+        thread = self._thread(view, event)
         self._threads[item] = (event.kind, thread)
         when = (event.occurred or event.observed).timestamp()
         if event.by_account:
@@ -171,8 +204,7 @@ class SLA(ReadModel):
                     if row[5] <= when and (row[10] is None or row[10] > when):
                         row[10] = when
                 if thread in self._stored_threads:
-                    c.execute("UPDATE sla_items SET replied=? WHERE thread=? AND received <= ? "
-                              "AND (replied IS NULL OR replied > ?)", (when, thread, when, when))
+                    view.answered(thread, when)
             return
         if event.kind not in INBOUND:
             return
@@ -183,8 +215,7 @@ class SLA(ReadModel):
         due = calendar.due(datetime.fromtimestamp(when, UTC), on_call=on_call).timestamp()
         replied = None
         if thread in self._answered_threads:  # an answer captured before its question
-            c.execute("SELECT MIN(at) FROM sla_responses WHERE thread=? AND at >= ?", (thread, when))
-            answers = [a for a in (c.fetchone()[0], *(r[1] for r in self._responses.get(thread, ())))
+            answers = [a for a in (view.earliest_answer(thread, when), *(r[1] for r in self._responses.get(thread, ())))
                        if a is not None and a >= when]
             replied = min(answers) if answers else None
         self._items[item] = [
@@ -194,28 +225,27 @@ class SLA(ReadModel):
         ]
         self._items_by_thread.setdefault(thread, []).append(item)
 
-    def _update(self, c: Any, item: str, column: int, value: float, keep_earliest: bool, sql: str) -> None:
+    def _update(self, item: str, column: int, value: float, keep_earliest: bool,
+                stored: Callable[[str, float], None]) -> None:
         pending = self._items.get(item)
         if pending is not None:
             if pending[column] is None or (keep_earliest and pending[column] > value):
                 pending[column] = value
             return
-        c.execute(sql, (value, item, value))
+        stored(item, value)
 
-    def acknowledged(self, c: Any, event: Any, position: int) -> None:
-        self._update(c, event.originator_id.hex, 11, event.timestamp.timestamp(), False,
-                     "UPDATE sla_items SET acknowledged=? WHERE item=? AND acknowledged IS NULL AND ? IS NOT NULL")
+    def acknowledged(self, view: SLAView, event: Any, position: int) -> None:
+        self._update(event.originator_id.hex, 11, event.timestamp.timestamp(), False, view.acknowledged)
 
-    def final_answer(self, c: Any, event: Any, position: int) -> None:
+    def final_answer(self, view: SLAView, event: Any, position: int) -> None:
         item, value = event.originator_id.hex, event.timestamp.timestamp()
         if item in self._items:
             self._items[item][12] = value
         else:
-            c.execute("UPDATE sla_items SET final_answer=? WHERE item=?", (value, item))
+            view.final_answer(item, value)
 
-    def moderated(self, c: Any, event: Any, position: int) -> None:
-        self._update(c, event.originator_id.hex, 13, event.observed.timestamp(), True,
-                     "UPDATE sla_items SET moderated=? WHERE item=? AND (moderated IS NULL OR moderated > ?)")
+    def moderated(self, view: SLAView, event: Any, position: int) -> None:
+        self._update(event.originator_id.hex, 13, event.observed.timestamp(), True, view.moderated)
 
 
 # Queries ------------------------------------------------------------------------------------------
@@ -236,27 +266,15 @@ def state_at(row: dict[str, Any], at: float) -> str:
     return "breached" if at > row["due"] else "open"
 
 
-def status(store: Any, account: str | None = None, at: datetime | None = None,
+def status(store: ReadModelStore, account: str | None = None, at: datetime | None = None,
            received_from: float | None = None, received_to: float | None = None) -> list[dict[str, Any]]:
     """Every inbound item (received by `at`) with its state at `at`."""
     at_ts = (at or datetime.now(UTC)).timestamp()
-    query = ("SELECT item, account, native_id, kind, received, due, clock, counts_ack, replied, acknowledged, "
-             "final_answer, moderated FROM sla_items WHERE received <= ?")
-    params: list[Any] = [at_ts]
-    if account:
-        query += " AND account = ?"
-        params.append(account)
-    if received_from is not None:
-        query += " AND received >= ? AND received < ?"
-        params += [received_from, received_to]
-    query += " ORDER BY received, item"
-    with store.datastore.transaction(commit=False) as c:
-        c.execute(query, params)
-        rows = c.fetchall()
+    with store.read() as tx:
+        rows = store.view("sla", tx).items(at_ts, account or None, received_from, received_to)
     out = []
     for r in rows:
-        row = dict(zip(("item", "account", "native_id", "kind", "received", "due", "clock", "counts_ack",
-                        "replied", "acknowledged", "final_answer", "moderated"), tuple(r), strict=True))
+        row = dict(zip(STATUS_COLUMNS, tuple(r), strict=True))
         first = first_response(row["replied"], row["acknowledged"], row["counts_ack"])
         # What happened after `at` is not known at `at`.
         row["first_response"] = first if first is not None and first <= at_ts else None
@@ -267,7 +285,7 @@ def status(store: Any, account: str | None = None, at: datetime | None = None,
     return out
 
 
-def report(store: Any, start: float, end: float, account: str | None = None,
+def report(store: ReadModelStore, start: float, end: float, account: str | None = None,
            at: datetime | None = None) -> dict[str, dict[str, Any]]:
     """R17 per account: count, average, median, quickest and slowest first response, share within the SLA."""
     per: dict[str, list[dict[str, Any]]] = {}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.observations import MetricsObservation
+from socialledger.core.storage.ports import ReadModelStore
 from socialledger.projections.base import ReadModel
 from socialledger.projections.sla import report as sla_report
 
@@ -18,12 +19,54 @@ _json = msgspec.json.Encoder()
 #: Account-level metrics summed over a period from their daily values.
 DAILY_SUMS = ("reach", "impressions", "views", "clicks", "follows", "unfollows", "engaged_users", "interactions",
               "profile_views", "video_views")
-_UPSERT_ITEM_METRIC = (
-    "INSERT INTO stat_item_metrics VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item, metric) DO UPDATE SET "
-    "value=excluded.value, breakdown=excluded.breakdown, observed=excluded.observed, position=excluded.position "
-    "WHERE excluded.observed >= stat_item_metrics.observed"
-)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class StatisticsView(Protocol):
+    """The statistics model's rows (SQLite: `projections/sqlite/statistics.py`): one per captured item,
+    (item, account, native id, kind, by account, created, question, excerpt)."""
+
+    def items_captured(self, rows: list[tuple[Any, ...]]) -> None:
+        """Write a page's item rows (replacing rows of the same items), in event order."""
+
+    def items(self, account: str, start: float, end: float) -> list[tuple[Any, ...]]:
+        """The account's items created in [start, end): (item, native id, kind, by account, created, question,
+        excerpt)."""
+
+
+class MetricsView(Protocol):
+    """The metrics model's figures (SQLite: `projections/sqlite/statistics.py`)."""
+
+    def item_counts(self, rows: list[tuple[Any, ...]]) -> None:
+        """A page's item counts (item, metric, value, breakdown, observed, position): per item and metric,
+        the newest observation wins."""
+
+    def account_value(self, account: str, metric: str, period: str, start: float | None, end: float,
+                      value: Any, breakdown: str | None) -> None: ...
+
+    def observation(self, id: str, item: str | None, metric: str, account: str, period: str,  # noqa: A002
+                    end: float) -> None:
+        """Remember where a timed observation went, so that a revision finds it."""
+
+    def observation_of(self, id: str) -> tuple[str | None, str, str, str, float] | None:  # noqa: A002
+        """(item, metric, account, period, end) of an observation remembered."""
+
+    def item_revised(self, item: str, metric: str, value: Any, breakdown: str | None) -> None: ...
+
+    def account_revised(self, account: str, metric: str, period: str, end: float, value: Any,
+                        breakdown: str | None) -> None: ...
+
+    def item_metrics(self, items: list[str]) -> list[tuple[str, str, float]]:
+        """(item, metric, value) of these items."""
+
+    def daily_sum(self, account: str, metric: str, start: float, end: float) -> tuple[float | None, int]:
+        """The sum and number of the account's daily values of `metric` ending in (start, end]."""
+
+    def latest(self, account: str, metric: str, at: float) -> float | None:
+        """The account's last value of `metric` ending at or before `at`."""
+
+    def first_after(self, account: str, metric: str, start: float, end: float) -> float | None:
+        """The account's first value of `metric` ending in (start, end]."""
 
 
 class Statistics(ReadModel):
@@ -31,29 +74,23 @@ class Statistics(ReadModel):
 
     name = "statistics"
     needs_content = True  # questions are told by their text, top posts show the account's own words
-    tables = ("stat_items",)
-    query_indexes = ("CREATE INDEX IF NOT EXISTS stat_items_account ON stat_items (account, created)",)
 
     def __init__(self) -> None:
         super().__init__()
         self._items: list[tuple[Any, ...]] = []
 
-    def create(self, c: Any) -> None:
-        c.execute("CREATE TABLE IF NOT EXISTS stat_items (item TEXT PRIMARY KEY, account TEXT, native_id TEXT, "
-                  "kind TEXT, by_account INTEGER, created REAL, question INTEGER, excerpt TEXT)")
-
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {ContentItem.Captured: self.captured}
 
-    def begin(self, c: Any) -> None:
+    def begin(self, view: StatisticsView) -> None:
         self._items = []
 
-    def end(self, c: Any) -> None:
-        # Nothing in a page reads these rows back: one executemany, in event order.
-        c.executemany("INSERT OR REPLACE INTO stat_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._items)
+    def end(self, view: StatisticsView) -> None:
+        # Nothing in a page reads these rows back: written at its end, in event order.
+        view.items_captured(self._items)
         self._items = []
 
-    def captured(self, c: Any, e: Any, position: int) -> None:
+    def captured(self, view: StatisticsView, e: Any, position: int) -> None:
         text = e.content.get("text") if e.content else None  # None once erased or disposed
         question = None if text is None else int("?" in text)
         # Only the account's own words are kept here, for the top posts; never a commenter's.
@@ -67,19 +104,10 @@ class Metrics(ReadModel):
     """The platforms' figures: the latest count of each item, and the account's values per period."""
 
     name = "metrics"
-    tables = ("stat_item_metrics", "stat_account_metrics", "stat_observations")
 
     def __init__(self) -> None:
         super().__init__()
         self._item_metrics: list[tuple[Any, ...]] = []
-
-    def create(self, c: Any) -> None:
-        c.execute("CREATE TABLE IF NOT EXISTS stat_item_metrics (item TEXT, metric TEXT, value REAL, "
-                  "breakdown TEXT, observed REAL, position INTEGER, PRIMARY KEY (item, metric))")
-        c.execute("CREATE TABLE IF NOT EXISTS stat_observations (id TEXT PRIMARY KEY, item TEXT, metric TEXT, "
-                  "account TEXT, period TEXT, end REAL)")
-        c.execute("CREATE TABLE IF NOT EXISTS stat_account_metrics (account TEXT, metric TEXT, period TEXT, "
-                  "start REAL, end REAL, value REAL, breakdown TEXT, PRIMARY KEY (account, metric, period, end))")
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {
@@ -87,82 +115,63 @@ class Metrics(ReadModel):
             MetricsObservation.MetricsRevised: self.revised,
         }
 
-    def begin(self, c: Any) -> None:
+    def begin(self, view: MetricsView) -> None:
         self._item_metrics = []
 
-    def end(self, c: Any) -> None:
-        c.executemany(_UPSERT_ITEM_METRIC, self._item_metrics)
+    def end(self, view: MetricsView) -> None:
+        view.item_counts(self._item_metrics)
         self._item_metrics = []
 
-    def observed(self, c: Any, e: Any, position: int) -> None:
+    def observed(self, view: MetricsView, e: Any, position: int) -> None:
         breakdown = _json.encode(e.breakdown).decode() if e.breakdown else None
         end = (e.end or e.timestamp).timestamp()
         if e.item is not None:
             # The newest observation of an item's count is its count.
             self._item_metrics.append((e.item.hex, e.metric, e.value, breakdown, end, position))
         else:
-            c.execute("INSERT OR REPLACE INTO stat_account_metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      (e.account.hex, e.metric, e.period, e.start.timestamp() if e.start else None, end,
-                       e.value, breakdown))
+            view.account_value(e.account.hex, e.metric, e.period, e.start.timestamp() if e.start else None, end,
+                               e.value, breakdown)
         if e.end is not None:  # untimed counts are told apart by their value: they are never revised
-            c.execute("INSERT OR REPLACE INTO stat_observations VALUES (?, ?, ?, ?, ?, ?)",
-                      (e.originator_id.hex, e.item.hex if e.item else None, e.metric, e.account.hex, e.period, end))
+            view.observation(e.originator_id.hex, e.item.hex if e.item else None, e.metric, e.account.hex,
+                             e.period, end)
 
-    def revised(self, c: Any, e: Any, position: int) -> None:
-        self.end(c)  # the revised observation may be in this page's buffer
-        c.execute("SELECT item, metric, account, period, end FROM stat_observations WHERE id=?",
-                  (e.originator_id.hex,))
-        row = c.fetchone()
+    def revised(self, view: MetricsView, e: Any, position: int) -> None:
+        self.end(view)  # the revised observation may be in this page's buffer
+        row = view.observation_of(e.originator_id.hex)
         if row is None:
             return
-        item, metric, account, period, end = tuple(row)
+        item, metric, account, period, end = row
         breakdown = _json.encode(e.breakdown).decode() if e.breakdown else None
         if item is not None:
-            c.execute("UPDATE stat_item_metrics SET value=?, breakdown=? WHERE item=? AND metric=?",
-                      (e.value, breakdown, item, metric))
+            view.item_revised(item, metric, e.value, breakdown)
         else:
-            c.execute("UPDATE stat_account_metrics SET value=?, breakdown=? WHERE account=? AND metric=? "
-                      "AND period=? AND end=?", (e.value, breakdown, account, metric, period, end))
+            view.account_revised(account, metric, period, end, e.value, breakdown)
 
 
 # Queries ------------------------------------------------------------------------------------------
 
 
-def account_stats(store: Any, account: str, start: float, end: float, zone: Any,
+def account_stats(store: ReadModelStore, account: str, start: float, end: float, zone: Any,
                   at: datetime | None = None) -> dict[str, Any]:
     """Every figure of one account over [start, end)."""
-    with store.datastore.transaction(commit=False) as c:
-        c.execute("SELECT item, native_id, kind, by_account, created, question, excerpt FROM stat_items "
-                  "WHERE account=? AND created >= ? AND created < ?", (account, start, end))
-        items = [tuple(r) for r in c.fetchall()]
+    with store.read() as tx:
+        stats: StatisticsView = store.view("statistics", tx)
+        figures: MetricsView = store.view("metrics", tx)
+        items = stats.items(account, start, end)
         posts = [r for r in items if r[3] and r[2] == "post"]
         inbound = [r for r in items if not r[3] and r[2] in ("comment", "reply", "visitor_post")]
         metrics: dict[str, dict[str, float]] = defaultdict(dict)
         ids = [r[0] for r in posts]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            c.execute(f"SELECT item, metric, value FROM stat_item_metrics WHERE item IN ({','.join('?' * len(chunk))})",
-                      chunk)
-            for item, metric, value in c.fetchall():
-                metrics[item][metric] = value
+        for item, metric, value in figures.item_metrics(ids):
+            metrics[item][metric] = value
         sums: dict[str, float | None] = {}
         for name in DAILY_SUMS:
-            c.execute("SELECT SUM(value), COUNT(*) FROM stat_account_metrics WHERE account=? AND metric=? "
-                      "AND period='day' AND end > ? AND end <= ?", (account, name, start, end))
-            total, n = c.fetchone()
+            total, n = figures.daily_sum(account, name, start, end)
             sums[name] = total if n else None
-        c.execute("SELECT value FROM stat_account_metrics WHERE account=? AND metric='followers' AND end <= ? "
-                  "ORDER BY end DESC LIMIT 1", (account, end))
-        row = c.fetchone()
-        followers = row[0] if row else None
-        c.execute("SELECT value FROM stat_account_metrics WHERE account=? AND metric='followers' AND end <= ? "
-                  "ORDER BY end DESC LIMIT 1", (account, start))
-        row = c.fetchone()
-        if row is None:  # no value before the period: the first one in it is the baseline (nollvärde)
-            c.execute("SELECT value FROM stat_account_metrics WHERE account=? AND metric='followers' AND end > ? "
-                      "AND end <= ? ORDER BY end LIMIT 1", (account, start, end))
-            row = c.fetchone()
-        baseline = row[0] if row else None
+        followers = figures.latest(account, "followers", end)
+        baseline = figures.latest(account, "followers", start)
+        if baseline is None:  # no value before the period: the first one in it is the baseline (nollvärde)
+            baseline = figures.first_after(account, "followers", start, end)
 
     def engagement(item: str) -> float:
         m = metrics.get(item, {})

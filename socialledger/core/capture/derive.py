@@ -18,7 +18,7 @@ import msgspec
 
 from socialledger.core.domain.events import ledger_hex
 from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord, Record
-from socialledger.core.storage.sqlite.keys import Hasher
+from socialledger.core.storage.hashing import Hasher
 
 _encode = msgspec.json.Encoder(order="sorted").encode
 #: The fingerprint of an item known only by its ids: any fuller observation is news.

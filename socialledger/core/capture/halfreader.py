@@ -31,8 +31,8 @@ from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile, iter_inputs
 from socialledger.core.capture.media import MediaIndex
 from socialledger.core.capture.spool import Spool
+from socialledger.core.collecting import collection_paused
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.storage.sqlite.collecting import collection_paused
 
 #: Below this many bytes of input, a second process costs more than it saves.
 MIN_SPLIT_BYTES = 4 * 1024**2

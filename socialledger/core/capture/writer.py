@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
@@ -51,10 +51,11 @@ from socialledger.core.domain.records import (
 )
 from socialledger.core.domain.subjects import Subject
 from socialledger.core.storage.eventrows import PendingEvent, dashed, state_type
+from socialledger.core.storage.ports import BulkWriter, IndexRow, IndexTuple, PendingKeys, StoredRow, index_tuple
 from socialledger.core.storage.sealing import Nonces
-from socialledger.core.storage.sqlite.keys import StoringKeys
-from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
-from socialledger.core.storage.sqlite.recorder import IndexRow, IndexTuple, StoredRow, index_tuple
+
+if TYPE_CHECKING:
+    from socialledger.core.ledger import Ledger
 
 _RETRIES = 10
 
@@ -146,7 +147,7 @@ class _Prepared:
     events: list[StoredRow]
     index: list[IndexTuple]
     aliases: list[tuple[str, str]]
-    storing: StoringKeys | None = None
+    storing: PendingKeys | None = None
 
     def settle(self) -> bool:
         """Wait for the page's new keys to be stored; False when one was stored elsewhere first (seal again)."""
@@ -157,7 +158,7 @@ class _Prepared:
 
 
 class CaptureWriter:
-    def __init__(self, ledger: Any, account: Any, channel: str, actor: Actor, *, media: Any = None) -> None:
+    def __init__(self, ledger: Ledger, account: Any, channel: str, actor: Actor, *, media: Any = None) -> None:
         self.ledger = ledger
         self.recorder = ledger.recorder
         self.keys = ledger.keys
@@ -193,7 +194,7 @@ class CaptureWriter:
             page = self._retrying(records, derived, page, lambda prepared: self.recorder.insert_rows(*prepared.rows()))
         return self._done(records, page)
 
-    def write_pages(self, pages: Iterable[Batch], writer: PageWriterProcess,
+    def write_pages(self, pages: Iterable[Batch], writer: BulkWriter,
                     done: Callable[[int], None] | None = None,
                     ingested: Sequence[tuple[bytes, int]] = ()) -> None:
         """Record pages (records and what was derived from them) through a writer process.
@@ -230,7 +231,7 @@ class CaptureWriter:
             self._landed(writer, *flight, done, unsettled)
         writer.commit(str(self.account_id), ingested)  # the last pages, and every page made durable
 
-    def _landed(self, writer: PageWriterProcess, records: list[Record], derived: list[Derived | None],
+    def _landed(self, writer: BulkWriter, records: list[Record], derived: list[Derived | None],
                 page: _Page, done: Callable[[int], None] | None, unsettled: list[_Page]) -> bool:
         """Wait for the page in flight; False when it met a conflict (then it was decided and written again)."""
         conflict = False

@@ -26,8 +26,8 @@ from uuid import UUID
 import msgspec
 from eventsourcing.utils import get_topic
 
+from socialledger.core.storage.ports import StoredRow, fast_uuid
 from socialledger.core.storage.sealing import seal_value
-from socialledger.core.storage.sqlite.recorder import StoredRow, fast_uuid
 
 _BASE_FIELDS = ("originator_id", "originator_version")
 _encode = msgspec.json.Encoder().encode

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import msgspec
 
-from socialledger.core.storage.sqlite.keys import KeyStore
+from socialledger.core.storage.ports import KeyStore
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import os
 import sqlite3
 import threading
@@ -32,7 +30,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from socialledger.core.domain.errors import BadInput
+from socialledger.core.storage.hashing import Hasher
 from socialledger.core.storage.home import create_private_file
+
+__all__ = ["Hasher", "KeyStore", "StoringKeys", "create_master_key_file", "load_master_key"]
 
 MASTER_ENV = "SOCIALLEDGER_MASTER_KEY"
 MASTER_FILE_ENV = "SOCIALLEDGER_MASTER_KEY_FILE"
@@ -253,6 +254,11 @@ class KeyStore:
             self._cache[k] = None
         return len(ids)
 
+    def wrapped(self, key_id: str) -> bytes | None:
+        """The stored wrapped form of a key (None when destroyed or never made): for audits and tests."""
+        row = self.db.execute("SELECT wrapped FROM keys WHERE id=?", (key_id,)).fetchone()
+        return row[0] if row is not None else None
+
     def forget(self) -> None:
         """Drop cached keys (long runs call this between pages to bound memory)."""
         self._cache.clear()
@@ -329,19 +335,3 @@ class StoringKeys:
             raise self._error
         assert self._inserted is not None
         return self._store._stored(self._ids, len(self._rows), self._inserted)
-
-
-class Hasher:
-    """A keyed hash (BLAKE2b): deduplication fingerprints and pseudonyms, never plaintext hashes."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def digest(self, data: bytes, size: int = 16) -> bytes:
-        return hashlib.blake2b(data, key=self._key, digest_size=size).digest()
-
-    def hex(self, data: bytes, size: int = 16) -> str:
-        return hashlib.blake2b(data, key=self._key, digest_size=size).hexdigest()
-
-    def equal(self, a: bytes, b: bytes) -> bool:
-        return hmac.compare_digest(a, b)

@@ -13,41 +13,18 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
-from uuid import UUID, SafeUUID
 
-import attrs
 import msgspec
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from socialledger.core.storage import chain
+from socialledger.core.storage.ports import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple
+from socialledger.core.storage.sqlite import chaintable as chain
+
+__all__ = ["IndexRow", "IndexTuple", "LedgerRecorder", "Row", "StoredRow", "fast_uuid", "index_tuple", "insert_page"]
 
 _json_encode = msgspec.json.encode
 
-
-@attrs.define
-class IndexRow:
-    id: str
-    version: int
-    observed: float | None = None
-    fingerprint: bytes | None = None
-    state: str | None = None
-    fallback: str | None = None
-    source: str | None = None
-    native: int = 0  # 1 once the item is known by its native id
-
-    def copy(self, **changes: object) -> IndexRow:
-        row = IndexRow(self.id, self.version, self.observed, self.fingerprint, self.state, self.fallback,
-                       self.source, self.native)
-        for key, value in changes.items():
-            setattr(row, key, value)
-        return row
-
-
-#: A stored event as it is written: (originator id as 32 hex digits, version, topic, state).
-StoredRow = tuple[str, int, str, bytes]
-#: An index row as it is written (the columns of `capture_index`, in order).
-IndexTuple = tuple[str, int, float | None, bytes | None, str | None, str | None, str | None, int]
 
 _UPSERT_INDEX = (
     "INSERT INTO capture_index (id, version, observed, fingerprint, state, fallback, source, native) "
@@ -60,10 +37,6 @@ _UPSERT_INDEX = (
 def stored_row(s: StoredEvent) -> StoredRow:
     oid = s.originator_id
     return (oid.hex if hasattr(oid, "hex") else str(oid), s.originator_version, s.topic, s.state)
-
-
-def index_tuple(r: IndexRow) -> IndexTuple:
-    return (r.id, r.version, r.observed, r.fingerprint, r.state, r.fallback, r.source, r.native)
 
 
 def insert_page(c: Any, events_table: str, rows: Sequence[StoredRow], index: list[IndexTuple],
@@ -108,19 +81,6 @@ class Row:
         self.state = state
 
 
-def fast_uuid(hex_: str) -> UUID:
-    """`UUID(hex=...)` for the 32 hex digits SQLite holds, without its checks (they were checked on the way in)."""
-    u = _new(UUID)
-    _set(u, "int", int(hex_, 16))
-    _set(u, "is_safe", _UNKNOWN)
-    return u
-
-
-_new = object.__new__
-_set = object.__setattr__
-_UNKNOWN = SafeUUID.unknown
-
-
 class LedgerRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -155,6 +115,13 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         """Write one planned page of an ingest (rows already mapped) in one transaction."""
         with self.datastore.transaction(commit=True) as c:
             return insert_page(c, self.events_table_name, rows, index, aliases)
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The last link of the hash chain (position, link), or None before the first event."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+        return (row[0], row[1]) if row is not None else None
 
     # Reading the index ----------------------------------------------------------------
 
