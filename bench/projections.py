@@ -43,7 +43,7 @@ def sealed_topics() -> dict[str, tuple[str, ...]]:
 
     from socialledger.core.domain.content import ContentItem
     from socialledger.core.domain.subjects import Subject
-    from socialledger.projections.base import with_subclasses
+    from socialledger.core.domain.events import with_subclasses
 
     out = {}
     for base in (ContentItem.Captured, ContentItem.Edited, ContentItem.Moderated, Subject.SubjectIdentified,

@@ -1,12 +1,16 @@
 """Imports point down: cli -> app -> projections, archive -> core; core/domain imports nothing else of ours.
 
-Read from the source (every import, also those inside functions), so a wrong arrow
-fails here rather than in a review. A PyPI `import-linter` contract can replace this.
+The layer contract is in pyproject.toml and checked by `import-linter` (the first
+test). The others read the source (every import, also those inside functions), for
+what import-linter does not see: an import inside a function that crosses a layer,
+and an import cycle between modules of one layer.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import socialledger
@@ -45,6 +49,13 @@ def imports(path: Path) -> list[tuple[str, bool]]:
 
 def under(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
+
+
+def test_the_layer_contract_holds():
+    """The contract in pyproject.toml ([tool.importlinter]), checked by import-linter itself."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT.parent, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
 
 
 def test_imports_point_down():

@@ -27,13 +27,13 @@ from socialledger.archive.model import (
     Version,
 )
 from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.events import with_subclasses
 from socialledger.core.domain.observations import MetricsObservation
 from socialledger.core.domain.periods import Period
 from socialledger.core.domain.retention import Disposals
 from socialledger.core.domain.subjects import Subject
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.topics import topics_of
-from socialledger.projections.base import with_subclasses
 
 _ITEM_EVENTS = tuple(with_subclasses(ContentItem.Event))
 TOPICS = topics_of((

@@ -15,11 +15,12 @@ page. SQLite has no subscriptions, so every read catches up first.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError
 
+from socialledger.core.domain.events import with_subclasses
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.ports import ReadModelStore
 from socialledger.core.storage.topics import topics_of
@@ -70,12 +71,6 @@ class ReadModel(abc.ABC):
             self._dispatch[cls] = handler
         if handler is not None:
             handler(view, event, position)
-
-
-def with_subclasses(cls: type) -> Iterator[type]:
-    yield cls
-    for sub in cls.__subclasses__():
-        yield from with_subclasses(sub)
 
 
 class Runner:

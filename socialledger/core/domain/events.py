@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -62,3 +63,10 @@ def event_type(topic: str) -> tuple[str, str]:
     _, _, qualname = topic.partition(":")
     parts = qualname.split(".")
     return (parts[0], parts[-1]) if len(parts) > 1 else ("", parts[0])
+
+
+def with_subclasses(cls: type) -> Iterator[type]:
+    """An event class and every subclass of it (a handler of a class handles its subclasses)."""
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from with_subclasses(sub)
