@@ -98,15 +98,14 @@ def self_cpu() -> float:
 
 def instrument() -> dict[str, float]:
     """Put the clocks in; returns where the helper processes' CPU times are noted."""
-    from socialledger.core.capture import derive, halfreader, spool, writer
-    from socialledger.core.capture import ingest as ingest_mod
+    from socialledger.core.capture import derive, firstpass, halfreader, ingest as ingest_mod, spool, writer
     from socialledger.core.storage import eventrows
     from socialledger.core.storage.sqlite import keys, pagewriter, recorder
 
     helpers: dict[str, float] = {}
-    clocked(ingest_mod, "_check", "first pass (this process's part)")
+    clocked(ingest_mod, "check_inputs", "first pass (this process's part)")
     CLOCKS["waiting for the second-half reader"]  # noqa: B018
-    clocked(ingest_mod, "_detect", "  decoding the JSON (the channel's detect)")
+    clocked(firstpass, "_detect", "  decoding the JSON (the channel's detect)")
     clocked(derive.Deriver, "page", "  deriving ids, fingerprints")
     clocked(spool.Spool, "write", "  spooling")
     clocked_generator(spool.Spool, "read", "reading the spool")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from socialledger.core.capture import ingest as ingest_module
+from socialledger.core.capture import firstpass
 from socialledger.core.capture.ingest import ingest
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile, open_inputs
@@ -46,13 +46,13 @@ def run(ledger, account, data: Path, **kw):
 def count_reads(monkeypatch) -> list[str]:
     """The names of the files the channel is asked to read."""
     read: list[str] = []
-    real = ingest_module._records
+    real = firstpass._records
 
     def spy(channel, entry, source):
         read.append(entry.path)
         return real(channel, entry, source)
 
-    monkeypatch.setattr(ingest_module, "_records", spy)
+    monkeypatch.setattr(firstpass, "_records", spy)
     return read
 
 

@@ -80,10 +80,6 @@ def test_no_function_level_import_crosses_a_layer():
     assert not crossing
 
 
-#: cycles known and owned elsewhere (issue 15: the capture pipeline's split reader), to be removed there
-KNOWN_CYCLES = [{"socialledger.core.capture.halfreader", "socialledger.core.capture.ingest"}]
-
-
 def test_no_import_cycles():
     mods = modules()
 
@@ -119,4 +115,4 @@ def test_no_import_cycles():
     for v in sorted(graph):
         if v not in index:
             visit(v)
-    assert [c for c in cycles if c not in KNOWN_CYCLES] == []
+    assert cycles == []

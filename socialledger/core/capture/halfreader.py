@@ -27,12 +27,14 @@ from typing import Any, Self
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from socialledger.core.capture.derive import Deriver
+from socialledger.core.capture.firstpass import check_inputs
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile, iter_inputs
 from socialledger.core.capture.media import MediaIndex
 from socialledger.core.capture.spool import Spool
 from socialledger.core.collecting import collection_paused
 from socialledger.core.domain.errors import BadInput
+from socialledger.core.plugins import plugin_manager
 
 #: Below this many bytes of input, a second process costs more than it saves.
 MIN_SPLIT_BYTES = 4 * 1024**2
@@ -155,9 +157,6 @@ def _channel(request: dict[str, Any]) -> Any:
 
 
 def serve(request: dict[str, Any]) -> dict[str, Any]:
-    from socialledger.core.capture.ingest import _check
-    from socialledger.core.plugins import plugin_manager
-
     channel = _channel(request) if "channel_class" in request else plugin_manager().channels.get(request["channel"])
     spool = Spool(Path(request["spool"]).parent.parent, key=bytes.fromhex(request["key"]), path=Path(request["spool"]))
     derive = Deriver(request["channel"], request["account_id"], request["platform_id"],
@@ -167,7 +166,7 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
                              request["account_id"], {bytes.fromhex(d): n for d, n in request["known"]},
                              recheck=request["recheck"])
     try:
-        total, known = _check(channel, second_half(Path(request["path"]), request["split"]),
+        total, known = check_inputs(channel, second_half(Path(request["path"]), request["split"]),
                               _Account(request["platform_id"], request["account_name"]), None, spool,
                               request["page_size"], derive, media, ingested)
         spool.finish()

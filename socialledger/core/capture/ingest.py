@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from socialledger.core.capture.channels import Channel, ChannelRegistry
+from socialledger.core.capture.channels import ChannelRegistry
 from socialledger.core.capture.derive import Deriver
+from socialledger.core.capture.firstpass import check_inputs
 from socialledger.core.capture.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile, iter_inputs, open_inputs
@@ -27,13 +28,6 @@ from socialledger.core.capture.spool import Spool
 from socialledger.core.capture.writer import CaptureWriter, Summary
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput, RuleViolation, VerificationFailed
-from socialledger.core.domain.records import (
-    AccountRecord,
-    ContentRecord,
-    MetricsRecord,
-    ModerationRecord,
-    Record,
-)
 from socialledger.core.domain.workflow import State
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.plugins import plugin_manager
@@ -41,37 +35,6 @@ from socialledger.core.plugins import plugin_manager
 PAGE_SIZE = 5000
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
-
-
-def _page_of(r: Record) -> str | None:
-    if isinstance(r, AccountRecord):
-        return r.platform_id
-    if isinstance(r, (ContentRecord, ModerationRecord, MetricsRecord)):
-        return r.page_id
-    return None
-
-
-@contextmanager
-def _plugin_errors(entry: InputFile, doing: str) -> Iterator[None]:
-    """A plugin that did not foresee some data still ends in one clear line, not a traceback."""
-    try:
-        yield
-    except BadInput:
-        raise
-    except UnicodeDecodeError as e:
-        raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte at offset {e.start})") from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-        raise BadInput(f"{entry.name}: cannot be {doing} ({type(e).__name__}: {e})") from None
-
-
-def _records(channel: Channel, entry: InputFile, source: str) -> Iterator[Record]:
-    with _plugin_errors(entry, f"read as {source}"):
-        yield from channel.read(entry, source)  # type: ignore[arg-type]
-
-
-def _detect(channel: Channel, entry: InputFile) -> str | None:
-    with _plugin_errors(entry, "recognised"):
-        return channel.detect(entry)
 
 
 def _paused(run: Callable[..., Summary]) -> Callable[..., Summary]:
@@ -149,7 +112,7 @@ def ingest(
         spool = stack.enter_context(Spool(ledger.home))
         media = MediaIndex()
         if split is None:
-            total, known = _check(channel, files, account, signature, spool, page_size, derive, media, ingested)
+            total, known = check_inputs(channel, files, account, signature, spool, page_size, derive, media, ingested)
             spools = [spool]
         else:
             # Pass 1 on two cores: the second half of the files in a process of its own.
@@ -157,7 +120,7 @@ def ingest(
             other = stack.enter_context(HalfReader(ledger.home, Path(path), split, channel.name, account.name,
                                                    page_size, derive, ingested,
                                                    channel_class=type(channel) if channels is not None else None))
-            total, known = _check(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
+            total, known = check_inputs(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
                                   media, ingested)
             more, more_known, more_media = other.result()
             total, known = total + more, known + more_known
@@ -193,53 +156,3 @@ def ingest(
     summary.records += ingested.skipped_records
     summary.unchanged += ingested.skipped_records
     return summary
-
-
-def _check(channel: Channel, files: Iterable[InputFile], account: Any, signature: str | None, spool: Spool,
-           page_size: int, derive: Deriver, media: MediaIndex | None = None,
-           ingested: IngestedFiles | None = None) -> tuple[int, int]:
-    """Pass 1: read and check every record before anything is written; spool them in pages.
-
-    Each page is spooled with the ids and keyed fingerprints derived from its
-    records: they need nothing from the ledger, and this pass may run on two cores.
-    A file the account has already ingested unchanged (`ingested.py`) is passed over.
-
-    Returns the number of records read and of files in a format the channel reads.
-    """
-    total = 0
-    known = 0
-    batch: list[Record] = []
-    for entry in files:
-        if channel.skip(entry):
-            if media is not None and is_media(entry):
-                media.add(entry)  # a picture or video an export's records may point at
-            continue
-        source = _detect(channel, entry)
-        if source is None:
-            # The channel passes over what it knows to carry nothing (`skip`); anything
-            # else unrecognised may be data that would silently go missing.
-            raise BadInput(f"{entry.name}: not a {channel.title or channel.name} format socialledger knows")
-        if signature is not None and source != "webhook":
-            raise BadInput(f"{entry.name}: --signature is for webhook deliveries, and this is {source}")
-        known += 1
-        seen = ingested.look(entry) if ingested is not None else None
-        if seen is not None and seen.skip:
-            continue
-        before = total
-        for record in _records(channel, entry, source):
-            page = _page_of(record)
-            if page is not None and page != account.platform_id:
-                raise BadInput(
-                    f"{entry.name}: data for {channel.name} page {page}, but account {account.name} "
-                    f"is linked to {account.platform_id}; nothing recorded"
-                )
-            batch.append(record)
-            total += 1
-            if len(batch) >= page_size:
-                spool.write(batch, derive.page(batch))
-                batch = []
-        if seen is not None:
-            ingested.read_in_full(seen, total - before)
-    if batch:
-        spool.write(batch, derive.page(batch))
-    return total, known
