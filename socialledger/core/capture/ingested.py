@@ -20,9 +20,10 @@ without it an ingest is only slower.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
+from socialledger.core.capture.channels import Channel
 from socialledger.core.capture.inputs import InputFile
+from socialledger.core.ledger import LedgerStore
 
 PURPOSE = "socialledger ingested file"
 
@@ -43,7 +44,7 @@ class IngestedFiles:
         self.skipped_records = 0
 
     @classmethod
-    def for_ingest(cls, ledger: Any, channel: Any, account_id: str, *, recheck: bool = False) -> IngestedFiles:
+    def for_ingest(cls, ledger: LedgerStore, channel: Channel, account_id: str, *, recheck: bool = False) -> IngestedFiles:
         return cls(ledger.keys.derived(PURPOSE), channel.name, channel.version, account_id,
                    ledger.recorder.ingested_files(account_id), recheck=recheck)
 
