@@ -16,9 +16,11 @@ from typing import Any
 
 import msgspec
 
+from socialledger.core.domain.account import Account
 from socialledger.core.domain.events import ledger_hex
 from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord, ModerationRecord, Record
 from socialledger.core.storage.hashing import Hasher
+from socialledger.core.storage.ports import KeyStore
 
 _encode = msgspec.json.Encoder(order="sorted").encode
 #: The fingerprint of an item known only by its ids: any fuller observation is news.
@@ -85,7 +87,7 @@ class Deriver:
         self._identities: dict[tuple[str, str | None, str | None], bytes] = {}
 
     @classmethod
-    def for_account(cls, keys: Any, channel: str, account: Any) -> Deriver:
+    def for_account(cls, keys: KeyStore, channel: str, account: Account) -> Deriver:
         return cls(channel, str(account.id), account.platform_id, keys.derived(FINGERPRINT_PURPOSE),
                    keys.derived(PSEUDONYM_PURPOSE))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Protocol
 
 from socialledger.core.capture.channels import Channel
 from socialledger.core.capture.derive import Deriver
@@ -26,6 +26,13 @@ from socialledger.core.domain.records import (
     ModerationRecord,
     Record,
 )
+
+
+class LinkedPage(Protocol):
+    """The account an input is checked against: its name and the platform id it is linked to."""
+
+    name: str
+    platform_id: str | None
 
 
 def _page_of(r: Record) -> str | None:
@@ -59,7 +66,7 @@ def _detect(channel: Channel, entry: InputFile) -> str | None:
         return channel.detect(entry)
 
 
-def check_inputs(channel: Channel, files: Iterable[InputFile], account: Any, signature: str | None, spool: Spool,
+def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPage, signature: str | None, spool: Spool,
            page_size: int, derive: Deriver, media: MediaIndex | None = None,
            ingested: IngestedFiles | None = None) -> tuple[int, int]:
     """Pass 1: read and check every record before anything is written; spool them in pages.

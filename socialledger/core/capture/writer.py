@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -24,6 +24,8 @@ from eventsourcing.utils import get_topic
 
 from socialledger.core.capture import media as media_store
 from socialledger.core.capture.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
+from socialledger.core.capture.media import MediaIndex
+from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.capture_rules import (
     EDIT,
@@ -50,12 +52,10 @@ from socialledger.core.domain.records import (
     Record,
 )
 from socialledger.core.domain.subjects import Subject
+from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.eventrows import PendingEvent, dashed, state_type
 from socialledger.core.storage.ports import BulkWriter, IndexRow, IndexTuple, PendingKeys, StoredRow, index_tuple
 from socialledger.core.storage.sealing import Nonces
-
-if TYPE_CHECKING:
-    from socialledger.core.ledger import Ledger
 
 _RETRIES = 10
 
@@ -158,7 +158,8 @@ class _Prepared:
 
 
 class CaptureWriter:
-    def __init__(self, ledger: Ledger, account: Any, channel: str, actor: Actor, *, media: Any = None) -> None:
+    def __init__(self, ledger: LedgerStore, account: Account, channel: str, actor: Actor, *,
+                 media: MediaIndex | None = None) -> None:
         self.ledger = ledger
         self.recorder = ledger.recorder
         self.keys = ledger.keys
