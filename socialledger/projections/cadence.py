@@ -1,13 +1,13 @@
-"""Cadence (R9-R11): posts per ISO week and per day against the policy of the account's class."""
+"""Cadence (R9-R11): posts per ISO week and per day, judged by `core/domain/cadence.py` against the class's policy."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialledger.core.domain.account import Account
+from socialledger.core.domain.cadence import days_over, weeks_short
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.periods import Period
 from socialledger.core.domain.policy import Policy
@@ -84,25 +84,10 @@ def report(store: ReadModelStore, period: Period, policy: Policy, account: str |
             local_days = [datetime.fromtimestamp(t, UTC).astimezone(zone).date()
                           for t in view.posts_between(acc, start.timestamp(), end.timestamp())]
             rule = policy.cadence.get(cls) or policy.cadence[policy.accounts.default_class]
-            per_day = Counter(local_days)
-            per_week = Counter(d.isocalendar()[:2] for d in local_days)
             began_day = datetime.fromtimestamp(began, UTC).astimezone(zone).date()
             ended_day = datetime.fromtimestamp(closed, UTC).astimezone(zone).date() if closed else None
-            short = []
-            monday = period.first - timedelta(days=period.first.weekday())
-            while monday <= period.last:
-                sunday = monday + timedelta(days=6)
-                # Only whole weeks the account was active through, inside the period.
-                if monday >= began_day and monday >= period.first and sunday <= period.last and (
-                        ended_day is None or sunday < ended_day):
-                    year, week, _ = monday.isocalendar()
-                    n = per_week.get((year, week), 0)
-                    if n < rule.min_posts_per_week:
-                        short.append({"week": f"{year}-W{week:02d}", "posts": n,
-                                      "minimum": rule.min_posts_per_week})
-                monday += timedelta(days=7)
-            over = [{"day": d.isoformat(), "posts": n, "maximum": rule.max_posts_per_day}
-                    for d, n in sorted(per_day.items()) if n > rule.max_posts_per_day]
+            short = weeks_short(local_days, period.first, period.last, began_day, ended_day, rule)
+            over = days_over(local_days, rule)
             out.append({"account": acc, "name": name, "class": cls, "posts": len(local_days),
                         "weeks_short": short, "days_over": over})
     return out

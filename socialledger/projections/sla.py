@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import msgspec
 
 from socialledger.core.domain.account import Account
+from socialledger.core.domain.answering import first_response, state_at
 from socialledger.core.domain.clock import calendar_for
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.policy_record import PolicyRecord
@@ -251,21 +252,6 @@ class SLA(ReadModel):
 # Queries ------------------------------------------------------------------------------------------
 
 
-def first_response(replied: float | None, acknowledged: float | None, counts_ack: int) -> float | None:
-    times = [t for t in (replied, acknowledged if counts_ack else None) if t is not None]
-    return min(times) if times else None
-
-
-def state_at(row: dict[str, Any], at: float) -> str:
-    first = row["first_response"]
-    moderated = row["moderated"]
-    if moderated is not None and moderated <= at and (first is None or moderated < first):
-        return "moderated"
-    if first is not None and first <= at:
-        return "answered" if first <= row["due"] else "late"
-    return "breached" if at > row["due"] else "open"
-
-
 def status(store: ReadModelStore, account: str | None = None, at: datetime | None = None,
            received_from: float | None = None, received_to: float | None = None) -> list[dict[str, Any]]:
     """Every inbound item (received by `at`) with its state at `at`."""
@@ -280,7 +266,7 @@ def status(store: ReadModelStore, account: str | None = None, at: datetime | Non
         row["first_response"] = first if first is not None and first <= at_ts else None
         if row["moderated"] is not None and row["moderated"] > at_ts:
             row["moderated"] = None
-        row["state"] = state_at(row, at_ts)
+        row["state"] = state_at(row["first_response"], row["moderated"], row["due"], at_ts)
         out.append(row)
     return out
 
