@@ -27,9 +27,9 @@ from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
 from socialledger.core.capture.media import forget as forget_media
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
-from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.events import ledger_id
-from socialledger.core.domain.retention import DISPOSALS_ID, Disposals, due_for_disposal, retention_holds
+from socialledger.core.domain.retention import DISPOSALS_ID, Disposals, check_erasable, due_for_disposal
 from socialledger.core.domain.subjects import Subject
 from socialledger.core.ledger import LedgerStore
 from socialledger.projections import sla
@@ -91,18 +91,7 @@ class Gdpr(Service):
         policy = store.policy()
         today = datetime.now(UTC).astimezone(policy.zone).date()
         items = _items_by(store, subj.id)
-        held = [(i, h) for i in items if (h := retention_holds(i, policy, today)) is not None]
-        in_case = [i for i in items if i.cases]
-        if (held or in_case) and not override:
-            parts = []
-            if held:
-                cls, until = held[0][1]
-                parts.append(f"{len(held)} of the {len(items)} items are kept under the retention rule {cls!r}"
-                             + (f" until {until}" if until else " for ever"))
-            if in_case:
-                parts.append(f"{len(in_case)} are registered in a case")
-            raise RuleViolation("R23", "; ".join(parts) + ": nothing erased (record the decision as overriding "
-                                                           "with --override if it does)")
+        check_erasable(items, policy, today, override)
 
         def command() -> None:
             current = store.repository.get(subj.id)

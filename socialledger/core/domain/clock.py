@@ -38,6 +38,7 @@ class WorkingCalendar:
         return cal
 
     def is_working_day(self, day: date) -> bool:
+        """R13: not a weekend day, nor a holiday of the policy's country and holiday categories."""
         return day.weekday() < 5 and day not in self.holidays_of(day.year)
 
     def next_working_day(self, day: date) -> date:
@@ -57,6 +58,7 @@ class WorkingCalendar:
     # Due times ----------------------------------------------------------------------
 
     def due(self, received: datetime, *, on_call: bool = False) -> datetime:
+        """R12: when an item received at `received` must have its first response (R14: on call, elapsed hours)."""
         hours = timedelta(hours=self.policy.sla.hours)
         received = received.astimezone(UTC)
         if on_call:

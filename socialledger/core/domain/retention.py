@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.errors import RuleViolation
 from socialledger.core.domain.events import LedgerAggregate, ledger_id
 from socialledger.core.domain.policy import Policy, Retention
 
@@ -82,3 +83,26 @@ def due_for_disposal(item: ContentItem, policy: Policy, as_of: date) -> str | No
     if until is not None and as_of > until:
         return cls
     return None
+
+
+def check_erasable(items: list[ContentItem], policy: Policy, on: date, override: bool) -> None:
+    """R23: a data subject's items are erased only where no archival duty overrides it.
+
+    An item a retention rule still keeps on `on`, or one registered in a case, is kept,
+    unless the erasure's decision says it overrides them (`override`).
+    """
+    if override:
+        return
+    held = [(i, h) for i in items if (h := retention_holds(i, policy, on)) is not None]
+    in_case = [i for i in items if i.cases]
+    if not (held or in_case):
+        return
+    parts = []
+    if held:
+        cls, until = held[0][1]
+        parts.append(f"{len(held)} of the {len(items)} items are kept under the retention rule {cls!r}"
+                     + (f" until {until}" if until else " for ever"))
+    if in_case:
+        parts.append(f"{len(in_case)} are registered in a case")
+    raise RuleViolation("R23", "; ".join(parts) + ": nothing erased (record the decision as overriding "
+                                                   "with --override if it does)")
