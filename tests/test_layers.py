@@ -70,14 +70,21 @@ def test_imports_point_down():
     assert not wrong
 
 
-def test_no_function_level_import_crosses_a_layer():
-    """Inside a function, only an import within the same package (e.g. a heavy optional one) is allowed."""
-    crossing = []
-    for name, path in modules().items():
-        for target, nested in imports(path):
-            if nested and name != "socialledger" and target.split(".")[:2] != name.split(".")[:2]:
-                crossing.append(f"{name} -> {target}")
-    assert not crossing
+#: the only imports of ours made inside a function, each for a reason other than a cycle or a layer
+LATE_IMPORTS = {
+    # `import socialledger` must stay light: a channel plugin imports it for `hookimpl` alone
+    ("socialledger", "socialledger.app.open_ledger"),
+    # each storage backend is imported only when the configuration chooses it
+    ("socialledger.core.storage.backends", "socialledger.core.storage.sqlite.backend.SQLiteStorage"),
+    # the printout's module needs WeasyPrint; the offline verifier works without it
+    ("socialledger.archive.verify", "socialledger.archive.pdf.pdfa_identification"),
+}
+
+
+def test_nothing_of_ours_is_imported_inside_a_function_but_the_listed():
+    """No import is hidden in a function to dodge a layer or a cycle; the few late ones say why above."""
+    late = {(name, target) for name, path in modules().items() for target, nested in imports(path) if nested}
+    assert late - LATE_IMPORTS == set()
 
 
 def test_no_import_cycles():

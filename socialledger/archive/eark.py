@@ -48,6 +48,7 @@ import msgspec
 from lxml import etree
 
 from socialledger.archive.model import PackageContent, PremisEvent
+from socialledger.archive.verify import pdfa_of
 
 PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 
@@ -262,7 +263,6 @@ def _describe(root: Path, rel: str) -> _File:
     mimetype, name, pronom = _FORMATS.get(PurePosixPath(rel).suffix.lower(), _OCTET)
     version = None
     if mimetype == "application/pdf":
-        from socialledger.archive.verify import pdfa_of
 
         try:
             ident = pdfa_of(path)

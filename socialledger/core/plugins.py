@@ -12,6 +12,7 @@ import pluggy
 
 from socialledger.core import hookspecs
 from socialledger.core.capture.channels import ChannelRegistry
+from socialledger.core.version import VERSION
 
 #: Built-in channels, registered exactly as third-party plugins are.
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -81,7 +82,6 @@ def _register_channels(pm: pluggy.PluginManager) -> ChannelRegistry:
 def describe(loaded: Loaded) -> list[dict[str, Any]]:
     """Every plugin: its name, where it comes from, its version, hooks and channels."""
     dists = {id(p): d for p, d in loaded.pm.list_plugin_distinfo()}
-    from socialledger.core.version import VERSION
 
     out = []
     for name, plugin in sorted(loaded.pm.list_name_plugin(), key=lambda np: np[0]):
