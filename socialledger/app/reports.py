@@ -17,7 +17,7 @@ from socialledger.app.base import Service
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.periods import parse as parse_period
-from socialledger.projections import NAMES, ReadModels, cadence, sla, statistics
+from socialledger.projections import NAMES, ReadModels, cadence, register, sla, statistics
 
 #: the read models by name, for `projections rebuild NAME`
 READ_MODELS = NAMES
@@ -42,8 +42,10 @@ class Reports(Service):
     def _account_hex(self, account: str | UUID | None) -> str | None:
         return self.store.account(account).id.hex if account else None
 
-    def _names(self) -> dict[str, str]:
-        return {a.id.hex: a.name for a in self.store.accounts()}
+    @staticmethod
+    def _names(models: ReadModels) -> dict[str, str]:
+        """Account id (hex) -> name, from the register read model (caught up with the others)."""
+        return {UUID(r["id"]).hex: r["name"] for r in register.rows(models.store)}
 
     def sla_status(self, actor: Actor, account: str | UUID | None = None, at: str | datetime | None = None,
                    period: str | None = None) -> SlaStatus:
@@ -52,14 +54,14 @@ class Reports(Service):
         moment = _parse_at(at, zone) if isinstance(at, str) or at is None else at
         received = [b.timestamp() for b in parse_period(period).bounds(zone)] if period else [None, None]
         rows = sla.status(models.store, self._account_hex(account), moment, *received)
-        return SlaStatus(rows=rows, names=self._names(), zone=zone)
+        return SlaStatus(rows=rows, names=self._names(models), zone=zone)
 
     def sla_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
         """Response times per account (R17): count, average, median, quickest, slowest, share within the SLA."""
         models, zone = self._reader(actor)
         start, end = parse_period(period).bounds(zone)
         report = sla.report(models.store, start.timestamp(), end.timestamp(), self._account_hex(account))
-        names = self._names()
+        names = self._names(models)
         return [{"account": str(UUID(hex=acc)), "name": names.get(acc), "period": period, **values}
                 for acc, values in sorted(report.items(), key=lambda kv: names.get(kv[0], kv[0]))]
 

@@ -42,6 +42,7 @@ from socialledger.core.storage.sealing import Sealer
 from socialledger.core.storage.topics import topics_of
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 _RETRIES = 8
 _PAGE = 1000
@@ -120,13 +121,8 @@ class LedgerStore(Application):  # type: ignore[type-arg]
         return self.policy_record().policy()
 
     def account(self, account_id: str | UUID) -> Account:
-        aid = parse_id(account_id)
-        try:
-            account = self.repository.get(aid) if aid else None
-        except AggregateNotFoundError:
-            account = None
-        if not isinstance(account, Account):
-            self.roster()
+        account = self._aggregate(account_id, Account)
+        if account is None:
             raise RuleViolation("R3", f"there is no account application with id {account_id}")
         return account
 
@@ -136,15 +132,23 @@ class LedgerStore(Application):  # type: ignore[type-arg]
         return [self.repository.get(i) for i in ids]
 
     def item(self, item_id: str | UUID) -> ContentItem:
-        iid = parse_id(item_id)
-        try:
-            item = self.repository.get(iid) if iid else None
-        except AggregateNotFoundError:
-            item = None
-        if not isinstance(item, ContentItem):
-            self.roster()
+        item = self._aggregate(item_id, ContentItem)
+        if item is None:
             raise BadInput(f"there is no captured item with id {item_id}")
         return item
+
+    def _aggregate(self, given: str | UUID, kind: type[A]) -> A | None:
+        """The aggregate of type `kind` with the id given on a command line or in a call; None if there is none
+        (on a ledger that was never initialised, the clear error that says so)."""
+        aid = parse_id(given)
+        try:
+            found = self.repository.get(aid) if aid else None
+        except AggregateNotFoundError:
+            found = None
+        if isinstance(found, kind):
+            return found
+        self.roster()
+        return None
 
     # The notification log ------------------------------------------------------------
 
