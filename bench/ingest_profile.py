@@ -98,7 +98,8 @@ def self_cpu() -> float:
 
 def instrument() -> dict[str, float]:
     """Put the clocks in; returns where the helper processes' CPU times are noted."""
-    from socialledger.core.capture import derive, firstpass, halfreader, ingest as ingest_mod, spool, writer
+    from socialledger.core.capture import derive, firstpass, halfreader, spool, writer
+    from socialledger.core.capture import ingest as ingest_mod
     from socialledger.core.storage import eventrows
     from socialledger.core.storage.sqlite import keys, pagewriter, recorder
 

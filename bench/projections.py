@@ -42,8 +42,8 @@ def sealed_topics() -> dict[str, tuple[str, ...]]:
     from eventsourcing.utils import get_topic
 
     from socialledger.core.domain.content import ContentItem
-    from socialledger.core.domain.subjects import Subject
     from socialledger.core.domain.events import with_subclasses
+    from socialledger.core.domain.subjects import Subject
 
     out = {}
     for base in (ContentItem.Captured, ContentItem.Edited, ContentItem.Moderated, Subject.SubjectIdentified,
