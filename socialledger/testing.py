@@ -54,7 +54,7 @@ import pytest
 
 import socialledger.core.capture.ingest as ingest_module
 from socialledger.app import Ledger
-from socialledger.core.audit import verify
+from socialledger.core.audit import Report, verify
 from socialledger.core.capture.channels import Channel, ChannelRegistry
 from socialledger.core.capture.halfreader import HalfReader
 from socialledger.core.capture.inputs import open_inputs
@@ -65,6 +65,7 @@ from socialledger.core.domain.policy import default_text
 from socialledger.core.domain.records import ContentRecord, MetricsRecord, ModerationRecord
 from socialledger.core.domain.roles import Role
 from socialledger.core.storage.backends import storage_for
+from socialledger.core.storage.ports import ReadModelStore, Storage
 from socialledger.projections import VIEWS, ReadModels, all_models, register, sla
 
 KINDS = {"post", "comment", "reply", "visitor_post"}
@@ -230,6 +231,14 @@ class ChannelContract:
                 readers.append(self)
 
         monkeypatch.setattr(ingest_module, "HalfReader", Watched)
+        writers: list[Any] = []
+        page_writer = split_ledger.store.page_writer
+
+        def watched_writer() -> Any:
+            writers.append(page_writer())
+            return writers[-1]
+
+        monkeypatch.setattr(split_ledger.store, "page_writer", watched_writer)
         try:
             # Act: one process, and the large input's path (a reader process for the second half, a writer process).
             local = self.ingest(ledger, data, account, split_input=False, writer_process=False,
@@ -238,6 +247,7 @@ class ChannelContract:
                                 page_size=self.split_page_size)
             # Assert: the reader process ran, and the two recorded the same, in a ledger that verifies.
             assert len(readers) == 1, "the input was not split"
+            assert len(writers) == 1, "the pages were not written by the bulk writer"
             assert local.records > 0 and split.as_dict() == local.as_dict()
             assert self._items(split_ledger, split_account) == self._items(ledger, account)
             assert split_ledger.verify(actor("info")).ok
@@ -638,20 +648,20 @@ class ChainContract(StorageContract):
     #: how many events the tests write
     events = 30
 
-    def change_state(self, storage: Any, position: int, state: bytes) -> None:
+    def change_state(self, storage: Storage, position: int, state: bytes) -> None:
         raise NotImplementedError
 
-    def set_column(self, storage: Any, position: int, column: str, value: Any) -> None:
+    def set_column(self, storage: Storage, position: int, column: str, value: Any) -> None:
         """Set a column of a stored event (originator_id, originator_version, topic, state) to any value."""
         raise NotImplementedError
 
-    def delete_event(self, storage: Any, position: int) -> None:
+    def delete_event(self, storage: Storage, position: int) -> None:
         raise NotImplementedError
 
-    def insert_event(self, storage: Any, position: int, row: tuple[str, int, str, bytes]) -> None:
+    def insert_event(self, storage: Storage, position: int, row: tuple[str, int, str, bytes]) -> None:
         raise NotImplementedError
 
-    def swap_events(self, storage: Any, a: int, b: int) -> None:
+    def swap_events(self, storage: Storage, a: int, b: int) -> None:
         """Exchange the stored events at two positions."""
         raise NotImplementedError
 
@@ -662,8 +672,7 @@ class ChainContract(StorageContract):
             events.insert_events(_stored_events(self.events // 3))
         return events
 
-    def verify(self, storage: Any) -> Any:
-
+    def verify(self, storage: Storage) -> Report:
         return verify(storage.chain_reader())
 
     def test_an_untouched_store_verifies(self, storage, filled):
@@ -706,8 +715,7 @@ class ChainContract(StorageContract):
 class ReadModelStoreContract(StorageContract):
     """Tracking positions apply each page exactly once, even with catch-ups racing; drop starts over."""
 
-    def open_store(self, storage: Any) -> Any:
-
+    def open_store(self, storage: Storage) -> ReadModelStore:
         models = all_models()
         return storage.read_model_store(models, views=VIEWS[storage.kind](models))
 

@@ -34,6 +34,7 @@ CALLS = {
     "grant_role": ("R1", lambda c: c.ledger.grant_role(NOBODY, "lisa", Role.AUDITOR)),
     "revoke_role": ("R1", lambda c: c.ledger.revoke_role(NOBODY, "kalle", Role.COMMUNICATOR, UNIT)),
     "roles": ("R2", lambda c: c.ledger.roles(NOBODY)),
+    "read_models": ("R2", lambda c: c.ledger.read_models(NOBODY)),
     "set_policy": ("R2", lambda c: c.ledger.set_policy(NOBODY, "", "policy.toml")),
     # accounts
     "apply_account": ("R2", lambda c: c.ledger.apply_account(NOBODY, form(name="Ny sida"))),
@@ -94,7 +95,6 @@ UNACTED = {
     "policy": "the policy in force is public: the pages state it (policy show never needed a role)",
     "projections_status": "read-model positions only, no personal data (as before)",
     "projections_update": "catches read models up, which every report does first; shows nothing",
-    "read_models": "infrastructure the report queries use after their check",
     "head": "a position number",
     "close": "closes the store",
     "open_ledger": "opens a ledger home; every command on it checks",
@@ -103,7 +103,8 @@ UNACTED = {
 
 #: public classes of app/ that are neither services nor plain results, and why they are no way around a check
 INTERNAL = {
-    "ContentReader": "built on a LedgerStore, which a caller of the app API never holds: the services use it "
+    "ContentReader": "built on a LedgerStore (`Ledger.store`, core's infrastructure, like the SQLite file "
+                     "itself: code holding it is trusted, and the app API is what checks); the services use it "
                      "after their check",
 }
 
@@ -151,7 +152,7 @@ class Context:
         ledger.approve(who("ingrid"), self.approved, "information-unit")
         self.rejected = ledger.apply_account(who("kalle"), form(name="Kulturhuset Vuxen"))
         ledger.reject(who("maria"), self.rejected, "manager", "oklart syfte")
-        ledger.read_models()  # caught up: a refused report must not be what records or changes anything
+        ledger.read_models(who("ingrid"))  # caught up: a refused report must not be what records or changes anything
         self.roster = ledger.store.roster()
         self.account = ledger.store.account(active)
 
@@ -170,3 +171,11 @@ def test_a_user_without_the_role_is_refused_and_nothing_is_recorded(context, nam
     assert refused.value.rule == rule, refused.value.message
     assert context.ledger.head() == head
     assert not (context.tmp / "out").exists()  # no archive package either
+
+
+def test_a_stranger_learns_nothing_of_which_accounts_exist(context):
+    # R2 comes before the account is looked up: an unknown id and a known one are refused alike.
+    for account in (str(context.active), "00000000-0000-0000-0000-000000000000"):
+        with pytest.raises(RuleViolation) as refused:
+            context.ledger.ingest(NOBODY, "facebook", FIX / "sv", account)
+        assert refused.value.rule == "R2"

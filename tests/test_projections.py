@@ -60,7 +60,7 @@ def captured(ledger, active):
 
 
 def states(ledger, at: str) -> dict[str, str]:
-    return {r["native_id"]: r["state"] for r in sla.status(ledger.read_models().store, at=t(at))}
+    return {r["native_id"]: r["state"] for r in sla.status(ledger.read_models(who("ingrid")).store, at=t(at))}
 
 
 def test_sla_states(ledger, captured):
@@ -77,7 +77,7 @@ def test_sla_states(ledger, captured):
 
 
 def test_due_times_follow_r12(ledger, captured):
-    rows = {r["native_id"]: r for r in sla.status(ledger.read_models().store, at=t("2026-11-30 12:00"))}
+    rows = {r["native_id"]: r for r in sla.status(ledger.read_models(who("ingrid")).store, at=t("2026-11-30 12:00"))}
     due = datetime.fromtimestamp(rows["facebook:1_c2"]["due"], UTC).astimezone(STHLM)
     assert due.strftime("%a %H:%M") == "Mon 17:00"
 
@@ -89,7 +89,7 @@ def test_an_acknowledgement_is_a_first_response(ledger, captured):
     # Acknowledged now (long after it was due): late, not breached.
     assert states(ledger, "2030-01-01 00:00")["facebook:1_c3"] == "late"
     ledger.mark_final_answer(who("sara"), c3["id"])
-    row = next(r for r in sla.status(ledger.read_models().store) if r["native_id"] == "facebook:1_c3")
+    row = next(r for r in sla.status(ledger.read_models(who("ingrid")).store) if r["native_id"] == "facebook:1_c3")
     assert row["final_answer"] is not None
 
 
@@ -114,7 +114,7 @@ def test_the_policy_in_force_when_the_item_arrived(ledger, active, tmp_path):
                         native_id="1_new", page_id=PAGE, parent_native_id=f"{PAGE}_1", text="Efter",
                         author=AuthorRef(native_id="10152345", name="Åsa Öberg"))
     writer.write_page([new])
-    rows = {r["native_id"]: r for r in sla.status(ledger.read_models().store, at=later + timedelta(days=9))}
+    rows = {r["native_id"]: r for r in sla.status(ledger.read_models(who("ingrid")).store, at=later + timedelta(days=9))}
     assert rows["facebook:1_old"]["due"] - rows["facebook:1_old"]["received"] == 24 * 3600
     assert rows["facebook:1_new"]["due"] - rows["facebook:1_new"]["received"] == 48 * 3600
 
@@ -126,12 +126,12 @@ def test_on_call_accounts(ledger, active):
     writer.write_page([POST, ContentRecord(channel="facebook", kind="comment", source="api", observed=later,
                                           created=later, native_id="1_oc", page_id=PAGE, parent_native_id=f"{PAGE}_1",
                                           text="Jour?", author=AuthorRef(native_id="1", name="X"))])
-    row = next(r for r in sla.status(ledger.read_models().store, at=datetime(2031, 1, 1, tzinfo=UTC)))
+    row = next(r for r in sla.status(ledger.read_models(who("ingrid")).store, at=datetime(2031, 1, 1, tzinfo=UTC)))
     assert row["due"] - row["received"] == 24 * 3600 and row["clock"] == "on-call"
 
 
 def test_sla_report(ledger, captured):
-    store = ledger.read_models().store
+    store = ledger.read_models(who("ingrid")).store
     start, end = period("2026-11").bounds(STHLM)
     report = sla.report(store, start.timestamp(), end.timestamp(), at=t("2026-11-30 12:00"))
     (figures,) = report.values()
@@ -142,7 +142,7 @@ def test_sla_report(ledger, captured):
 
 
 def test_cadence(ledger, captured):
-    store = ledger.read_models().store
+    store = ledger.read_models(who("ingrid")).store
     rows = cadence.report(store, period("2026-11"), ledger.policy())
     (row,) = rows
     # Active since now (2026-11-21), first post 2026-11-16: weeks from W47 on; W47 had a post, W48 none.
@@ -154,12 +154,12 @@ def test_cadence_days_over(ledger, active):
     writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
     writer.write_page([item(f"{PAGE}_{i}", "post", f"2026-11-16 0{i}:00", f"Inlägg {i}", PAGE_AUTHOR)
                       for i in range(1, 6)])
-    (row,) = cadence.report(ledger.read_models().store, period("2026-W47"), ledger.policy())
+    (row,) = cadence.report(ledger.read_models(who("ingrid")).store, period("2026-W47"), ledger.policy())
     assert row["days_over"] == [{"day": "2026-11-16", "posts": 5, "maximum": 3}]
 
 
 def test_statistics(ledger, captured):
-    store = ledger.read_models().store
+    store = ledger.read_models(who("ingrid")).store
     start, end = period("2026-11").bounds(STHLM)
     figures = statistics.account_stats(store, ledger.store.account(captured).id.hex, start.timestamp(),
                                        end.timestamp(), STHLM, at=t("2026-11-30 12:00"))
@@ -181,7 +181,7 @@ def dump(path) -> dict[str, list]:
 
 def test_a_rebuilt_read_model_equals_the_incremental_one(ledger, active, tmp_path):
     writer = CaptureWriter(ledger.store, ledger.store.account(active), "facebook", who("kalle"))
-    models = ledger.read_models()
+    models = ledger.read_models(who("ingrid"))
     for i in range(0, len(RECORDS), 3):  # caught up after every few records, as CLI calls do
         writer.write_page(RECORDS[i:i + 3])
         models.catch_up()
@@ -194,7 +194,7 @@ def test_a_rebuilt_read_model_equals_the_incremental_one(ledger, active, tmp_pat
 
 
 def test_tombstones_never_fail(ledger, captured):
-    models = ledger.read_models()
+    models = ledger.read_models(who("ingrid"))
     # Destroy every content item's key (what erasure and disposal do), then rebuild.
     ids = [i["id"] for i in ledger.content(who("ingrid"))]
     ledger.store.keys.destroy(ids)
@@ -210,7 +210,7 @@ def test_tombstones_never_fail(ledger, captured):
 def test_a_rebuild_split_over_processes_equals_one_in_a_single_process(ledger, captured, monkeypatch):
     import socialledger.projections as projections
 
-    models = ledger.read_models()
+    models = ledger.read_models(who("ingrid"))
     single = dump(models.path)
     monkeypatch.setattr(projections, "PARALLEL_FROM", 1)
     models.rebuild()

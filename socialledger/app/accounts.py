@@ -95,7 +95,7 @@ class Accounts(Service):
     def list_accounts(self, actor: Actor) -> list[dict[str, Any]]:
         """The register read model (R7): every account as `Account.as_dict` gives it."""
         require_any(self.store.roster(), actor, "read the account register")
-        models = self.read_models(catch_up=False)
+        models = self._caught_up(catch_up=False)
         models.catch_up(["register"])
         return register.rows(models.store)
 

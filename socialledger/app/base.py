@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from socialledger.app.authorisation import require_any
+from socialledger.core.domain.actor import Actor
 from socialledger.core.ledger import LedgerStore
 from socialledger.projections import ReadModels
 
@@ -12,11 +14,16 @@ class Service:
     store: LedgerStore
     _models: ReadModels | None = None
 
-    def read_models(self, *, catch_up: bool = True) -> ReadModels:
+    def read_models(self, actor: Actor, *, catch_up: bool = True) -> ReadModels:
         """The read models (`readmodels.sqlite`), caught up with the ledger unless told not to.
 
-        Infrastructure for the report queries (which check the role first) and for tests.
+        They hold the register, the SLA of every item and the statistics: reading them needs a role (R2).
         """
+        require_any(self.store.roster(), actor, "read the read models")
+        return self._caught_up(catch_up=catch_up)
+
+    def _caught_up(self, *, catch_up: bool = True) -> ReadModels:
+        """The read models, for a query that has checked its role already."""
         if self._models is None:
             self._models = ReadModels(self.store)
         if catch_up:

@@ -41,7 +41,7 @@ class Gdpr(Service):
         check_may_answer_access_request(self.store.roster(), actor)
         subj = _subject(self.store, subject)
         reader = ContentReader(self.store)
-        handled = {r["item"]: r for r in sla.status(self.read_models().store)}
+        handled = {r["item"]: r for r in sla.status(self._caught_up().store)}
         items: list[dict[str, Any]] = []
         for item in _items_by(self.store, subj.id):
             detail = reader.detail(item)

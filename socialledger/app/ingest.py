@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from socialledger.app.authorisation import check_may_ingest
+from socialledger.app.authorisation import check_may_ingest, require_any
 from socialledger.app.base import Service
 from socialledger.core.capture.channels import ChannelRegistry
 from socialledger.core.capture.ingest import ingest
@@ -19,5 +19,7 @@ class Ingest(Service):
                channels: ChannelRegistry | None = None, **options: Any) -> Summary:
         """Read `path` through the channel and record what is new (`socialledger.core.capture.ingest`)."""
         (channels or plugin_manager().channels).get(channel)  # an unknown channel first, as before
-        check_may_ingest(self.store.roster(), actor, self.store.account(account))
+        roster = self.store.roster()
+        require_any(roster, actor, "capture content")  # R2 before the account is looked up: no answer to a stranger
+        check_may_ingest(roster, actor, self.store.account(account))
         return ingest(self.store, actor, channel, path, account, channels=channels, **options)

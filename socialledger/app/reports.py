@@ -37,7 +37,7 @@ class Reports(Service):
     def _reader(self, actor: Actor) -> tuple[ReadModels, ZoneInfo]:
         """The read models caught up and the organisation's time zone, after the role check (R2)."""
         require_any(self.store.roster(), actor, "read reports")
-        return self.read_models(), self.store.policy().zone
+        return self._caught_up(), self.store.policy().zone
 
     def _account_hex(self, account: str | UUID | None) -> str | None:
         return self.store.account(account).id.hex if account else None
@@ -94,18 +94,18 @@ class Reports(Service):
 
     def projections_status(self) -> list[dict[str, Any]]:
         """Each read model's position against the ledger's head (positions only: no role needed, as before)."""
-        return self.read_models(catch_up=False).status()
+        return self._caught_up(catch_up=False).status()
 
     def projections_update(self) -> int:
         """Catch every read model up (what every report does first anyway: no role needed, as before)."""
-        return self.read_models(catch_up=False).catch_up()
+        return self._caught_up(catch_up=False).catch_up()
 
     def projections_rebuild(self, actor: Actor, name: str | None = None) -> int:
         """Drop read models (all, or `name`) and rebuild them from position 0; the number of events applied."""
         require_any(self.store.roster(), actor, "rebuild read models")
         if name is not None and name not in NAMES:
             raise BadInput(f"no read model {name!r} (one of: {', '.join(NAMES)})")
-        return self.read_models(catch_up=False).rebuild([name] if name else None)
+        return self._caught_up(catch_up=False).rebuild([name] if name else None)
 
 
 def _parse_at(text: str | None, zone: ZoneInfo) -> datetime | None:
