@@ -59,6 +59,11 @@ class Versioned(Protocol):
     version: int
 
 
+#: the page cache of a connection that writes read models (KiB): a page of events dirties tens of MB of their
+#: random-keyed B-trees, which SQLite's 2 MB default spills mid-transaction
+CACHE_KIB = 65536
+
+
 class SQLiteReadModelStore:
     """`readmodels.sqlite`: the read models' tables (through their views) and their tracking rows."""
 
@@ -115,6 +120,7 @@ class SQLiteReadModelStore:
         """
         with self.datastore.get_connection(commit=True) as conn:
             cursor = conn.cursor()
+            cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield cursor
