@@ -14,6 +14,7 @@ import attrs
 
 from socialledger.app.authorisation import require_any
 from socialledger.app.base import Service
+from socialledger.app.results import CadenceRow, ProjectionStatus, SlaReportRow
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.periods import parse as parse_period
@@ -56,22 +57,20 @@ class Reports(Service):
         rows = sla.status(models.store, self._account_hex(account), moment, *received)
         return SlaStatus(rows=rows, names=self._names(models), zone=zone)
 
-    def sla_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
+    def sla_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[SlaReportRow]:
         """Response times per account (R17): count, average, median, quickest, slowest, share within the SLA."""
         models, zone = self._reader(actor)
         start, end = parse_period(period).bounds(zone)
         report = sla.report(models.store, start.timestamp(), end.timestamp(), self._account_hex(account))
         names = self._names(models)
-        return [{"account": str(UUID(hex=acc)), "name": names.get(acc), "period": period, **values}
+        return [SlaReportRow(account=str(UUID(hex=acc)), name=names.get(acc), period=period, **values)
                 for acc, values in sorted(report.items(), key=lambda kv: names.get(kv[0], kv[0]))]
 
-    def cadence_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
+    def cadence_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[CadenceRow]:
         """The weeks each account fell short of its class's minimum and the days it went over the maximum."""
         models, _ = self._reader(actor)
         rows = cadence.report(models.store, parse_period(period), self.store.policy(), self._account_hex(account))
-        for r in rows:
-            r["account"] = str(UUID(hex=r["account"]))
-        return rows
+        return [CadenceRow(**{**r, "account": str(UUID(hex=r["account"]))}) for r in rows]
 
     def stats(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
         """Statistics per account and period (every account with a platform id, or one)."""
@@ -92,7 +91,7 @@ class Reports(Service):
         require_any(self.store.roster(), actor, "replay the ledger")
         return replay(self.store, until, parse_period(period) if period else None)
 
-    def projections_status(self) -> list[dict[str, Any]]:
+    def projections_status(self) -> list[ProjectionStatus]:
         """Each read model's position against the ledger's head (positions only: no role needed, as before)."""
         return self._caught_up(catch_up=False).status()
 

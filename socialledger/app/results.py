@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, TypedDict
 
+from socialledger.core.domain.cadence import DayOver, WeekShort
+
 
 class RoleGrant(TypedDict):
     user: str
@@ -88,3 +90,38 @@ class Disposal(TypedDict):
     dry_run: bool
     rules: dict[str, dict[str, Any]]
     items: list[dict[str, Any]]  # id, kind, class (the record class), native_id, created
+
+
+class SlaReportRow(TypedDict):
+    """`sla report`: one account's response times over a period (R17); times in seconds."""
+
+    account: str
+    name: str | None
+    period: str
+    count: int
+    answered: int
+    late: int
+    breached: int
+    open: int
+    moderated: int
+    average_seconds: float | None
+    median_seconds: float | None
+    quickest_seconds: float | None
+    slowest_seconds: float | None
+    within_sla_share: float | None
+
+
+#: `cadence report`: one account's posts in a period against its class's rule (R9-R11)
+CadenceRow = TypedDict("CadenceRow", {
+    "account": str, "name": str, "class": str, "posts": int,
+    "weeks_short": list[WeekShort], "days_over": list[DayOver],
+})
+
+
+class ProjectionStatus(TypedDict):
+    """`projections status`: a read model's position against the ledger's head."""
+
+    name: str
+    position: int
+    head: int
+    behind: int
