@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from socialledger.core.storage.sqlite.collecting import collection_paused
+from socialledger.core.collecting import collection_paused
 
 
 def test_the_collector_is_off_during_the_work_and_as_before_after_it():

@@ -16,10 +16,10 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore
 
+from socialledger.core.collecting import collection_paused
 from socialledger.core.storage.config import StorageConfig
 from socialledger.core.storage.home import EVENT_STORE_FILE
 from socialledger.core.storage.sqlite.chainreader import SQLiteChainReader
-from socialledger.core.storage.sqlite.collecting import collection_paused
 from socialledger.core.storage.sqlite.keys import KEYS_FILE, KeyStore, create_master_key_file, load_master_key
 from socialledger.core.storage.sqlite.pagewriter import PageWriterProcess
 from socialledger.core.storage.sqlite.readmodels import SQLiteReadModelStore

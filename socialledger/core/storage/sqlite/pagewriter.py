@@ -39,7 +39,7 @@ from typing import IO, Any, Self
 import msgspec
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
-from socialledger.core.storage.sqlite.collecting import collection_paused
+from socialledger.core.collecting import collection_paused
 from socialledger.core.storage.sqlite.recorder import IndexTuple, StoredRow, insert_ingested, insert_page
 
 _FRAME = struct.Struct(">Q")
