@@ -110,17 +110,25 @@ def floor(home: Path, work: Path) -> tuple[int, float, list]:
     """Raw sqlite3: the same stored rows, one transaction, one executemany."""
     rows = sqlite3.connect(home / "ledger.sqlite").execute(
         "SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid").fetchall()
-    db = sqlite3.connect(work / "floor.sqlite", isolation_level=None)
+    elapsed = timed_insert(work / "floor.sqlite",
+                           "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+                           "state BLOB, PRIMARY KEY (originator_id, originator_version))",
+                           "INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows)
+    return len(rows), elapsed, rows
+
+
+def timed_insert(path: Path, create: str, insert: str, rows: list) -> float:
+    """Seconds for one `executemany` of `rows` into a new WAL database's table, in one transaction."""
+    db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
-    db.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
-               "state BLOB, PRIMARY KEY (originator_id, originator_version))")
+    db.execute(create)
     t0 = time.perf_counter()
     db.execute("BEGIN")
-    db.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows)
+    db.executemany(insert, rows)
     db.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     db.close()
-    return len(rows), elapsed, rows
+    return elapsed
 
 
 def records_floor(data: Path, work: Path) -> tuple[int, float]:
@@ -130,16 +138,8 @@ def records_floor(data: Path, work: Path) -> tuple[int, float]:
     for path in sorted(data.iterdir()):
         if path.suffix == ".json":
             rows.extend((json.dumps(item, ensure_ascii=False),) for item in json.loads(path.read_bytes())["data"])
-    db = sqlite3.connect(work / "records-floor.sqlite", isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("CREATE TABLE records (json TEXT)")
-    t0 = time.perf_counter()
-    db.execute("BEGIN")
-    db.executemany("INSERT INTO records VALUES (?)", rows)
-    db.execute("COMMIT")
-    elapsed = time.perf_counter() - t0
-    db.close()
-    return len(rows), elapsed
+    return len(rows), timed_insert(work / "records-floor.sqlite", "CREATE TABLE records (json TEXT)",
+                                   "INSERT INTO records VALUES (?)", rows)
 
 
 def comment_heavy(work: Path, posts: int, comments: int, commenters: int | None = None) -> None:
