@@ -55,8 +55,7 @@ class Accounts(Service):
         self._on_account(account_id, lambda a, r: a.reject(level, reason, actor, r))
 
     def revise(self, actor: Actor, account_id: str | UUID, changes: dict[str, Any]) -> None:
-        if "account_class" in changes:
-            changes = {**changes, "account_class": _account_class(changes["account_class"], self.store.policy())}
+        changes = self._with_class(changes)
         self._on_account(account_id, lambda a, r: a.revise(changes, actor, r))
 
     def link(self, actor: Actor, account_id: str | UUID, platform_id: str) -> None:
@@ -77,9 +76,14 @@ class Accounts(Service):
         self._on_account(account_id, act)
 
     def set_properties(self, actor: Actor, account_id: str | UUID, changes: dict[str, Any]) -> bool:
-        if "account_class" in changes:
-            changes = {**changes, "account_class": _account_class(changes["account_class"], self.store.policy())}
+        changes = self._with_class(changes)
         return self._on_account(account_id, lambda a, r: a.set_properties(changes, actor, r))
+
+    def _with_class(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """The changes with their account class checked against the policy (the default class when empty)."""
+        if "account_class" not in changes:
+            return changes
+        return {**changes, "account_class": _account_class(changes["account_class"], self.store.policy())}
 
     def request_close(self, actor: Actor, account_id: str | UUID, reason: str) -> None:
         self._on_account(account_id, lambda a, r: a.request_close(reason, actor, r))
