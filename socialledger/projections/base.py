@@ -111,11 +111,7 @@ class Runner:
             for m in models:
                 m.start(self.store.view(m.name, c))
         while position < head:
-            if hasattr(recorder, "read_rows"):
-                notes = recorder.read_rows(position, page, head, topics)
-            else:  # another store: the library's notification log
-                notes = recorder.select_notifications(position, page, stop=head, topics=topics,
-                                                      inclusive_of_start=False)
+            notes = recorder.read_rows(position, page, head, topics)  # the event store port's light rows
             end = notes[-1].id if len(notes) == page else head
             if needs_content:
                 keys = self.ledger.keys
