@@ -49,8 +49,10 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 import socialledger.core.capture.ingest as ingest_module
 from socialledger.app import Ledger
@@ -343,18 +345,12 @@ _OTHER_TOPIC = "socialledger.testing:OtherEvent"
 
 
 def _stored_events(n: int, topic: str = _CONTRACT_TOPIC, size: int = 40) -> list[Any]:
-    from uuid import uuid4
-
-    from eventsourcing.persistence import StoredEvent
-
     return [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic,
                         state=os.urandom(size)) for _ in range(n)]
 
 
 def _page_rows(page: int, size: int) -> tuple[list[Any], list[Any]]:
     """The events and index rows of page `page` of a contract bulk write (the same on every run)."""
-    from uuid import NAMESPACE_URL, uuid5
-
     rows, index = [], []
     for i in range(size):
         hex_ = uuid5(NAMESPACE_URL, f"socialledger-contract/{page}/{i}").hex
@@ -449,7 +445,6 @@ class EventStoreContract(StorageContract):
         assert [r.id for r in events.read_rows(0, 100, positions[11], [_OTHER_TOPIC])] == positions[10:12]
 
     def test_the_chain_covers_what_is_written(self, storage):
-
         events = storage.open_event_store()
         events.insert_events(_stored_events(7))
         events.insert_events(_stored_events(3))
@@ -457,9 +452,6 @@ class EventStoreContract(StorageContract):
         assert report.ok and report.events == 10 and report.head == events.max_notification_id()
 
     def test_a_re_append_is_refused_whole(self, storage):
-        from eventsourcing.persistence import IntegrityError
-
-
         events = storage.open_event_store()
         first = _stored_events(3)
         events.insert_events(first)
@@ -475,9 +467,6 @@ class EventStoreContract(StorageContract):
         assert verify(storage.chain_reader()).ok
 
     def test_a_page_with_its_index_is_written_whole_or_not_at_all(self, storage):
-        from eventsourcing.persistence import IntegrityError
-
-
         events = storage.open_event_store()
         rows, index = _page_rows(0, 5)
         positions = events.insert_rows(rows, index, [("alias-1", rows[0][0])])
@@ -497,7 +486,6 @@ class EventStoreContract(StorageContract):
         assert verify(storage.chain_reader()).ok
 
     def test_concurrent_writers_lose_and_repeat_no_position(self, storage, home):
-
         storage.open_event_store()  # the tables, before the writers race for them
         procs = [subprocess.Popen(_python("from socialledger.testing import append_main; append_main()",
                                           home, 20, 10), stdout=subprocess.PIPE, text=True) for _ in range(2)]
@@ -527,8 +515,6 @@ class EventStoreContract(StorageContract):
         assert report.ok and report.events == 800
 
     def test_the_bulk_writer_writes_pages(self, storage, home):
-        from eventsourcing.persistence import IntegrityError
-
         events = storage.open_event_store()
         with storage.bulk_writer(events) as writer:
             for page in range(3):
@@ -544,7 +530,6 @@ class EventStoreContract(StorageContract):
         assert events.ingested_files("contract-account") == {b"file": 12}
 
     def test_a_bulk_write_killed_midway_leaves_a_store_that_verifies_and_completes(self, storage, home):
-
         pages, size = 40, 300
         storage.open_event_store()
         code = "from socialledger.testing import bulk_write_main; bulk_write_main()"
@@ -720,8 +705,6 @@ class ReadModelStoreContract(StorageContract):
         return storage.read_model_store(models, views=VIEWS[storage.kind](models))
 
     def test_positions_are_tracked_in_the_transaction(self, storage):
-        from eventsourcing.persistence import IntegrityError
-
         store = self.open_store(storage)
         try:
             assert store.position("register") == 0
@@ -741,8 +724,6 @@ class ReadModelStoreContract(StorageContract):
             store.close()
 
     def test_racing_catch_ups_apply_each_page_once(self, storage):
-        from eventsourcing.persistence import IntegrityError
-
         pages = 60
         applied: list[int] = []
         failures: list[BaseException] = []
@@ -771,7 +752,6 @@ class ReadModelStoreContract(StorageContract):
         assert not failures and sorted(applied) == list(range(1, pages + 1))
 
     def test_read_models_racing_over_a_ledger_apply_every_event_once(self, storage, home):
-
         ledger, _ = make_ledger(home, "facebook", "4711")
         try:
             for i in range(6):
