@@ -39,7 +39,7 @@ class Story:
     def run(self) -> dict[str, str]:
         ledger, say = self.ledger, self.say
         say(f"A new ledger in {ledger.home}.")
-        ledger.init("ingrid", self.who("ingrid"))
+        ledger.init("ingrid", self.who("ingrid"), organisation="Exempelkommunen", organisation_code="SE2120001234")
         say("ingrid, of the information unit, grants the roles (R1):")
         ingrid = self.who("ingrid")
         for user, role, unit in [

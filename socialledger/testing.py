@@ -80,7 +80,7 @@ def actor(name: str) -> Actor:
 def make_ledger(home: Path, channel: str, platform_id: str) -> tuple[Ledger, str]:
     """A ledger with an active `channel` account linked to `platform_id`; returns it and the account id."""
     ledger = Ledger(home)
-    ledger.init("info", actor("info"))
+    ledger.init("info", actor("info"), organisation_code="SE2120001234")  # archive packages need a real code
     ledger.grant_role(actor("info"), "chef", Role.MANAGER, "Enheten")
     ledger.grant_role(actor("info"), "kommunikatör", Role.COMMUNICATOR, "Enheten")
     account = ledger.apply_account(actor("kommunikatör"), ApplicationForm(

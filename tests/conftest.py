@@ -15,6 +15,7 @@ from socialledger.core.domain.roles import Role
 
 UNIT = "Kulturförvaltningen"
 OTHER = "Tekniska förvaltningen"
+ORGANISATION_CODE = "SE2120001234"  # archive packages need the organisation's own code (not the placeholder)
 
 
 def who(name: str) -> Actor:
@@ -64,7 +65,7 @@ def ledger(home: Path):
     """An initialised ledger: ingrid (information unit), maria (manager of UNIT),
     olof (manager of OTHER), kalle (communicator of UNIT), arvid (archivist)."""
     led = Ledger(home)
-    led.init("ingrid", who("ingrid"))
+    led.init("ingrid", who("ingrid"), organisation="Exempelkommunen", organisation_code=ORGANISATION_CODE)
     for user, role, unit in [
         ("maria", Role.MANAGER, UNIT),
         ("olof", Role.MANAGER, OTHER),

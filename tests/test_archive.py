@@ -17,10 +17,18 @@ pytestmark = pytest.mark.usefixtures("cli")
 
 @pytest.fixture
 def archived(cli, tmp_path):  # noqa: F811 - the fixture imported above
+    identify(cli, tmp_path)
     cli("role", "grant", "arvid", "archivist", user="ingrid")
     ingest(cli, FIX / "sv")
     cli.out = tmp_path / "out"
     return cli
+
+
+def identify(c, tmp_path: Path) -> None:
+    """The organisation's own identification code: packages are refused under the shipped placeholder."""
+    policy = tmp_path / "identity.toml"
+    policy.write_text('[organisation]\nname = "Exempelkommunen"\ncode = "SE2120001234"\n', encoding="utf-8")
+    c("policy", "set", str(policy), user="ingrid")
 
 
 def export(c, *args: str) -> list[Path]:
@@ -176,6 +184,7 @@ def test_erasure_lists_the_packages_that_hold_the_subject(archived):
 
 
 def test_an_exports_media_are_captured_encrypted_and_packed(cli, tmp_path):  # noqa: F811
+    identify(cli, tmp_path)
     cli("role", "grant", "arvid", "archivist", user="ingrid")
     cli.out = tmp_path / "out"
     archived = cli

@@ -206,7 +206,7 @@ def test_mets_header_and_agents(package: Path) -> None:
     assert mets.get(f"{{{eark.CSIP}}}CONTENTINFORMATIONTYPE") == "MIXED"
     assert mets.get("PROFILE") == "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
     hdr = mets.find("mets:metsHdr", M)
-    assert hdr.get("CREATEDATE") == "2026-07-01T06:30:00+00:00"
+    assert hdr.get("CREATEDATE") == "2026-07-01T08:30:00+02:00"  # the organisation's time zone
     assert hdr.get("RECORDSTATUS") == "NEW"
     assert hdr.get(f"{{{eark.CSIP}}}OAISPACKAGETYPE") == "SIP"
     agents = [(a.get("ROLE"), a.get("TYPE"), a.get("OTHERTYPE"), a.findtext("mets:name", namespaces=M))
@@ -248,7 +248,7 @@ def test_premis_has_one_event_per_content_event_and_the_export(package: Path) ->
         [e.type for e in c.events] + ["export"]
     first = events[0]
     assert first.findtext("premis:eventIdentifier/premis:eventIdentifierValue", namespaces=M) == "ledger-position-10"
-    assert first.findtext("premis:eventDateTime", namespaces=M) == "2026-03-02T10:00:00+00:00"
+    assert first.findtext("premis:eventDateTime", namespaces=M) == "2026-03-02T11:00:00+01:00"
     assert first.findtext("premis:linkingAgentIdentifier/premis:linkingAgentIdentifierValue",
                           namespaces=M) == "channel:facebook"
     assert first.findtext("premis:linkingObjectIdentifier/premis:linkingObjectIdentifierValue",

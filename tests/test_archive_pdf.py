@@ -202,7 +202,7 @@ def test_threads_are_indented(rendered):
 
 
 def test_author_kind_and_time_in_the_organisations_zone(text):
-    assert "#1 Post · the account · 2026-03-02 10:01:00+01:00" in text
+    assert "#1 Post · the account (Malmö stad) · 2026-03-02 10:01:00+01:00" in text
     assert "#2 Comment · Åsa Öberg · 2026-03-02 10:02:00+01:00" in text
 
 

@@ -34,7 +34,7 @@ class CLI:
 @pytest.fixture
 def cli(home, monkeypatch):
     c = CLI(home, monkeypatch)
-    c("init", "--admin", "ingrid")
+    c("init", "--admin", "ingrid", "--organisation", "Exempelkommunen", "--organisation-code", "SE2120001234")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "olof", "manager", "--unit", "Teknik", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")

@@ -64,6 +64,20 @@ def check_may_export_archive(roster: Roster, actor: Actor) -> None:
                                    f"{actor.name} cannot")
 
 
+def check_may_read_archive_status(roster: Roster, actor: Actor) -> None:
+    """R20: the archivist and the information unit follow what is due and what was delivered."""
+    if not (roster.has(actor.name, Role.ARCHIVIST) or roster.is_information_unit(actor.name)):
+        raise RuleViolation("R20", f"the archivist or the information unit reads the archive status; "
+                                   f"{actor.name} cannot")
+
+
+def check_may_hold(roster: Roster, actor: Actor) -> None:
+    """R22, R23: the information unit or the archivist places and releases a legal hold."""
+    if not (roster.is_information_unit(actor.name) or roster.has(actor.name, Role.ARCHIVIST)):
+        raise RuleViolation("R22", f"only the information unit or the archivist places or releases a legal hold; "
+                                   f"{actor.name} cannot")
+
+
 def check_may_answer_access_request(roster: Roster, actor: Actor) -> None:
     """R23: the information unit (or the auditor or archivist helping it) answers a subject's access request."""
     if not (roster.is_information_unit(actor.name) or roster.has(actor.name, Role.AUDITOR)

@@ -2,24 +2,32 @@
 
 A package covers the items created in the period, with every version, hide,
 removal and case registration recorded up to its position, plus the period's
-events on older items (shown with the older item for context). A supplementary
-package covers what was recorded after the previous package's position for the
-same period. Posts whose comments are in a package come with them, so that
-the printout reads thread by thread.
+events on older items (shown with the older item for context), less what an
+earlier package delivered (`delivery.py`): a supplementary package holds what
+was recorded after the previous one, and a final package everything of the
+account that no package delivered, whatever its platform date. Posts whose
+comments are in a package come with them, so that the printout reads thread by
+thread; an export's copy of an item the API gave is shown once, with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
+import msgspec
 from eventsourcing.application import AggregateNotFoundError
+
+from socialledger.archive.delivery import Delivery, Scope, delivered
 
 from socialledger.archive.model import (
     AccountInfo,
     Author,
     Case,
+    Duplicate,
     Item,
     Moderation,
     PackageContent,
@@ -50,8 +58,10 @@ class _Builder:
         self.native_id = f"{event.channel}:{event.native_id}" if event.native_id else None
         self.parent = event.parent
         self.author = event.author
-        self.by_account = event.by_account
+        self.by_account = bool(event.by_account)
         self.created = event.occurred
+        # Where the item belongs in time: its platform creation, else the first observation of it.
+        self.placed = event.occurred or event.observed
         self.state = "hidden" if event.hidden else "visible"
         self.versions: list[Version] = []
         self.moderation: list[Moderation] = []
@@ -59,35 +69,42 @@ class _Builder:
         self.metrics: dict[str, float] = {}
         self.premis: list[PremisEvent] = []
         self.in_window: list[int] = []  # positions of its events that belong to the package
+        self.capture_position = position
         self.erased = False
         self.disposed = False
         self.add_version("captured", event, position)
 
+    @property
+    def delivered_here(self) -> bool:
+        return self.capture_position in self.in_window
+
     def add_version(self, change: str, event: Any, position: int) -> None:
         content = event.content or {}
+        media = content.get("media")
         self.versions.append(Version(
             change=change, observed=event.observed, recorded=event.timestamp, source=event.source,
             position=position, text=content.get("text") if event.content else None,
-            media=content.get("media"), permalink=content.get("permalink"), raw=content.get("raw"),
-            time_note=content.get("time_note")))
+            media=[dict(m) for m in media] if media else media, permalink=content.get("permalink"),
+            raw=content.get("raw"), time_note=content.get("time_note")))
         if event.content is None:
             self.erased = True
 
 
-def build(ledger: LedgerStore, account_id: UUID, period: Period, position: int, *, previous_position: int = 0,
-          supplements: str | None = None, final: bool = False, package_id: str, created: datetime,
-          seal: dict[str, Any] | None = None) -> PackageContent:
+def build(ledger: LedgerStore, account_id: UUID, scope: Scope, position: int, *, earlier: Sequence[Delivery] = (),
+          previous_position: int = 0, supplements: str | None = None, final: bool = False, package_id: str,
+          created: datetime, seal: dict[str, Any] | None = None) -> PackageContent:
+    """The content of a package of `scope` cut at `position`: what no package in `earlier` delivered."""
     policy = ledger.policy()
-    start, end = period.bounds(policy.zone)
     account = ledger.account(account_id)
     items: dict[UUID, _Builder] = {}
     shredded: dict[UUID, tuple[str, Any, int]] = {}
 
     def in_period(moment: datetime | None) -> bool:
-        return moment is not None and start <= moment < end
+        return moment is not None and scope.start is not None and scope.end is not None \
+            and scope.start <= moment < scope.end
 
     def mark(b: _Builder, pos: int, moment: datetime | None) -> None:
-        if pos > previous_position and (in_period(b.created) or in_period(moment)):
+        if scope.takes(b.placed, moment) and delivered(pos, b.placed, moment, earlier) is None:
             b.in_window.append(pos)
 
     for n in ledger.notifications(topics=TOPICS):
@@ -147,41 +164,122 @@ def build(ledger: LedgerStore, account_id: UUID, period: Period, position: int, 
             b.erased = True
             b.disposed = kind == "disposal"
             detail = (f"erased under decision {event.decision}" if kind == "erasure"
-                      else f"disposed of under the retention rules as of {event.as_of}")
+                      else f"disposed of under the retention rules as of {event.as_of}"
+                      + (f", decision {event.decision}" if getattr(event, "decision", None) else ""))
             b.premis.append(_premis(pos, kind, event, b, detail))
             mark(b, pos, event.timestamp)  # an erasure after the last package makes a supplement
 
+    twins = _duplicates(items)
     chosen = {i for i, b in items.items() if b.in_window}
+    # An export's copy of an item is shown with the item it copies, once, where the thread has it.
+    for copy, original in twins.items():
+        if copy in chosen:
+            chosen.discard(copy)
+            chosen.add(original)
     # The post (or comment) a chosen item answers comes along for context.
     for item_id in list(chosen):
         parent = items[item_id].parent
         while parent is not None and parent in items and parent not in chosen:
             chosen.add(parent)
             parent = items[parent].parent
-    authors = _authors(ledger, {items[i].author for i in chosen if items[i].author is not None})
+    copies: dict[UUID, list[_Builder]] = {}
+    for copy, original in twins.items():
+        copies.setdefault(original, []).append(items[copy])
+    authors = _authors(ledger, {items[i].author for i in chosen if items[i].author is not None}
+                       | {c.author for i in chosen for c in copies.get(i, []) if c.author is not None})
     ordered = _reading_order([items[i] for i in chosen])
     window_events: list[PremisEvent] = []
     out_items = []
     for b in ordered:
-        window = set(b.in_window)
-        window_events.extend(e for e in b.premis if int(e.identifier.rsplit("-", 1)[1]) in window)
+        for member in (b, *copies.get(b.id, [])):
+            window = set(member.in_window)
+            window_events.extend(e for e in member.premis if int(e.identifier.rsplit("-", 1)[1]) in window)
+        _media_of(b, copies.get(b.id, []))
         out_items.append(Item(
             id=str(b.id), native_id=b.native_id, kind=b.kind, parent=str(b.parent) if b.parent else None,
-            thread=str(_thread(b, items)), author=_author(b, authors), created=b.created, state=b.state,
-            erased=b.erased, disposed=b.disposed, in_period=in_period(b.created), versions=b.versions,
-            moderation=b.moderation, cases=b.cases, metrics=dict(sorted(b.metrics.items())),
+            thread=str(_thread(b, items)), author=_author(b, authors, account), created=b.created, state=b.state,
+            erased=b.erased, disposed=b.disposed, in_period=scope.everything or in_period(b.placed),
+            versions=b.versions, moderation=b.moderation, cases=b.cases, metrics=dict(sorted(b.metrics.items())),
+            by_account=b.by_account, delivered_here=b.delivered_here,
+            duplicates=[Duplicate(id=str(c.id), source=c.versions[0].source, recorded=c.versions[0].recorded,
+                                  position=c.capture_position, delivered_here=c.delivered_here)
+                        for c in copies.get(b.id, [])],
         ))
     window_events.sort(key=lambda e: (e.time, e.identifier))
+    start, end = _bounds(scope, [items[i] for i in chosen], account.created_on, created, policy.zone)
     return PackageContent(
         package_id=package_id,
         account=AccountInfo(id=str(account.id), channel=account.channel, name=account.name, unit=account.unit,
                             platform_id=account.platform_id, owner=account.owner, deputy=account.deputy,
                             state=account.state.value),
-        period=period.label, period_start=start, period_end=end, position=position,
+        period=scope.label, period_start=start, period_end=end, position=position,
         previous_position=previous_position, supplements=supplements, final=final, created=created,
         organisation=policy.organisation.name or "the organisation", items=out_items, events=window_events,
-        seal=seal,
+        seal=seal, time_zone=policy.organisation.time_zone, language=policy.organisation.language,
     )
+
+
+def _bounds(scope: Scope, chosen: list[_Builder], opened: datetime, created: datetime, zone: ZoneInfo
+            ) -> tuple[datetime, datetime]:
+    """[start, end) of the package: the period's, or for a final package the days its items and the account span."""
+    if scope.start is not None and scope.end is not None:
+        return scope.start, scope.end
+    moments = [b.placed for b in chosen if b.placed is not None] + [opened, created]
+    first = min(m.astimezone(zone).date() for m in moments)
+    last = max(m.astimezone(zone).date() for m in moments)
+    return Period(scope.label, first, last).bounds(zone)
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _duplicates(items: dict[UUID, _Builder]) -> dict[UUID, UUID]:
+    """Export copies of items the API gave: {copy: original}.
+
+    An account export describes the account's own comments and replies without the platform's
+    id or their parent; the API gave the same comment with both. A copy is an item captured from
+    an export without a native id, by the same author (or both the account's), of the same
+    family of kinds, whose first text is the original's word for word and whose creation is
+    within two minutes of the original's. Both stay in the ledger; the package shows the
+    original once, in its thread, and lists the copy with it.
+    """
+    family = {"post": "post", "visitor_post": "visitor_post", "comment": "comment", "reply": "comment"}
+    originals: dict[tuple[str, str, str], list[_Builder]] = {}
+    for b in items.values():
+        text = _words(b.versions[0].text)
+        if b.native_id is not None and text and b.created is not None:
+            key = (family.get(b.kind, b.kind), str(b.author) if not b.by_account else "account", text)
+            originals.setdefault(key, []).append(b)
+    out: dict[UUID, UUID] = {}
+    for b in items.values():
+        first = b.versions[0]
+        text = _words(first.text)
+        if b.native_id is not None or first.source != "export" or not text or b.created is None:
+            continue
+        key = (family.get(b.kind, b.kind), str(b.author) if not b.by_account else "account", text)
+        near = [o for o in originals.get(key, []) if o.id != b.id and o.created is not None
+                and abs((o.created - b.created).total_seconds()) <= _SAME_MOMENT]
+        if len(near) == 1 and (b.parent is None or b.parent == near[0].parent):
+            out[b.id] = near[0].id
+    return out
+
+
+_SAME_MOMENT = 120  # seconds: an export's timestamp and the API's created_time of the same comment
+
+
+def _media_of(b: _Builder, copies: list[_Builder]) -> None:
+    """Media an export's copy carries (its files) join the original's current version when it has none."""
+    if not copies or not b.versions:
+        return
+    current = b.versions[-1]
+    mine = current.media or []
+    if any(m.get("stored") for m in mine):
+        return
+    # "item": the ledger item the file was captured with (its key decrypts it).
+    extra = [{**m, "item": str(c.id)} for c in copies for m in (c.versions[-1].media or []) if m.get("stored")]
+    if extra:
+        b.versions[-1] = msgspec.structs.replace(current, media=[*mine, *extra])
 
 
 def _premis(position: int, kind: str, event: Any, b: _Builder, detail: str) -> PremisEvent:
@@ -200,8 +298,11 @@ def _authors(ledger: LedgerStore, ids: set[UUID]) -> dict[UUID, dict[str, Any] |
     return out
 
 
-def _author(b: _Builder, authors: dict[UUID, dict[str, Any] | None]) -> Author | None:
+def _author(b: _Builder, authors: dict[UUID, dict[str, Any] | None], account: Any) -> Author | None:
     if b.author is None:
+        if b.by_account:  # the account's own words: the account is the author
+            return Author(subject=f"{account.channel}:{account.platform_id}" if account.platform_id else None,
+                          pseudonym=None, name=account.name, by_account=True)
         return None
     identity = authors.get(b.author)
     if identity is None:

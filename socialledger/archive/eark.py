@@ -40,13 +40,15 @@ import re
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from lxml import etree
 
+from socialledger.archive.labels import labels
 from socialledger.archive.model import PackageContent, PremisEvent
 from socialledger.archive.verify import pdfa_of
 
@@ -197,6 +199,7 @@ def write_package(
     if "README.txt" in {rel for rel, _ in docs}:
         raise ValueError("documentation_files: README.txt is written by the package writer")
     schemas = _schema_sources()
+    content = _localised(content)
     created = _time(content.created)
     agents = _Agents(software, software_version, content.organisation, organisation_code)
     root.mkdir(parents=True, exist_ok=True)
@@ -212,7 +215,7 @@ def write_package(
                           _representation_mets(content, rep, created, agents))
 
     # Documentation and schemas.
-    documentation = [_write(root, README, _readme(content, reps).encode("utf-8"))]
+    documentation = [_write(root, README, _readme(content, reps, organisation_code).encode("utf-8"))]
     documentation += [_copy(root, f"documentation/{rel}", source) for rel, source in docs]
     documentation.sort(key=lambda f: f.path)
     schema_files = [_copy(root, f"schemas/{name}", schemas[name]) for name in SCHEMA_FILES]
@@ -314,6 +317,22 @@ def _href(rel: str) -> str:
 
 def _time(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _localised(content: PackageContent) -> PackageContent:
+    """The content with every time in the organisation's time zone (same instants, local offsets):
+    what people read in README.txt, dc.xml, METS and PREMIS is local time, as in the printout."""
+    try:
+        zone = ZoneInfo(content.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return content
+
+    def local(value: datetime) -> datetime:
+        return _time(value).astimezone(zone)
+
+    events = [msgspec.structs.replace(e, time=local(e.time)) for e in content.events]
+    return msgspec.structs.replace(content, created=local(content.created), period_start=local(content.period_start),
+                                   period_end=local(content.period_end), events=events)
 
 
 def _iso(value: datetime | None) -> str:
@@ -521,6 +540,7 @@ def _descriptive(content: PackageContent, created: datetime) -> bytes:
     if a.platform_id:
         dc("source", f"{a.channel}:{a.platform_id}")
     dc("type", "Collection")
+    dc("language", content.language)
     dc("date", _iso(created))
     dc("coverage", f"{_iso(content.period_start)}/{_iso(content.period_end)}")
     dc("description",
@@ -745,57 +765,46 @@ def _is_software(actor: str, software_id: str) -> bool:
 
 _README_FILES = 50  # files listed by name per representation; the METS lists them all
 
-def _readme(content: PackageContent, reps: list[_Representation]) -> str:
+def _readme(content: PackageContent, reps: list[_Representation], code: str | None = None) -> str:
     a = content.account
+    t = labels(content.language)
     cases = sum(len(i.cases) for i in content.items)
-    lines = [
-        f"Archive package {content.package_id}",
-        "=" * (len("Archive package ") + len(content.package_id)),
-        "",
-        f"Organisation:   {content.organisation}",
-        f"Account:        {a.name} ({a.channel}{', ' + a.platform_id if a.platform_id else ''})",
-        f"Owning unit:    {a.unit}",
-        f"Period:         {content.period} ({_iso(content.period_start)} up to {_iso(content.period_end)})",
-        f"Ledger:         positions {content.previous_position + 1} to {content.position}",
-        f"Created:        {_iso(content.created)}",
-        f"Kind:           {'supplementary package' if content.supplements else 'first package of the period'}"
-        + (", final export of a closing account" if content.final else ""),
+    title = t("readme.title", package=content.package_id)
+    last_day = (content.period_end - timedelta(microseconds=1)).date().isoformat()
+    rows = [
+        (t("readme.organisation"), content.organisation),
+        *([(t("readme.code"), code)] if code else []),
+        (t("readme.account"), f"{a.name} ({a.channel}{', ' + a.platform_id if a.platform_id else ''})"),
+        (t("readme.unit"), a.unit),
+        (t("readme.period"), t("readme.period.range", period=content.period,
+                               first=content.period_start.date().isoformat(), last=last_day,
+                               zone=content.time_zone)),
+        (t("readme.ledger"), t("readme.ledger.positions", first=content.previous_position + 1,
+                               last=content.position)),
+        (t("readme.created"), _iso(content.created)),
+        (t("readme.kind"), t("readme.kind.supplement" if content.supplements else "readme.kind.first")
+         + (t("readme.kind.final") if content.final else "")),
     ]
     if content.supplements:
-        lines.append(f"Supplements:    {content.supplements} (read the two together)")
-    lines += [
-        f"Contents:       items {len(content.items)}, events {len(content.events)}, case registrations {cases}",
-        "",
-        "This is an E-ARK SIP (CSIP 2.1.0 / SIP 2.1.0, the Swedish FGS Paketstruktur 2.0),",
-        "written by socialledger. The posts and comments of a public organisation's social",
-        "media account are public records; this package keeps them with every version,",
-        "every hide, removal and case registration recorded up to the ledger position above.",
-        "",
-        "Layout",
-        "------",
-        "METS.xml                          the package: agents, metadata, files, checksums (SHA-256)",
-        f"{DESCRIPTIVE:<34}Dublin Core description: account, period, cases, supplements",
-        f"{PRESERVATION:<34}PREMIS 3.0: the package, items, files, agents and events",
-    ]
+        rows.append((t("readme.supplements"), t("readme.supplements.read", package=content.supplements)))
+    rows.append((t("readme.contents"), t("readme.contents.counts", items=len(content.items),
+                                         events=len(content.events), cases=cases)))
+    width = max(len(k) for k, _ in rows) + 2
+    lines = [title, "=" * len(title), ""]
+    lines += [f"{k + ':':<{width}}{v}" for k, v in rows]
+    lines += ["", t("readme.about"), "", t("readme.layout"), "-" * len(t("readme.layout")),
+              f"{'METS.xml':<34}{t('readme.mets')}",
+              f"{DESCRIPTIVE:<34}{t('readme.dc')}",
+              f"{PRESERVATION:<34}{t('readme.premis')}"]
     if content.seal is not None:
-        lines.append(f"{SEAL:<34}the audit seal receipt the package was cut from")
-    lines.append(f"{README:<34}this file")
-    lines.append(f"{'schemas/':<34}the XML schemas of the METS files")
+        lines.append(f"{SEAL:<34}{t('readme.seal')}")
+    lines.append(f"{README:<34}{t('readme.this')}")
+    lines.append(f"{'schemas/':<34}{t('readme.schemas')}")
     for rep in reps:
-        lines.append(f"{rep.folder + '/':<34}{rep.label}")
+        lines.append(f"{rep.folder + '/':<34}{t('readme.rep.' + rep.role)}")
         for f in rep.files[:_README_FILES]:
-            lines.append(f"  {f.path.removeprefix(rep.folder + '/')}  ({f.size} bytes)")
+            lines.append(f"  {f.path.removeprefix(rep.folder + '/')}  ({t('readme.bytes', size=f.size)})")
         if len(rep.files) > _README_FILES:
-            lines.append(f"  ... and {len(rep.files) - _README_FILES} more files, listed in {rep.folder}/METS.xml")
-    lines += [
-        "",
-        "Checking it",
-        "-----------",
-        "Every file is listed with its size and SHA-256 checksum in METS.xml or in its",
-        "representation's METS.xml. `socialledger archive verify PACKAGE` re-checks them all",
-        "offline, and reports missing or unlisted files. With the seal receipt,",
-        f"`socialledger audit verify --seal PACKAGE/{SEAL}` checks a ledger",
-        "against the position and hash the package was cut from.",
-        "",
-    ]
+            lines.append("  " + t("readme.more", count=len(rep.files) - _README_FILES, mets=f"{rep.folder}/METS.xml"))
+    lines += ["", t("readme.checking"), "-" * len(t("readme.checking")), t("readme.check", seal=SEAL), ""]
     return "\n".join(lines)

@@ -6,8 +6,10 @@ Who may export is the application's question (`socialledger.app.archive`); the
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,14 +19,17 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
 from socialledger.archive import content as selection
-from socialledger.archive import eark, pdf
+from socialledger.archive import pdf
+from socialledger.archive.containers import CONTAINERS, pack
+from socialledger.archive.delivery import FINAL, Scope, deliveries
 from socialledger.archive.model import PackageContent
+from socialledger.archive.profile import EARK, PackageProfile
 from socialledger.core.capture.media import read
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.archives import Archive, archive_id, package_of
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.periods import Period, parse
+from socialledger.core.domain.periods import parse
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.topics import topics_of
 from socialledger.core.version import VERSION
@@ -32,12 +37,16 @@ from socialledger.core.version import VERSION
 _json = msgspec.json.Encoder(order="sorted")
 
 
-def final_period(ledger: LedgerStore, account: Account) -> Period:
-    """A closing account's final package covers its whole life, from its application to today."""
-    zone = ledger.policy().zone
-    first = account.created_on.astimezone(zone).date()
-    today = datetime.now(UTC).astimezone(zone).date()
-    return Period(f"final-{first.isoformat()}..{today.isoformat()}", first, today)
+@dataclass(frozen=True)
+class Outcome:
+    """What one export did for one account: the package written, or why none was."""
+
+    account: UUID
+    name: str
+    period: str
+    path: Path | None  # the package folder (or container file); None when nothing was written
+    items: int  # items the package delivers for the first time
+    reason: str | None = None  # why nothing was written
 
 
 def packages(ledger: LedgerStore, account: UUID | None = None) -> list[dict[str, Any]]:
@@ -51,88 +60,114 @@ def packages(ledger: LedgerStore, account: UUID | None = None) -> list[dict[str,
 
 
 def export(ledger: LedgerStore, actor: Actor, account_ref: str, period_text: str | None, out_dir: Path, *,
-           position: int | None = None, final: bool = False) -> list[Path]:
-    """Write one package for the account and period; [] when nothing new was recorded since the last.
+           position: int | None = None, final: bool = False, allow_empty: bool = False,
+           container: str | None = None, profile: PackageProfile = EARK) -> Outcome:
+    """Write one package for the account and period (or its final package): what no earlier package delivered.
 
-    The caller has checked that `actor` may export (R20: `socialledger.app.archive`).
+    Nothing is written when nothing new was recorded since the last package of the scope, nor for a
+    period without items unless `allow_empty`; a final package is written whenever the closure
+    request (R8) is not yet covered. The caller has checked that `actor` may export (R20:
+    `socialledger.app.archive`).
     """
     account = ledger.account(account_ref)
+    zone = ledger.policy().zone
     if final:
-        period = final_period(ledger, account)
+        scope = Scope(FINAL)
     elif period_text:
-        period = parse(period_text)
+        scope = Scope.of_period(parse(period_text), zone)
     else:
         raise BadInput("say which period to export: --period 2026H1 (or --final for a closing account)")
+    if container not in (None, "folder", *CONTAINERS):
+        raise BadInput(f"--container {container}: one of folder, {', '.join(CONTAINERS)}")
     head = ledger.head()
     if position is not None and not 0 < position <= head:
         raise BadInput(f"--position {position}: the ledger's positions run from 1 to {head}")
     cut = position or head
-    aid = archive_id(account.id, period.label)
-    try:
-        record: Archive | None = ledger.repository.get(aid)
-    except AggregateNotFoundError:
-        record = None
-    earlier = [p for p in (record.packages if record else []) if p["position"] < cut]
-    previous = earlier[-1] if earlier else None
+    earlier = deliveries(ledger, account.id, before=cut)
+    same = [p for p in earlier if p.scope.label == scope.label or (final and p.final)]
+    previous = same[-1] if same else None
     package_id = f"urn:uuid:{uuid4()}"
     created = datetime.now(UTC).replace(microsecond=0)
     content = selection.build(
-        ledger, account.id, period, cut, previous_position=previous["position"] if previous else 0,
-        supplements=previous["package_id"] if previous else None, final=final, package_id=package_id,
+        ledger, account.id, scope, cut, earlier=earlier, previous_position=previous.position if previous else 0,
+        supplements=previous.package_id if previous else None, final=final, package_id=package_id,
         created=created,
     )
-    if previous is not None and not any(e.type != "export" for e in content.events) and position is None:
-        return []  # nothing recorded for this period since its last package
+    new_items = sum(1 for i in content.items if i.delivered_here) + sum(
+        1 for i in content.items for d in i.duplicates if d.delivered_here)
+    anything = any(e.type != "export" for e in content.events)
+    closure_open = final and (previous is None or previous.position < closure_position(ledger, account))
+
+    def skipped(reason: str) -> Outcome:
+        return Outcome(account.id, account.name, scope.label, None, 0, reason)
+
+    if not anything and not allow_empty and position is None and not closure_open:
+        if previous is not None:
+            return skipped(f"nothing new for {account.name} since package {previous.package_id} of "
+                           f"{scope.label}; no package written")
+        where = "undelivered" if final else f"in {scope.label}"
+        return skipped(f"no items {where} for {account.name}; no package written (--allow-empty writes one)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    receipt = ledger.record_seal(actor, purpose=f"archive export {account.id} {period.label}")
-    content = msgspec.structs.replace(content, seal=msgspec.to_builtins(receipt))
+    receipt = ledger.record_seal(actor, purpose=f"archive export {account.id} {scope.label}")
+    seal = msgspec.to_builtins(receipt)
+    seal.pop("ledger", None)  # the exporting machine's path stays out of the package
+    content = msgspec.structs.replace(content, seal=seal)
     root = out_dir / package_id.removeprefix("urn:uuid:")
-    _write(root, content, ledger.policy().organisation.code or None, ledger)
-    subjects = sorted({UUID(i.author.pseudonym) for i in content.items if i.author is not None}, key=str)
+    _write(root, content, ledger.policy().organisation.code or None, ledger, profile)
+    target = pack(root, container, content.created) if container in CONTAINERS else root
+    subjects = sorted({UUID(i.author.pseudonym) for i in content.items
+                       if i.author is not None and i.author.pseudonym is not None}, key=str)
+    aid = archive_id(account.id, scope.label)
 
     def command() -> None:
         try:
             current = ledger.repository.get(aid)
-            current.trigger_event(Archive.SupplementArchived, account=account.id, period=period.label,
+            current.trigger_event(Archive.SupplementArchived, account=account.id, period=scope.label,
                                   package_id=package_id, position=cut,
-                                  previous_position=content.previous_position, final=final, path=str(root),
+                                  previous_position=content.previous_position, final=final, path=str(target),
                                   subjects=subjects, **actor.stamp())
         except AggregateNotFoundError:
-            current = Archive._create(Archive.HalfYearArchived, id=aid, account=account.id, period=period.label,
+            current = Archive._create(Archive.HalfYearArchived, id=aid, account=account.id, period=scope.label,
                                       package_id=package_id, position=cut,
-                                      previous_position=content.previous_position, final=final, path=str(root),
+                                      previous_position=content.previous_position, final=final, path=str(target),
                                       subjects=subjects, **actor.stamp())
         ledger.save(current)
 
     ledger.decide(command)
-    return [root]
+    return Outcome(account.id, account.name, scope.label, target, new_items)
 
 
 def _media_files(ledger: LedgerStore, content: PackageContent, work: Path) -> list[tuple[str, Path]]:
     """The captured media files of the package's items, decrypted into `work`; the JSON names each file."""
     files: dict[str, Path] = {}
+    digests: dict[str, str] = {}
     for item in content.items:
-        item_id = UUID(item.id)
-        cipher = ledger.keys.cipher(str(item_id)) if not item.erased else None
+        if item.erased:
+            continue
         for version in item.versions:
             for entry in version.media or []:
                 name = entry.get("stored")
-                if not name or cipher is None:
+                if not name:
                     continue
+                holder = UUID(entry.get("item") or item.id)  # the item the file was captured with
                 rel = f"media/{name}"
                 if rel not in files:
-                    data = read(ledger.home, item_id, cipher, name)
+                    cipher = ledger.keys.cipher(str(holder))
+                    data = read(ledger.home, holder, cipher, name) if cipher is not None else None
                     if data is None:
                         continue
                     target = work / "media" / name
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
                     files[rel] = target
+                    digests[rel] = hashlib.sha256(data).hexdigest()
                 entry["file"] = rel
+                entry["sha256"] = digests[rel]
     return sorted(files.items())
 
 
-def _write(root: Path, content: PackageContent, organisation_code: str | None, ledger: LedgerStore) -> None:
+def _write(root: Path, content: PackageContent, organisation_code: str | None, ledger: LedgerStore,
+           profile: PackageProfile) -> None:
     if root.exists():
         raise BadInput(f"{root} exists already")
     with tempfile.TemporaryDirectory(prefix="socialledger-package-") as tmp:
@@ -140,14 +175,14 @@ def _write(root: Path, content: PackageContent, organisation_code: str | None, l
         media_files = _media_files(ledger, content, work)
         feed = work / "feed.json"
         feed.write_bytes(msgspec.json.format(_json.encode(content), indent=2) + b"\n")
-        volumes = pdf.render(content, work / "pdf")
+        volumes = pdf.render(content, work / "pdf", zone=content.time_zone)
         staging = root.with_name(root.name + ".partial")
         if staging.exists():
             shutil.rmtree(staging)
-        eark.write_package(staging, content, [("feed.json", feed), *media_files],
-                           rendition_files=[(v.name, v) for v in volumes],
-                           software="socialledger", software_version=VERSION,
-                           organisation_code=organisation_code)
+        profile.write_package(staging, content, [("feed.json", feed), *media_files],
+                              rendition_files=[(v.name, v) for v in volumes],
+                              software="socialledger", software_version=VERSION,
+                              organisation_code=organisation_code)
         staging.rename(root)  # a package appears whole or not at all
 
 

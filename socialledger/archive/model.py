@@ -21,7 +21,7 @@ class _S(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):
 
 class Author(_S):
     subject: str | None  # "facebook:10152345"; None once erased
-    pseudonym: str  # the ledger's subject id, which stays
+    pseudonym: str | None  # the ledger's subject id, which stays; None for the account itself
     name: str | None  # None once erased
     username: str | None = None
     erased: bool = False
@@ -60,6 +60,16 @@ class Case(_S):
     position: int
 
 
+class Duplicate(_S):
+    """Another ledger item that describes the same platform item (an export's copy of a comment the API gave)."""
+
+    id: str  # its ledger id
+    source: str  # where it was captured from
+    recorded: datetime
+    position: int  # ledger position of its capture
+    delivered_here: bool  # this package is the one that delivers its capture
+
+
 class Item(_S):
     id: str  # ledger id (UUID)
     native_id: str | None  # "facebook:123_456"
@@ -76,6 +86,9 @@ class Item(_S):
     moderation: list[Moderation]
     cases: list[Case]
     metrics: dict[str, float]  # latest lifetime counts (reactions, comments, shares, ...)
+    by_account: bool = False  # the account's own post, comment or reply
+    delivered_here: bool = True  # this package delivers the item's capture (else: shown again for context or events)
+    duplicates: list[Duplicate] = []
 
 
 class PremisEvent(_S):
@@ -118,3 +131,5 @@ class PackageContent(_S):
     items: list[Item]
     events: list[PremisEvent]
     seal: dict[str, Any] | None = None  # the audit seal the package was cut from
+    time_zone: str = "Europe/Stockholm"  # the organisation's: periods and times for people are shown in it
+    language: str = "en"  # what the package says to people (printout, README): "sv" or "en"

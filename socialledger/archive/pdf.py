@@ -7,7 +7,7 @@ indented, every version of an edited item, moderation (hidden, removed: with who
 reason and page rule, R18), case diary numbers (R21), erased texts as "[raderat]", and
 small-print metrics and ids.
 
-The rendition is PDF/A-2b, written by WeasyPrint, in fonts bundled in `fonts/` (DejaVu Sans
+The rendition is PDF/A-2u (every glyph maps to Unicode, so the text can be extracted), written by WeasyPrint, in fonts bundled in `fonts/` (DejaVu Sans
 for text, Noto Emoji for emoji) so that it never depends on the fonts of the machine. It is
 split into volumes (`feed-001.pdf`, `feed-002.pdf`, ...) of at most `items_per_volume` items,
 so that peak memory stays bounded however long the period: each volume is laid out, written
@@ -24,29 +24,29 @@ import os
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from socialledger.archive.labels import labels
 from socialledger.archive.model import Author, Item, PackageContent, Version
 
-PDF_VARIANT = "pdf/a-2b"
+Labels = Callable[..., str]
+
+PDF_VARIANT = "pdf/a-2u"  # Unicode text: what is printed can be extracted and searched
 HERE = Path(__file__).resolve().parent
 FONTS = HERE / "fonts"
 STYLESHEET = HERE / "templates" / "printout.css"
 
-KIND_LABELS = {"post": "Post", "visitor_post": "Visitor post", "comment": "Comment", "reply": "Reply"}
 KIND_DEPTH = {"post": 0, "visitor_post": 0, "comment": 1, "reply": 2}
 FIRST_METRICS = ("reactions", "comments", "shares")
 MAX_DEPTH = 4
 # About 250 pages of A4. WeasyPrint holds every page of a document until it is written (about
 # 0.6 MB a page): a volume this size peaks at about 300 MB.
 CHARS_PER_VOLUME = 1_500_000
-ERASED_TEXT = "[raderat] (erased)"
-DISPOSED_TEXT = "[raderat] (disposed of under the retention rules)"
 
 _LINES = {0x0D: "\n", 0x2028: "\n", 0x2029: "\n\n"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|[\ud800-\udfff]")
@@ -74,12 +74,13 @@ def render(content: PackageContent, out_dir: Path, *, items_per_volume: int = 15
     depths = _depths(items)
     numbers = {item.id: i for i, item in enumerate(items, start=1)}
     volumes = _volumes(items, items_per_volume, chars_per_volume)
+    t = labels(content.language)
     font_config = FontConfiguration()
     base = CSS(filename=str(STYLESHEET), font_config=font_config)
     paths: list[Path] = []
     for number, (start, end) in enumerate(volumes, start=1):
-        page_css = CSS(string=_page_css(content, number, len(volumes)), font_config=font_config)
-        document = _volume_html(content, items, depths, numbers, start, end, number, len(volumes), tz)
+        page_css = CSS(string=_page_css(content, number, len(volumes), t), font_config=font_config)
+        document = _volume_html(content, items, depths, numbers, start, end, number, len(volumes), tz, t)
         path = out_dir / f"feed-{number:03d}.pdf"
         with _source_date(content.created):
             HTML(string=document, base_url=str(STYLESHEET)).write_pdf(
@@ -258,9 +259,9 @@ def _e(text: object) -> str:
     return html.escape(_clean(str(text)), quote=True)
 
 
-def _time(value: datetime | None, tz: ZoneInfo) -> str:
+def _time(value: datetime | None, tz: ZoneInfo, unknown: str = "time unknown") -> str:
     if value is None:
-        return "time unknown"
+        return unknown
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(tz).isoformat(sep=" ", timespec="seconds")
@@ -286,17 +287,21 @@ def _header(content: PackageContent) -> str:
     return f"{content.account.name} · {content.period} · {content.package_id}"
 
 
-def _page_css(content: PackageContent, number: int, count: int) -> str:
+def _page_css(content: PackageContent, number: int, count: int, t: Labels) -> str:
+    footer = t("footer", organisation=content.organisation, number=number, count=count)
+    page, of = t("page").split("{number}")
+    of = of.split("{count}")[0]
     return (f"@page {{ @top-left {{ content: {_css_string(_header(content))}; }}"
-            f" @bottom-left {{ content: {_css_string(f'{content.organisation} · volume {number} of {count}')}; }} }}")
+            f" @bottom-left {{ content: {_css_string(footer)}; }}"
+            f" @bottom-right {{ content: {_css_string(page)} counter(page) {_css_string(of)} counter(pages); }} }}")
 
 
 def _volume_html(content: PackageContent, items: Sequence[Item], depths: list[int], numbers: dict[str, int],
-                 start: int, end: int, number: int, count: int, tz: ZoneInfo) -> str:
+                 start: int, end: int, number: int, count: int, tz: ZoneInfo, t: Labels) -> str:
     account = content.account
-    title = f"{account.name} {content.period}: archive printout, volume {number} of {count}"
+    title = t("printout.title", account=account.name, period=content.period, number=number, count=count)
     parts = [
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">",
+        f"<!DOCTYPE html><html lang=\"{_e(content.language)}\"><head><meta charset=\"utf-8\">",
         f"<title>{_e(title)}</title>",
         f"<meta name=\"author\" content=\"{_e(content.organisation)}\">",
         f"<meta name=\"description\" content=\"{_e(f'Archive package {content.package_id}')}\">",
@@ -304,10 +309,10 @@ def _volume_html(content: PackageContent, items: Sequence[Item], depths: list[in
         f"<meta name=\"dcterms.created\" content=\"{_w3c(content.created)}\">",
         f"<meta name=\"dcterms.modified\" content=\"{_w3c(content.created)}\">",
         "</head><body>",
-        _title_page(content, start, end, number, count, tz),
+        _title_page(content, start, end, number, count, tz, t),
     ]
     if not items:
-        parts.append("<p class=\"empty\">No posts, comments or replies in this package.</p>")
+        parts.append(f"<p class=\"empty\">{_e(t('empty'))}</p>")
     thread = None
     for index in range(start, end):
         item = items[index]
@@ -316,70 +321,57 @@ def _volume_html(content: PackageContent, items: Sequence[Item], depths: list[in
                 parts.append("</section>")
             parts.append("<section class=\"thread\">")
             if index == start and index > 0 and items[index - 1].thread == item.thread:
-                parts.append(f"<p class=\"continued\">The thread goes on from volume {number - 1}.</p>")
+                parts.append(f"<p class=\"continued\">{_e(t('continued.from', number=number - 1))}</p>")
             thread = item.thread
-        parts.append(_item_html(item, index + 1, depths[index], numbers, tz))
+        parts.append(_item_html(item, index + 1, depths[index], numbers, tz, t))
     if thread is not None:
         if end < len(items) and items[end].thread == thread:
-            parts.append(f"<p class=\"continued\">The thread goes on in volume {number + 1}.</p>")
+            parts.append(f"<p class=\"continued\">{_e(t('continued.in', number=number + 1))}</p>")
         parts.append("</section>")
     parts.append("</body></html>")
     return "".join(parts)
 
 
-def _title_page(content: PackageContent, start: int, end: int, number: int, count: int, tz: ZoneInfo) -> str:
+def _title_page(content: PackageContent, start: int, end: int, number: int, count: int, tz: ZoneInfo,
+                t: Labels) -> str:
     account = content.account
     last_day = _date(content.period_end - timedelta(microseconds=1), tz)
     rows = [
-        ("Organisation", content.organisation),
-        ("Account", account.name),
-        ("Channel", account.channel + (f" ({account.platform_id})" if account.platform_id else "")),
-        ("Unit", account.unit),
-        ("Account state", account.state),
-        ("Account id", account.id),
-        ("Period", f"{content.period}: {_date(content.period_start, tz)} to {last_day}"),
-        ("Ledger position", (f"after {content.previous_position} up to {content.position}"
-                             if content.previous_position else f"up to {content.position}")),
-        ("Package", content.package_id),
+        (t("organisation"), content.organisation),
+        (t("account"), account.name),
+        (t("channel"), account.channel + (f" ({account.platform_id})" if account.platform_id else "")),
+        (t("unit"), account.unit),
+        (t("account state"), account.state),
+        (t("account id"), account.id),
+        (t("period"), t("period.range", period=content.period, first=_date(content.period_start, tz), last=last_day)),
+        (t("ledger position"), (t("position.after", previous=content.previous_position, position=content.position)
+                                if content.previous_position else t("position.up to", position=content.position))),
+        (t("package"), content.package_id),
     ]
     if content.supplements:
-        rows.append(("Supplement to", content.supplements))
+        rows.append((t("supplement to"), content.supplements))
     rows += [
-        ("Package made", _time(content.created, tz)),
-        ("Volume", f"{number} of {count}"),
-        ("Items", (f"{start + 1} to {end} of {len(content.items)}" if end > start
-                   else f"none of {len(content.items)}")),
-        ("Time zone", str(getattr(tz, "key", tz))),
+        (t("package made"), _time(content.created, tz)),
+        (t("volume"), t("volume.of", number=number, count=count)),
+        (t("items"), (t("items.range", first=start + 1, last=end, count=len(content.items)) if end > start
+                      else t("items.none", count=len(content.items)))),
+        (t("time zone"), str(getattr(tz, "key", tz))),
     ]
     out = ["<div class=\"title\">",
-           "<h1>Archive printout</h1>",
-           "<p class=\"kind\">The feed of a social media account, as archived</p>",
+           f"<h1>{_e(t('printout'))}</h1>",
+           f"<p class=\"kind\">{_e(t('printout.kind'))}</p>",
            f"<p class=\"account\">{_e(account.name)}</p>"]
     if content.final:
-        out.append("<p class=\"banner\">FINAL: the final export of the account before it closes.</p>")
+        out.append(f"<p class=\"banner\">{_e(t('banner.final'))}</p>")
     if content.supplements:
-        out.append(f"<p class=\"banner\">Supplement to {_e(content.supplements)}: what arrived for the period "
-                   "after that package was made.</p>")
+        out.append(f"<p class=\"banner\">{_e(t('banner.supplement', package=content.supplements))}</p>")
     out.append("<table>")
     out += [f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows]
     out.append("</table>")
-    out.append(
-        "<div class=\"legend\">"
-        "<p>Threads in reading order: a post, then its comments in time order, each comment followed by "
-        "its replies; comments are indented under the post and replies under the comment. Each item shows "
-        "its number in the package, kind, author and creation time.</p>"
-        "<p><b>EDITED</b>: every version is shown with the time it describes; the last is the current text. "
-        "<b>HIDDEN</b> / <b>REMOVED</b>: the moderation is listed with when, by whom, reason and page rule; the "
-        "text of a removed item is kept and shown. <b>[raderat]</b>: the text was erased (GDPR) or disposed "
-        "of; the record that it existed stays. <b>Case</b>: the diary number of a registered case. "
-        "<b>BEFORE PERIOD</b>: an older item shown for events that happened in the period. "
-        "<b>[U+XXXX]</b>: a character the printout's fonts cannot show, by its Unicode code point; "
-        "the package's JSON representation has the text as written.</p>"
-        "<p>Small print: metrics (latest counts), the platform's id (native id) and the ledger's id.</p>"
-        "</div>")
+    out.append(f"<div class=\"legend\">{t('legend')}</div>")
     if content.seal:
         seal = " · ".join(f"{_e(k)}: {_e(_plain(v))}" for k, v in sorted(content.seal.items()))
-        out.append(f"<p class=\"seal\">Audit seal the package was cut from: {seal}</p>")
+        out.append(f"<p class=\"seal\">{_e(t('seal'))}: {seal}</p>")
     out.append("</div>")
     return "".join(out)
 
@@ -390,25 +382,63 @@ def _plain(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _author(author: Author | None) -> str:
+def _author(author: Author | None, t: Labels) -> str:
     if author is None:
-        return "unknown author"
+        return t("author.unknown")
     if author.by_account:
-        return "the account"
+        return t("author.account", name=author.name) if author.name else t("author.account", name="").rstrip(" ()")
     if author.erased or author.name is None and author.username is None:
-        return "erased author" if author.erased else "unknown author"
+        return t("author.erased") if author.erased else t("author.unknown")
     name = author.name or f"@{author.username}"
     if author.name and author.username and author.username != author.name:
         name += f" (@{author.username})"
     return name
 
 
-def _text_html(version: Version | None, item: Item) -> str:
+_MEDIA_WORDS = {"video": "media.video", "photo": "media.photo", "image": "media.photo", "link": "media.link",
+                "album": "media.album", "file": "media.file"}
+
+
+def _what(version: Version, t: Labels) -> str:
+    """What an item without text is, from its media: a video, a photo, a link."""
+    kinds = [str(m.get("kind") or "file") for m in (version.media or [])]
+    if not kinds:
+        return t("no text captured")
+    words = []
+    for kind in kinds:
+        word = t(_MEDIA_WORDS.get(kind, "media.other"))
+        if word not in words:
+            words.append(word)
+    return t("without text", what=", ".join(words))
+
+
+def _text_html(version: Version | None, item: Item, t: Labels) -> str:
     if version is None:
-        return "<div class=\"text gone\">[no text captured]</div>"
-    if version.text is None:
-        return f"<div class=\"text gone\">{_e(DISPOSED_TEXT if item.disposed else ERASED_TEXT)}</div>"
+        return f"<div class=\"text gone\">{_e(t('no text captured'))}</div>"
+    if version.text is None and item.erased:
+        return f"<div class=\"text gone\">{_e(t('disposed text') if item.disposed else t('erased text'))}</div>"
+    if not (version.text or "").strip():
+        return f"<div class=\"text none\">{_e(_what(version, t))}</div>"
     return f"<div class=\"text\">{_e(version.text)}</div>"
+
+
+def _media_html(version: Version, t: Labels) -> str:
+    """Each attached medium: what it is, its title and description, and its file in the package."""
+    lines = []
+    for m in version.media or []:
+        kind = t(_MEDIA_WORDS.get(str(m.get("kind") or "file"), "media.other"))
+        parts = [kind]
+        for key in ("title", "description"):
+            if m.get(key):
+                parts.append(f"“{m[key]}”")
+        if m.get("url") and m.get("kind") == "link":
+            parts.append(str(m["url"]))
+        parts.append(t("media.in package", file=m["file"]) if m.get("file") else t("media.not in package"))
+        lines.append(" · ".join(parts))
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in lines)
+    return f"<div class=\"media\"><b>{_e(t('media'))}</b><ul>{items}</ul></div>"
 
 
 def _number(value: float) -> str:
@@ -417,7 +447,7 @@ def _number(value: float) -> str:
     return str(value)
 
 
-def _item_html(item: Item, number: int, depth: int, numbers: dict[str, int], tz: ZoneInfo) -> str:
+def _item_html(item: Item, number: int, depth: int, numbers: dict[str, int], tz: ZoneInfo, t: Labels) -> str:
     versions = item.versions
     edited = len(versions) > 1 or any(v.change == "edited" for v in versions)
     flags = []
@@ -433,61 +463,63 @@ def _item_html(item: Item, number: int, depth: int, numbers: dict[str, int], tz:
         flags.append("CASE")
     if not item.in_period:
         flags.append("BEFORE PERIOD")
-    kind = KIND_LABELS.get(item.kind, item.kind)
+    elif not item.delivered_here:
+        flags.append("DELIVERED EARLIER")
+    kind = t(f"kind.{item.kind}") if item.kind in KIND_DEPTH else item.kind
     out = [f"<div class=\"item d{min(depth, MAX_DEPTH)} {_e(item.state)}\">",
            (f"<div class=\"head\"><span class=\"no\">#{number}</span> <span class=\"kind\">{_e(kind)}</span>"
-            f" · {_e(_author(item.author))} · {_e(_time(item.created, tz))}")]
-    out += [f" <span class=\"flag\">{flag}</span>" for flag in flags]
+            f" · {_e(_author(item.author, t))} · {_e(_time(item.created, tz, t('time unknown')))}")]
+    out += [f" <span class=\"flag\">{_e(t('flag.' + flag))}</span>" for flag in flags]
     out.append("</div>")
     if not item.in_period:
-        out.append("<div class=\"note\">Created before this period; shown for what happened to it in the period.</div>")
+        out.append(f"<div class=\"note\">{_e(t('before period'))}</div>")
+    elif not item.delivered_here:
+        out.append(f"<div class=\"note\">{_e(t('delivered earlier'))}</div>")
     if len(versions) > 1:
         out.append("<div class=\"versions\">")
         for i, version in enumerate(versions, start=1):
-            label = (f"Version {i} of {len(versions)} · {version.change} · {_time(version.observed, tz)}"
-                     f" · {version.source}" + (" · current" if i == len(versions) else ""))
+            label = t("version.label", number=i, count=len(versions), change=t(f"change.{version.change}"),
+                      time=_time(version.observed, tz), source=version.source)
+            label += t("version.current") if i == len(versions) else ""
             out.append(f"<div class=\"version\"><div class=\"label\">{_e(label)}</div>")
-            out.append(_text_html(version, item))
+            out.append(_text_html(version, item, t))
             if version.time_note:
                 out.append(f"<div class=\"note\">{_e(version.time_note)}</div>")
             out.append("</div>")
         out.append("</div>")
     else:
         version = versions[0] if versions else None
-        out.append(_text_html(version, item))
+        out.append(_text_html(version, item, t))
         if version is not None and version.time_note:
             out.append(f"<div class=\"note\">{_e(version.time_note)}</div>")
     current = versions[-1] if versions else None
-    if current is not None and current.media:
-        # Media are referenced, not copied: the ledger keeps the platform's references (see feed.json).
-        kinds = ", ".join(sorted({str(m.get("kind") or "file") for m in current.media}))
-        kept = sum(1 for m in current.media if m.get("stored"))
-        where = f"{kept} file(s) in the package, " if kept else ""
-        out.append(f"<div class=\"note\">Media: {len(current.media)} attached ({_e(kinds)}); "
-                   f"{where}references in feed.json.</div>")
+    if current is not None and current.media and not item.erased:
+        out.append(_media_html(current, t))
     for entry in item.moderation:
-        line = f"{_time(entry.observed, tz)} by {entry.actor} ({entry.source})"
+        line = t("moderation.by", time=_time(entry.observed, tz), actor=entry.actor, source=entry.source)
         if entry.reason:
-            line += f" · reason: {entry.reason}"
+            line += t("moderation.reason", reason=entry.reason)
         if entry.rule:
-            line += f" · page rule: {entry.rule}"
-        out.append(f"<div class=\"moderation\"><b>{_e(entry.action.upper())}</b> {_e(line)}</div>")
+            line += t("moderation.rule", rule=entry.rule)
+        out.append(f"<div class=\"moderation\"><b>{_e(t('action.' + entry.action))}</b> {_e(line)}</div>")
     for case in item.cases:
-        line = f"diary number {case.diary_number}"
+        line = t("case.line", number=case.diary_number)
         if case.system:
             line += f" ({case.system})"
-        line += f", registered {_time(case.recorded, tz)} by {case.actor}"
-        out.append(f"<div class=\"cases\"><b>Case</b> {_e(line)}</div>")
+        line += t("case.registered", time=_time(case.recorded, tz), actor=case.actor)
+        out.append(f"<div class=\"cases\"><b>{_e(t('case'))}</b> {_e(line)}</div>")
+    for copy in item.duplicates:
+        out.append(f"<div class=\"note\">{_e(t('also captured', source=copy.source, id=copy.id))}</div>")
     meta = []
     metrics = item.metrics or {}
     for key in [k for k in FIRST_METRICS if k in metrics] + sorted(k for k in metrics if k not in FIRST_METRICS):
         meta.append(f"{key} {_number(metrics[key])}")
     if item.native_id:
-        meta.append(f"native id {item.native_id}")
-    meta.append(f"ledger id {item.id}")
+        meta.append(t("native id", id=item.native_id))
+    meta.append(t("ledger id", id=item.id))
     if item.parent:
         parent = numbers.get(item.parent)
-        meta.append(f"in reply to #{parent}" if parent else f"in reply to {item.parent} (not in this package)")
+        meta.append(t("in reply to", number=parent) if parent else t("in reply to outside", id=item.parent))
     if current is not None and current.permalink:
         meta.append(current.permalink)
     out.append(f"<div class=\"meta\">{_e(' · '.join(meta))}</div>")

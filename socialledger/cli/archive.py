@@ -22,23 +22,66 @@ def archive_group() -> None:
 @click.option("--account", "account_id", help="The account (or --all-accounts).")
 @click.option("--all-accounts", is_flag=True, help="Every account with a platform id.")
 @click.option("--period", help="2026H1 (or any period form).")
-@click.option("--final", is_flag=True, help="The final package of a closing account: its whole life (R8).")
+@click.option("--final", is_flag=True,
+              help="The final package of a closing account: everything no package delivered (R8).")
 @click.option("--position", type=int, help="Cut at this ledger position (default: everything recorded).")
+@click.option("--allow-empty", is_flag=True, help="Write a package even for a period without items.")
+@click.option("--container", type=click.Choice(["folder", "zip", "tar"]), default="folder", show_default=True,
+              help="Write the package as a folder, or as one zip or tar file with its SHA-256 beside it.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @json_option
 def archive_export(account_id: str | None, all_accounts: bool, period: str | None, final: bool,
-                   position: int | None, out_dir: Path, as_json: bool) -> None:
+                   position: int | None, allow_empty: bool, container: str, out_dir: Path, as_json: bool) -> None:
     """Write one package per account and period; a supplementary one for what arrived later."""
     s = session()
-    written = s.ledger().export_archive(s.actor, account_id, period, out_dir, all_accounts=all_accounts,
-                                        position=position, final=final)
+    outcomes = s.ledger().export_archive_outcomes(s.actor, account_id, period, out_dir, all_accounts=all_accounts,
+                                                  position=position, final=final, allow_empty=allow_empty,
+                                                  container=container)
     if as_json:
-        emit_json({"packages": [str(p) for p in written]})
-    elif written:
-        for p in written:
-            click.echo(f"Package written: {p}")
-    else:
-        click.echo("Nothing new since the last package of this period; no package written.")
+        emit_json({"packages": [str(o.path) for o in outcomes if o.path is not None],
+                   "skipped": [{"account": str(o.account), "name": o.name, "period": o.period, "reason": o.reason}
+                               for o in outcomes if o.path is None]})
+        return
+    for o in outcomes:
+        if o.path is not None:
+            noun = "item" if o.items == 1 else "items"
+            click.echo(f"Package written: {o.path} ({o.name}, {o.period}: {o.items} {noun} delivered)")
+        else:
+            click.echo(f"{o.reason[0].upper()}{o.reason[1:]}." if o.reason else "No package written.")
+
+
+@archive_group.command("status")
+@common_options
+@click.option("--account", "account_id", help="One account (default: every account with a platform id).")
+@json_option
+def archive_status(account_id: str | None, as_json: bool) -> None:
+    """Per account and half-year: due, delivered, supplement due; and a final package due at closure (R8, R20)."""
+    s = session()
+    ledger = s.ledger()
+    rows = plain(ledger.archive_status(s.actor, account_id), ledger.policy().zone)
+    if as_json:
+        emit_json({"accounts": rows})
+        return
+    if not rows:
+        click.echo("No account with a platform id: nothing to archive yet.")
+        return
+    lines = []
+    for a in rows:
+        for p in a["periods"]:
+            state = p["state"] + (f" ({p['undelivered_items']} items)" if p["state"] in ("due", "supplement due")
+                                  else "")
+            last = p["packages"][-1] if p["packages"] else None
+            lines.append((a["name"], a["channel"], p["period"], state, p["items"],
+                          last["package_id"].removeprefix("urn:uuid:") if last else "",
+                          last["position"] if last else "", (last["date"] or "")[:10] if last else ""))
+        final = a["final"]
+        if final["state"] != "not requested":
+            last = final["packages"][-1] if final["packages"] else None
+            state = final["state"] + (f" ({final['undelivered_items']} items)" if final["state"] == "final due" else "")
+            lines.append((a["name"], a["channel"], "final", state, "",
+                          last["package_id"].removeprefix("urn:uuid:") if last else "",
+                          last["position"] if last else "", (last["date"] or "")[:10] if last else ""))
+    table("Archive status", ["account", "channel", "period", "state", "items", "package", "position", "date"], lines)
 
 
 @archive_group.command("verify")

@@ -18,13 +18,20 @@ ROLE_NAMES = [r.value for r in Role]
 @common_options
 @json_option
 @click.option("--admin", required=True, help="The first information-unit member.")
-def init(admin: str, as_json: bool) -> None:
+@click.option("--organisation", help="The organisation's name, as archive packages name it.")
+@click.option("--organisation-code", help="Its identification code for archive packages (e.g. SE2120001234).")
+def init(admin: str, organisation: str | None, organisation_code: str | None, as_json: bool) -> None:
     """Create the ledger home and its first information-unit member."""
     s = session()
     ledger = s.ledger(create=True)
-    ledger.init(admin, s.actor)
-    done(f"Ledger created in {ledger.home}; {admin.strip()} is in the information unit.",
-         home=str(ledger.home), admin=admin.strip())
+    ledger.init(admin, s.actor, organisation=organisation, organisation_code=organisation_code)
+    named = ledger.policy().organisation
+    message = f"Ledger created in {ledger.home}; {admin.strip()} is in the information unit."
+    if not named.identified:
+        message += (" The organisation has no identification code yet: archive export needs one "
+                    "(policy set with [organisation] code = \"SE2120001234\", say).")
+    done(message, home=str(ledger.home), admin=admin.strip(), organisation=named.name,
+         organisation_code=named.code if named.identified else None)
 
 
 @click.group()

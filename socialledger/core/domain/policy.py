@@ -25,6 +25,12 @@ from socialledger.core.domain.errors import BadInput
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _REPLACED_WHOLE = ("cadence", "retention")
 DEFAULT_CATEGORIES = {"SE": ("public", "de_facto")}
+# The identification code the shipped policy carries until `init --organisation-code` (or a policy
+# file) gives the organisation's own: archive packages are refused while it is in force.
+PLACEHOLDER_CODE = "ORG:2120000000"
+# The languages an archive package's printout and README are written in (ISO 639-1).
+LANGUAGES = ("sv", "en")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{2,63}$")
 
 
 class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -38,8 +44,15 @@ class Organisation(_Strict):
     code: str = ""
     time_zone: str = "Europe/Stockholm"
     country: str = "SE"
+    # The language of what the organisation's archive packages say to people (printout, README).
+    language: str = "sv"
     # None: the country's default (R13): Sweden public + de_facto, others public.
     holiday_categories: list[str] | None = None
+
+    @property
+    def identified(self) -> bool:
+        """The organisation has its own identification code (not the shipped placeholder)."""
+        return bool(self.code) and self.code != PLACEHOLDER_CODE
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -193,6 +206,11 @@ def _problems(p: Policy):  # noqa: ANN202 - a generator of messages
         yield f"organisation.country: {p.organisation.country!r} has no holiday calendar"
     except ValueError as e:
         yield f"organisation.holiday_categories: {e} for {p.organisation.country}"
+    if p.organisation.code and not _CODE.match(p.organisation.code):
+        yield (f"organisation.code: {p.organisation.code!r} is not an identification code like SE2120001234 "
+               "or ORG:2120001234")
+    if p.organisation.language not in LANGUAGES:
+        yield f"organisation.language: {p.organisation.language!r} is not one of {', '.join(LANGUAGES)}"
     for key in ("start", "end"):
         value = getattr(p.office_hours, key)
         if not _HHMM.match(value):
