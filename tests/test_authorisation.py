@@ -64,6 +64,9 @@ CALLS = {
     "projections_rebuild": ("R2", lambda c: c.ledger.projections_rebuild(NOBODY)),
     # archive
     "export_archive": ("R20", lambda c: c.ledger.export_archive(NOBODY, c.active, "2026H1", c.tmp / "out")),
+    "export_archive_outcomes": ("R20", lambda c: c.ledger.export_archive_outcomes(NOBODY, c.active, "2026H1",
+                                                                                  c.tmp / "out")),
+    "archive_status": ("R20", lambda c: c.ledger.archive_status(NOBODY)),
     # audit
     "audit_log": ("R2", lambda c: c.ledger.audit_log(NOBODY)),
     "verify": ("R2", lambda c: c.ledger.verify(NOBODY)),
@@ -71,7 +74,10 @@ CALLS = {
     # data subjects and retention
     "subject_export": ("R23", lambda c: c.ledger.subject_export(NOBODY, "facebook:10152345")),
     "erase_subject": ("R23", lambda c: c.ledger.erase_subject(NOBODY, "facebook:10152345", "KS 2026/2")),
-    "apply_retention": ("R22", lambda c: c.ledger.apply_retention(NOBODY, date(2040, 1, 1))),
+    "apply_retention": ("R22", lambda c: c.ledger.apply_retention(NOBODY, date(2040, 1, 1), "KS 1")),
+    "place_hold": ("R22", lambda c: c.ledger.place_hold(NOBODY, account=str(c.active), reason="tvist")),
+    "release_hold": ("R22", lambda c: c.ledger.release_hold(NOBODY, account=str(c.active), reason="klar")),
+    "holds": ("R22", lambda c: c.ledger.holds(NOBODY)),
     # capture
     "ingest": ("R2", lambda c: c.ledger.ingest(NOBODY, "facebook", FIX / "sv", str(c.active))),
     # the checks themselves (socialledger.app.authorisation)
@@ -87,6 +93,9 @@ CALLS = {
         "R23", lambda c: authorisation.check_may_answer_access_request(c.roster, NOBODY)),
     "check_may_erase": ("R23", lambda c: authorisation.check_may_erase(c.roster, NOBODY)),
     "check_may_dispose": ("R22", lambda c: authorisation.check_may_dispose(c.roster, NOBODY)),
+    "check_may_read_archive_status": ("R20", lambda c: authorisation.check_may_read_archive_status(c.roster,
+                                                                                                 NOBODY)),
+    "check_may_hold": ("R22", lambda c: authorisation.check_may_hold(c.roster, NOBODY)),
 }
 
 #: public names that act for nobody, and why they need no role
@@ -99,6 +108,10 @@ UNACTED = {
     "close": "closes the store",
     "open_ledger": "opens a ledger home; every command on it checks",
     "verify_archive_package": "offline check of a package, without a ledger: whoever holds a package may",
+    "check_identified": "a rule on the policy (R20: a package names the real organisation), not a role; "
+                        "export_archive checks the role first",
+    "identified_policy_text": "builds the policy text init adopts; records nothing",
+    "keep_identity": "keeps the organisation's identity in a policy set_policy records after its role check",
 }
 
 #: public classes of app/ that are neither services nor plain results, and why they are no way around a check

@@ -82,26 +82,27 @@ def test_the_reply_to_an_erased_comment_stays(filled):
     assert listed["facebook:1122334455667788_2233445566002"]["text"].startswith("Hej Åsa!")  # the account's own
 
 
-def test_disposal_under_the_retention_rules(filled):
-    plan = filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date(), dry_run=True)
+def test_disposal_under_the_retention_rules(filled, active, tmp_path):
+    filled.export_archive(who("arvid"), active, "2024H1", tmp_path / "out")  # disposal follows delivery
+    plan = filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date(), "KS 2027/9", dry_run=True)
     kinds = {i["kind"] for i in plan["items"]}
     assert plan["items"] and "post" not in kinds  # posts are kept for ever
     assert plan["rules"]["comment"]["keep_years"] == 2
     head = filled.head()
     assert filled.head() == head  # a dry run records nothing
-    done = filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date())
+    done = filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date(), "KS 2027/9")
     assert len(done["items"]) == len(plan["items"])
     assert filled.head() == head + 1  # one decision event for the run
     listed = {i["id"]: i for i in filled.content(who("ingrid"))}
     assert all(listed[i["id"]]["erased"] for i in done["items"])
-    assert not filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date())["items"]
+    assert not filled.apply_retention(who("arvid"), datetime(2027, 1, 1).date(), "KS 2027/9")["items"]
     assert filled.verify(who("ingrid")).ok
     with pytest.raises(RuleViolation):
-        filled.apply_retention(who("kalle"), datetime(2027, 1, 1).date())
+        filled.apply_retention(who("kalle"), datetime(2027, 1, 1).date(), "KS 2027/9")
 
 
 def test_nothing_is_disposed_before_its_time(filled):
-    assert filled.apply_retention(who("ingrid"), datetime(2026, 6, 30).date(), dry_run=True)["items"] == []
+    assert filled.apply_retention(who("ingrid"), datetime(2026, 6, 30).date(), "KS 1", dry_run=True)["items"] == []
 
 
 def test_replay_until_a_position(filled, monkeypatch):

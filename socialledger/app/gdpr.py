@@ -1,4 +1,4 @@
-"""`gdpr export|erase` and `retention apply`: data subjects' rights and disposal (R22, R23).
+"""`gdpr export|erase`: data subjects' rights (R23); disposal under the retention rules is `app/retention.py`.
 
 Access: everything the ledger holds about a subject, named as `facebook:<user id>`.
 Erasure: the subject's identity key and the item keys of what they wrote are
@@ -12,16 +12,16 @@ The retention rules themselves are in `core/domain/retention.py`.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from socialledger.app.authorisation import check_may_answer_access_request, check_may_dispose, check_may_erase
+from socialledger.app.authorisation import check_may_answer_access_request, check_may_erase
 from socialledger.app.base import Service
 from socialledger.app.content_views import CAPTURED_TOPICS, ContentReader
-from socialledger.app.results import Disposal, Erasure, SubjectExport
+from socialledger.app.results import Erasure, SubjectExport
 from socialledger.archive.exports import packages
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
 from socialledger.core.capture.media import forget as forget_media
@@ -29,7 +29,7 @@ from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.events import ledger_id
-from socialledger.core.domain.retention import DISPOSALS_ID, Disposals, check_erasable, due_for_disposal
+from socialledger.core.domain.retention import check_erasable
 from socialledger.core.domain.subjects import Subject
 from socialledger.core.ledger import LedgerStore
 from socialledger.projections import sla
@@ -109,38 +109,6 @@ class Gdpr(Service):
         return {"subject": subject, "decision": decision, "override": override, "items": len(items),
                 "packages": holding}
 
-    def apply_retention(self, actor: Actor, as_of: date, dry_run: bool = False) -> Disposal:
-        """R22: dispose of (destroy the keys of) what has passed its retention rule, one decision per run."""
-        store = self.store
-        check_may_dispose(store.roster(), actor)
-        policy = store.policy()
-        due = [(item, cls) for item in _captured(store) if (cls := due_for_disposal(item, policy, as_of))]
-        rules = {cls: {"keep_years": policy.retention[cls].keep_years, "forever": policy.retention[cls].forever,
-                       "keep_if_case": policy.retention[cls].keep_if_case} for cls in sorted({c for _, c in due})}
-        result: Disposal = {"as_of": as_of, "dry_run": dry_run, "rules": rules,
-                  "items": [{"id": str(i.id), "kind": i.kind, "class": c,
-                             "native_id": f"{i.channel}:{i.native_id}" if i.native_id else None,
-                             "created": i.occurred} for i, c in due]}
-        if dry_run or not due:
-            return result
-
-        def command() -> None:
-            try:
-                record = store.repository.get(DISPOSALS_ID)
-                record.trigger_event(Disposals.RetentionAppliedAgain, as_of=as_of, rules=rules,
-                                     items=[i.id for i, _ in due], **actor.stamp())
-            except AggregateNotFoundError:
-                record = Disposals._create(Disposals.RetentionApplied, id=DISPOSALS_ID, as_of=as_of, rules=rules,
-                                           items=[i.id for i, _ in due], **actor.stamp())
-            store.save(record)
-
-        store.decide(command)
-        store.keys.destroy([str(i.id) for i, _ in due])
-        forget_media(store.home, [i.id for i, _ in due])
-        store.recorder.mark_erased([i.id.hex for i, _ in due], "disposed")
-        store.shred_caches()
-        return result
-
 
 def _subject_id(store: LedgerStore, subject: str) -> UUID:
     """The pseudonymous id of `facebook:10152345` (a keyed hash: no plaintext id is stored)."""
@@ -168,10 +136,6 @@ def _items_by(store: LedgerStore, sid: UUID) -> list[ContentItem]:
         if event.author == sid:
             out.append(store.repository.get(n.originator_id))
     return out
-
-
-def _captured(store: LedgerStore) -> list[ContentItem]:
-    return [store.repository.get(n.originator_id) for n in store.notifications(topics=CAPTURED_TOPICS)]
 
 
 def _ts(value: float | None) -> datetime | None:

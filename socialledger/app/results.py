@@ -87,9 +87,21 @@ class Erasure(TypedDict):
 
 class Disposal(TypedDict):
     as_of: date
+    decision: str
     dry_run: bool
     rules: dict[str, dict[str, Any]]
-    items: list[dict[str, Any]]  # id, kind, class (the record class), native_id, created
+    items: list[dict[str, Any]]  # id, kind, class (the record class), by_account, native_id, created
+    held: list[dict[str, Any]]  # the same, and the reason each is kept although its rule has passed
+
+
+class Hold(TypedDict):
+    """A legal hold in force: on an account or an item."""
+
+    target: str  # account | item
+    id: str
+    reason: str
+    actor: str
+    time: datetime
 
 
 class SlaReportRow(TypedDict):

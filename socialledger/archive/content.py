@@ -46,7 +46,8 @@ from socialledger.core.storage.topics import topics_of
 _ITEM_EVENTS = tuple(with_subclasses(ContentItem.Event))
 TOPICS = topics_of((
     *_ITEM_EVENTS, MetricsObservation.MetricsObserved, MetricsObservation.MetricsRevised,
-    Subject.SubjectErased, Disposals.RetentionApplied, Disposals.RetentionAppliedAgain))
+    Subject.SubjectErased, *with_subclasses(Disposals.RetentionApplied),
+    *with_subclasses(Disposals.RetentionAppliedAgain)))
 _MODERATION = {ContentItem.ItemHidden: "hidden", ContentItem.ItemUnhidden: "unhidden",
                ContentItem.ItemRemoved: "removed"}
 

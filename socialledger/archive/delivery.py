@@ -32,8 +32,8 @@ from socialledger.core.storage.topics import topics_of
 FINAL = "final"  # the scope (and period label) of a closing account's final packages
 
 _ITEM_EVENTS = tuple(with_subclasses(ContentItem.Event))
-ITEM_TOPICS = topics_of((*_ITEM_EVENTS, Subject.SubjectErased, Disposals.RetentionApplied,
-                         Disposals.RetentionAppliedAgain))
+ITEM_TOPICS = topics_of((*_ITEM_EVENTS, Subject.SubjectErased, *with_subclasses(Disposals.RetentionApplied),
+                         *with_subclasses(Disposals.RetentionAppliedAgain)))
 ARCHIVE_TOPICS = topics_of((Archive.HalfYearArchived, Archive.SupplementArchived))
 
 
@@ -184,3 +184,21 @@ def half_years(first: date, last: date) -> list[Period]:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def delivered_items(ledger: LedgerStore, accounts: set[UUID] | None = None) -> dict[UUID, str | None]:
+    """Per item: None when every version of it (its capture and each edit) is in a package, else why not."""
+    packages: dict[UUID, list[Delivery]] = {}
+    for p in deliveries(ledger):
+        packages.setdefault(p.account, []).append(p)
+    out: dict[UUID, str | None] = {}
+    for e in item_events(ledger, accounts):
+        if e.kind not in ("capture", "edit"):
+            continue
+        if delivered(e.position, e.created, e.moment, packages.get(e.account, ())) is None:
+            if out.get(e.item) is None:
+                out[e.item] = ("not delivered in any archive package" if e.kind == "capture"
+                               else "an edit is not delivered in any archive package yet")
+        else:
+            out.setdefault(e.item, None)
+    return out

@@ -1,4 +1,4 @@
-"""`audit replay`, `gdpr export|erase` and `retention apply`."""
+"""`audit replay`, `gdpr export|erase`, `retention apply` and `hold place|release|list`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import emit_json, plain, table
+from socialledger.cli.output import done, emit_json, plain, table
 from socialledger.core.domain.errors import BadInput
 
 
@@ -93,23 +93,93 @@ def retention_group() -> None:
 @retention_group.command("apply")
 @common_options
 @click.option("--as-of", "as_of", required=True, help="The date the rules are applied on (YYYY-MM-DD).")
-@click.option("--dry-run", is_flag=True, help="List what would be disposed of; record nothing.")
+@click.option("--decision", required=True, help="The reference of the disposal decision (diary number or similar).")
+@click.option("--dry-run", is_flag=True, help="List what would be disposed of and what is held back; record nothing.")
 @json_option
-def retention_apply(as_of: str, dry_run: bool, as_json: bool) -> None:
-    """Destroy the keys of items past their retention rule, with one decision event for the run."""
+def retention_apply(as_of: str, decision: str, dry_run: bool, as_json: bool) -> None:
+    """Destroy the keys of delivered items past their retention rule, with one decision event for the run.
+
+    Items no archive package delivered, items in a case and items under a legal hold are held back and listed.
+    """
     s = session()
     try:
         day = date.fromisoformat(as_of)
     except ValueError:
         raise BadInput(f"--as-of {as_of!r}: a date like 2026-12-31") from None
     ledger = s.ledger()
-    result = ledger.apply_retention(s.actor, day, dry_run)
+    result = ledger.apply_retention(s.actor, day, decision, dry_run)
     out: dict[str, Any] = plain(result, ledger.policy().zone)
     if as_json:
         emit_json(out)
         return
     verb = "would be disposed of" if dry_run else "disposed of"
-    click.echo(f"{len(out['items'])} items {verb} as of {as_of}.")
+    count = len(out["items"])
+    click.echo(f"{count} {'item' if count == 1 else 'items'} {verb} as of {as_of} under decision {decision}.")
     if out["items"]:
         table(None, ["kind", "class", "native id", "created"],
               [(i["kind"], i["class"], i["native_id"] or "", i["created"]) for i in out["items"][:50]])
+    if out["held"]:
+        held = len(out["held"])
+        click.echo(f"{held} {'item is' if held == 1 else 'items are'} past their rule but held back:")
+        table(None, ["kind", "class", "native id", "created", "why"],
+              [(i["kind"], i["class"], i["native_id"] or i["id"], i["created"], i["reason"])
+               for i in out["held"][:50]])
+
+
+@click.group("hold")
+def hold_group() -> None:
+    """Legal holds: an account or item that no disposal may touch until the hold is released (R22, R23)."""
+
+
+def _hold_target(account_id: str | None, item_id: str | None) -> None:
+    if bool(account_id) == bool(item_id):
+        raise click.UsageError("name what the hold is on: --account ID or --item ID")
+
+
+@hold_group.command("place")
+@common_options
+@click.option("--account", "account_id", help="Hold every item of this account.")
+@click.option("--item", "item_id", help="Hold this item.")
+@click.option("--reason", required=True, help="Why (the litigation, inquiry or request it serves).")
+@json_option
+def hold_place(account_id: str | None, item_id: str | None, reason: str, as_json: bool) -> None:
+    """Place a legal hold on an account or an item."""
+    _hold_target(account_id, item_id)
+    s = session()
+    placed = s.ledger().place_hold(s.actor, account=account_id, item=item_id, reason=reason)
+    what = f"account {account_id}" if account_id else f"item {item_id}"
+    done(f"Legal hold placed on {what}." if placed else f"{what[0].upper()}{what[1:]} is held already; "
+         "nothing recorded.", target="account" if account_id else "item", id=account_id or item_id, placed=placed)
+
+
+@hold_group.command("release")
+@common_options
+@click.option("--account", "account_id", help="The account the hold is on.")
+@click.option("--item", "item_id", help="The item the hold is on.")
+@click.option("--reason", required=True, help="Why the hold ends.")
+@json_option
+def hold_release(account_id: str | None, item_id: str | None, reason: str, as_json: bool) -> None:
+    """Release a legal hold."""
+    _hold_target(account_id, item_id)
+    s = session()
+    s.ledger().release_hold(s.actor, account=account_id, item=item_id, reason=reason)
+    what = f"account {account_id}" if account_id else f"item {item_id}"
+    done(f"Legal hold on {what} released.", target="account" if account_id else "item", id=account_id or item_id,
+         released=True)
+
+
+@hold_group.command("list")
+@common_options
+@json_option
+def hold_list(as_json: bool) -> None:
+    """The legal holds in force."""
+    s = session()
+    ledger = s.ledger()
+    rows = plain(ledger.holds(s.actor), ledger.policy().zone)
+    if as_json:
+        emit_json(rows)
+    elif not rows:
+        click.echo("No legal holds in force.")
+    else:
+        table("Legal holds", ["on", "id", "reason", "by", "since"],
+              [(r["target"], r["id"], r["reason"], r["actor"], r["time"]) for r in rows])

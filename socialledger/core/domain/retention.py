@@ -1,4 +1,10 @@
-"""Retention (R22): the record class of an item, how long a rule keeps it, and the log of disposals."""
+"""Retention (R22): the record class of an item, how long a rule keeps it, legal holds, and the log of disposals.
+
+Disposal follows delivery: an item is disposed of only when a package delivered it
+(the caller says which items were delivered, `socialledger/archive/delivery.py`),
+never while it is in a case whose rule keeps cases, nor under a legal hold on it or
+on its account. Every disposal names its decision.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,14 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
+from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
-from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.errors import BadInput, RuleViolation
 from socialledger.core.domain.events import LedgerAggregate, ledger_id
 from socialledger.core.domain.policy import Policy, Retention
 
 DISPOSALS_ID = ledger_id("socialledger:disposals")
+HOLDS_ID = ledger_id("socialledger:holds")
 
 
 class Disposals(LedgerAggregate):
@@ -33,12 +41,94 @@ class Disposals(LedgerAggregate):
         def apply(self, d: Disposals) -> None:
             d.runs += 1
 
+    class DisposalDecided(RetentionApplied):
+        """A run of the retention rules that disposed of items under a named decision (R22)."""
+
+        decision: str
+        held: dict[str, int]  # why items past their rule were kept: reason -> count
+
+    class DisposalDecidedAgain(RetentionAppliedAgain):
+        decision: str
+        held: dict[str, int]
+
     def __init__(self) -> None:
         self.runs = 0
 
 
-def record_class(kind: str, policy: Policy) -> str:
-    """The retention record class of an item: its kind when a rule names it, else post or comment."""
+class Holds(LedgerAggregate):
+    """Legal holds (R22, R23): an account or an item that nothing may dispose of until the hold is released."""
+
+    class HoldPlaced(LedgerAggregate.Created):
+        target: str  # "account" | "item"
+        on: UUID
+        reason: str
+
+        def apply(self, holds: Holds) -> None:
+            holds.active[(self.target, self.on)] = {"reason": self.reason, "actor": self.actor, "time": self.timestamp}
+
+    class HoldAdded(LedgerAggregate.Event):
+        target: str
+        on: UUID
+        reason: str
+
+        def apply(self, holds: Holds) -> None:
+            holds.active[(self.target, self.on)] = {"reason": self.reason, "actor": self.actor, "time": self.timestamp}
+
+    class HoldReleased(LedgerAggregate.Event):
+        target: str
+        on: UUID
+        reason: str
+
+        def apply(self, holds: Holds) -> None:
+            holds.active.pop((self.target, self.on), None)
+
+    def __init__(self) -> None:
+        self.active: dict[tuple[str, UUID], dict[str, Any]] = {}
+
+    @classmethod
+    def first(cls, target: str, on: UUID, reason: str, actor: Actor) -> Holds:
+        """The first hold the ledger records."""
+        return cls._create(cls.HoldPlaced, id=HOLDS_ID, target=target, on=on, reason=_reason(reason, "placing"),
+                           **actor.stamp())
+
+    def place(self, target: str, on: UUID, reason: str, actor: Actor) -> bool:
+        """Hold the account or item; False when a hold is on it already (nothing recorded)."""
+        reason = _reason(reason, "placing")
+        if (target, on) in self.active:
+            return False
+        self.trigger_event(self.HoldAdded, target=target, on=on, reason=reason, **actor.stamp())
+        return True
+
+    def release(self, target: str, on: UUID, reason: str, actor: Actor) -> None:
+        reason = _reason(reason, "releasing")
+        if (target, on) not in self.active:
+            raise BadInput(f"there is no legal hold on {target} {on} to release")
+        self.trigger_event(self.HoldReleased, target=target, on=on, reason=reason, **actor.stamp())
+
+    def on_item(self, item: ContentItem) -> dict[str, Any] | None:
+        """The hold that keeps `item` (its own, else its account's), if any."""
+        return self.active.get(("item", item.id)) or self.active.get(("account", item.account))
+
+
+def _reason(reason: str, doing: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BadInput(f"R22: {doing} a legal hold names its reason (--reason)")
+    return reason
+
+
+def record_class(kind: str, policy: Policy, by_account: bool = False) -> str:
+    """The retention record class of an item.
+
+    Its kind when a rule names it; the account's own comments and replies are the account's
+    words, classed as `own_<kind>` when a rule names that, else as posts (what the account
+    published), never as visitors' comments; other items are posts or comments.
+    """
+    if by_account and kind != "post":
+        own = f"own_{kind}"
+        if own in policy.retention:
+            return own
+        return "post"
     if kind in policy.retention:
         return kind
     return "post" if kind == "post" else "comment"
@@ -58,7 +148,7 @@ def kept_until(created: datetime, rule: Retention, zone: tzinfo) -> date | None:
 
 def retention_holds(item: ContentItem, policy: Policy, on: date) -> tuple[str, date | None] | None:
     """(record class, kept until) when a retention rule requires keeping the item on `on`."""
-    cls = record_class(item.kind, policy)
+    cls = record_class(item.kind, policy, item.by_account)
     rule = policy.retention.get(cls)
     if rule is None:
         return None
@@ -75,7 +165,7 @@ def due_for_disposal(item: ContentItem, policy: Policy, as_of: date) -> str | No
     """
     if item.erased:
         return None
-    cls = record_class(item.kind, policy)
+    cls = record_class(item.kind, policy, item.by_account)
     rule = policy.retention.get(cls)
     if rule is None or (item.cases and rule.keep_if_case):
         return None
