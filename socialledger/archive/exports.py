@@ -22,7 +22,7 @@ from socialledger.archive import content as selection
 from socialledger.archive import pdf
 from socialledger.archive.containers import CONTAINERS, pack
 from socialledger.archive.delivery import FINAL, Scope, deliveries
-from socialledger.archive.model import PackageContent
+from socialledger.archive.model import PackageContent, localised
 from socialledger.archive.profile import EARK, PackageProfile
 from socialledger.core.capture.media import read
 from socialledger.core.domain.account import Account
@@ -111,7 +111,7 @@ def export(ledger: LedgerStore, actor: Actor, account_ref: str, period_text: str
     receipt = ledger.record_seal(actor, purpose=f"archive export {account.id} {scope.label}")
     seal = msgspec.to_builtins(receipt)
     seal.pop("ledger", None)  # the exporting machine's path stays out of the package
-    content = msgspec.structs.replace(content, seal=seal)
+    content = localised(msgspec.structs.replace(content, seal=seal), zone)
     root = out_dir / package_id.removeprefix("urn:uuid:")
     _write(root, content, ledger.policy().organisation.code or None, ledger, profile)
     target = pack(root, container, content.created) if container in CONTAINERS else root

@@ -9,7 +9,7 @@ the PDF/A rendition are made from it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import msgspec
@@ -133,3 +133,20 @@ class PackageContent(_S):
     seal: dict[str, Any] | None = None  # the audit seal the package was cut from
     time_zone: str = "Europe/Stockholm"  # the organisation's: periods and times for people are shown in it
     language: str = "en"  # what the package says to people (printout, README): "sv" or "en"
+
+
+def localised(value: Any, zone: tzinfo) -> Any:
+    """`value` (a struct of this module, or a list of them) with every time in `zone`: the same instants,
+    written with the organisation's offset, as every time people read is."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(zone)
+    if isinstance(value, list):
+        return [localised(v, zone) for v in value]
+    if isinstance(value, msgspec.Struct):
+        changes = {}
+        for name in value.__struct_fields__:
+            current = getattr(value, name)
+            if isinstance(current, (datetime, list, msgspec.Struct)):
+                changes[name] = localised(current, zone)
+        return msgspec.structs.replace(value, **changes) if changes else value
+    return value
