@@ -47,6 +47,7 @@ class Outcome:
     path: Path | None  # the package folder (or container file); None when nothing was written
     items: int  # items the package delivers for the first time
     reason: str | None = None  # why nothing was written
+    events: int = 0  # ledger events the package delivers (captures, edits, moderation, cases, ...)
 
 
 def packages(ledger: LedgerStore, account: UUID | None = None) -> list[dict[str, Any]]:
@@ -134,7 +135,8 @@ def export(ledger: LedgerStore, actor: Actor, account_ref: str, period_text: str
         ledger.save(current)
 
     ledger.decide(command)
-    return Outcome(account.id, account.name, scope.label, target, new_items)
+    return Outcome(account.id, account.name, scope.label, target, new_items,
+                   events=sum(1 for e in content.events if e.type != "export"))
 
 
 def _media_files(ledger: LedgerStore, content: PackageContent, work: Path) -> list[tuple[str, Path]]:

@@ -21,6 +21,7 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 from socialledger.archive.delivery import Delivery, deliveries, delivered, half_years, item_events
+from socialledger.archive.exports import closure_position
 from socialledger.core.domain.account import Account
 from socialledger.core.ledger import LedgerStore
 
@@ -50,8 +51,6 @@ class AccountStatus(TypedDict):
 
 
 def status(ledger: LedgerStore, accounts: list[Account], now: datetime | None = None) -> list[AccountStatus]:
-    from socialledger.archive.exports import closure_position
-
     now = now or datetime.now(UTC)
     zone = ledger.policy().zone
     ids = {a.id for a in accounts}

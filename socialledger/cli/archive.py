@@ -44,8 +44,8 @@ def archive_export(account_id: str | None, all_accounts: bool, period: str | Non
         return
     for o in outcomes:
         if o.path is not None:
-            noun = "item" if o.items == 1 else "items"
-            click.echo(f"Package written: {o.path} ({o.name}, {o.period}: {o.items} {noun} delivered)")
+            click.echo(f"Package written: {o.path} ({o.name}, {o.period}: {_count(o.items, 'new item')}, "
+                       f"{_count(o.events, 'event')})")
         else:
             click.echo(f"{o.reason[0].upper()}{o.reason[1:]}." if o.reason else "No package written.")
 
@@ -68,8 +68,8 @@ def archive_status(account_id: str | None, as_json: bool) -> None:
     lines = []
     for a in rows:
         for p in a["periods"]:
-            state = p["state"] + (f" ({p['undelivered_items']} items)" if p["state"] in ("due", "supplement due")
-                                  else "")
+            state = p["state"] + (f" ({_count(p['undelivered_items'], 'item')})"
+                                  if p["state"] in ("due", "supplement due") else "")
             last = p["packages"][-1] if p["packages"] else None
             lines.append((a["name"], a["channel"], p["period"], state, p["items"],
                           last["package_id"].removeprefix("urn:uuid:") if last else "",
@@ -77,11 +77,16 @@ def archive_status(account_id: str | None, as_json: bool) -> None:
         final = a["final"]
         if final["state"] != "not requested":
             last = final["packages"][-1] if final["packages"] else None
-            state = final["state"] + (f" ({final['undelivered_items']} items)" if final["state"] == "final due" else "")
+            state = final["state"] + (f" ({_count(final['undelivered_items'], 'item')})"
+                                      if final["state"] == "final due" else "")
             lines.append((a["name"], a["channel"], "final", state, "",
                           last["package_id"].removeprefix("urn:uuid:") if last else "",
                           last["position"] if last else "", (last["date"] or "")[:10] if last else ""))
     table("Archive status", ["account", "channel", "period", "state", "items", "package", "position", "date"], lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 @archive_group.command("verify")

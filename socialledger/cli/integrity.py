@@ -120,7 +120,7 @@ def retention_apply(as_of: str, decision: str, dry_run: bool, as_json: bool) -> 
               [(i["kind"], i["class"], i["native_id"] or "", i["created"]) for i in out["items"][:50]])
     if out["held"]:
         held = len(out["held"])
-        click.echo(f"{held} {'item is' if held == 1 else 'items are'} past their rule but held back:")
+        click.echo(f"{held} {'item is past its' if held == 1 else 'items are past their'} rule but held back:")
         table(None, ["kind", "class", "native id", "created", "why"],
               [(i["kind"], i["class"], i["native_id"] or i["id"], i["created"], i["reason"])
                for i in out["held"][:50]])
