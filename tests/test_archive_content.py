@@ -215,3 +215,19 @@ def test_the_printout_is_pdfa_2u_with_embedded_fonts_and_extractable_text(ledger
             fonts.append(target["/FontDescriptor"].get_object())
     assert fonts and all(any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")) for d in fonts)
     assert 'sip:FILEFORMATVERSION="2u"' in (package / "representations" / "rep2" / "METS.xml").read_text()
+
+
+def test_the_outside_validator_on_a_package_with_copies_media_and_swedish_labels(both):
+    from test_archive_eark import MISFIRING, _eark_validator
+
+    packages = _eark_validator()
+    from eark_validator.model import Severity
+    from eark_validator.specifications.specification import SpecificationVersion
+
+    report = packages.PackageValidator(both, SpecificationVersion.V2_1_0).validation_report
+    messages = list(report.metadata.schema_results.messages) + list(report.metadata.schematron_results.messages)
+    errors = {m.rule_id for m in messages if m.severity == Severity.ERROR}
+    assert errors <= MISFIRING, errors
+    premis = (both / "metadata" / "preservation" / "premis.xml").read_text(encoding="utf-8")
+    (copy,) = [d for i in feed(both)["items"] for d in i["duplicates"]]
+    assert copy["id"] in premis and "duplicates" in premis  # the copy's capture event names an object

@@ -374,9 +374,17 @@ def _xl(name: str) -> str:
     return f"{{{XLINK}}}{name}"
 
 
+def _period(content: PackageContent) -> str:
+    """The period as people name it: `2026H1`, or for a final package the days its items span."""
+    if content.final and content.period == "final":
+        last = (content.period_end - timedelta(microseconds=1)).date()
+        return f"{content.period_start.date().isoformat()}..{last.isoformat()}"
+    return content.period
+
+
 def _label(content: PackageContent) -> str:
     a = content.account
-    label = f"{a.name} ({a.channel}), {content.period}"
+    label = f"{a.name} ({a.channel}), {_period(content)}"
     if content.supplements:
         label += f", supplement to {content.supplements}"
     if content.final:
@@ -531,7 +539,7 @@ def _descriptive(content: PackageContent, created: datetime) -> bytes:
     def dc(tag: str, text: str) -> None:
         _sub(root, f"{{{DC}}}{tag}", text=text)
 
-    dc("title", f"{a.name} ({a.channel}): posts and comments, {content.period}"
+    dc("title", f"{a.name} ({a.channel}): posts and comments, {_period(content)}"
        + (" (supplement)" if content.supplements else "") + (" (final export)" if content.final else ""))
     dc("creator", content.organisation)
     dc("contributor", a.unit)
@@ -670,6 +678,13 @@ def _premis_elements(content: PackageContent, reps: list[_Representation], softw
         if item.parent:
             _relationship(obj, "structural", "is part of", ID_ITEM, item.parent)
         yield obj
+        # An export's copy of the item (the same platform item captured twice): its events name it.
+        for copy in item.duplicates:
+            obj = _object("intellectualEntity", [(ID_ITEM, copy.id)])
+            _significant(obj, "kind", item.kind)
+            _significant(obj, "captured from", copy.source)
+            _relationship(obj, "reference", "duplicates", ID_ITEM, item.id)
+            yield obj
 
     # The representations and their files.
     for rep in reps:

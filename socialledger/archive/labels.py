@@ -25,6 +25,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "account id": "Account id",
         "period": "Period",
         "period.range": "{period}: {first} to {last}",
+        "final": "final export",
         "ledger position": "Ledger position",
         "position.after": "after {previous} up to {position}",
         "position.up to": "up to {position}",
@@ -65,6 +66,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "flag.DISPOSED": "DISPOSED", "flag.CASE": "CASE", "flag.BEFORE PERIOD": "BEFORE PERIOD",
         "flag.DELIVERED EARLIER": "DELIVERED EARLIER",
         "author.account": "the account ({name})",
+        "state.applied": "applied", "state.approved": "approved", "state.active": "active",
+        "state.rejected": "rejected", "state.closed": "closed",
         "author.unknown": "unknown author",
         "author.erased": "erased author",
         "time unknown": "time unknown",
@@ -149,6 +152,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "account id": "Kontots id",
         "period": "Period",
         "period.range": "{period}: {first} till {last}",
+        "final": "slutleverans",
         "ledger position": "Position i liggaren",
         "position.after": "efter {previous} till och med {position}",
         "position.up to": "till och med {position}",
@@ -190,6 +194,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "flag.DISPOSED": "GALLRAD", "flag.CASE": "ÄRENDE", "flag.BEFORE PERIOD": "FÖRE PERIODEN",
         "flag.DELIVERED EARLIER": "LEVERERAD TIDIGARE",
         "author.account": "kontot ({name})",
+        "state.applied": "ansökt", "state.approved": "godkänt", "state.active": "aktivt",
+        "state.rejected": "avslaget", "state.closed": "avslutat",
         "author.unknown": "okänd författare",
         "author.erased": "raderad författare",
         "time unknown": "okänd tid",
@@ -269,7 +275,7 @@ def labels(language: str) -> Callable[..., str]:
     table = _LABELS.get(language, _LABELS["en"])
 
     def t(key: str, **values: object) -> str:
-        text = table.get(key, _LABELS["en"][key])
+        text = table.get(key, _LABELS["en"].get(key, key.split(".", 1)[-1]))
         return text.format(**values) if values else text
 
     return t

@@ -341,9 +341,10 @@ def _title_page(content: PackageContent, start: int, end: int, number: int, coun
         (t("account"), account.name),
         (t("channel"), account.channel + (f" ({account.platform_id})" if account.platform_id else "")),
         (t("unit"), account.unit),
-        (t("account state"), account.state),
+        (t("account state"), t(f"state.{account.state}")),
         (t("account id"), account.id),
-        (t("period"), t("period.range", period=content.period, first=_date(content.period_start, tz), last=last_day)),
+        (t("period"), t("period.range", period=t("final") if content.final and content.period == "final"
+                        else content.period, first=_date(content.period_start, tz), last=last_day)),
         (t("ledger position"), (t("position.after", previous=content.previous_position, position=content.position)
                                 if content.previous_position else t("position.up to", position=content.position))),
         (t("package"), content.package_id),
