@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -180,10 +180,6 @@ def half_years(first: date, last: date) -> list[Period]:
         out.append(parse(f"{year}H{half}"))
         year, half = (year, 2) if half == 1 else (year + 1, 1)
     return out
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def delivered_items(ledger: LedgerStore, accounts: set[UUID] | None = None) -> dict[UUID, str | None]:
