@@ -37,6 +37,17 @@ def test_nothing_undelivered_is_disposed_of(filled, active, tmp_path):
     assert done["decision"] == "KS 2027/1"
 
 
+def test_a_decision_may_dispose_of_undelivered_items_and_says_so(filled, active):
+    items = by_native(filled.content(who("ingrid"), active))
+    question = items["facebook:1122334455667788_2233445566001"]
+    filled.register_case(who("arvid"), question["id"], "KS 2024/1", None)
+    done = filled.apply_retention(who("arvid"), LATER, "KS 2027/8", undelivered=True)
+    assert done["items"] and done["undelivered"] is True
+    assert question["id"] not in {i["id"] for i in done["items"]}  # the case still keeps it
+    (event,) = [e for e in filled.audit_log(who("ingrid")) if e.type == "DisposalDecided"]
+    assert event.details["undelivered"] is True and event.details["decision"] == "KS 2027/8"
+
+
 def test_an_edit_not_yet_delivered_holds_the_item_back(filled, active, tmp_path):
     filled.export_archive(who("arvid"), active, "2024H1", tmp_path / "out", position=filled.head() - 30)
     plan = filled.apply_retention(who("arvid"), LATER, "KS 2027/2", dry_run=True)

@@ -88,6 +88,7 @@ class Erasure(TypedDict):
 class Disposal(TypedDict):
     as_of: date
     decision: str
+    undelivered: bool  # the decision disposes of undelivered items too
     dry_run: bool
     rules: dict[str, dict[str, Any]]
     items: list[dict[str, Any]]  # id, kind, class (the record class), by_account, native_id, created

@@ -39,8 +39,13 @@ from socialledger.core.ledger import LedgerStore
 
 
 class Retention(Service):
-    def apply_retention(self, actor: Actor, as_of: date, decision: str, dry_run: bool = False) -> Disposal:
-        """R22: dispose of what has passed its rule and was delivered in a package, under `decision`."""
+    def apply_retention(self, actor: Actor, as_of: date, decision: str, dry_run: bool = False, *,
+                        undelivered: bool = False) -> Disposal:
+        """R22: dispose of what has passed its rule and was delivered in a package, under `decision`.
+
+        `undelivered`: the decision says that items no package delivered are disposed of too (recorded
+        in the decision event); cases and legal holds keep their items whatever the decision.
+        """
         store = self.store
         check_may_dispose(store.roster(), actor)
         decision = " ".join((decision or "").split())
@@ -63,7 +68,8 @@ class Retention(Service):
                 held.append((item, cls, f"legal hold: {hold['reason']}"))
             elif item.cases:
                 held.append((item, cls, "registered in a case: " + ", ".join(c["diary_number"] for c in item.cases)))
-            elif (why := delivery.get(item.id, "not delivered in any archive package")) is not None:
+            elif (why := delivery.get(item.id, "not delivered in any archive package")) is not None \
+                    and not undelivered:
                 held.append((item, cls, why))
             else:
                 due.append((item, cls))
@@ -75,7 +81,7 @@ class Retention(Service):
             key = why.split(":")[0]
             reasons[key] = reasons.get(key, 0) + 1
         result: Disposal = {
-            "as_of": as_of, "decision": decision, "dry_run": dry_run, "rules": rules,
+            "as_of": as_of, "decision": decision, "undelivered": undelivered, "dry_run": dry_run, "rules": rules,
             "items": [_row(i, c) for i, c in due],
             "held": [{**_row(i, c), "reason": why} for i, c, why in held],
         }
@@ -87,10 +93,11 @@ class Retention(Service):
             try:
                 record = store.repository.get(DISPOSALS_ID)
                 record.trigger_event(Disposals.DisposalDecidedAgain, as_of=as_of, rules=rules, items=ids,
-                                     decision=decision, held=reasons, **actor.stamp())
+                                     decision=decision, held=reasons, undelivered=undelivered, **actor.stamp())
             except AggregateNotFoundError:
                 record = Disposals._create(Disposals.DisposalDecided, id=DISPOSALS_ID, as_of=as_of, rules=rules,
-                                           items=ids, decision=decision, held=reasons, **actor.stamp())
+                                           items=ids, decision=decision, held=reasons, undelivered=undelivered,
+                                           **actor.stamp())
             store.save(record)
 
         # The decision first, then the keys: a crash in between leaves a decision to carry out again.

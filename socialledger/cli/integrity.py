@@ -95,8 +95,10 @@ def retention_group() -> None:
 @click.option("--as-of", "as_of", required=True, help="The date the rules are applied on (YYYY-MM-DD).")
 @click.option("--decision", required=True, help="The reference of the disposal decision (diary number or similar).")
 @click.option("--dry-run", is_flag=True, help="List what would be disposed of and what is held back; record nothing.")
+@click.option("--include-undelivered", is_flag=True,
+              help="The decision disposes of items no archive package delivered, too (cases and holds still keep).")
 @json_option
-def retention_apply(as_of: str, decision: str, dry_run: bool, as_json: bool) -> None:
+def retention_apply(as_of: str, decision: str, dry_run: bool, include_undelivered: bool, as_json: bool) -> None:
     """Destroy the keys of delivered items past their retention rule, with one decision event for the run.
 
     Items no archive package delivered, items in a case and items under a legal hold are held back and listed.
@@ -107,7 +109,7 @@ def retention_apply(as_of: str, decision: str, dry_run: bool, as_json: bool) -> 
     except ValueError:
         raise BadInput(f"--as-of {as_of!r}: a date like 2026-12-31") from None
     ledger = s.ledger()
-    result = ledger.apply_retention(s.actor, day, decision, dry_run)
+    result = ledger.apply_retention(s.actor, day, decision, dry_run, undelivered=include_undelivered)
     out: dict[str, Any] = plain(result, ledger.policy().zone)
     if as_json:
         emit_json(out)

@@ -46,10 +46,12 @@ class Disposals(LedgerAggregate):
 
         decision: str
         held: dict[str, int]  # why items past their rule were kept: reason -> count
+        undelivered: bool  # the decision disposes of items no archive package delivered, too
 
     class DisposalDecidedAgain(RetentionAppliedAgain):
         decision: str
         held: dict[str, int]
+        undelivered: bool
 
     def __init__(self) -> None:
         self.runs = 0
