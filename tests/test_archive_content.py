@@ -231,3 +231,16 @@ def test_the_outside_validator_on_a_package_with_copies_media_and_swedish_labels
     premis = (both / "metadata" / "preservation" / "premis.xml").read_text(encoding="utf-8")
     (copy,) = [d for i in feed(both)["items"] for d in i["duplicates"]]
     assert copy["id"] in premis and "duplicates" in premis  # the copy's capture event names an object
+
+
+def test_a_stored_media_file_that_cannot_be_read_is_said_not_left_out(ledger, active, tmp_path):
+    ledger.ingest(who("kalle"), "facebook", FIX / "export_new", str(active))
+    for f in (ledger.home / "media").rglob("*.mp4"):
+        f.unlink()  # the file is gone from the ledger home (a restore without its media folder, say)
+    (package,) = ledger.export_archive(who("arvid"), active, "2024H1", tmp_path / "out")
+    entry = next(m for i in feed(package)["items"] for v in i["versions"] for m in (v["media"] or [])
+                 if m.get("stored", "").endswith(".mp4"))
+    assert "file" not in entry and entry["missing"] == "the stored file is missing from the ledger home"
+    assert "hämtad, men finns inte i paketet: the stored file is missing from the ledger home" in " ".join(
+        printout(package).split())
+    assert verify_package(package) == []

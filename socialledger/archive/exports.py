@@ -156,7 +156,9 @@ def _media_files(ledger: LedgerStore, content: PackageContent, work: Path) -> li
                 if rel not in files:
                     cipher = ledger.keys.cipher(str(holder))
                     data = read(ledger.home, holder, cipher, name) if cipher is not None else None
-                    if data is None:
+                    if data is None:  # said in feed.json and the printout, never silently left out
+                        entry["missing"] = ("its key is destroyed" if cipher is None
+                                            else "the stored file is missing from the ledger home")
                         continue
                     target = work / "media" / name
                     target.parent.mkdir(parents=True, exist_ok=True)

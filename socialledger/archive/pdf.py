@@ -434,7 +434,12 @@ def _media_html(version: Version, t: Labels) -> str:
                 parts.append(f"“{m[key]}”")
         if m.get("url") and m.get("kind") == "link":
             parts.append(str(m["url"]))
-        parts.append(t("media.in package", file=m["file"]) if m.get("file") else t("media.not in package"))
+        if m.get("file"):
+            parts.append(t("media.in package", file=m["file"]))
+        elif m.get("missing"):
+            parts.append(t("media.missing", why=m["missing"]))
+        else:
+            parts.append(t("media.not in package"))
         lines.append(" · ".join(parts))
     if not lines:
         return ""
