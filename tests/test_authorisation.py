@@ -110,6 +110,7 @@ UNACTED = {
     "verify_archive_package": "offline check of a package, without a ledger: whoever holds a package may",
     "check_identified": "a rule on the policy (R20: a package names the real organisation), not a role; "
                         "export_archive checks the role first",
+    "check_not_held": "a rule on legal holds (R23), not a role; erase_subject checks the role first",
     "identified_policy_text": "builds the policy text init adopts; records nothing",
     "keep_identity": "keeps the organisation's identity in a policy set_policy records after its role check",
 }

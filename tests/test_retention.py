@@ -135,3 +135,16 @@ def test_retention_and_holds_from_the_cli(filled, active, tmp_path, monkeypatch)
     c("hold", "release", "--account", str(active), "--reason", "Klart", user="ingrid")
     c("hold", "release", "--account", str(active), "--reason", "Klart", user="ingrid", code=4)
     assert "No legal holds" in c("hold", "list", user="ingrid").stdout
+
+
+def test_an_erasure_leaves_items_under_a_legal_hold_alone(filled, active):
+    items = by_native(filled.content(who("ingrid"), active))
+    question = items["facebook:1122334455667788_2233445566001"]  # Åsa's comment
+    filled.place_hold(who("arvid"), item=question["id"], reason="Tvist")
+    head = filled.head()
+    with pytest.raises(RuleViolation) as refused:
+        filled.erase_subject(who("ingrid"), "facebook:10152345", "KS 2027/9", override=True)
+    assert refused.value.rule == "R23" and "legal hold (Tvist)" in refused.value.message
+    assert filled.head() == head
+    filled.release_hold(who("arvid"), item=question["id"], reason="Tvisten avgjord")
+    assert filled.erase_subject(who("ingrid"), "facebook:10152345", "KS 2027/9", override=True)["items"] == 1

@@ -22,6 +22,7 @@ from socialledger.app.authorisation import check_may_answer_access_request, chec
 from socialledger.app.base import Service
 from socialledger.app.content_views import CAPTURED_TOPICS, ContentReader
 from socialledger.app.results import Erasure, SubjectExport
+from socialledger.app.retention import check_not_held
 from socialledger.archive.exports import packages
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
 from socialledger.core.capture.media import forget as forget_media
@@ -92,6 +93,7 @@ class Gdpr(Service):
         today = datetime.now(UTC).astimezone(policy.zone).date()
         items = _items_by(store, subj.id)
         check_erasable(items, policy, today, override)
+        check_not_held(store, items)
 
         def command() -> None:
             current = store.repository.get(subj.id)

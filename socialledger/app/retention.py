@@ -24,7 +24,7 @@ from socialledger.archive.delivery import delivered_items
 from socialledger.core.capture.media import forget as forget_media
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
-from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.errors import BadInput, RuleViolation
 from socialledger.core.domain.policy import Policy
 from socialledger.core.domain.retention import (
     DISPOSALS_ID,
@@ -155,6 +155,16 @@ class Retention(Service):
         if account:
             return "account", self.store.account(account).id
         return "item", self.store.item(item or "").id
+
+
+def check_not_held(store: LedgerStore, items: list[ContentItem]) -> None:
+    """R23: an erasure leaves items under a legal hold alone; the hold is released first (no override)."""
+    holds = _holds(store)
+    held = [(i, h) for i in items if holds is not None and (h := holds.on_item(i)) is not None]
+    if held:
+        raise RuleViolation("R23", f"{len(held)} of the {len(items)} items are under a legal hold "
+                                   f"({held[0][1]['reason']}): nothing erased; release the hold first "
+                                   "(socialledger hold release)")
 
 
 def _holds(store: LedgerStore) -> Holds | None:
