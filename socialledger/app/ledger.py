@@ -18,11 +18,12 @@ from socialledger.app.content import Content
 from socialledger.app.gdpr import Gdpr
 from socialledger.app.ingest import Ingest
 from socialledger.app.organisation import Organisation
+from socialledger.app.planning import Planning
 from socialledger.app.reports import Reports
 from socialledger.core.ledger import LedgerStore, store_path
 
 
-class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Ingest):
+class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Ingest, Planning):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:

@@ -12,6 +12,7 @@ from socialledger.cli import (
     demo,
     integrity,
     organisation,
+    planning,
     reports,
 )
 from socialledger.cli.app import LedgerGroup, common_options
@@ -36,6 +37,7 @@ main.add_command(reports.sla_group)
 main.add_command(reports.cadence_group)
 main.add_command(reports.stats)
 main.add_command(reports.projections_group)
+main.add_command(planning.plan_group)
 audit.audit.add_command(integrity.replay)
 main.add_command(integrity.gdpr_group)
 main.add_command(integrity.retention_group)
