@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from socialledger.app.accounts import Accounts
+from socialledger.app.alerts import Alerts
 from socialledger.app.archive import Archives
 from socialledger.app.audit import Audit
 from socialledger.app.content import Content
@@ -23,7 +24,7 @@ from socialledger.app.reports import Reports
 from socialledger.core.ledger import LedgerStore, store_path
 
 
-class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Ingest, Planning):
+class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Ingest, Planning, Alerts):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:

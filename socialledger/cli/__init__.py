@@ -6,6 +6,7 @@ import click
 
 from socialledger.cli import (
     account,
+    alerts,
     archive,
     audit,
     capture,
@@ -38,6 +39,7 @@ main.add_command(reports.cadence_group)
 main.add_command(reports.stats)
 main.add_command(reports.projections_group)
 main.add_command(planning.plan_group)
+main.add_command(alerts.alerts_group)
 audit.audit.add_command(integrity.replay)
 main.add_command(integrity.gdpr_group)
 main.add_command(integrity.retention_group)
