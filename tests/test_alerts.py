@@ -93,7 +93,7 @@ def test_due_soon_then_breached_each_mailed_once(ledger, question, smtp):
     (rcpt, mail), = inbox.messages
     assert sorted(rcpt) == ["kalle.karlsson@kommun.se", "sara@kommun.se"]
     assert mail["From"] == "socialledger@kommun.se"
-    assert mail["Subject"] == "[socialledger] Kulturhuset Tornet: kommentar ska besvaras senast Wed 2026-11-18 10:00"
+    assert mail["Subject"] == "[socialledger] Kulturhuset Tornet: comment due Wed 2026-11-18 10:00"
     body = mail.get_content()
     # Of the commenter only the policy's excerpt (60 characters, cut with an ellipsis): no name, no id, no rest.
     assert f"\u201c{QUESTION[:59].rstrip()}…\u201d" in body
@@ -106,7 +106,7 @@ def test_due_soon_then_breached_each_mailed_once(ledger, question, smtp):
     breach = ledger.run_alerts(ingrid, now=t("2026-11-18 10:30"))
     assert [a["threshold"] for a in breach["sent"]] == ["breached"]
     assert len(inbox.messages) == 2
-    assert inbox.messages[1][1]["Subject"].startswith("[socialledger] Kulturhuset Tornet: obesvarad kommentar")
+    assert inbox.messages[1][1]["Subject"].startswith("[socialledger] Kulturhuset Tornet: unanswered comment was due")
     assert ledger.run_alerts(ingrid, now=t("2026-11-18 11:00"))["sent"] == []
     assert len(inbox.messages) == 2
 

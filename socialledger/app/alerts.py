@@ -33,8 +33,6 @@ from socialledger.projections import sla
 #: past weekends and holidays: a few days at most)
 _ARRIVAL_SLACK = timedelta(days=14)
 
-_KINDS_SV = {"comment": "kommentar", "reply": "svar", "visitor_post": "besökarinlägg"}
-
 
 class Alert(TypedDict):
     item: str
@@ -150,22 +148,23 @@ class _NoMailer:
 def _message(settings: MailSettings, policy: Policy, name: str, row: dict[str, Any], item: UUID,
              threshold: Threshold, due: datetime, now: datetime, words: str, to: list[str]) -> EmailMessage:
     zone = policy.zone
-    kind = _KINDS_SV.get(row["kind"], row["kind"])
+    kind = row["kind"].replace("_", " ")
     local_due = due.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
     if threshold == "breached":
-        subject = f"[socialledger] {name}: obesvarad {kind} passerade svarstiden {local_due}"
-        lead = f"En {kind} på {name} har inte fått något svar, och svarstiden gick ut {local_due} (R12)."
+        subject = f"[socialledger] {name}: unanswered {kind} was due {local_due}"
+        lead = f"A {kind} on {name} has had no response, and it was due {local_due} (R12)."
     else:
-        subject = f"[socialledger] {name}: {kind} ska besvaras senast {local_due}"
-        lead = f"En {kind} på {name} väntar på svar och ska besvaras senast {local_due} (R12)."
+        subject = f"[socialledger] {name}: {kind} due {local_due}"
+        lead = f"A {kind} on {name} is waiting for a response and is due {local_due} (R12)."
     received = datetime.fromtimestamp(row["received"], UTC).astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
-    lines = [lead, "", f"Konto: {name}", f"Inkom: {received}", f"Svara senast: {local_due}",
-             f"Plattformens id: {row['native_id'] or '-'}", f"Post i socialledger: {item}"]
+    lines = [lead, "", f"Account: {name}", f"Received: {received}", f"Due: {local_due}",
+             f"Platform id: {row['native_id'] or '-'}", f"Ledger item: {item}"]
     if words:
-        lines += ["", f"Utdrag: \u201c{words}\u201d"]
-    lines += ["", "Svara på plattformen; ett svar som fångas in stänger ärendet. Ett mottagningsbesked:",
+        lines += ["", f"Excerpt: \u201c{words}\u201d"]
+    lines += ["", "Answer on the platform: a reply that is captured closes the item. To acknowledge it",
+              "(\"we have seen your question and will come back\"):",
               f"    socialledger sla ack {item}", "",
-              "Det här brevet skickas en gång per meddelande och tröskel (strax före och vid passerad svarstid)."]
+              "This mail is sent once per item and threshold (due soon, and past due)."]
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = settings.sender

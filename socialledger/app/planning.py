@@ -214,8 +214,8 @@ class Planning(Service):
         models, policy = self._plan_reader(actor)
         now = now or datetime.now(UTC)
         rows = self.plan_list(actor, period or self._period(None, policy, now, 31).label, account, unit, now=now)
-        scope = (rows[0]["name"] if account and rows else None) or unit or policy.organisation.name
-        return ical.calendar(rows, zone=policy.zone, name=f"Publiceringsplan: {scope}",
+        scope = (self.store.account(account).name if account else None) or unit or policy.organisation.name
+        return ical.calendar(rows, zone=policy.zone, name=f"Publication plan: {scope}",
                              organisation=policy.organisation.name)
 
 

@@ -12,6 +12,7 @@ from socialledger.cli import (
     capture,
     demo,
     integrity,
+    interim,
     organisation,
     planning,
     reports,
@@ -40,6 +41,7 @@ main.add_command(reports.stats)
 main.add_command(reports.projections_group)
 main.add_command(planning.plan_group)
 main.add_command(alerts.alerts_group)
+main.add_command(interim.report)
 audit.audit.add_command(integrity.replay)
 main.add_command(integrity.gdpr_group)
 main.add_command(integrity.retention_group)

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 #: how long a planned post occupies the calendar
 DURATION = timedelta(minutes=30)
-PRODID = "-//socialledger//publication plan//SV"
+PRODID = "-//socialledger//publication plan//EN"
 UID_DOMAIN = "socialledger"
 
-_FORMATS_SV = {"post": "Inlägg", "story": "Story", "reel": "Reel", "event": "Evenemang", "video": "Video"}
 
 
 def uid(plan_id: str) -> str:
@@ -29,20 +28,20 @@ def uid(plan_id: str) -> str:
 
 
 def summary(row: dict[str, Any]) -> str:
-    title = row["title"] or _FORMATS_SV.get(row["format"], row["format"])
-    sponsored = " (sponsrat)" if row["sponsored"] else ""
+    title = row["title"] or row["format"]
+    sponsored = " (sponsored)" if row["sponsored"] else ""
     return f"{row['name']}: {title} [{row['format']}]{sponsored}"
 
 
 def description(row: dict[str, Any]) -> str:
-    lines = [f"Konto: {row['name']} ({row['channel']}, {row['unit']})",
-             f"Format: {row['format']}", f"Ansvarig: {row['responsible']}",
-             f"Sponsrat: {'ja' if row['sponsored'] else 'nej'}", f"Läge: {row['state']}"]
+    lines = [f"Account: {row['name']} ({row['channel']}, {row['unit']})",
+             f"Format: {row['format']}", f"Responsible: {row['responsible']}",
+             f"Sponsored: {'yes' if row['sponsored'] else 'no'}", f"State: {row['state']}"]
     if row["note"]:
-        lines.append(f"Anteckning: {row['note']}")
+        lines.append(f"Note: {row['note']}")
     if row["cancelled"]:
-        lines.append(f"Inställt: {row['cancelled']}")
-    lines.append(f"Planerat inlägg {row['id']} i socialledger")
+        lines.append(f"Cancelled: {row['cancelled']}")
+    lines.append(f"Planned post {row['id']} in socialledger")
     return "\n".join(lines)
 
 
@@ -58,7 +57,7 @@ def calendar(rows: Sequence[dict[str, Any]], *, zone: ZoneInfo, name: str, organ
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", zone.key)
     if organisation:
-        cal.add("x-wr-caldesc", f"{organisation}: planerade inlägg i sociala medier")
+        cal.add("x-wr-caldesc", f"{organisation}: planned posts on social media")
     for row in sorted(rows, key=lambda r: (r["at"], r["id"])):
         start = row["at"].astimezone(zone)
         changed = row["changed"].astimezone(UTC)

@@ -178,30 +178,37 @@ def match(planned: Sequence[Planned], posts: Sequence[tuple[str, float]], rule: 
 
     `posts` are the account's captured posts (item, created). A post marked by hand
     (`plan done`) fulfils its planned post whatever its time. The others are matched
-    in order of planned time, each with the nearest post not yet taken within
-    `match_window_hours` of it. Fulfilled: `published`, or `late` when it came more
+    with the posts within `match_window_hours` of them, the closest pairs first, each
+    post to one plan. Fulfilled: `published`, or `late` when it came more
     than `late_after_minutes` after the planned time. Not fulfilled: `missed` once the
     window has passed, else `planned`. Cancelled posts are `cancelled` and take no post.
     """
     window = rule.match_window_hours * 3600
     late_after = rule.late_after_minutes * 60
     created = dict(posts)
-    taken = {p.fulfilled_by for p in planned if p.fulfilled_by and not p.cancelled}
-    free = sorted((t, item) for item, t in posts if item not in taken)
+    live = [p for p in planned if not p.cancelled]
+    taken = {p.fulfilled_by for p in live if p.fulfilled_by}
+    free = [(t, item) for item, t in posts if item not in taken]
+    # The closest pairs first, so that a post goes to the plan it was meant for (a 20:00 post to the
+    # 20:00 plan, not to a 17:00 plan that was missed).
+    pairs = sorted((abs(t - p.at), p.at, p.id, t, item) for p in live if not p.fulfilled_by
+                   for t, item in free if abs(t - p.at) <= window)
+    matched: dict[str, tuple[str, float]] = {}
+    used: set[str] = set()
+    for _, _, pid, t, item in pairs:
+        if pid not in matched and item not in used:
+            matched[pid] = (item, t)
+            used.add(item)
     out: dict[str, Outcome] = {}
-    for p in sorted(planned, key=lambda p: (p.at, p.id)):
+    for p in planned:
         if p.cancelled:
             out[p.id] = Outcome("cancelled", None, None, None)
-            continue
-        if p.fulfilled_by:
+        elif p.fulfilled_by:
             when = created.get(p.fulfilled_by)
             state: PlanState = "late" if when is not None and when > p.at + late_after else "published"
             out[p.id] = Outcome(state, p.fulfilled_by, when, "marked")
-            continue
-        near = [(abs(t - p.at), t, item) for t, item in free if abs(t - p.at) <= window]
-        if near:
-            _, t, item = min(near)
-            free.remove((t, item))
+        elif p.id in matched:
+            item, t = matched[p.id]
             out[p.id] = Outcome("late" if t > p.at + late_after else "published", item, t, "matched")
         elif now > p.at + window:
             out[p.id] = Outcome("missed", None, None, None)
