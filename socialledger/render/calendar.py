@@ -12,7 +12,8 @@ writes the same bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,10 +76,87 @@ def calendar(rows: Sequence[dict[str, Any]], *, zone: ZoneInfo, name: str, organ
         event.add("status", "CANCELLED" if row["state"] == "cancelled" else "CONFIRMED")
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
-    if not rows:
-        # An empty plan still names its zone: a VTIMEZONE for the organisation's zone on its own.
-        cal.add_component(icalendar.Timezone.from_tzid(zone.key))
-    else:
-        cal.add_missing_timezones()
+    cal.subcomponents.insert(0, vtimezone(zone))
     return cal.to_ical()
+
+
+# The VTIMEZONE ----------------------------------------------------------------------------------------------------
+
+#: the years whose daylight-saving changes must follow one yearly rule for the VTIMEZONE to state it as an RRULE
+RULE_YEARS = range(2010, 2038)
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _transitions(zone: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta, str]]:
+    """The zone's offset changes in `year`: (UTC instant, offset before, offset after, name after)."""
+    out = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    before = moment.astimezone(zone).utcoffset()
+    while moment < end:
+        nxt = moment + timedelta(days=1)
+        after = nxt.astimezone(zone).utcoffset()
+        if after != before:
+            lo, hi = moment, nxt  # the change is in (lo, hi]: find its minute
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                if mid.astimezone(zone).utcoffset() == before:
+                    lo = mid
+                else:
+                    hi = mid
+            instant = hi.replace(second=0, microsecond=0)
+            out.append((instant, before, after, instant.astimezone(zone).tzname() or ""))  # type: ignore[arg-type]
+            before = after
+        moment = nxt
+    return out
+
+
+def _yearly_rule(local: datetime) -> tuple[int, str, str]:
+    """(month, BYDAY, wall time) of a change: the nth weekday of its month, or the last (-1)."""
+    nth = (local.day - 1) // 7 + 1
+    last = (local + timedelta(days=7)).month != local.month
+    return local.month, f"{-1 if last else nth}{_DAYS[local.weekday()]}", local.strftime("%H%M%S")
+
+
+def vtimezone(zone: ZoneInfo) -> Any:
+    import icalendar
+
+    return icalendar.Timezone.from_ical(_vtimezone(zone.key))
+
+
+@lru_cache(maxsize=8)
+def _vtimezone(key: str) -> bytes:
+    """The VTIMEZONE of `zone`: as yearly RRULEs where its changes follow one rule (Europe/Stockholm: the last
+    Sunday of March and of October), which every calendar reads; else the `icalendar` package's own, with a
+    date for every change. A zone without changes has one STANDARD component."""
+    import icalendar
+
+    zone = ZoneInfo(key)
+    changes = [_transitions(zone, y) for y in RULE_YEARS]
+    if all(len(c) == 0 for c in changes):
+        offset = datetime(RULE_YEARS[0], 1, 1, tzinfo=zone).utcoffset()
+        tz = icalendar.Timezone()
+        tz.add("tzid", zone.key)
+        std = icalendar.TimezoneStandard()
+        std.add("dtstart", datetime(1970, 1, 1))
+        std.add("tzoffsetfrom", offset)
+        std.add("tzoffsetto", offset)
+        std.add("tzname", datetime(RULE_YEARS[0], 1, 1, tzinfo=zone).tzname())
+        tz.add_component(std)
+        return tz.to_ical()
+    patterns = {tuple((_yearly_rule(i + b), b, a, n) for i, b, a, n in c) for c in changes}
+    if len(patterns) != 1 or len(changes[0]) != 2:
+        return icalendar.Timezone.from_tzid(zone.key).to_ical()
+    tz = icalendar.Timezone()
+    tz.add("tzid", zone.key)
+    for instant, before, after, name in changes[0]:
+        month, byday, _ = _yearly_rule(instant + before)
+        part = icalendar.TimezoneDaylight() if after > before else icalendar.TimezoneStandard()
+        part.add("dtstart", (instant + before).replace(tzinfo=None))
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": byday})
+        part.add("tzoffsetfrom", before)
+        part.add("tzoffsetto", after)
+        part.add("tzname", name)
+        tz.add_component(part)
+    return tz.to_ical()
 
