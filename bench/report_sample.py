@@ -166,7 +166,7 @@ def main() -> None:
             if not shutil.which("pdftoppm"):
                 sys.exit("pdftoppm (poppler-utils) is needed for --png-dir")
             args.png_dir.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["pdftoppm", "-png", "-r", "60", str(args.pdf), str(args.png_dir / "report-page")],
+            subprocess.run(["pdftoppm", "-png", "-r", "80", str(args.pdf), str(args.png_dir / "report-page")],
                            check=True)
     finally:
         ledger.close()

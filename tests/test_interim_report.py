@@ -127,7 +127,7 @@ def test_the_report_from_the_cli(sample, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["report", "--period", "2026Q3", "--all", "--xlsx", str(tmp_path / "q3.xlsx"),
                                        "--as", "ingrid"])
     assert result.exit_code == 0, result.output
-    assert "Interim report 2026Q3 of 1 accounts" in result.output and (tmp_path / "q3.xlsx").exists()
+    assert "Interim report 2026Q3 of 1 account:" in result.output and (tmp_path / "q3.xlsx").exists()
     result = CliRunner().invoke(main, ["report", "--period", "2026Q3", "--all", "--unit", "X", "--as", "ingrid"])
     assert result.exit_code == 2
 

@@ -275,7 +275,7 @@ def test_the_feed_of_a_unit_and_from_the_cli(ledger, active, monkeypatch, tmp_pa
     result = runner.invoke(main, ["plan", "ical", "--unit", UNIT, "--period", "2026-03", "--out", str(out),
                                   "--as", "per"])
     assert result.exit_code == 0, result.output
-    assert "Wrote 1 planned posts" in result.output
+    assert "Wrote 1 planned post to" in result.output
     assert icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     result = runner.invoke(main, ["plan", "ical", "--out", str(tmp_path / "no" / "such.ics"), "--as", "per"])
     assert result.exit_code == 4 and "cannot write" in result.stderr

@@ -33,4 +33,6 @@ def report(period: str, account_id: str | None, unit: str | None, all_accounts: 
         parts.append(f"{pdf} ({written['pages']} pages)")
     if xlsx:
         parts.append(f"{xlsx} ({len(written['sheets'])} sheets)")
-    done(f"Interim report {written['period']} of {written['accounts']} accounts: {' and '.join(parts)}.", **written)
+    count = written["accounts"]
+    done(f"Interim report {written['period']} of {count} account{'' if count == 1 else 's'}: {' and '.join(parts)}.",
+         **written)

@@ -136,4 +136,4 @@ def plan_ical(period: str | None, account_id: str | None, unit: str | None, out_
     except OSError as e:
         raise BadInput(f"cannot write {out_path}: {e.strerror}") from None
     events = data.count(b"BEGIN:VEVENT")
-    done(f"Wrote {events} planned posts to {out_path}.", out=str(out_path), events=events)
+    done(f"Wrote {events} planned post{'' if events == 1 else 's'} to {out_path}.", out=str(out_path), events=events)

@@ -42,7 +42,8 @@ p.sub { color: #555; margin: 0 0 3mm 0; }
 table { border-collapse: collapse; width: 100%%; margin: 1mm 0 2mm 0; }
 th, td { text-align: left; padding: 1.2mm 1.5mm; border-bottom: 0.4pt solid #d5dde5; vertical-align: top; }
 th { background: #eef3f8; font-weight: bold; }
-td.n, th.n { text-align: right; white-space: nowrap; }
+td.n { text-align: right; white-space: nowrap; }
+th.n { text-align: right; }
 .up { color: #1b7a3a; } .down { color: #b3261e; }
 .grid { display: flex; flex-wrap: wrap; justify-content: space-between; }
 .grid img { width: 49%%; margin-bottom: 2mm; }
