@@ -168,6 +168,7 @@ class InterimReports(Planning):
                      *, pdf: Path | None = None, xlsx: Path | None = None,
                      at: datetime | None = None) -> dict[str, Any]:
         """Write the report as a PDF and/or a workbook; what was written."""
+        require_any(self.store.roster(), actor, "read reports")
         if pdf is None and xlsx is None:
             raise BadInput("give --out FILE.pdf, --xlsx FILE.xlsx or both")
         for path in (pdf, xlsx):

@@ -45,6 +45,7 @@ class Planning(Service):
                   responsible: str, *, sponsored: bool = False, title: str = "", note: str = "") -> UUID:
         """Plan a post on an account (R2: a role in its unit); the planned post's id."""
         roster = self.store.roster()
+        require_any(roster, actor, "plan posts")  # before the account is looked up: a stranger learns nothing
         account = self.store.account(account_id)
         check_may_plan(roster, actor, account)
         check_open(account.state, f"{account.id} ({account.name})")
@@ -76,6 +77,8 @@ class Planning(Service):
         return self._on_plan(actor, plan_id, act)
 
     def _on_plan(self, actor: Actor, plan_id: str | UUID, act: Any) -> Any:
+        require_any(self.store.roster(), actor, "change planned posts")  # before the plan is looked up
+
         def command() -> Any:
             post = self._planned(plan_id)
             account = self.store.account(post.account)
