@@ -302,3 +302,34 @@ def test_a_zone_without_one_yearly_rule_keeps_its_dates():
 
     tz = vtimezone(ZoneInfo("Africa/Casablanca"))  # Ramadan moves its changes every year
     assert any("RDATE" in p for p in tz.walk("STANDARD") + tz.walk("DAYLIGHT"))
+
+
+def test_the_plan_from_the_cli(home, monkeypatch, tmp_path):
+    from test_cli import CLI
+
+    cli = CLI(home, monkeypatch)
+    cli("init", "--admin", "ingrid")
+    cli("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
+    cli("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    account = cli.json("account", "apply", "--channel", "facebook", "--name", "Tornet", "--unit", "Kultur",
+                       "--owner", "kalle", "--deputy", "sara", user="kalle")["id"]
+    plan_id = cli.json("plan", "add", "--account", account, "--at", "2027-03-01T08:30", "--format", "post",
+                       "--responsible", "kalle", "--title", "Sportlov", user="kalle")["id"]
+    head = cli.events()
+    cli("plan", "add", "--account", account, "--at", "2027-03-01T08:30", "--format", "tweet", "--responsible",
+        "kalle", user="kalle", code=2)  # not a format: click's usage error
+    cli("plan", "add", "--account", account, "--at", "i morgon", "--format", "post", "--responsible", "kalle",
+        user="kalle", code=4)
+    cli("plan", "add", "--account", account, "--at", "2027-03-01T08:30", "--format", "post", "--responsible",
+        "kalle", user="lisa", code=3)
+    cli("plan", "move", "00000000-0000-0000-0000-000000000000", "--at", "2027-03-01T09:00", user="kalle", code=4)
+    assert cli.events() == head  # nothing recorded by a refusal
+    assert cli.json("plan", "move", plan_id, "--at", "2027-03-02T12:00", user="kalle")["moved"] is True
+    (row,) = cli.json("plan", "list", "--period", "2027-03", user="maria")
+    assert row["at"] == "2027-03-02T12:00:00+01:00" and row["state"] == "planned" and row["revision"] == 1
+    assert "Sportlov" in cli("plan", "list", "--period", "2027-03", "--account", account, user="maria").stdout
+    (check_row,) = cli.json("plan", "check", "--period", "2027-03", user="ingrid")
+    assert {w["week"] for w in check_row["weeks_short"]} == {"2027-W10", "2027-W11", "2027-W12"}
+    cli("plan", "cancel", plan_id, "--reason", "Inställt", user="kalle")
+    cli("plan", "cancel", plan_id, "--reason", "Igen", user="kalle", code=4)
+    assert cli.json("plan", "list", "--period", "2027-03", user="maria")[0]["state"] == "cancelled"
