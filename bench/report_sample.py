@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from socialledger.app import Ledger  # noqa: E402
-from socialledger.core.capture.writer import CaptureWriter  # noqa: E402
-from socialledger.core.domain.account import ApplicationForm  # noqa: E402
-from socialledger.core.domain.actor import Actor  # noqa: E402
-from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord  # noqa: E402
-from socialledger.core.domain.roles import Role  # noqa: E402
+from socialledger.app import Ledger
+from socialledger.core.capture.writer import CaptureWriter
+from socialledger.core.domain.account import ApplicationForm
+from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord
+from socialledger.core.domain.roles import Role
 
 PAGE = "104729384756102"
 UNIT = "Kulturförvaltningen"

@@ -18,7 +18,8 @@ from socialledger.core.capture.writer import CaptureWriter
 from socialledger.core.domain.alerting import excerpt, office_time_between, threshold_at
 from socialledger.core.domain.clock import WorkingCalendar
 from socialledger.core.domain.errors import BadInput, RuleViolation
-from socialledger.core.domain.policy import Alerts, default_policy as socialledger_policy
+from socialledger.core.domain.policy import Alerts
+from socialledger.core.domain.policy import default_policy as socialledger_policy
 from socialledger.core.domain.records import AuthorRef, ContentRecord
 
 PAGE = "104729384756102"
@@ -38,7 +39,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default_policy)))
         return "250 OK"
 
@@ -150,7 +151,7 @@ def test_no_address_is_counted_and_tried_again_later(ledger, question, smtp):
 
 
 def test_a_dry_run_sends_and_records_nothing(ledger, question, smtp):
-    controller, inbox = smtp
+    _, inbox = smtp
     head = ledger.head()
     run = ledger.run_alerts(who("ingrid"), now=t("2026-11-18 10:30"), dry_run=True)  # no [mail] needed
     assert [a["threshold"] for a in run["sent"]] == ["breached"] and inbox.messages == [] and ledger.head() == head

@@ -18,7 +18,7 @@ from socialledger.core.domain.periods import parse as period
 from socialledger.render.report import html_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import report_sample  # noqa: E402
+import report_sample
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -35,7 +35,7 @@ def sample(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def data(sample):
-    ledger, account = sample
+    ledger, _ = sample
     return ledger.interim_report(who("ingrid"), "2026Q3", at=AT)
 
 
@@ -77,7 +77,7 @@ def test_the_figures_are_the_read_models(sample, data):
 
 
 def test_the_pdf_and_the_workbook(sample, data, tmp_path):
-    ledger, account = sample
+    ledger, _ = sample
     written = ledger.write_report(who("ingrid"), "2026Q3", pdf=tmp_path / "r.pdf", xlsx=tmp_path / "r.xlsx", at=AT)
     reader = PdfReader(tmp_path / "r.pdf")
     assert written["pages"] == len(reader.pages) >= 3

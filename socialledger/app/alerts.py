@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, TypedDict
+from typing import Any, Self, TypedDict
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -138,7 +138,7 @@ class Alerts(Service):
 class _NoMailer:
     """What a dry run sends through: nothing."""
 
-    def __enter__(self) -> _NoMailer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -41,7 +41,7 @@ def _dt(ts: float | None) -> datetime | None:
 class Planning(Service):
     # Commands -------------------------------------------------------------------------------------------
 
-    def plan_post(self, actor: Actor, account_id: str | UUID, at: str | datetime, format: str,  # noqa: A002
+    def plan_post(self, actor: Actor, account_id: str | UUID, at: str | datetime, format: str,
                   responsible: str, *, sponsored: bool = False, title: str = "", note: str = "") -> UUID:
         """Plan a post on an account (R2: a role in its unit); the planned post's id."""
         roster = self.store.roster()
@@ -214,7 +214,7 @@ class Planning(Service):
     def plan_ical(self, actor: Actor, account: str | UUID | None = None, unit: str | None = None,
                   period: str | None = None, *, now: datetime | None = None) -> bytes:
         """The plan as an iCalendar file (RFC 5545): one VEVENT per planned post, its UID stable across moves."""
-        models, policy = self._plan_reader(actor)
+        _, policy = self._plan_reader(actor)
         now = now or datetime.now(UTC)
         rows = self.plan_list(actor, period or self._period(None, policy, now, 31).label, account, unit, now=now)
         scope = (self.store.account(account).name if account else None) or unit or policy.organisation.name

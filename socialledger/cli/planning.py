@@ -74,7 +74,7 @@ def plan_done(plan_id: str, item_id: str, as_json: bool) -> None:
          else f"Planned post {plan_id} was marked with {item_id} already.", id=plan_id, item=item_id, marked=marked)
 
 
-def _scope_options(f):  # noqa: ANN001, ANN202 - a click decorator
+def _scope_options(f):
     f = click.option("--unit", help="Only the accounts of this unit.")(f)
     f = click.option("--account", "account_id", help="Only this account.")(f)
     return click.option("--period", help="2026-03, 2026Q2, 2026-W12, 2026-03-01..2026-04-30 "

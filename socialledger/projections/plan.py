@@ -30,7 +30,7 @@ class PlanView(Protocol):
     def planned(self, row: tuple[Any, ...]) -> None:
         """A new planned post (a row of `COLUMNS`)."""
 
-    def changed(self, id: str, changes: dict[str, Any], at: float) -> None:  # noqa: A002
+    def changed(self, id: str, changes: dict[str, Any], at: float) -> None:
         """Columns of a planned post changed at `at` (its revision counts one more)."""
 
     def posts_published(self, rows: list[tuple[str, str, float]]) -> None:
@@ -39,7 +39,7 @@ class PlanView(Protocol):
     def plans(self, start: float, end: float, accounts: list[str] | None) -> list[dict[str, Any]]:
         """The planned posts with a planned time in [start, end) (of these accounts), by time."""
 
-    def plan(self, id: str) -> dict[str, Any] | None:  # noqa: A002
+    def plan(self, id: str) -> dict[str, Any] | None:
         """One planned post's row."""
 
     def published(self, account: str, start: float, end: float) -> list[tuple[str, float]]:
@@ -100,7 +100,7 @@ def plans(store: ReadModelStore, start: float, end: float, accounts: list[str] |
         return view.plans(start, end, accounts)
 
 
-def plan(store: ReadModelStore, id: str) -> dict[str, Any] | None:  # noqa: A002
+def plan(store: ReadModelStore, id: str) -> dict[str, Any] | None:
     with store.read() as tx:
         view: PlanView = store.view("plan", tx)
         return view.plan(id)

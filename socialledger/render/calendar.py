@@ -12,8 +12,8 @@ writes the same bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 

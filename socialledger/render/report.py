@@ -87,7 +87,7 @@ def _change(now: Any, before: Any) -> str:
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
@@ -240,8 +240,8 @@ def _account(data: dict[str, Any], a: dict[str, Any]) -> str:
     labels = series["labels"]
     period, previous = data["period"], data["previous"]
     first = " class='first'" if a is data["accounts"][0] else ""
-    out = [f"<h2{first}>{_e(a['name'])}</h2><p class='sub'>{_e(a['channel'])}, {_e(a['unit'])}, class {_e(a['class'])},"
-           f" {_e(a['state'])}. {_e(period)} against {_e(previous)}.</p>"]
+    out = [(f"<h2{first}>{_e(a['name'])}</h2><p class='sub'>{_e(a['channel'])}, {_e(a['unit'])}, "
+            f"class {_e(a['class'])}, {_e(a['state'])}. {_e(period)} against {_e(previous)}.</p>")]
     figures = [("posts", "posts"), ("comments", "comments"), ("visitor posts", "visitor_posts"),
                ("questions", "questions"), ("reactions", "reactions"), ("shares", "shares"), ("reach", "reach"),
                ("impressions", "impressions"), ("clicks", "clicks")]

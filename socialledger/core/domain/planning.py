@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Literal, TypedDict
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -94,7 +95,7 @@ class PlannedPost(LedgerAggregate):
     note: str
 
     @classmethod
-    def plan(cls, account: UUID, at: datetime, format: str, responsible: str, actor: Actor,  # noqa: A002
+    def plan(cls, account: UUID, at: datetime, format: str, responsible: str, actor: Actor,
              *, sponsored: bool = False, title: str = "", note: str = "") -> PlannedPost:
         responsible = (responsible or "").strip()
         if not responsible:
@@ -271,7 +272,7 @@ def check(upcoming: Sequence[tuple[str, float]], published: Sequence[float], fir
     }
     ordered = sorted(upcoming, key=lambda p: (p[1], p[0]))
     gap = timedelta(minutes=rule.min_gap_minutes)
-    for (a, ta), (b, tb) in zip(ordered, ordered[1:], strict=False):
+    for (a, ta), (b, tb) in pairwise(ordered):
         if timedelta(seconds=tb - ta) < gap:
             result["bunched"].append({"first": a, "second": b, "first_at": local(ta).isoformat(),
                                       "second_at": local(tb).isoformat(), "gap_minutes": int((tb - ta) // 60),

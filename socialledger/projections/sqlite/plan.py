@@ -31,7 +31,7 @@ class SQLitePlanView:
     def planned(self, row: tuple[Any, ...]) -> None:
         self.c.execute(f"INSERT OR REPLACE INTO plan_posts VALUES ({', '.join('?' * len(COLUMNS))})", row)
 
-    def changed(self, id: str, changes: dict[str, Any], at: float) -> None:  # noqa: A002
+    def changed(self, id: str, changes: dict[str, Any], at: float) -> None:
         columns = [k for k in changes if k in _CHANGEABLE]
         sets = "".join(f"{k}=?, " for k in columns)
         self.c.execute(f"UPDATE plan_posts SET {sets}revision=revision+1, changed=? WHERE id=?",
@@ -52,7 +52,7 @@ class SQLitePlanView:
         self.c.execute(query + " ORDER BY at, id", params)
         return self._rows()
 
-    def plan(self, id: str) -> dict[str, Any] | None:  # noqa: A002
+    def plan(self, id: str) -> dict[str, Any] | None:
         self.c.execute(f"SELECT {', '.join(COLUMNS)} FROM plan_posts WHERE id=?", (id,))
         rows = self._rows()
         return rows[0] if rows else None
