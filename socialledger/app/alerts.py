@@ -27,6 +27,7 @@ from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.alerting import ItemAlerts, Threshold, alerts_id, excerpt, threshold_at
 from socialledger.core.domain.clock import WorkingCalendar
 from socialledger.core.domain.policy import Policy
+from socialledger.core.domain.workflow import State
 from socialledger.projections import sla
 
 #: how long before the lookback an item may have arrived and still be open or newly breached (due times move
@@ -71,7 +72,9 @@ class Alerts(Service):
         calendar = WorkingCalendar(policy)
         models = self._caught_up()
         since = now - timedelta(days=policy.alerts.lookback_days) - _ARRIVAL_SLACK
-        rows = [r for r in sla.status(models.store, None, now, since.timestamp(), now.timestamp() + 1)
+        # Account by account: the SLA model's index is (account, received), so only the recent items are read.
+        rows = [r for a in self.store.accounts() if a.platform_id and a.state is not State.CLOSED
+                for r in sla.status(models.store, a.id.hex, now, since.timestamp(), now.timestamp() + 1)
                 if r["state"] in ("open", "breached")]
         run = AlertRun(at=now, dry_run=dry_run, checked=len(rows), sent=[], already_sent=0, unsent=[])
         with Mailer(settings) if settings else _NoMailer() as mailer:
