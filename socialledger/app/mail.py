@@ -25,16 +25,17 @@ from __future__ import annotations
 
 import os
 import re
-import smtplib
-import ssl
 import tomllib
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
 from socialledger.core.domain.errors import BadInput
+
+if TYPE_CHECKING:
+    import smtplib
 
 CONFIG_FILE = "config.toml"
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -122,6 +123,8 @@ class Mailer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        import smtplib
+
         if self._smtp is not None:
             try:
                 self._smtp.quit()
@@ -130,6 +133,10 @@ class Mailer:
             self._smtp = None
 
     def _connect(self) -> smtplib.SMTP:
+        # smtplib and ssl are imported when a mail is sent: every CLI command would pay for them otherwise
+        import smtplib
+        import ssl
+
         s = self.settings
         where = f"{s.host}:{s.port}"
         try:
@@ -151,6 +158,8 @@ class Mailer:
 
     def send(self, message: EmailMessage) -> list[str]:
         """Send; the recipients the server refused (the others got it)."""
+        import smtplib
+
         if self._smtp is None:
             self._smtp = self._connect()
         try:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-FONTS = resources.files("socialledger").joinpath("archive", "fonts")
 
 CSS = """
 @font-face { font-family: "R Sans"; src: url("%(regular)s"); font-weight: normal; }
@@ -391,4 +390,5 @@ def render(data: dict[str, Any], out: Path) -> int:
 
 
 def _url(name: str) -> str:
-    return Path(str(FONTS.joinpath(name))).as_uri()
+    """A font of the package (the archive printout's), as a file URL."""
+    return Path(str(resources.files("socialledger").joinpath("archive", "fonts", name))).as_uri()
