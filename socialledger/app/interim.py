@@ -107,7 +107,6 @@ class InterimReports(Planning):
         zone = policy.zone
         start, end = _bounds(current.first, current.last, policy)
         p_start, p_end = _bounds(before.first, before.last, policy)
-        at = min(now, datetime.fromtimestamp(end, UTC))
         figures = statistics.account_stats(models.store, acc, start, end, zone, at=now)
         earlier = statistics.account_stats(models.store, acc, p_start, p_end, zone, at=now)
         cuts = slices(current)
@@ -140,7 +139,7 @@ class InterimReports(Planning):
             "posts": posts,
             "hours": {h: sum(v) / len(v) for h, v in sorted(by_hour.items())},
             "days": {WEEKDAYS[d]: sum(v) / len(v) for d, v in sorted(by_day.items())},
-            "response": {"at": at, **response},
+            "response": response,
             "cadence": self._cadence(models, policy, current, acc),
             "plan": {"counts": counts, "rows": plan_rows},
         }
