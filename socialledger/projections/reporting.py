@@ -42,8 +42,9 @@ def post_rows(store: ReadModelStore, account: str, start: float, end: float,
 
 def series(store: ReadModelStore, account: str, slices: Sequence[tuple[float, float]]) -> dict[str, list[Any]]:
     """Per slice [start, end): the posts made, the reactions on them, the reach (sum of daily values; None
-    without any) and the followers at the slice's end (None before the first value)."""
-    out: dict[str, list[Any]] = {"posts": [], "reactions": [], "reach": [], "followers": []}
+    without any) and the number of daily values summed, and the followers at the slice's end (None before the
+    first value)."""
+    out: dict[str, list[Any]] = {"posts": [], "reactions": [], "reach": [], "reach_days": [], "followers": []}
     with store.read() as tx:
         stats: StatisticsView = store.view("statistics", tx)
         figures: MetricsView = store.view("metrics", tx)
@@ -54,5 +55,6 @@ def series(store: ReadModelStore, account: str, slices: Sequence[tuple[float, fl
             out["posts"].append(len(posts))
             out["reactions"].append(reactions)
             out["reach"].append(reach if n else None)
+            out["reach_days"].append(n)
             out["followers"].append(figures.latest(account, "followers", end))
     return out

@@ -70,6 +70,11 @@ def _num(value: Any, decimals: int = 0) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
+def _rate(percent: float | None) -> str:
+    """An engagement rate (already a percentage), two decimals."""
+    return "–" if percent is None else f"{percent:.2f} %"
+
+
 def _pct(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.0f} %"
 
@@ -116,8 +121,14 @@ def _svg(fig: Any) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def _per_day(series: dict[str, list[Any]]) -> list[float | None]:
+    """The reach of each slice as a daily average: slices of a period differ in length (a week, ten days)."""
+    return [total / days if total is not None and days else None
+            for total, days in zip(series["reach"], series["reach_days"], strict=True)]
+
+
 def _ticks(ax: Any, labels: list[str]) -> None:
-    step = max(1, len(labels) // 7)
+    step = max(1, -(-len(labels) // 7))  # at most seven labels on an axis
     ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
 
 
@@ -204,7 +215,7 @@ def _overview(data: dict[str, Any]) -> str:
             f"<td class='n'>{_num(cur['reactions'])}<br>{_change(cur['reactions'], prev['reactions'])}</td>"
             f"<td class='n'>{_num(cur['reach'])}<br>{_change(cur['reach'], prev['reach'])}</td>"
             f"<td class='n'>{_num(cur['followers'])}<br>{_change(cur['followers'], cur['followers_baseline'])}</td>"
-            f"<td class='n'>{_num(cur['engagement_rate_average'], 2)} %</td>"
+            f"<td class='n'>{_rate(cur['engagement_rate_average'])}</td>"
             f"<td class='n'>{_pct(resp.get('within_sla_share'))}<br>"
             f"<span class='{'warn' if unanswered else 'note'}'>{unanswered} unanswered</span></td>"
             f"<td class='n'>{a['cadence']['weeks_judged'] - len(a['cadence']['weeks_short'])}"
@@ -251,18 +262,22 @@ def _account(data: dict[str, Any], a: dict[str, Any]) -> str:
              f"</td></tr><tr><td>followers' baseline (nollvärde) and growth</td>"
              f"<td class='n'>{_num(cur['followers_baseline'])}</td><td></td>"
              f"<td class='n'>{_change(cur['followers'], cur['followers_baseline'])}</td></tr>"
-             f"<tr><td>engagement rate per post, average</td><td class='n'>{_num(cur['engagement_rate_average'], 2)} %"
-             f"</td><td class='n'>{_num(prev['engagement_rate_average'], 2)} %</td><td></td></tr>")
+             f"<tr><td>engagement rate per post, average</td><td class='n'>{_rate(cur['engagement_rate_average'])}"
+             f"</td><td class='n'>{_rate(prev['engagement_rate_average'])}</td><td></td></tr>")
     out.append("<h3>Key figures</h3><table><tr><th></th>"
                f"<th class='n'>{_e(period)}</th><th class='n'>{_e(previous)}</th><th class='n'>change</th></tr>"
                f"{rows}</table>")
     now_s, before_s = series["current"], series["previous"]
-    out.append("<h3>Over the period</h3><div class='grid'>"
-               f"<img src='{_line_chart('Posts (cumulative)', labels, now_s['posts'], before_s['posts'], period, previous, cumulative=True)}'>"
-               f"<img src='{_line_chart('Reactions on the posts (cumulative)', labels, now_s['reactions'], before_s['reactions'], period, previous, cumulative=True)}'>"
-               f"<img src='{_line_chart('Reach', labels, now_s['reach'], before_s['reach'], period, previous)}'>"
-               f"<img src='{_line_chart('Followers', labels, now_s['followers'], before_s['followers'], period, previous, baseline=cur['followers_baseline'])}'>"
-               "</div>")
+    if any(v for s in (now_s, before_s) for values in s.values() for v in values):
+        out.append("<h3>Over the period</h3><div class='grid'>"
+                   f"<img src='{_line_chart('Posts (cumulative)', labels, now_s['posts'], before_s['posts'], period, previous, cumulative=True)}'>"
+                   f"<img src='{_line_chart('Reactions on the posts (cumulative)', labels, now_s['reactions'], before_s['reactions'], period, previous, cumulative=True)}'>"
+                   f"<img src='{_line_chart('Reach per day (average)', labels, _per_day(now_s), _per_day(before_s), period, previous)}'>"
+                   f"<img src='{_line_chart('Followers', labels, now_s['followers'], before_s['followers'], period, previous, baseline=cur['followers_baseline'])}'>"
+                   "</div>")
+    else:
+        out.append("<h3>Over the period</h3><p class='note'>No posts, reactions, reach or followers were recorded in "
+                   "this period or the one before.</p>")
     posts = a["posts"]
     rated = [p for p in posts if p["engagement_rate"] is not None]
     if rated:
@@ -293,8 +308,7 @@ def _account(data: dict[str, Any], a: dict[str, Any]) -> str:
                        f"<tr><td>{p['created'].astimezone(zone).strftime('%Y-%m-%d %H:%M')}</td>"
                        f"<td>{_e(_clip(p['excerpt']) or '(text not known)')}</td><td class='n'>{_num(p['reactions'])}</td>"
                        f"<td class='n'>{_num(p['comments'])}</td><td class='n'>{_num(p['shares'])}</td>"
-                       f"<td class='n'>{_num(p['engagement_rate'], 2)}{' %' if p['engagement_rate'] is not None else ''}"
-                       "</td></tr>" for p in top) + "</table></div>")
+                       f"<td class='n'>{_rate(p['engagement_rate'])}</td></tr>" for p in top) + "</table></div>")
     out.append(_response(a["response"]))
     out.append(_cadence(a["cadence"]))
     out.append(_plan(a["plan"], ZoneInfo(data["zone"])))
@@ -311,10 +325,12 @@ def _clip(text: str | None, width: int = 90) -> str:
 
 def _response(r: dict[str, Any]) -> str:
     unanswered = (r.get("breached") or 0) + (r.get("open") or 0)
-    chart = _stacked("Inbound items by state", [(s, r.get(s) or 0) for s in
-                                                 ("answered", "late", "breached", "open", "moderated")])
-    return ("<div class='keep'><h3>Response times (R17)</h3>"
-            f"<img class='wide' src='{chart}'>"
+    if r.get("count"):
+        states = [(s, r.get(s) or 0) for s in ("answered", "late", "breached", "open", "moderated")]
+        chart = f"<img class='wide' src='{_stacked('Inbound items by state', states)}'>"
+    else:
+        chart = "<p class='note'>No inbound items (comments, replies, visitor posts) in the period.</p>"
+    return ("<div class='keep'><h3>Response times (R17)</h3>" + chart +
             "<table><tr><th class='n'>received</th><th class='n'>answered in time</th><th class='n'>late</th>"
             "<th class='n'>unanswered: breached</th><th class='n'>unanswered: open</th><th class='n'>moderated</th>"
             "<th class='n'>within SLA</th></tr>"
