@@ -222,3 +222,35 @@ def test_excerpt_keeps_to_the_policy():
     cut = excerpt(QUESTION, Alerts(excerpt_chars=20))
     assert len(cut) <= 20 and cut.endswith("…")
     assert excerpt(None, Alerts()) == ""
+
+
+def test_mail_settings(tmp_path):
+    from socialledger.app.mail import MailSettings
+
+    assert MailSettings.load(tmp_path, required=False) is None
+    (tmp_path / "config.toml").write_text(
+        '[store]\nkind = "sqlite"\n\n[mail]\nhost = "smtp.kommun.se"\nsender = "sl@kommun.se"\nssl = true\n'
+        'domain = "kommun.se"\n[mail.addresses]\nkalle = "kalle.karlsson@kommun.se"\n', encoding="utf-8")
+    s = MailSettings.load(tmp_path)
+    assert (s.host, s.port, s.ssl) == ("smtp.kommun.se", 465, True)  # the SMTPS port by default
+    assert s.address_of("kalle") == "kalle.karlsson@kommun.se" and s.address_of("sara") == "sara@kommun.se"
+    assert s.address_of("Anna Berg") is None  # not a name that makes an address
+    for bad, message in (('port = "25"', "mail.port"), ('smtp = "x"', "not a mail setting"),
+                         ("timeout_seconds = 0", "must be positive")):
+        (tmp_path / "config.toml").write_text(f'[mail]\nhost = "h"\nsender = "sl@kommun.se"\n{bad}\n',
+                                              encoding="utf-8")
+        with pytest.raises(BadInput, match=message):
+            MailSettings.load(tmp_path)
+    (tmp_path / "config.toml").write_text('[mail]\nhost = "h"\nsender = "sl@kommun.se"\n[mail.addresses]\n'
+                                          'kalle = "kalle"\n', encoding="utf-8")
+    with pytest.raises(BadInput, match="mail.addresses.kalle"):
+        MailSettings.load(tmp_path)
+
+
+def test_a_login_without_its_password_is_refused(ledger, question, smtp, monkeypatch):
+    controller, inbox = smtp
+    configure(ledger, controller.port, 'username = "socialledger"\npassword_env = "SL_TEST_SMTP_PASSWORD"')
+    monkeypatch.delenv("SL_TEST_SMTP_PASSWORD", raising=False)
+    with pytest.raises(BadInput, match=r"\$SL_TEST_SMTP_PASSWORD"):
+        ledger.run_alerts(who("ingrid"), now=t("2026-11-18 10:30"))
+    assert inbox.messages == []
