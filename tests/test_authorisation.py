@@ -80,6 +80,17 @@ CALLS = {
     "holds": ("R22", lambda c: c.ledger.holds(NOBODY)),
     # capture
     "ingest": ("R2", lambda c: c.ledger.ingest(NOBODY, "facebook", FIX / "sv", str(c.active))),
+    # the publication plan, the interim report, the alerts
+    "plan_post": ("R2", lambda c: c.ledger.plan_post(NOBODY, c.active, "2027-03-01T08:30", "post", "kalle")),
+    "move_planned": ("R2", lambda c: c.ledger.move_planned(NOBODY, c.plan, "2027-03-02T08:30")),
+    "cancel_planned": ("R2", lambda c: c.ledger.cancel_planned(NOBODY, c.plan, "x")),
+    "mark_planned_done": ("R2", lambda c: c.ledger.mark_planned_done(NOBODY, c.plan, c.item)),
+    "plan_list": ("R2", lambda c: c.ledger.plan_list(NOBODY)),
+    "plan_check": ("R2", lambda c: c.ledger.plan_check(NOBODY)),
+    "plan_ical": ("R2", lambda c: c.ledger.plan_ical(NOBODY)),
+    "interim_report": ("R2", lambda c: c.ledger.interim_report(NOBODY, "2026H1")),
+    "write_report": ("R2", lambda c: c.ledger.write_report(NOBODY, "2026H1", pdf=c.tmp / "out.pdf")),
+    "run_alerts": ("R2", lambda c: c.ledger.run_alerts(NOBODY, dry_run=True)),
     # the checks themselves (socialledger.app.authorisation)
     "require_any": ("R2", lambda c: authorisation.require_any(c.roster, NOBODY, "x")),
     "require_information_unit": ("R2", lambda c: authorisation.require_information_unit(c.roster, NOBODY, "x")),
@@ -96,6 +107,10 @@ CALLS = {
     "check_may_read_archive_status": ("R20", lambda c: authorisation.check_may_read_archive_status(c.roster,
                                                                                                  NOBODY)),
     "check_may_hold": ("R22", lambda c: authorisation.check_may_hold(c.roster, NOBODY)),
+    "check_may_plan": ("R2", lambda c: authorisation.check_may_plan(c.roster, NOBODY, c.account)),
+    "check_may_be_responsible": ("R2", lambda c: authorisation.check_may_be_responsible(c.roster, NOBODY.name,
+                                                                                         c.account)),
+    "check_may_run_alerts": ("R2", lambda c: authorisation.check_may_run_alerts(c.roster, NOBODY)),
 }
 
 #: public names that act for nobody, and why they need no role
@@ -113,6 +128,7 @@ UNACTED = {
     "check_not_held": "a rule on legal holds (R23), not a role; erase_subject checks the role first",
     "identified_policy_text": "builds the policy text init adopts; records nothing",
     "keep_identity": "keeps the organisation's identity in a policy set_policy records after its role check",
+    "slices": "cuts a period into days, weeks or months for the report's charts: no data",
 }
 
 #: public classes of app/ that are neither services nor plain results, and why they are no way around a check
@@ -120,6 +136,8 @@ INTERNAL = {
     "ContentReader": "built on a LedgerStore (`Ledger.store`, core's infrastructure, like the SQLite file "
                      "itself: code holding it is trusted, and the app API is what checks); the services use it "
                      "after their check",
+    "MailSettings": "the [mail] table of the home's config.toml (the operator's file, like the store setting)",
+    "Mailer": "an SMTP session: sends what the alerts service built after its check",
 }
 
 
@@ -167,6 +185,7 @@ class Context:
         self.rejected = ledger.apply_account(who("kalle"), form(name="Kulturhuset Vuxen"))
         ledger.reject(who("maria"), self.rejected, "manager", "oklart syfte")
         ledger.read_models(who("ingrid"))  # caught up: a refused report must not be what records or changes anything
+        self.plan = ledger.plan_post(who("kalle"), active, "2027-03-01T08:30", "post", "kalle")
         self.roster = ledger.store.roster()
         self.account = ledger.store.account(active)
 
@@ -192,4 +211,11 @@ def test_a_stranger_learns_nothing_of_which_accounts_exist(context):
     for account in (str(context.active), "00000000-0000-0000-0000-000000000000"):
         with pytest.raises(RuleViolation) as refused:
             context.ledger.ingest(NOBODY, "facebook", FIX / "sv", account)
+        assert refused.value.rule == "R2"
+        with pytest.raises(RuleViolation) as refused:
+            context.ledger.plan_post(NOBODY, account, "2027-03-01T08:30", "post", "kalle")
+        assert refused.value.rule == "R2"
+    for plan in (str(context.plan), "00000000-0000-0000-0000-000000000000"):
+        with pytest.raises(RuleViolation) as refused:
+            context.ledger.move_planned(NOBODY, plan, "2027-03-02T08:30")
         assert refused.value.rule == "R2"

@@ -23,6 +23,8 @@ FORBIDDEN = {
                           "socialledger.cli", "socialledger.plugins", "socialledger.demo", "socialledger.testing"),
     "socialledger.projections": ("socialledger.app", "socialledger.cli", "socialledger.demo"),
     "socialledger.archive": ("socialledger.app", "socialledger.cli", "socialledger.demo"),
+    "socialledger.render": ("socialledger.app", "socialledger.cli", "socialledger.demo", "socialledger.projections",
+                            "socialledger.archive"),
     "socialledger.app": ("socialledger.cli",),
 }
 

@@ -76,7 +76,7 @@ def test_a_bad_period_is_bad_input(loaded):
 def test_projections_status_and_rebuild(loaded):
     loaded("sla", "status", user="kalle")  # catches up
     status = loaded.json("projections", "status", user="ingrid")
-    assert {s["name"] for s in status} == {"register", "sla", "cadence", "statistics", "metrics"}
+    assert {s["name"] for s in status} == {"register", "sla", "cadence", "statistics", "metrics", "plan"}
     assert all(s["behind"] == 0 for s in status)
     before = loaded.json("sla", "status", user="kalle")
     rebuilt = loaded.json("projections", "rebuild", "sla", user="ingrid")
@@ -85,3 +85,19 @@ def test_projections_status_and_rebuild(loaded):
     loaded("projections", "rebuild", user="ingrid")
     assert loaded.json("sla", "status", user="kalle") == before
     assert Path(loaded.home, "readmodels.sqlite").exists()
+
+
+def test_stats_csv_for_excel_in_a_swedish_locale(loaded):
+    raw = loaded("stats", "--period", "2024-03", "--csv", "--dialect", "excel", user="ingrid").stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, or Excel shows mojibake
+    text = raw[3:].decode("utf-8")
+    assert "\r\n" in text
+    (row,) = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert row["name"] == "Kulturhuset Tornet" and row["posts"] == "2"
+    plain = next(csv.DictReader(io.StringIO(loaded("stats", "--period", "2024-03", "--csv", user="ingrid").stdout)))
+    # The same figures, rounded to two decimals, with a decimal comma.
+    rate = plain["engagement_rate_average"]
+    assert rate and len(rate.partition(".")[2]) <= 2
+    assert row["engagement_rate_average"] == rate.replace(".", ",")
+    assert "." not in row["engagement_rate_average"]
+    assert plain["response_median_seconds"].isdigit() or plain["response_median_seconds"] == ""

@@ -96,3 +96,26 @@ def check_may_dispose(roster: Roster, actor: Actor) -> None:
     if not (roster.is_information_unit(actor.name) or roster.has(actor.name, Role.ARCHIVIST)):
         raise RuleViolation("R22", f"{actor.name} cannot dispose of records: the archivist or the information "
                                    "unit does")
+
+
+def check_may_plan(roster: Roster, actor: Actor, account: Account) -> None:
+    """R2: the publication calendar of an account is kept by its unit's communicators and managers, its owner and
+    deputy, and the information unit."""
+    if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)
+            or roster.has(actor.name, Role.MANAGER, account.unit)
+            or roster.has(actor.name, Role.COMMUNICATOR, account.unit)):
+        raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot plan posts for "
+                                  f"{account.name}")
+
+
+def check_may_be_responsible(roster: Roster, user: str, account: Account) -> None:
+    """R2: the communicator responsible for a planned post acts in the account, so holds a role in its unit."""
+    if not (user in (account.owner, account.deputy) or roster.is_information_unit(user)
+            or roster.has(user, Role.MANAGER, account.unit) or roster.has(user, Role.COMMUNICATOR, account.unit)):
+        raise RuleViolation("R2", f"{user} holds no role in {account.unit} and cannot be responsible for a post on "
+                                  f"{account.name}")
+
+
+def check_may_run_alerts(roster: Roster, actor: Actor) -> None:
+    """R2, R12: the information unit runs the alerts (from cron, as a member of the unit)."""
+    roster.require(actor.name, Role.INFORMATION_UNIT, "run the SLA alerts")

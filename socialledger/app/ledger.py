@@ -1,7 +1,7 @@
 """`Ledger`: the application, every command and query of the CLI as one Python API.
 
 Each topic's services are a class of their own module (`organisation`,
-`accounts`, `content`, `reports`, `archive`, `audit`, `gdpr`, `retention`, `ingest`); the
+`accounts`, `content`, `reports`, `archive`, `audit`, `gdpr`, `retention`, `ingest`, `planning`, `interim`, `alerts`); the
 `Ledger` combines them over one `LedgerStore`. Every method that acts for a
 user takes that user (`actor`) first and checks their role before it records
 or reads anything (`authorisation.py`, or the guard of the aggregate it changes).
@@ -12,18 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from socialledger.app.accounts import Accounts
+from socialledger.app.alerts import Alerts
 from socialledger.app.archive import Archives
 from socialledger.app.audit import Audit
 from socialledger.app.content import Content
 from socialledger.app.gdpr import Gdpr
 from socialledger.app.ingest import Ingest
+from socialledger.app.interim import InterimReports
 from socialledger.app.organisation import Organisation
 from socialledger.app.reports import Reports
 from socialledger.app.retention import Retention
 from socialledger.core.ledger import LedgerStore, store_path
 
 
-class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest):
+class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest, InterimReports, Alerts):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:

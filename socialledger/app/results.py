@@ -138,3 +138,42 @@ class ProjectionStatus(TypedDict):
     position: int
     head: int
     behind: int
+
+
+class PlanRow(TypedDict):
+    """`plan list`: a planned post and what became of it."""
+
+    id: str
+    account: str
+    name: str | None  # the account's
+    channel: str | None
+    unit: str | None
+    at: datetime
+    format: str
+    responsible: str
+    sponsored: bool
+    title: str
+    note: str
+    state: str  # planned, published, late, missed, cancelled
+    item: str | None  # the captured post that fulfils it
+    published: datetime | None
+    how: str | None  # matched (by time) or marked (plan done)
+    cancelled: str | None  # the reason
+    revision: int  # how often it changed (the iCalendar SEQUENCE)
+    changed: datetime
+
+
+class PlanCheckRow(TypedDict):
+    """`plan check`: one account's plan against the cadence (R9, R10), the minimum gap and the audience peaks."""
+
+    account: str
+    name: str
+    channel: str
+    unit: str
+    period: str
+    upcoming: int
+    published: int
+    weeks_short: list[WeekShort]
+    days_over: list[DayOver]
+    bunched: list[dict[str, Any]]
+    off_peak: list[dict[str, Any]]

@@ -6,12 +6,15 @@ import click
 
 from socialledger.cli import (
     account,
+    alerts,
     archive,
     audit,
     capture,
     demo,
     integrity,
+    interim,
     organisation,
+    planning,
     reports,
 )
 from socialledger.cli.app import LedgerGroup, common_options
@@ -36,6 +39,9 @@ main.add_command(reports.sla_group)
 main.add_command(reports.cadence_group)
 main.add_command(reports.stats)
 main.add_command(reports.projections_group)
+main.add_command(planning.plan_group)
+main.add_command(alerts.alerts_group)
+main.add_command(interim.report)
 audit.audit.add_command(integrity.replay)
 main.add_command(integrity.gdpr_group)
 main.add_command(integrity.retention_group)

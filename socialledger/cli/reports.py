@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import sys
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +9,7 @@ from uuid import UUID
 import click
 
 from socialledger.app.reports import READ_MODELS
+from socialledger.cli import csvout
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, local, plain, table
 
@@ -141,7 +139,9 @@ STAT_COLUMNS = ("posts", "comments", "visitor_posts", "questions", "reactions", 
 @click.option("--account", "account_id", help="One account; without it, every account side by side.")
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per account.")
-def stats(period: str, account_id: str | None, as_json: bool, as_csv: bool) -> None:
+@click.option("--dialect", type=click.Choice(csvout.DIALECTS), default="plain", show_default=True,
+              help="CSV for Excel in a Swedish locale: ';', decimal comma, UTF-8 with BOM.")
+def stats(period: str, account_id: str | None, as_json: bool, as_csv: bool, dialect: str) -> None:
     """Statistics per account and period: posts, comments, reactions, reach, followers, response times..."""
     s = session()
     ledger = s.ledger()
@@ -151,14 +151,11 @@ def stats(period: str, account_id: str | None, as_json: bool, as_csv: bool) -> N
     if as_json:
         emit_json(out)
     elif as_csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(["account", "name", "channel", "period", *STAT_COLUMNS, "response_median_seconds",
-                         "within_sla_share"])
-        for r in out:
-            writer.writerow([r["account"], r["name"], r["channel"], period, *(r[k] for k in STAT_COLUMNS),
-                             r["response"]["median_seconds"], r["response"]["within_sla_share"]])
-        sys.stdout.write(buf.getvalue())
+        header = ["account", "name", "channel", "period", *STAT_COLUMNS, "response_median_seconds", "within_sla_share"]
+        rows = [[r["account"], r["name"], r["channel"], period, *(csvout.cell(r[k], dialect) for k in STAT_COLUMNS),
+                 csvout.cell(r["response"]["median_seconds"], dialect, decimals=0),
+                 csvout.cell(r["response"]["within_sla_share"], dialect, decimals=3)] for r in out]
+        click.echo(csvout.write(header, rows, dialect), nl=False)
     else:
         rows = [(k.replace("_", " "), *(fmt(r[k]) for r in out)) for k in STAT_COLUMNS]
         rows.append(("median response", *(_duration(r["response"]["median_seconds"]) for r in out)))

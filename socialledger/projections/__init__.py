@@ -1,4 +1,4 @@
-"""Read models derived from the ledger: the register, the SLA, cadence and statistics."""
+"""Read models derived from the ledger: the register, the SLA, cadence, statistics and the publication plan."""
 
 from __future__ import annotations
 
@@ -14,17 +14,18 @@ from socialledger.projections.base import (
     Runner,
 )
 from socialledger.projections.cadence import Cadence
+from socialledger.projections.plan import Plan
 from socialledger.projections.register import Register
 from socialledger.projections.sla import SLA
 from socialledger.projections.statistics import Metrics, Statistics
 
-NAMES = ("register", "sla", "cadence", "statistics", "metrics")
+NAMES = ("register", "sla", "cadence", "statistics", "metrics", "plan")
 #: Read models that share a process when a long catch-up is split over the cores. Measured one by one on
 #: 1,005,153 events: sla 23 s, statistics 26 s (it alone decrypts every captured item's text), metrics 14 s,
 #: cadence 1.5 s, register 0.5 s. Three processes on two cores rebuild in 36 s, where two (the metrics with
 #: the SLA) took 47 s and (the metrics with the statistics) 57 s: one process waits on SQLite's write lock or
 #: the disk while the other two compute.
-GROUPS = (("sla", "register", "cadence"), ("metrics",), ("statistics",))
+GROUPS = (("sla", "register", "cadence", "plan"), ("metrics",), ("statistics",))
 #: Below this many events to apply, one process does it all (starting another costs more).
 PARALLEL_FROM = 50_000
 
@@ -34,7 +35,7 @@ VIEWS = {"sqlite": sqlite_views.views}
 
 
 def all_models() -> list[ReadModel]:
-    return [Register(), SLA(), Cadence(), Statistics(), Metrics()]
+    return [Register(), SLA(), Cadence(), Statistics(), Metrics(), Plan()]
 
 
 class ReadModels:

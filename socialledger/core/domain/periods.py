@@ -79,3 +79,27 @@ def parse(text: str) -> Period:
 
 def half_year_of(day: date) -> str:
     return f"{day.year}H{1 if day.month <= 6 else 2}"
+
+
+def previous(period: Period) -> Period:
+    """The period of the same kind just before `period` (2026Q1 -> 2025Q4; a range: as many days before it)."""
+    label = period.label
+    first = period.first
+    if re.fullmatch(r"\d{4}", label):
+        return parse(str(first.year - 1))
+    if m := re.fullmatch(r"(\d{4})H([12])", label):
+        y, h = int(m[1]), int(m[2])
+        return parse(f"{y - 1}H2" if h == 1 else f"{y}H1")
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", label):
+        y, q = int(m[1]), int(m[2])
+        return parse(f"{y - 1}Q4" if q == 1 else f"{y}Q{q - 1}")
+    if re.fullmatch(r"\d{4}-W\d{2}", label):
+        year, week, _ = (first - timedelta(days=7)).isocalendar()
+        return parse(f"{year}-W{week:02d}")
+    if re.fullmatch(r"\d{4}-\d{2}", label):
+        before = first - timedelta(days=1)
+        return parse(f"{before.year}-{before.month:02d}")
+    days = (period.last - first).days + 1
+    start, end = first - timedelta(days=days), first - timedelta(days=1)
+    label = start.isoformat() if days == 1 else f"{start.isoformat()}..{end.isoformat()}"
+    return Period(label, start, end)

@@ -81,6 +81,33 @@ class Cadence(_Strict):
     max_posts_per_day: int = 3
 
 
+class Planning(_Strict):
+    """The publication calendar ("Keeping it active"): how planned posts are checked and matched."""
+
+    # posts of one account (one channel) should not bunch: at least this many minutes apart
+    min_gap_minutes: int = 120
+    # when the audience is there, local time ("HH:MM-HH:MM"); a planned time outside them is flagged
+    audience_peaks: list[str] = msgspec.field(
+        default_factory=lambda: ["08:00-09:00", "11:30-13:00", "17:00-18:00", "20:00-21:00"])
+    # a captured post of the account this many hours before or after a planned time fulfils it
+    match_window_hours: int = 12
+    # published more than this many minutes after the planned time: late
+    late_after_minutes: int = 60
+    # how far ahead `plan check` and `plan list` look when no period is given
+    horizon_days: int = 61
+
+
+class Alerts(_Strict):
+    """Alerts before an SLA breach (R12): when the owner and the deputy are mailed."""
+
+    # an open item is "due soon" this many working hours (office hours) before its due time
+    lead_working_hours: int = 4
+    # at most this many characters of the commenter's text in a mail (0: none)
+    excerpt_chars: int = 60
+    # a breach older than this many days is not mailed any more (a first run on an old ledger)
+    lookback_days: int = 7
+
+
 class Retention(_Strict):
     keep_years: int | None = None
     forever: bool = False
@@ -93,6 +120,8 @@ class Policy(_Strict, dict=True):
     sla: SLA = msgspec.field(default_factory=SLA)
     accounts: Accounts = msgspec.field(default_factory=Accounts)
     cadence: dict[str, Cadence] = msgspec.field(default_factory=dict)
+    planning: Planning = msgspec.field(default_factory=Planning)
+    alerts: Alerts = msgspec.field(default_factory=Alerts)
     retention: dict[str, Retention] = msgspec.field(default_factory=dict)
 
     # Derived ------------------------------------------------------------------
@@ -108,6 +137,11 @@ class Policy(_Strict, dict=True):
     @cached_property
     def office_end(self) -> time:
         return _parse_hhmm(self.office_hours.end)
+
+    @cached_property
+    def peaks(self) -> tuple[tuple[time, time], ...]:
+        """The audience peaks as (start, end) local times."""
+        return tuple(_parse_span(text) for text in self.planning.audience_peaks)
 
     def holiday_calendar(self, years: Any = None) -> holidays.HolidayBase:
         return holidays.country_holidays(
@@ -135,6 +169,20 @@ def _parse_hhmm(text: str) -> time:
     m = _HHMM.match(text)
     assert m, text  # validated on load
     return time(int(m.group(1)), int(m.group(2)))
+
+
+def _parse_span(text: str) -> tuple[time, time]:
+    start, _, end = text.partition("-")
+    return _parse_hhmm(start.strip()), _parse_hhmm(end.strip())
+
+
+def _span_problem(text: str) -> str | None:
+    start, sep, end = text.partition("-")
+    if not sep or not _HHMM.match(start.strip()) or not _HHMM.match(end.strip()):
+        return f"{text!r} is not a span like 08:00-09:00"
+    if start.strip() >= end.strip():
+        return f"{text!r}: the span must start before it ends"
+    return None
 
 
 def default_text() -> str:
@@ -231,6 +279,22 @@ def _problems(p: Policy):  # noqa: ANN202 - a generator of messages
             yield f"cadence.{name}.max_posts_per_day: must be at least 1"
         if c.min_posts_per_week > 7 * c.max_posts_per_day:
             yield f"cadence.{name}: min_posts_per_week cannot be met under max_posts_per_day"
+    pl = p.planning
+    for key in ("min_gap_minutes", "match_window_hours", "late_after_minutes"):
+        if getattr(pl, key) < 0:
+            yield f"planning.{key}: must not be negative"
+    if pl.horizon_days < 1:
+        yield "planning.horizon_days: must be at least 1"
+    for span in pl.audience_peaks:
+        problem = _span_problem(span)
+        if problem:
+            yield f"planning.audience_peaks: {problem}"
+    if p.alerts.lead_working_hours < 1:
+        yield "alerts.lead_working_hours: must be at least 1"
+    if p.alerts.excerpt_chars < 0:
+        yield "alerts.excerpt_chars: must not be negative"
+    if p.alerts.lookback_days < 1:
+        yield "alerts.lookback_days: must be at least 1"
     for name, r in p.retention.items():
         if r.forever == (r.keep_years is not None):
             yield f"retention.{name}: give either keep_years or forever = true"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from socialledger.projections.sqlite.cadence import SQLiteCadenceView
+from socialledger.projections.sqlite.plan import SQLitePlanView
 from socialledger.projections.sqlite.register import SQLiteRegisterView
 from socialledger.projections.sqlite.sla import SQLiteSLAView
 from socialledger.projections.sqlite.statistics import SQLiteMetricsView, SQLiteStatisticsView
@@ -22,6 +23,7 @@ VIEWS: dict[str, Any] = {
     "cadence": SQLiteCadenceView,
     "statistics": SQLiteStatisticsView,
     "metrics": SQLiteMetricsView,
+    "plan": SQLitePlanView,
 }
 
 
