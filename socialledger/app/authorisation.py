@@ -23,11 +23,15 @@ def require_information_unit(roster: Roster, actor: Actor, doing: str) -> None:
     roster.require(actor.name, Role.INFORMATION_UNIT, doing)
 
 
+def _acts_in(roster: Roster, name: str, account: Account) -> bool:
+    """R2: the owner, the deputy, the information unit, or a manager or communicator of the account's unit."""
+    return (name in (account.owner, account.deputy) or roster.is_information_unit(name)
+            or roster.has(name, Role.MANAGER, account.unit) or roster.has(name, Role.COMMUNICATOR, account.unit))
+
+
 def check_may_answer(roster: Roster, actor: Actor, account: Account) -> None:
     """R2, R15: the owner, the deputy, the information unit, or a manager or communicator of the account's unit."""
-    if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)
-            or roster.has(actor.name, Role.MANAGER, account.unit)
-            or roster.has(actor.name, Role.COMMUNICATOR, account.unit)):
+    if not _acts_in(roster, actor.name, account):
         raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot answer for "
                                   f"{account.name}")
 
@@ -47,13 +51,7 @@ def check_may_moderate(roster: Roster, actor: Actor, account: Account) -> None:
 
 def check_may_ingest(roster: Roster, actor: Actor, account: Account) -> None:
     """R2: capturing into an account needs a role in its unit (or the archivist's)."""
-    if not (
-        actor.name in (account.owner, account.deputy)
-        or roster.is_information_unit(actor.name)
-        or roster.has(actor.name, Role.MANAGER, account.unit)
-        or roster.has(actor.name, Role.COMMUNICATOR, account.unit)
-        or roster.has(actor.name, Role.ARCHIVIST)
-    ):
+    if not (_acts_in(roster, actor.name, account) or roster.has(actor.name, Role.ARCHIVIST)):
         raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot capture its content")
 
 
@@ -101,17 +99,14 @@ def check_may_dispose(roster: Roster, actor: Actor) -> None:
 def check_may_plan(roster: Roster, actor: Actor, account: Account) -> None:
     """R2: the publication calendar of an account is kept by its unit's communicators and managers, its owner and
     deputy, and the information unit."""
-    if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)
-            or roster.has(actor.name, Role.MANAGER, account.unit)
-            or roster.has(actor.name, Role.COMMUNICATOR, account.unit)):
+    if not _acts_in(roster, actor.name, account):
         raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot plan posts for "
                                   f"{account.name}")
 
 
 def check_may_be_responsible(roster: Roster, user: str, account: Account) -> None:
     """R2: the communicator responsible for a planned post acts in the account, so holds a role in its unit."""
-    if not (user in (account.owner, account.deputy) or roster.is_information_unit(user)
-            or roster.has(user, Role.MANAGER, account.unit) or roster.has(user, Role.COMMUNICATOR, account.unit)):
+    if not _acts_in(roster, user, account):
         raise RuleViolation("R2", f"{user} holds no role in {account.unit} and cannot be responsible for a post on "
                                   f"{account.name}")
 
