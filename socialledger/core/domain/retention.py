@@ -66,7 +66,7 @@ class Holds(LedgerAggregate):
         reason: str
 
         def apply(self, holds: Holds) -> None:
-            holds.active[(self.target, self.on)] = {"reason": self.reason, "actor": self.actor, "time": self.timestamp}
+            holds.hold(self)
 
     class HoldAdded(LedgerAggregate.Event):
         target: str
@@ -74,7 +74,7 @@ class Holds(LedgerAggregate):
         reason: str
 
         def apply(self, holds: Holds) -> None:
-            holds.active[(self.target, self.on)] = {"reason": self.reason, "actor": self.actor, "time": self.timestamp}
+            holds.hold(self)
 
     class HoldReleased(LedgerAggregate.Event):
         target: str
@@ -86,6 +86,11 @@ class Holds(LedgerAggregate):
 
     def __init__(self) -> None:
         self.active: dict[tuple[str, UUID], dict[str, Any]] = {}
+
+    def hold(self, event: Holds.HoldPlaced | Holds.HoldAdded) -> None:
+        """The state both ways of placing a hold leave: who placed it on what, when and why."""
+        self.active[(event.target, event.on)] = {"reason": event.reason, "actor": event.actor,
+                                                 "time": event.timestamp}
 
     @classmethod
     def first(cls, target: str, on: UUID, reason: str, actor: Actor) -> Holds:
