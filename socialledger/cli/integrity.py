@@ -133,9 +133,12 @@ def hold_group() -> None:
     """Legal holds: an account or item that no disposal may touch until the hold is released (R22, R23)."""
 
 
-def _hold_target(account_id: str | None, item_id: str | None) -> None:
+def _hold_target(account_id: str | None, item_id: str | None) -> tuple[str, str, str]:
+    """What a hold command names: ("account" or "item", its id, the words for it)."""
     if bool(account_id) == bool(item_id):
         raise click.UsageError("name what the hold is on: --account ID or --item ID")
+    target, id_ = ("account", account_id) if account_id else ("item", item_id)
+    return target, str(id_), f"{target} {id_}"
 
 
 @hold_group.command("place")
@@ -146,12 +149,11 @@ def _hold_target(account_id: str | None, item_id: str | None) -> None:
 @json_option
 def hold_place(account_id: str | None, item_id: str | None, reason: str, as_json: bool) -> None:
     """Place a legal hold on an account or an item."""
-    _hold_target(account_id, item_id)
+    target, id_, what = _hold_target(account_id, item_id)
     s = session()
     placed = s.ledger().place_hold(s.actor, account=account_id, item=item_id, reason=reason)
-    what = f"account {account_id}" if account_id else f"item {item_id}"
     done(f"Legal hold placed on {what}." if placed else f"{what[0].upper()}{what[1:]} is held already; "
-         "nothing recorded.", target="account" if account_id else "item", id=account_id or item_id, placed=placed)
+         "nothing recorded.", target=target, id=id_, placed=placed)
 
 
 @hold_group.command("release")
@@ -162,12 +164,10 @@ def hold_place(account_id: str | None, item_id: str | None, reason: str, as_json
 @json_option
 def hold_release(account_id: str | None, item_id: str | None, reason: str, as_json: bool) -> None:
     """Release a legal hold."""
-    _hold_target(account_id, item_id)
+    target, id_, what = _hold_target(account_id, item_id)
     s = session()
     s.ledger().release_hold(s.actor, account=account_id, item=item_id, reason=reason)
-    what = f"account {account_id}" if account_id else f"item {item_id}"
-    done(f"Legal hold on {what} released.", target="account" if account_id else "item", id=account_id or item_id,
-         released=True)
+    done(f"Legal hold on {what} released.", target=target, id=id_, released=True)
 
 
 @hold_group.command("list")
