@@ -183,7 +183,8 @@ def test_the_figure_is_in_the_docs(outcomes: list[Outcome]) -> None:
 
 if __name__ == "__main__":  # print the figures and every disagreement
     results = run_corpus()
-    print("all: %d/%d" % figure(results))
+    right, run = figure(results)
+    print(f"all: {right}/{run}")
     for kind in ("valid", "invalid"):
         part = [o for o in results if o.kind == kind]
         print(f"{kind}: {sum(o.right for o in part)}/{len(part)}")

@@ -35,6 +35,9 @@ from socialledger.archive.requirements.package import Package
 
 CONTAINER_SUFFIXES = (".zip", ".tar")
 
+_PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']\s*([1-4])\s*[\"']|>\s*([1-4])\s*<)")
+_CONFORMANCE = re.compile(rb"pdfaid:conformance\s*(?:=\s*[\"']\s*([A-Za-z])\s*[\"']|>\s*([A-Za-z])\s*<)")
+
 
 @dataclass
 class Report:
@@ -126,7 +129,7 @@ def open_package(path: Path) -> Iterator[tuple[Package | None, list[Finding]]]:
 def _container_kind(path: Path) -> str | None:
     with path.open("rb") as f:
         head = f.read(512)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"

@@ -290,7 +290,7 @@ def _header(doc: MetsDocument, hdr: Any) -> list[Finding]:
 
 def _datetime(value: str) -> datetime | None:
     try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
@@ -824,9 +824,9 @@ def _sip(doc: MetsDocument) -> list[Finding]:
         out += _identification_notes(rel, agent, "SIP20", "submitting")
     # SIP21-25: contact persons (CREATOR, INDIVIDUAL) have a name.
     for agent in agents:
-        if agent.get("ROLE") == "CREATOR" and agent.get("TYPE") == "INDIVIDUAL" and agent not in submitters:
-            if _empty(agent.findtext(m("name"))):
-                out.append(error("SIP24", rel, "a contact person agent has no name"))
+        if agent.get("ROLE") == "CREATOR" and agent.get("TYPE") == "INDIVIDUAL" and agent not in submitters \
+                and _empty(agent.findtext(m("name"))):
+            out.append(error("SIP24", rel, "a contact person agent has no name"))
     # SIP26-31: the preservation agent, at most one organisation; its note typed IDENTIFICATIONCODE.
     keepers = [a for a in agents if a.get("ROLE") == "PRESERVATION"]
     if len(keepers) > 1:
