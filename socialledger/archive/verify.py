@@ -16,6 +16,7 @@ import shutil
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,8 +33,6 @@ from socialledger.archive.requirements import (
     profiles,
 )
 from socialledger.archive.requirements.package import Package
-
-CONTAINER_SUFFIXES = (".zip", ".tar")
 
 _PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']\s*([1-4])\s*[\"']|>\s*([1-4])\s*<)")
 _CONFORMANCE = re.compile(rb"pdfaid:conformance\s*(?:=\s*[\"']\s*([A-Za-z])\s*[\"']|>\s*([A-Za-z])\s*<)")
@@ -111,7 +110,8 @@ def open_package(path: Path) -> Iterator[tuple[Package | None, list[Finding]]]:
         target = Path(tmp)
         try:
             findings += _extract(path, kind, target)
-        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError) as e:
+        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, zlib.error, RuntimeError,
+                NotImplementedError) as e:  # damaged, encrypted or of an unknown compression
             findings.append(error("CONTAINER", path.name, f"cannot be unpacked ({e})"))
             yield None, findings
             return
@@ -133,8 +133,11 @@ def _container_kind(path: Path) -> str | None:
         return "zip"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
-    if path.suffix.lower() == ".tar" and tarfile.is_tarfile(path):
-        return "tar"
+    try:
+        if tarfile.is_tarfile(path):  # also a compressed tar (.tar.gz, .tar.xz)
+            return "tar"
+    except (OSError, tarfile.TarError, EOFError):
+        return None
     return None
 
 
