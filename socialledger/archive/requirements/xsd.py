@@ -228,11 +228,22 @@ def metadata_documents(package: Package) -> list[str]:
 
 
 def check(package: Package) -> list[Finding]:
-    """Every METS, PREMIS and Dublin Core file of the package against its schemas."""
+    """Every METS, PREMIS and Dublin Core file of the package against its schemas; and CSIP113: the
+    package ships the schemas of the XML it holds."""
     findings: list[Finding] = []
-    for doc in package.mets_documents:
-        findings += validate(package, doc.path, doc.tree)
-    for rel in metadata_documents(package):
-        tree, _ = package.xml(rel)
+    documents = [(doc.path, doc.tree) for doc in package.mets_documents]
+    documents += [(rel, package.xml(rel)[0]) for rel in metadata_documents(package)]
+    missing: dict[str, list[str]] = {}
+    for rel, tree in documents:
         findings += validate(package, rel, tree)
+        shipped = {s.namespace for f in _schema_folders(package, rel) if f != SHIPPED for s in _folder_schemas(f)}
+        for ns in _namespaces(tree):
+            if ns not in shipped:
+                missing.setdefault(ns, []).append(rel)
+    for ns, files in missing.items():
+        # CSIP113: "All XML schemas used in the information package must be referenced from one or more
+        # file groups with USE Schemas". The corpus's rule for CSIP113 is a WARNING: a warning.
+        findings.append(warning("CSIP113", "schemas/", f"the package ships no schema for the namespace {ns}, "
+                                                       f"used by {', '.join(files[:3])}"
+                                                       + (f" and {len(files) - 3} more" if len(files) > 3 else "")))
     return findings
