@@ -23,7 +23,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from socialledger.archive.requirements import Finding, error, warning
+from lxml import etree
+
+from socialledger.archive.requirements import ERROR, Finding, error, warning
 from socialledger.archive.requirements import xsd as schema_check
 from socialledger.archive.requirements.package import (
     XLINK_HREF,
@@ -112,6 +114,9 @@ DIGIPROV = _RefIds("digiprovMD", "CSIP36", "CSIP37", "CSIP38", "CSIP40", "CSIP41
                    "CSIP34", "CSIP35")
 RIGHTS = _RefIds("rightsMD", "CSIP49", "CSIP50", "CSIP51", "CSIP53", "CSIP54", "CSIP55", "CSIP56", "CSIP57",
                  "CSIP47", "CSIP48")
+# techMD and sourceMD: CSIP states no requirement of its own; their references are checked all the same
+# (the file is there, with the SIZE and CHECKSUM stated), under the METS standard's own meaning: "METS".
+OTHER_MD = _RefIds("amdSec", *(["METS"] * 10))
 FILE = _RefIds("file", "CSIP77", "CSIP78", "CSIP79", "CSIP68", "CSIP69", "CSIP70", "CSIP71", "CSIP72", "", "CSIP76")
 
 
@@ -205,6 +210,10 @@ def _mets(package: Package, doc: MetsDocument) -> list[Finding]:
             out += _md_section(package, doc, digiprov, DIGIPROV)
         for rights in amd.findall(m("rightsMD")):
             out += _md_section(package, doc, rights, RIGHTS)
+        for other in (*amd.findall(m("techMD")), *amd.findall(m("sourceMD"))):
+            for ref in other.findall(m("mdRef")):
+                out += _reference(package, doc, ref, OTHER_MD,
+                                  f"{etree.QName(other).localname} {other.get('ID') or '(no ID)'}", attributes=False)
     out += _metadata_folders(package, doc)
 
     file_secs = root.findall(m("fileSec"))
@@ -370,10 +379,13 @@ def _md_section(package: Package, doc: MetsDocument, section: Any, ids: _RefIds)
     return out
 
 
-def _reference(package: Package, doc: MetsDocument, element: Any, ids: _RefIds, name: str) -> list[Finding]:
+def _reference(package: Package, doc: MetsDocument, element: Any, ids: _RefIds, name: str, *,
+               attributes: bool = True) -> list[Finding]:
     """The attributes of one mdRef or file (with its FLocat), and the file it points at: present, its size
-    and checksum as stated."""
+    and checksum as stated. Without `attributes`, only the file against what is stated."""
     out: list[Finding] = []
+    if not attributes:
+        return [f for f in _target(package, doc, element, element, ids, name) if f.severity == ERROR]
     rel = doc.path
     if ids is FILE:
         locations = element.findall(m("FLocat"))
@@ -408,9 +420,18 @@ def _reference(package: Package, doc: MetsDocument, element: Any, ids: _RefIds, 
     if algorithm is None:
         out.append(error(ids.checksumtype, rel, f"{name}: no CHECKSUMTYPE"))
 
-    href = locator.get(XLINK_HREF) if locator is not None else None
     if locator is None:
         return out
+    return out + _target(package, doc, element, locator, ids, name)
+
+
+def _target(package: Package, doc: MetsDocument, element: Any, locator: Any, ids: _RefIds, name: str
+            ) -> list[Finding]:
+    """The file a reference points at: there, with the SIZE and CHECKSUM the element states."""
+    out: list[Finding] = []
+    rel = doc.path
+    size, checksum, algorithm = element.get("SIZE"), element.get("CHECKSUM"), element.get("CHECKSUMTYPE")
+    href = locator.get(XLINK_HREF)
     if href is None:
         out.append(error(ids.href, rel, f"{name}: no xlink:href"))
         return out
