@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from socialledger.archive.requirements import profiles
-from socialledger.archive.verify import open_package
+from socialledger.archive.verify import PROFILES, open_package
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "eark-corpus" / "CSIP"
@@ -130,7 +129,7 @@ def _root(pkg: Path) -> Path:
 
 
 def run_corpus(validator_set: bool = False) -> list[Outcome]:
-    profile = profiles()["e-ark-csip-2.1.0"]
+    profile = PROFILES["e-ark-csip-2.1.0"]
     outcomes = []
     for case, kind, name, pkg, levels in _cases(validator_set):
         root = _root(pkg)

@@ -23,15 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from socialledger.archive.requirements import (
-    DEFAULT_PROFILE,
-    ERROR,
-    WARNING,
-    Finding,
-    PackageProfile,
-    error,
-    profiles,
-)
+from socialledger.archive.requirements import ERROR, WARNING, Finding, PackageProfile, error
+from socialledger.archive.requirements.eark import CSIP_2_1_0, SIP_2_1_0
 from socialledger.archive.requirements.package import Package
 
 _PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']\s*([1-4])\s*[\"']|>\s*([1-4])\s*<)")
@@ -64,11 +57,42 @@ class Report:
                 "findings": [f.as_dict() for f in self.findings]}
 
 
+class DeliveryProfile:
+    """socialledger's delivery profile: a base profile (E-ARK SIP 2.1.0) and the rules of a socialledger
+    delivery, which the specifications leave to the submission agreement (DESIGN.md "Archive packages"):
+
+    - SL1: every file of the package is listed in a METS file (CSIP58 only says SHOULD): an unlisted
+      file is an error, since nothing says what it is or whether it was meant to be there;
+    - SL2: every PDF is PDF/A (identified by its pdfaid XMP entries), the rendition archives accept.
+    """
+
+    def __init__(self, name: str, title: str, base: PackageProfile) -> None:
+        self.name = name
+        self.title = title
+        self.base = base
+
+    def check(self, package: Package) -> list[Finding]:
+        findings = self.base.check(package)
+        findings += [error("SL1", f.path, "in the package but listed in no METS file")
+                     for f in findings if f.requirement == "CSIP58"]
+        for rel in sorted(package.files):
+            problem = pdf_problem(package.root, rel)
+            if problem is not None:
+                findings.append(error("SL2", rel, problem))
+        return findings
+
+
+DEFAULT_PROFILE = "socialledger"
+SOCIALLEDGER = DeliveryProfile(DEFAULT_PROFILE, "socialledger delivery: E-ARK SIP 2.1.0, every file listed, PDF/A",
+                               SIP_2_1_0)
+#: the package profiles by name (`archive verify --profile`); a second national format is added here
+PROFILES: dict[str, PackageProfile] = {p.name: p for p in (SOCIALLEDGER, SIP_2_1_0, CSIP_2_1_0)}
+
+
 def profile_named(name: str) -> PackageProfile:
-    known = profiles()
-    if name not in known:
-        raise KeyError(f"no package profile {name!r}; known: {', '.join(sorted(known))}")
-    return known[name]
+    if name not in PROFILES:
+        raise KeyError(f"no package profile {name!r}; known: {', '.join(sorted(PROFILES))}")
+    return PROFILES[name]
 
 
 def verify(path: Path, profile: PackageProfile | str = DEFAULT_PROFILE) -> Report:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from socialledger.app.archive import check_archive_package
-from socialledger.archive.requirements import DEFAULT_PROFILE, profiles
+from socialledger.archive.verify import DEFAULT_PROFILE, PROFILES
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, plain, table
 from socialledger.core.domain.errors import VerificationFailed
@@ -94,7 +94,7 @@ def _count(n: int, noun: str) -> str:
 @common_options
 @click.argument("package", type=click.Path(exists=True, path_type=Path))
 @click.option("--profile", "profile_name", default=DEFAULT_PROFILE, show_default=True,
-              type=click.Choice(sorted(profiles())),
+              type=click.Choice(sorted(PROFILES)),
               help="The requirements: socialledger (SIP 2.1.0 and the delivery rules), e-ark-sip-2.1.0, "
                    "e-ark-csip-2.1.0.")
 @click.option("--strict", is_flag=True, help="Fail on warnings (SHOULD requirements) too.")

@@ -3,23 +3,22 @@
 A *profile* is one national or international package format: it takes an opened package
 (`Package`) and returns its findings. Each finding names the requirement it is about (CSIP17,
 SIP4, CSIPSTR4, XSD, ...), how serious it is (an error breaks a MUST; a warning a SHOULD) and the
-file. `socialledger.archive.verify` opens the package (a folder, a zip or a tar), runs the
-profile and socialledger's own delivery checks.
+file. `socialledger.archive.verify` opens the package (a folder, a zip or a tar) and runs a
+profile over it.
 
 Profiles here: `e-ark-csip-2.1.0` (the E-ARK Common Specification for Information Packages 2.1.0
 alone, what the E-ARK test corpus tests), `e-ark-sip-2.1.0` (CSIP 2.1.0 with the E-ARK SIP 2.1.0
 requirements, the Swedish FGS Paketstruktur 2.0) and `socialledger` (SIP 2.1.0 with socialledger's
 delivery rules SL1, SL2: what `archive verify` checks by default). A second national format is a
-second object with `name`, `title` and `check`, added to `profiles()`.
+second object with `name`, `title` and `check`, added to `socialledger.archive.verify.PROFILES`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from socialledger.archive.requirements.package import Package
+from socialledger.archive.requirements.package import Package
 
 ERROR = "error"
 WARNING = "warning"
@@ -67,16 +66,3 @@ class PackageProfile(Protocol):
     def check(self, package: Package) -> list[Finding]:
         """The findings of `package` under this profile ([] when it conforms)."""
         ...
-
-
-def profiles() -> dict[str, PackageProfile]:
-    """The profiles by name (the `--profile` of `archive verify`)."""
-    from socialledger.archive.requirements.delivery import DeliveryProfile
-    from socialledger.archive.requirements.eark import CSIP_2_1_0, SIP_2_1_0
-
-    delivery = DeliveryProfile(DEFAULT_PROFILE, "socialledger delivery: E-ARK SIP 2.1.0, every file listed, "
-                                                "PDF/A", SIP_2_1_0)
-    return {p.name: p for p in (delivery, SIP_2_1_0, CSIP_2_1_0)}
-
-
-DEFAULT_PROFILE = "socialledger"
