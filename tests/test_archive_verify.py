@@ -248,6 +248,10 @@ def test_a_wrong_or_misnamed_sha256_beside_the_container_is_found(package: Path,
     assert ("CONTAINER", "p.zip.sha256") in errors(verify(container))
     _sha256(container, "not a checksum\n")
     assert ("CONTAINER", "p.zip.sha256") in errors(verify(container))
+    # also found as <id>.sha256
+    container.with_name("p.zip.sha256").unlink()
+    container.with_name("p.sha256").write_text("f" * 64 + "  p.zip\n", encoding="utf-8")
+    assert ("CONTAINER", "p.zip") in errors(verify(container))
 
 
 def test_a_member_outside_the_package_is_not_unpacked(package: Path, tmp_path: Path) -> None:

@@ -169,9 +169,11 @@ _SHA256 = re.compile(r"^\s*([0-9a-fA-F]{64})(?:\s+\*?(.+?))?\s*$")
 
 
 def _sidecar(path: Path) -> list[Finding]:
-    """The container's SHA-256 file beside it (`<name>.sha256`, sha256sum format), when there is one."""
-    sidecar = path.with_name(path.name + ".sha256")
-    if not sidecar.is_file():
+    """The container's SHA-256 file beside it (`<id>.zip.sha256` or `<id>.sha256`, sha256sum format), when
+    there is one."""
+    candidates = [path.with_name(path.name + ".sha256"), path.with_name(path.stem + ".sha256")]
+    sidecar = next((c for c in candidates if c.is_file()), None)
+    if sidecar is None:
         return []
     first = sidecar.read_text(encoding="utf-8", errors="replace").strip().splitlines()[:1]
     match = _SHA256.match(first[0]) if first else None
