@@ -339,10 +339,10 @@ def test_writing_twice_gives_the_same_bytes(tmp_path: Path) -> None:
 
 # --- verify_package -------------------------------------------------------------------------------
 # Each error line names the file, what is wrong and the requirement in brackets. The writer's packages
-# carry three kinds of warning (see docs/archive-package.md):
+# carry four kinds of warning (see docs/archive-package.md):
 # CSIP1 (OBJID urn:uuid:<id>, folder <id>), CSIPSTR13 (no metadata/ folder in a representation) and
-# CSIP113 (no PREMIS or Dublin Core schema in the package).
-KNOWN_WARNINGS = {"CSIP1", "CSIPSTR13", "CSIP113"}
+# CSIP113 (no PREMIS or Dublin Core schema in the package), SL3 (the rendition is PDF/A-2b, not 2u).
+KNOWN_WARNINGS = {"CSIP1", "CSIPSTR13", "CSIP113", "SL3"}
 
 
 def test_verify_passes_an_untouched_package(package: Path) -> None:

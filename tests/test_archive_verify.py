@@ -20,7 +20,7 @@ from test_cli import CLI
 from socialledger.archive import eark
 from socialledger.archive.requirements import xsd
 from socialledger.archive.requirements.package import Package
-from socialledger.archive.verify import verify
+from socialledger.archive.verify import pdf_findings, verify
 
 M = {"mets": eark.METS, "csip": eark.CSIP, "xlink": eark.XLINK}
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "eark-corpus" / "CSIP"
@@ -307,3 +307,49 @@ def test_the_cli_verifies_a_container(package: Path, tmp_path: Path, monkeypatch
     failed = cli("archive", "verify", str(container), code=5)
     assert "error: stray.bin: in the package but listed in no METS file [SL1]" in failed.stderr
     assert "CONTAINER" in failed.stderr  # the .sha256 no longer matches
+
+
+# --- the PDF/A rendition (socialledger's delivery rules SL2, SL3) -------------------------------------
+
+def _pdf(conformance: str, *, font: str | None) -> bytes:
+    """A one-page PDF claiming PDF/A-2<conformance>; with `font`, its page uses that font: "embedded" (a
+    FontFile2 in its descriptor) or "standard" (Helvetica, not embedded)."""
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">'
+           b'<pdfaid:part>2</pdfaid:part><pdfaid:conformance>' + conformance.encode() + b'</pdfaid:conformance>'
+           b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+    resources = b" /Resources << /Font << /F1 5 0 R >> >>" if font else b""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]" + resources + b" >>",
+               b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n%s\nendstream" % (len(xmp), xmp)]
+    if font == "standard":
+        objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    elif font == "embedded":
+        objects += [b"<< /Type /Font /Subtype /TrueType /BaseFont /SLSans /FontDescriptor 6 0 R >>",
+                    b"<< /Type /FontDescriptor /FontName /SLSans /FontFile2 7 0 R >>",
+                    b"<< /Length 4 >>\nstream\nfont\nendstream"]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@pytest.mark.parametrize(("conformance", "font", "expected"), [
+    ("U", "embedded", set()),
+    ("A", None, set()),
+    ("B", "embedded", {("SL3", "warning")}),
+    ("U", "standard", {("SL2", "error")}),
+])
+def test_the_rendition_is_pdfa_2u_with_its_fonts_embedded(tmp_path: Path, conformance: str, font: str | None,
+                                                          expected: set) -> None:
+    (tmp_path / "feed-001.pdf").write_bytes(_pdf(conformance, font=font))
+    found = {(f.requirement, f.severity) for f in pdf_findings(tmp_path, "feed-001.pdf")}
+    assert found == expected
+    if font == "standard":
+        assert "does not embed the font Helvetica" in pdf_findings(tmp_path, "feed-001.pdf")[0].message

@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from socialledger.archive.requirements import ERROR, WARNING, Finding, PackageProfile, error
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from socialledger.archive.requirements import ERROR, WARNING, Finding, PackageProfile, error, warning
 from socialledger.archive.requirements.eark import CSIP_2_1_0, SIP_2_1_0
 from socialledger.archive.requirements.package import Package
 
@@ -63,7 +66,10 @@ class DeliveryProfile:
 
     - SL1: every file of the package is listed in a METS file (CSIP58 only says SHOULD): an unlisted
       file is an error, since nothing says what it is or whether it was meant to be there;
-    - SL2: every PDF is PDF/A (identified by its pdfaid XMP entries), the rendition archives accept.
+    - SL2: every PDF is PDF/A (identified by its pdfaid XMP entries), the rendition archives accept, with
+      every font it uses embedded (which PDF/A requires; a PDF that claims PDF/A without is an error);
+    - SL3: the rendition is PDF/A-2u or better (part 2 or later, conformance U or A: its text can be
+      extracted and searched); a PDF/A-1 or a conformance B rendition is a warning.
     """
 
     def __init__(self, name: str, title: str, base: PackageProfile) -> None:
@@ -76,9 +82,7 @@ class DeliveryProfile:
         findings += [error("SL1", f.path, "in the package but listed in no METS file")
                      for f in findings if f.requirement == "CSIP58"]
         for rel in sorted(package.files):
-            problem = pdf_problem(package.root, rel)
-            if problem is not None:
-                findings.append(error("SL2", rel, problem))
+            findings += pdf_findings(package.root, rel)
         return findings
 
 
@@ -291,19 +295,68 @@ def _normalise(result: Any) -> tuple[str, str] | None:
     return (str(part), str(conformance or "").upper()) if part else None
 
 
-def pdf_problem(root: Path, rel: str) -> str | None:
-    """Why the file `rel` is a PDF that is not PDF/A; None when it is PDF/A or no PDF."""
+def pdf_findings(root: Path, rel: str) -> list[Finding]:
+    """SL2 and SL3 for the file `rel`, when it is a PDF: PDF/A, its fonts embedded, PDF/A-2u or better."""
     path = root / rel
     if path.is_symlink() or not path.is_file():
-        return None
+        return []
     if not rel.lower().endswith(".pdf"):
         with path.open("rb") as f:
             if f.read(5) != b"%PDF-":
-                return None
+                return []
     try:
         ident = pdfa_of(path)
     except Exception as e:  # noqa: BLE001 - any failure to read it is a problem of this file
-        return f"cannot identify as PDF/A ({e})"
+        return [error("SL2", rel, f"cannot identify as PDF/A ({e})")]
     if ident is None:
-        return "a PDF not identified as PDF/A (no pdfaid:part in its XMP metadata)"
-    return None
+        return [error("SL2", rel, "a PDF not identified as PDF/A (no pdfaid:part in its XMP metadata)")]
+    out = [error("SL2", rel, f"claims PDF/A but does not embed the font {name}") for name in _unembedded_fonts(path)]
+    part, conformance = ident
+    if not (part.isdigit() and int(part) >= 2 and conformance in ("U", "A")):
+        out.append(warning("SL3", rel, f"PDF/A-{part}{conformance.lower()}: the rendition should be PDF/A-2u or "
+                                       f"better, so that its text can be extracted"))
+    return out
+
+
+def _unembedded_fonts(path: Path) -> list[str]:
+    """The fonts a PDF's pages use without embedding them (Type 3 fonts draw their glyphs themselves)."""
+    try:
+        reader = PdfReader(str(path))
+        seen: set[Any] = set()
+        missing: set[str] = set()
+        for page in reader.pages:
+            _fonts_of(page.get("/Resources"), seen, missing)
+    except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError):
+        return []  # unreadable beyond its XMP: the PDF/A identification said what it could
+    return sorted(missing)
+
+
+def _fonts_of(resources: Any, seen: set[Any], missing: set[str]) -> None:
+    resources = resources.get_object() if resources is not None else None
+    if not resources:
+        return
+    fonts = resources.get("/Font")
+    for ref in (fonts.get_object().values() if fonts is not None else []):
+        font = ref.get_object()
+        if _key(ref, font) in seen:
+            continue
+        seen.add(_key(ref, font))
+        subtype = font.get("/Subtype")
+        if subtype == "/Type3":
+            continue
+        target = font["/DescendantFonts"][0].get_object() if subtype == "/Type0" else font
+        descriptor = target.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else None
+        if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            missing.add(str(font.get("/BaseFont", "(unnamed)")).lstrip("/"))
+    objects = resources.get("/XObject")
+    for ref in (objects.get_object().values() if objects is not None else []):
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Form" and _key(ref, obj) not in seen:
+            seen.add(_key(ref, obj))
+            _fonts_of(obj.get("/Resources"), seen, missing)
+
+
+def _key(ref: Any, obj: Any) -> Any:
+    """An object's identity: its object number when it is an indirect object."""
+    return ("ref", ref.idnum, ref.generation) if hasattr(ref, "idnum") else ("id", id(obj))

@@ -9,7 +9,7 @@ profile over it.
 Profiles here: `e-ark-csip-2.1.0` (the E-ARK Common Specification for Information Packages 2.1.0
 alone, what the E-ARK test corpus tests), `e-ark-sip-2.1.0` (CSIP 2.1.0 with the E-ARK SIP 2.1.0
 requirements, the Swedish FGS Paketstruktur 2.0) and `socialledger` (SIP 2.1.0 with socialledger's
-delivery rules SL1, SL2: what `archive verify` checks by default). A second national format is a
+delivery rules SL1-SL3: what `archive verify` checks by default). A second national format is a
 second object with `name`, `title` and `check`, added to `socialledger.archive.verify.PROFILES`.
 """
 
