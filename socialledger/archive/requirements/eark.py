@@ -15,7 +15,6 @@ package METS; the others to every METS file.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -459,25 +458,10 @@ def _target(package: Package, doc: MetsDocument, element: Any, locator: Any, ids
         if hash_name is None:
             out.append(warning(ids.checksumtype, target, f"CHECKSUMTYPE {algorithm!r} in {rel} cannot be checked"))
         else:
-            actual = _hash(package.root / target, hash_name)
+            actual = package.digest(target, hash_name)
             if actual != checksum.strip().lower():
                 out.append(error(ids.checksum, target, f"{algorithm} {actual}, {rel} says {checksum}"))
     return out
-
-
-_hashes: dict[tuple[str, str, int, int], str] = {}
-
-
-def _hash(path: Path, algorithm: str) -> str:
-    stat = path.stat()
-    key = (str(path), algorithm, stat.st_mtime_ns, stat.st_size)
-    if key not in _hashes:
-        h = hashlib.new(algorithm)
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-        _hashes[key] = h.hexdigest()
-    return _hashes[key]
 
 
 def _metadata_files(package: Package, doc: MetsDocument, kind: str) -> list[str]:

@@ -8,6 +8,7 @@ external entities.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -95,6 +96,7 @@ class Package:
         self.root = Path(root)
         self.name = name or self.root.name  # the package's folder name (for CSIP1)
         self._xml: dict[str, tuple[Any, str | None]] = {}
+        self._digests: dict[tuple[str, str], str] = {}
 
     @cached_property
     def _walk(self) -> tuple[set[str], set[str], set[str]]:
@@ -157,6 +159,17 @@ class Package:
 
     def size(self, rel: str) -> int:
         return (self.root / rel).stat().st_size
+
+    def digest(self, rel: str, algorithm: str) -> str:
+        """The file's hex digest (hashlib's name of the algorithm), read once per algorithm."""
+        key = (rel, algorithm)
+        if key not in self._digests:
+            h = hashlib.new(algorithm)
+            with (self.root / rel).open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+            self._digests[key] = h.hexdigest()
+        return self._digests[key]
 
     def xml(self, rel: str) -> tuple[Any, str | None]:
         """(the parsed tree, None) or (None, why it cannot be read)."""

@@ -55,6 +55,7 @@ CATALOG = {
 }
 
 _MAX_ERRORS = 20  # schema errors reported per file; the rest are counted
+_CACHE = 32  # compiled schema sets kept
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,14 @@ class _Resolver(etree.Resolver):
 
 def _compile(imports: list[_Schema], folders: list[Path]) -> Any:
     """An XMLSchema importing each namespace from its file (the document's root namespace first)."""
+    # The same schema files (by name and content, in the same order of folders) give the same schema,
+    # whichever package they are in: compiled once.
     key = (tuple((s.namespace, s.digest) for s in imports),
-           tuple(s.digest for f in folders for s in _folder_schemas(f)), tuple(str(f) for f in folders))
+           tuple(tuple((s.path.name, s.digest) for s in _folder_schemas(f)) for f in folders))
     if key in _compiled:
         return _compiled[key]
+    if len(_compiled) >= _CACHE:
+        _compiled.pop(next(iter(_compiled)))
     driver = ['<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">']
     for s in imports:
         driver.append(f'<xs:import namespace="{s.namespace}" schemaLocation="{s.path.resolve().as_uri()}"/>')
