@@ -171,7 +171,7 @@ def _namespaces(tree: Any) -> list[str]:
             continue  # comments, processing instructions
         if tag.startswith("{"):
             seen.setdefault(tag[1:tag.index("}")], None)
-        for name in element.keys():
+        for name in element.attrib:
             if name.startswith("{"):
                 seen.setdefault(name[1:name.index("}")], None)
     return [ns for ns in seen if ns and ns not in (XSI, XML_NS)]
