@@ -193,6 +193,7 @@ def test_one_file_to_deliver_with_its_sha256(ledger, active, tmp_path, kind):
     package = unpacked / package_id
     assert feed(package)["package_id"] == f"urn:uuid:{package_id}"
     assert verify_package(package) == []
+    assert verify_package(container) == []  # archive verify takes the container as it is, .sha256 checked
     # The ledger records where the delivery was written.
     (row,) = [p for a in ledger.archive_status(who("arvid"), active) for h in a["periods"] for p in h["packages"]]
     assert row["path"] == str(container)

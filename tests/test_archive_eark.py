@@ -30,7 +30,7 @@ from socialledger.archive.model import (
     PremisEvent,
     Version,
 )
-from socialledger.archive.verify import verify_package
+from socialledger.archive.verify import verify, verify_package
 
 PACKAGE_ID = "urn:uuid:6f1c2b1e-8d0a-4c55-9a51-3f0f5c2d9b10"
 FIRST_ID = "urn:uuid:0b7e9c3a-1d2e-4f60-8a7b-9c0d1e2f3a4b"
@@ -338,9 +338,22 @@ def test_writing_twice_gives_the_same_bytes(tmp_path: Path) -> None:
 
 
 # --- verify_package -------------------------------------------------------------------------------
+# Each error line names the file, what is wrong and the requirement in brackets. The writer's packages
+# carry four kinds of warning (see docs/archive-package.md):
+# CSIP1 (OBJID urn:uuid:<id>, folder <id>), CSIPSTR13 (no metadata/ folder in a representation) and
+# CSIP113 (no PREMIS or Dublin Core schema in the package), SL3 (the rendition is PDF/A-2b, not 2u).
+KNOWN_WARNINGS = {"CSIP1", "CSIPSTR13", "CSIP113", "SL3"}
+
 
 def test_verify_passes_an_untouched_package(package: Path) -> None:
-    assert verify_package(package) == []
+    report = verify(package)
+    assert report.errors == [] and verify_package(package) == []
+    assert {f.requirement for f in report.warnings} <= KNOWN_WARNINGS, [f.line() for f in report.warnings]
+    for profile in ("e-ark-sip-2.1.0", "e-ark-csip-2.1.0"):
+        assert verify(package, profile).errors == [], profile
+
+
+CHECKSUM_IDS = {"CSIP29", "CSIP43", "CSIP71", "CSIP56"}
 
 
 @pytest.mark.parametrize("rel", [
@@ -357,15 +370,19 @@ def test_verify_finds_a_changed_byte(package: Path, rel: str) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01  # same size, one bit different
     path.write_bytes(bytes(data))
-    problems = verify_package(package)
-    assert len(problems) == 1 and problems[0].startswith(f"{rel}: SHA-256"), problems
+    errors = verify(package).errors
+    mine = [f for f in errors if f.path == rel]
+    assert len(mine) == 1 and mine[0].line().startswith(f"{rel}: SHA-256"), [f.line() for f in errors]
+    assert mine[0].requirement in CHECKSUM_IDS
+    # A broken schema also stops the METS files from validating; nothing else is reported.
+    assert {f.requirement for f in errors if f is not mine[0]} <= ({"XSD"} if rel.startswith("schemas/") else set())
 
 
 def test_verify_finds_a_changed_size(package: Path) -> None:
     path = package / "representations/rep1/data/feed.json"
     path.write_bytes(path.read_bytes() + b" ")
     problems = verify_package(package)
-    assert any(p.startswith("representations/rep1/data/feed.json: size") for p in problems), problems
+    assert "representations/rep1/data/feed.json: size" in problems[0] and problems[0].endswith("[CSIP69]"), problems
 
 
 def test_verify_finds_a_changed_representation_mets(package: Path) -> None:
@@ -375,22 +392,27 @@ def test_verify_finds_a_changed_representation_mets(package: Path) -> None:
     assert any(p.startswith("representations/rep1/METS.xml: size") for p in problems), problems
 
 
-@pytest.mark.parametrize("rel", [
-    "representations/rep2/data/feed-001.pdf",
-    eark.PRESERVATION,
-    "documentation/README.txt",
+@pytest.mark.parametrize(("rel", "requirement"), [
+    ("representations/rep2/data/feed-001.pdf", "CSIP79"),
+    (eark.PRESERVATION, "CSIP38"),
+    ("documentation/README.txt", "CSIP79"),
 ])
-def test_verify_finds_a_missing_file(package: Path, rel: str) -> None:
+def test_verify_finds_a_missing_file(package: Path, rel: str, requirement: str) -> None:
     (package / rel).unlink()
-    assert verify_package(package) == [f"{rel}: listed in " + (
-        "representations/rep2/METS.xml" if rel.startswith("representations") else "METS.xml") + " but missing"]
+    source = "representations/rep2/METS.xml" if rel.startswith("representations") else "METS.xml"
+    (problem,) = verify_package(package)
+    assert problem.startswith(f"{rel}: listed in {source} (") and problem.endswith(f"but missing [{requirement}]")
 
 
 def test_verify_finds_a_missing_representation_mets(package: Path) -> None:
     (package / "representations/rep2/METS.xml").unlink()
-    problems = verify_package(package)
-    assert "representations/rep2/METS.xml: missing" in problems
-    assert "representations/rep2/data/feed-001.pdf: in the package but listed in no METS" in problems
+    report = verify(package)
+    assert {(f.path, f.requirement) for f in report.errors} == {
+        ("representations/rep2/METS.xml", "CSIP79"),  # listed in the package METS
+        ("METS.xml", "CSIP110"),  # the representation division's METS pointer
+        ("representations/rep2/data/feed-001.pdf", "SL1"),  # now listed nowhere
+    }
+    assert ("representations/rep2/", "CSIPSTR12") in {(f.path, f.requirement) for f in report.warnings}
 
 
 @pytest.mark.parametrize("rel", [
@@ -400,18 +422,22 @@ def test_verify_finds_a_missing_representation_mets(package: Path) -> None:
 ])
 def test_verify_finds_an_unlisted_file(package: Path, rel: str) -> None:
     (package / rel).write_bytes(b"{}")
-    assert verify_package(package) == [f"{rel}: in the package but listed in no METS"]
+    assert verify_package(package) == [f"{rel}: in the package but listed in no METS file [SL1]"]
+    # Under the E-ARK profiles alone it is CSIP58, a SHOULD: a warning.
+    report = verify(package, "e-ark-sip-2.1.0")
+    assert report.errors == [] and (rel, "CSIP58") in {(f.path, f.requirement) for f in report.warnings}
 
 
 def test_verify_finds_a_missing_root_mets(package: Path) -> None:
     (package / "METS.xml").unlink()
-    assert verify_package(package) == ["METS.xml: missing"]
+    assert verify_package(package) == [
+        "METS.xml: missing: the package root folder must hold a file named METS.xml [CSIPSTR4]"]
 
 
 def test_verify_finds_broken_xml(package: Path) -> None:
     (package / "METS.xml").write_bytes(b"<mets")
     problems = verify_package(package)
-    assert problems and problems[0].startswith("METS.xml: not readable as XML")
+    assert problems and problems[0].startswith("METS.xml: not readable as XML") and problems[0].endswith("[CSIPSTR4]")
 
 
 @pytest.mark.parametrize("pdf_module", [True, False])
@@ -423,7 +449,7 @@ def test_verify_finds_a_pdf_that_is_not_pdfa(package: Path, monkeypatch: pytest.
     assert verify_package(package) == []
     (package / rel).write_bytes(pdf_bytes(pdfa=False))
     problems = verify_package(package)
-    assert f"{rel}: a PDF not identified as PDF/A (no pdfaid:part in its XMP metadata)" in problems
+    assert f"{rel}: a PDF not identified as PDF/A (no pdfaid:part in its XMP metadata) [SL2]" in problems
 
 
 # --- the outside validator ------------------------------------------------------------------------

@@ -129,6 +129,7 @@ UNACTED = {
     "identified_policy_text": "builds the policy text init adopts; records nothing",
     "keep_identity": "keeps the organisation's identity in a policy set_policy records after its role check",
     "slices": "cuts a period into days, weeks or months for the report's charts: no data",
+    "check_archive_package": "offline check of a package, without a ledger: whoever holds a package may",
 }
 
 #: public classes of app/ that are neither services nor plain results, and why they are no way around a check

@@ -10,7 +10,7 @@ from socialledger.app.base import Service
 from socialledger.archive import exports, status
 from socialledger.archive.exports import Outcome
 from socialledger.archive.status import AccountStatus
-from socialledger.archive.verify import verify_package
+from socialledger.archive.verify import Report, verify
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput, RuleViolation
 from socialledger.core.domain.policy import PLACEHOLDER_CODE, Policy
@@ -59,5 +59,12 @@ def check_identified(policy: Policy) -> None:
 
 
 def verify_archive_package(package: Path) -> list[str]:
-    """Check a package offline (no ledger, so no role: whoever holds a package may check it); its problems."""
-    return verify_package(package)
+    """Check a package offline (no ledger, so no role: whoever holds a package may check it); its errors, one
+    line each, under socialledger's delivery profile."""
+    return [f.line() for f in verify(package).errors]
+
+
+def check_archive_package(package: Path, profile: str | None = None) -> Report:
+    """Check a package folder or container offline (no ledger, so no role: whoever holds a package may check
+    it) against `profile` (default: socialledger's delivery profile); every finding, warnings too."""
+    return verify(package, profile) if profile else verify(package)

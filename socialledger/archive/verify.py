@@ -1,187 +1,252 @@
-"""Checking an archive package offline: structure, every checksum and size, no missing or extra files, PDF/A.
+"""Checking an archive package offline: the E-ARK requirements, every checksum and size, no missing or
+extra files, the schemas, PDF/A; a folder, or the zip or tar container it was delivered in.
 
-The outside validator (eark-validator) checks none of these: it never compares
-a checksum or a size, does not notice a missing or an unlisted file, and reads
-only the root METS.xml. `verify_package` reads every METS of the package.
-Each problem is one line that names the file.
+`verify` opens the package (a container is unpacked into a temporary folder, refusing any member
+that would land outside it), runs a package profile over it (`socialledger.archive.requirements`:
+CSIP 2.1.0, SIP 2.1.0, and socialledger's delivery rules on top by default) and returns a
+`Report` of findings, each naming its requirement. The outside validator (eark-validator) checks
+no checksum, size or file presence and reads only the root METS.xml; this reads every METS.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+import shutil
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import unquote
 
-from lxml import etree
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
-_METS = "http://www.loc.gov/METS/"
-_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-_ALGORITHMS = {"SHA-256": "sha256", "SHA-512": "sha512", "SHA-384": "sha384", "SHA-1": "sha1", "MD5": "md5"}
+from socialledger.archive.requirements import ERROR, WARNING, Finding, PackageProfile, error, warning
+from socialledger.archive.requirements.eark import CSIP_2_1_0, SIP_2_1_0
+from socialledger.archive.requirements.package import Package
 
 _PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']\s*([1-4])\s*[\"']|>\s*([1-4])\s*<)")
 _CONFORMANCE = re.compile(rb"pdfaid:conformance\s*(?:=\s*[\"']\s*([A-Za-z])\s*[\"']|>\s*([A-Za-z])\s*<)")
 
 
+@dataclass
+class Report:
+    """What `verify` found in one package."""
+
+    package: str  # the folder or container as given
+    profile: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    def ok(self, *, strict: bool = False) -> bool:
+        """No error (and with `strict`, no warning either)."""
+        return not (self.findings if strict else self.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"package": self.package, "profile": self.profile, "ok": self.ok(),
+                "errors": len(self.errors), "warnings": len(self.warnings),
+                "findings": [f.as_dict() for f in self.findings]}
+
+
+class DeliveryProfile:
+    """socialledger's delivery profile: a base profile (E-ARK SIP 2.1.0) and the rules of a socialledger
+    delivery, which the specifications leave to the submission agreement (DESIGN.md "Archive packages"):
+
+    - SL1: every file of the package is listed in a METS file (CSIP58 only says SHOULD): an unlisted
+      file is an error, since nothing says what it is or whether it was meant to be there;
+    - SL2: every PDF is PDF/A (identified by its pdfaid XMP entries), the rendition archives accept, with
+      every font it uses embedded (which PDF/A requires; a PDF that claims PDF/A without is an error);
+    - SL3: the rendition is PDF/A-2u or better (part 2 or later, conformance U or A: its text can be
+      extracted and searched); a PDF/A-1 or a conformance B rendition is a warning.
+    """
+
+    def __init__(self, name: str, title: str, base: PackageProfile) -> None:
+        self.name = name
+        self.title = title
+        self.base = base
+
+    def check(self, package: Package) -> list[Finding]:
+        findings = self.base.check(package)
+        findings += [error("SL1", f.path, "in the package but listed in no METS file")
+                     for f in findings if f.requirement == "CSIP58"]
+        for rel in sorted(package.files):
+            findings += pdf_findings(package.root, rel)
+        return findings
+
+
+DEFAULT_PROFILE = "socialledger"
+SOCIALLEDGER = DeliveryProfile(DEFAULT_PROFILE, "socialledger delivery: E-ARK SIP 2.1.0, every file listed, PDF/A",
+                               SIP_2_1_0)
+#: the package profiles by name (`archive verify --profile`); a second national format is added here
+PROFILES: dict[str, PackageProfile] = {p.name: p for p in (SOCIALLEDGER, SIP_2_1_0, CSIP_2_1_0)}
+
+
+def profile_named(name: str) -> PackageProfile:
+    if name not in PROFILES:
+        raise KeyError(f"no package profile {name!r}; known: {', '.join(sorted(PROFILES))}")
+    return PROFILES[name]
+
+
+def verify(path: Path, profile: PackageProfile | str = DEFAULT_PROFILE) -> Report:
+    """Check the package folder or container at `path` against `profile`."""
+    chosen = profile_named(profile) if isinstance(profile, str) else profile
+    path = Path(path)
+    report = Report(str(path), chosen.name)
+    with open_package(path) as (package, findings):
+        report.findings += findings
+        if package is not None:
+            report.findings += chosen.check(package)
+    return report
+
+
 def verify_package(root: Path) -> list[str]:
-    """The problems of the package in `root`, one line each; [] when it is whole and right."""
-    root = Path(root)
-    if not root.is_dir():
-        return [f"{root}: not a package folder"]
-    problems: list[str] = []
-    mets_files = {"METS.xml"}
-    listed: dict[str, str] = {}  # package path -> the METS that lists it
-
-    entries = _entries(root, "METS.xml", problems)
-    if entries is None:
-        return problems
-    reps_dir = root / "representations"
-    if not reps_dir.is_dir():
-        problems.append("representations/: missing")
-    else:
-        for rep in sorted(p.name for p in reps_dir.iterdir()):
-            if not (reps_dir / rep).is_dir():
-                problems.append(f"representations/{rep}: not a representation folder")
-                continue
-            rep_mets = f"representations/{rep}/METS.xml"
-            mets_files.add(rep_mets)
-            if not (root / rep_mets).is_file():
-                problems.append(f"{rep_mets}: missing")
-                continue
-            entries += _entries(root, rep_mets, problems) or []
-    for mptr in _mptrs(root / "METS.xml"):
-        if mptr not in mets_files:
-            mets_files.add(mptr)
-            if not (root / mptr).is_file():
-                problems.append(f"{mptr}: named as a representation METS in METS.xml but missing")
-            else:
-                entries += _entries(root, mptr, problems) or []
-
-    for source, path, element in entries:
-        if path is None:
-            problems.append(f"{source}: a {element.tag.split('}')[1]} without a file location")
-            continue
-        listed.setdefault(path, source)
-        problems += _check_entry(root, source, path, element)
-
-    on_disk = _files(root, problems)
-    for path in sorted(on_disk - set(listed) - mets_files):
-        problems.append(f"{path}: in the package but listed in no METS")
-    for path in sorted(on_disk):
-        problems += _check_pdf(root, path)
-    return problems
+    """The errors of the package in `root` (folder or container) under socialledger's delivery profile, one
+    line each; [] when it is whole and right."""
+    return [f.line() for f in verify(root).errors]
 
 
-# --- METS ----------------------------------------------------------------------------------------
+# --- opening a folder or a container ------------------------------------------------------------------
 
-def _parse(root: Path, rel: str, problems: list[str]) -> etree._ElementTree | None:
+@contextmanager
+def open_package(path: Path) -> Iterator[tuple[Package | None, list[Finding]]]:
+    """(the package, findings about how it was delivered); the package is None when it cannot be opened."""
+    path = Path(path)
+    if path.is_dir():
+        yield Package(path), []
+        return
+    if not path.is_file():
+        yield None, [error("CONTAINER", str(path), "no such package folder or container")]
+        return
+    kind = _container_kind(path)
+    if kind is None:
+        yield None, [error("CONTAINER", path.name, "neither a package folder nor a zip or tar container")]
+        return
+    findings = _sidecar(path)
+    with tempfile.TemporaryDirectory(prefix="socialledger-verify-") as tmp:
+        target = Path(tmp)
+        try:
+            findings += _extract(path, kind, target)
+        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, zlib.error, RuntimeError,
+                NotImplementedError) as e:  # damaged, encrypted or of an unknown compression
+            findings.append(error("CONTAINER", path.name, f"cannot be unpacked ({e})"))
+            yield None, findings
+            return
+        entries = [p for p in target.iterdir()]
+        folders = [p for p in entries if p.is_dir() and not p.is_symlink()]
+        if len(entries) != 1 or len(folders) != 1:
+            names = ", ".join(sorted(p.name for p in entries)) or "nothing"
+            findings.append(error("CSIPSTR1", path.name, f"a container must hold the package in one root folder; "
+                                                         f"it holds {names}"))
+            yield None, findings
+            return
+        yield Package(folders[0]), findings
+
+
+def _container_kind(path: Path) -> str | None:
+    with path.open("rb") as f:
+        head = f.read(512)
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
     try:
-        return etree.parse(str(root / rel), etree.XMLParser(resolve_entities=False, no_network=True))
-    except (OSError, etree.XMLSyntaxError) as e:
-        problems.append(f"{rel}: not readable as XML ({e})")
+        if tarfile.is_tarfile(path):  # also a compressed tar (.tar.gz, .tar.xz)
+            return "tar"
+    except (OSError, tarfile.TarError, EOFError):
         return None
+    return None
 
 
-def _entries(root: Path, mets_rel: str, problems: list[str]) -> list[tuple[str, str | None, Any]] | None:
-    """(the METS, package path or None, element) for every file and mdRef of one METS."""
-    if not (root / mets_rel).is_file():
-        problems.append(f"{mets_rel}: missing")
-        return None
-    tree = _parse(root, mets_rel, problems)
-    if tree is None:
-        return None
-    base = PurePosixPath(mets_rel).parent
-    out: list[tuple[str, str | None, Any]] = []
-    for element in tree.iter(f"{{{_METS}}}file", f"{{{_METS}}}mdRef"):
-        if element.tag == f"{{{_METS}}}file":
-            locations = element.findall(f"{{{_METS}}}FLocat")
-            hrefs = [loc.get(_XLINK_HREF) for loc in locations]
-        else:
-            hrefs = [element.get(_XLINK_HREF)]
-        hrefs = [h for h in hrefs if h]
-        if not hrefs:
-            out.append((mets_rel, None, element))
-        for href in hrefs:
-            out.append((mets_rel, _resolve(base, href), element))
-    return out
+_SHA256 = re.compile(r"^\s*([0-9a-fA-F]{64})(?:\s+\*?(.+?))?\s*$")
 
 
-def _resolve(base: PurePosixPath, href: str) -> str:
-    href = unquote(href)
-    for prefix in ("file://./", "./"):
-        href = href.removeprefix(prefix)
-    parts: list[str] = []
-    for part in (base / href).parts:
-        if part == "..":
-            if not parts:
-                return "../" + href  # outside the package: reported as missing
-            parts.pop()
-        elif part not in (".", ""):
-            parts.append(part)
-    return "/".join(parts)
-
-
-def _mptrs(mets: Path) -> list[str]:
-    try:
-        tree = etree.parse(str(mets), etree.XMLParser(resolve_entities=False, no_network=True))
-    except (OSError, etree.XMLSyntaxError):
+def _sidecar(path: Path) -> list[Finding]:
+    """The container's SHA-256 file beside it (`<id>.zip.sha256` or `<id>.sha256`, sha256sum format), when
+    there is one."""
+    candidates = [path.with_name(path.name + ".sha256"), path.with_name(path.stem + ".sha256")]
+    sidecar = next((c for c in candidates if c.is_file()), None)
+    if sidecar is None:
         return []
-    return sorted({_resolve(PurePosixPath("."), h) for m in tree.iter(f"{{{_METS}}}mptr")
-                   if (h := m.get(_XLINK_HREF))})
-
-
-def _check_entry(root: Path, source: str, path: str, element: Any) -> list[str]:
-    target = root / path
-    if path.startswith("../") or not _inside(root, target):
-        return [f"{path}: listed in {source} but outside the package"]
-    if not target.is_file():
-        return [f"{path}: listed in {source} but missing"]
-    problems = []
-    size, checksum, algorithm = element.get("SIZE"), element.get("CHECKSUM"), element.get("CHECKSUMTYPE")
-    actual_size = target.stat().st_size
-    if size is None:
-        problems.append(f"{path}: no SIZE in {source}")
-    elif not size.isdigit() or int(size) != actual_size:
-        problems.append(f"{path}: size {actual_size} bytes, {source} says {size}")
-    if checksum is None or algorithm is None:
-        problems.append(f"{path}: no CHECKSUM/CHECKSUMTYPE in {source}")
-    elif algorithm.upper() not in _ALGORITHMS:
-        problems.append(f"{path}: unknown CHECKSUMTYPE {algorithm!r} in {source}")
-    else:
-        actual = _hash(target, _ALGORITHMS[algorithm.upper()])
-        if actual != checksum.lower():
-            problems.append(f"{path}: {algorithm} {actual}, {source} says {checksum}")
-    return problems
-
-
-def _inside(root: Path, target: Path) -> bool:
-    try:
-        target.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _hash(path: Path, algorithm: str) -> str:
-    h = hashlib.new(algorithm)
+    first = sidecar.read_text(encoding="utf-8", errors="replace").strip().splitlines()[:1]
+    match = _SHA256.match(first[0]) if first else None
+    if match is None:
+        return [error("CONTAINER", sidecar.name, "not a SHA-256 checksum file (64 hex digits, then the file name)")]
+    out = []
+    named = match.group(2)
+    if named is not None and PurePosixPath(named.replace("\\", "/")).name != path.name:
+        out.append(error("CONTAINER", sidecar.name, f"names {named!r}, not {path.name!r}"))
+    h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
-    return h.hexdigest()
+    if h.hexdigest() != match.group(1).lower():
+        out.append(error("CONTAINER", path.name, f"SHA-256 {h.hexdigest()}, {sidecar.name} says {match.group(1)}"))
+    return out
 
 
-def _files(root: Path, problems: list[str]) -> set[str]:
-    out: set[str] = set()
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        rel_folder = PurePosixPath(Path(folder).relative_to(root).as_posix())
-        for name in names:
-            rel = (rel_folder / name).as_posix().removeprefix("./")
-            if (Path(folder) / name).is_symlink():
-                problems.append(f"{rel}: a symbolic link, not a file")
-            out.add(rel)
+def _member_path(name: str) -> PurePosixPath | None:
+    """The relative path a member unpacks to; None when it would leave the folder."""
+    name = name.replace("\\", "/")
+    p = PurePosixPath(name)
+    if p.is_absolute() or re.match(r"^[A-Za-z]:", name) or any(part == ".." for part in p.parts):
+        return None
+    return p
+
+
+def _extract(path: Path, kind: str, target: Path) -> list[Finding]:
+    out: list[Finding] = []
+    if kind == "zip":
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                rel = _member_path(info.filename)
+                if rel is None:
+                    out.append(error("CONTAINER", info.filename, "a member outside the package folder: not unpacked"))
+                    continue
+                mode = (info.external_attr >> 16) & 0o170000
+                if mode == 0o120000:
+                    out.append(error("CSIPSTR1", info.filename, "a symbolic link: a package holds its files itself"))
+                    continue
+                dest = target / rel
+                if info.is_dir():
+                    dest.mkdir(parents=True, exist_ok=True)
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with z.open(info) as src, dest.open("wb") as dst:  # reading checks each member's CRC
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        return out
+    with tarfile.open(path) as t:
+        for member in t:
+            rel = _member_path(member.name)
+            if rel is None:
+                out.append(error("CONTAINER", member.name, "a member outside the package folder: not unpacked"))
+                continue
+            if member.issym() or member.islnk():
+                out.append(error("CSIPSTR1", member.name, "a link: a package holds its files itself"))
+                continue
+            dest = target / rel
+            if member.isdir():
+                dest.mkdir(parents=True, exist_ok=True)
+                continue
+            if not member.isfile():
+                out.append(error("CONTAINER", member.name, "not a regular file: not unpacked"))
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            src = t.extractfile(member)
+            assert src is not None
+            with src, dest.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
     return out
 
 
@@ -230,7 +295,8 @@ def _normalise(result: Any) -> tuple[str, str] | None:
     return (str(part), str(conformance or "").upper()) if part else None
 
 
-def _check_pdf(root: Path, rel: str) -> list[str]:
+def pdf_findings(root: Path, rel: str) -> list[Finding]:
+    """SL2 and SL3 for the file `rel`, when it is a PDF: PDF/A, its fonts embedded, PDF/A-2u or better."""
     path = root / rel
     if path.is_symlink() or not path.is_file():
         return []
@@ -241,7 +307,56 @@ def _check_pdf(root: Path, rel: str) -> list[str]:
     try:
         ident = pdfa_of(path)
     except Exception as e:  # noqa: BLE001 - any failure to read it is a problem of this file
-        return [f"{rel}: cannot identify as PDF/A ({e})"]
+        return [error("SL2", rel, f"cannot identify as PDF/A ({e})")]
     if ident is None:
-        return [f"{rel}: a PDF not identified as PDF/A (no pdfaid:part in its XMP metadata)"]
-    return []
+        return [error("SL2", rel, "a PDF not identified as PDF/A (no pdfaid:part in its XMP metadata)")]
+    out = [error("SL2", rel, f"claims PDF/A but does not embed the font {name}") for name in _unembedded_fonts(path)]
+    part, conformance = ident
+    if not (part.isdigit() and int(part) >= 2 and conformance in ("U", "A")):
+        out.append(warning("SL3", rel, f"PDF/A-{part}{conformance.lower()}: the rendition should be PDF/A-2u or "
+                                       f"better, so that its text can be extracted"))
+    return out
+
+
+def _unembedded_fonts(path: Path) -> list[str]:
+    """The fonts a PDF's pages use without embedding them (Type 3 fonts draw their glyphs themselves)."""
+    try:
+        reader = PdfReader(str(path))
+        seen: set[Any] = set()
+        missing: set[str] = set()
+        for page in reader.pages:
+            _fonts_of(page.get("/Resources"), seen, missing)
+    except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError):
+        return []  # unreadable beyond its XMP: the PDF/A identification said what it could
+    return sorted(missing)
+
+
+def _fonts_of(resources: Any, seen: set[Any], missing: set[str]) -> None:
+    resources = resources.get_object() if resources is not None else None
+    if not resources:
+        return
+    fonts = resources.get("/Font")
+    for ref in (fonts.get_object().values() if fonts is not None else []):
+        font = ref.get_object()
+        if _key(ref, font) in seen:
+            continue
+        seen.add(_key(ref, font))
+        subtype = font.get("/Subtype")
+        if subtype == "/Type3":
+            continue
+        target = font["/DescendantFonts"][0].get_object() if subtype == "/Type0" else font
+        descriptor = target.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else None
+        if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            missing.add(str(font.get("/BaseFont", "(unnamed)")).lstrip("/"))
+    objects = resources.get("/XObject")
+    for ref in (objects.get_object().values() if objects is not None else []):
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Form" and _key(ref, obj) not in seen:
+            seen.add(_key(ref, obj))
+            _fonts_of(obj.get("/Resources"), seen, missing)
+
+
+def _key(ref: Any, obj: Any) -> Any:
+    """An object's identity: its object number when it is an indirect object."""
+    return ("ref", ref.idnum, ref.generation) if hasattr(ref, "idnum") else ("id", id(obj))

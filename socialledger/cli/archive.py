@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from socialledger.app.archive import verify_archive_package
+from socialledger.app.archive import check_archive_package
+from socialledger.archive.verify import DEFAULT_PROFILE, PROFILES
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, plain, table
 from socialledger.core.domain.errors import VerificationFailed
@@ -91,20 +92,30 @@ def _count(n: int, noun: str) -> str:
 
 @archive_group.command("verify")
 @common_options
-@click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("package", type=click.Path(exists=True, path_type=Path))
+@click.option("--profile", "profile_name", default=DEFAULT_PROFILE, show_default=True,
+              type=click.Choice(sorted(PROFILES)),
+              help="The requirements: socialledger (SIP 2.1.0 and the delivery rules), e-ark-sip-2.1.0, "
+                   "e-ark-csip-2.1.0.")
+@click.option("--strict", is_flag=True, help="Fail on warnings (SHOULD requirements) too.")
 @json_option
-def archive_verify(package: Path, as_json: bool) -> None:
-    """Check a package offline: structure, every checksum and size, no missing or extra file, PDF/A."""
-    problems = verify_archive_package(package)
+def archive_verify(package: Path, profile_name: str, strict: bool, as_json: bool) -> None:
+    """Check a package folder, or its zip or tar container, offline: the CSIP and SIP requirements, the METS,
+    PREMIS and Dublin Core schemas, every checksum and size, no missing or extra file, PDF/A."""
+    report = check_archive_package(package, profile_name)
+    ok = report.ok(strict=strict)
     if as_json:
-        emit_json({"package": str(package), "ok": not problems, "problems": problems})
-    elif not problems:
-        click.echo(f"{package}: every file is present, listed and intact.")
+        emit_json(report.as_dict() | {"ok": ok, "strict": strict})
     else:
-        for problem in problems:
-            click.echo(f"problem: {problem}", err=True)
-    if problems:
-        failure = VerificationFailed(f"{package}: {len(problems)} problem(s)")
+        for f in report.findings:
+            click.echo(f"{f.severity}: {f.line()}", err=not ok)
+        if not report.findings:
+            click.echo(f"{package}: conforms to {profile_name}; every file is present, listed and intact.")
+        elif ok:
+            click.echo(f"{package}: conforms to {profile_name}, with {len(report.warnings)} warning(s).")
+    if not ok:
+        failure = VerificationFailed(f"{package}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+                                     + (" (--strict)" if strict and not report.errors else ""))
         failure.reported = as_json  # type: ignore[attr-defined]
         raise failure
 
