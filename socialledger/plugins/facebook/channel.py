@@ -47,7 +47,7 @@ class FacebookChannel(Channel):
     name = "facebook"
     title = "Facebook Pages"
     reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
-    version = "1.0"
+    version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
     def __init__(self) -> None:
