@@ -23,7 +23,15 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from socialledger.core.capture import media as media_store
-from socialledger.core.capture.derive import PARTIAL, Derived, Deriver, identity_of, moderated_item, subject_key
+from socialledger.core.capture.derive import (
+    PARTIAL,
+    Derived,
+    Deriver,
+    identity_of,
+    index_id,
+    moderated_item,
+    subject_key,
+)
 from socialledger.core.capture.media import MediaIndex
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
@@ -426,6 +434,8 @@ class CaptureWriter:
                 natives.add(d.parent)
             if d.subject:
                 ids.add(d.subject)
+            if isinstance(r, ModerationRecord):
+                natives.add(self._marker(r))
         aliases = self.recorder.aliases(natives)
         for earlier in before:
             aliases.update(earlier.aliases)
@@ -570,7 +580,8 @@ class CaptureWriter:
             return UNCHANGED
         # Newer wins; at the same platform time an export never overrides what an API or webhook said.
         only_ids = row.fingerprint == PARTIAL
-        wins = observation_wins(obs, r.source, row.observed, row.source, only_ids)
+        wins = observation_wins(obs, r.source, row.observed, row.source, only_ids,
+                                tie=row.fingerprint is None or fp >= row.fingerprint)
         change = content_change(fp != row.fingerprint, wins, row.state, only_ids)
         stale = False
         if change == EDIT:
@@ -655,7 +666,25 @@ class CaptureWriter:
         counter = {"hide": "hidden", "unhide": "unhidden", "remove": "removed"}[action]
         setattr(page.summary, counter, getattr(page.summary, counter) + 1)
 
+    def _marker(self, r: ModerationRecord) -> str:
+        """The capture index's memory that this moderation (item, action, platform time) was recorded:
+        an alias of the item, so that the same delivery ingested again records nothing (a hide and an
+        unhide in one input would otherwise be recorded again, in turn)."""
+        return index_id(f"{self.channel}:moderation:{r.native_id}:{r.action}:{r.observed.timestamp()!r}")
+
     def _moderation(self, r: ModerationRecord, d: Derived, page: _Page, now: datetime) -> str:
+        marker = self._marker(r)
+        if marker in page.known_aliases:
+            page.summary.unchanged += 1
+            return UNCHANGED
+        outcome = self._moderation_of(r, d, page, now)
+        if outcome == RECORDED or outcome == UNCHANGED:
+            item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
+            page.aliases.append((marker, item_id))
+            page.known_aliases[marker] = item_id
+        return outcome
+
+    def _moderation_of(self, r: ModerationRecord, d: Derived, page: _Page, now: datetime) -> str:
         item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
         row = page.rows.get(item_id)
         captured = False
