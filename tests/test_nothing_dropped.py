@@ -92,7 +92,7 @@ def test_facebook_export_events_notes_shares_updates_and_title_only_comments(fac
 
 def test_graph_posts_without_created_time_get_the_best_time_and_say_so(facebook):
     ledger, account = facebook
-    summary = ingest(ledger, account, "facebook", FIX / "facebook/graph/statuses_without_created_time_p1.json")
+    summary = ingest(ledger, account, "facebook", FIX / "facebook/sv/statuses_without_created_time_p1.json")
     assert summary.items["post"] == {"items": 3, "recorded": 2, "unchanged": 0,
                                      "skipped": {"not readable (listed under errors)": 1}}
     assert any("neither created_time nor updated_time" in e for e in summary.errors)

@@ -580,8 +580,7 @@ class CaptureWriter:
             return UNCHANGED
         # Newer wins; at the same platform time an export never overrides what an API or webhook said.
         only_ids = row.fingerprint == PARTIAL
-        wins = observation_wins(obs, r.source, row.observed, row.source, only_ids,
-                                tie=row.fingerprint is None or fp >= row.fingerprint)
+        wins = observation_wins(obs, r.source, row.observed, row.source, only_ids)
         change = content_change(fp != row.fingerprint, wins, row.state, only_ids)
         stale = False
         if change == EDIT:

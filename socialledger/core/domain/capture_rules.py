@@ -36,23 +36,19 @@ def is_shredded(state: str) -> bool:
 
 
 def observation_wins(observed: float, source: str, held_observed: float | None, held_source: str | None,
-                     held_only_ids: bool = False, tie: bool = True) -> bool:
+                     held_only_ids: bool = False) -> bool:
     """Whether an observation at platform time `observed` supersedes the one the ledger holds.
 
     A newer observation wins. At the same platform time, an export never
     overrides what the API or a webhook said (an export is a later, coarser
-    copy); anything else at the same time wins when `tie` says so: the core
-    passes whether the observation's keyed content fingerprint orders at or after
-    the held one, so that two different contents seen at one platform time settle
-    on one of them, whichever order they are ingested in (and ingesting them again
-    records nothing). An item the ledger knows only by its ids (`held_only_ids`:
-    its first observation carried no content) takes its first real content
-    whenever it comes.
+    copy); anything else at the same time does. An item the ledger knows only by
+    its ids (`held_only_ids`: its first observation carried no content) takes its
+    first real content whenever it comes.
     """
     if held_only_ids:
         return True
     return observed > (held_observed or 0) or (
-        observed == held_observed and tie and not (source == "export" and held_source != "export"))
+        observed == held_observed and not (source == "export" and held_source != "export"))
 
 
 def content_change(changed: bool, wins: bool, state: str, held_only_ids: bool = False) -> ContentChange:
