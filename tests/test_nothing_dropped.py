@@ -237,3 +237,23 @@ def test_a_shares_file_under_any_name_is_read_by_its_header(tmp_path):
         assert summary.items["post"]["recorded"] == 3
     finally:
         ledger.close()
+
+
+def test_instagram_api_reels_stories_and_igtv_are_their_own_kinds(tmp_path):
+    page = tmp_path / "media_p1.json"
+    page.write_text(json.dumps({"data": [
+        {"id": "17900000000000301", "media_type": "VIDEO", "media_product_type": "REELS",
+         "caption": "Verkstaden på 30 sekunder 🔨", "timestamp": "2024-03-19T10:00:00+0000"},
+        {"id": "17900000000000302", "media_type": "IMAGE", "media_product_type": "STORY",
+         "timestamp": "2024-03-19T11:00:00+0000"},
+        {"id": "17900000000000303", "media_type": "VIDEO", "media_product_type": "IGTV",
+         "caption": "Hela konserten – del 1", "timestamp": "2024-03-19T12:00:00+0000"},
+        {"id": "17900000000000304", "media_type": "IMAGE", "media_product_type": "FEED",
+         "caption": "Välkommen på lördag!", "timestamp": "2024-03-19T13:00:00+0000"},
+    ], "paging": {"next": "https://graph.facebook.com/v19.0/17841400000000001/media?after=x"}}, ensure_ascii=False))
+    ledger, account = make_ledger(tmp_path / "ig", "instagram", "17841400000000001")
+    try:
+        summary = ingest(ledger, account, "instagram", page)
+        assert {k: v["recorded"] for k, v in summary.items.items()} == {"reel": 1, "story": 1, "igtv": 1, "post": 1}
+    finally:
+        ledger.close()

@@ -95,7 +95,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     def spooled(page: list[Record]) -> None:
         derived = derive.page(page)
         for r, d in zip(page, derived, strict=True):
-            if d is not None and d.item and isinstance(r, ContentRecord):
+            if d is not None and d.item and isinstance(r, (ContentRecord, ModerationRecord)):
                 items.add(d.item)
         spool.write(page, derived)
 

@@ -275,8 +275,8 @@ class CaptureWriter:
         self.stamp = {"actor": f"channel:{channel}", "os_user": actor.os_user, "host": actor.host, "by": actor.name}
         self.summary = Summary()
         self.media = media  # the input's media files (an export's pictures), found by the records' paths
-        # The index ids of every item the input holds (pass 1 collects them): a parent among them is
-        # linked even when its page comes later; a parent neither there nor in the ledger is not.
+        # The index ids of every item the input holds (pass 1 collects them): an item whose parent is
+        # neither among them nor in the ledger keeps the platform's reference of it (`parent_ref`).
         self.inputs: set[str] | frozenset[str] = inputs
         self._refs: dict[str, str] = {}
 
@@ -468,13 +468,14 @@ class CaptureWriter:
                 page.summary.errors.append(f"{r.native_id or 'an item'}: {r.message}")
                 outcome = ERROR_REASON
             elif isinstance(r, Skipped):
-                outcome = r.reason
+                count(r.kind, SKIPPED, r.reason)  # the channel's own reason, whatever words it uses
+                continue
             elif isinstance(r, AccountRecord):
                 page.summary.unchanged += 1
                 outcome = UNCHANGED
             else:  # a record type this core does not know: never silently
                 outcome = f"not a record socialledger knows ({type(r).__name__})"
-            if outcome is RECORDED or outcome is UNCHANGED:
+            if outcome == RECORDED or outcome == UNCHANGED:
                 count(kind_of(r), outcome)
             else:
                 count(kind_of(r), SKIPPED, outcome)
