@@ -122,9 +122,6 @@ class Deriver:
         self._identities.clear()
 
     def derive(self, r: Record) -> Derived | None:
-        if isinstance(r, ModerationRecord):
-            # What the moderated item itself derives: captured from it when the ledger does not hold it.
-            r = moderated_item(r)
         if isinstance(r, ContentRecord):
             subject = identity = None
             if r.author is not None:
@@ -141,6 +138,9 @@ class Deriver:
         if isinstance(r, MetricsRecord):
             return Derived(item=self.metric(r), parent=self.native(r.native_id) if r.native_id else None,
                            fingerprint=self.fingerprints.digest(_encode([r.value, r.breakdown])))
+        if isinstance(r, ModerationRecord):
+            # What the moderated item itself derives: captured from it when the ledger does not hold it.
+            return self.derive(moderated_item(r))
         return None
 
     def native(self, native_id: str) -> str:

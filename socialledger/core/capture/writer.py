@@ -236,6 +236,7 @@ class _Page:
         self.aliases: list[tuple[str, str]] = []
         self.media: list[tuple[PendingEvent, dict[str, Any], Any]] = []  # (event, its media entry, the input file)
         self.summary = Summary()
+        self.tally: dict[tuple[str, str], int] = {}  # (kind, outcome or reason skipped) -> items, for `summary`
 
     def put(self, row: IndexRow) -> None:
         self.rows[row.id] = row
@@ -384,6 +385,12 @@ class CaptureWriter:
             done(len(records))
         page.summary.records = len(records)
         page.summary.events = len(page.events)
+        for (kind, outcome), n in page.tally.items():
+            if outcome == RECORDED or outcome == UNCHANGED:
+                page.summary.count(kind, outcome, n=n)
+            else:
+                page.summary.count(kind, SKIPPED, outcome, n=n)
+        page.tally.clear()
         self.summary.add(page.summary)
         self.keys.forget()
         self._refs.clear()
@@ -455,30 +462,28 @@ class CaptureWriter:
             by_fallback.update({r.fallback: r for r in earlier.index.values() if r.fallback in fallbacks})
         page = _Page(rows, by_fallback, aliases)
         now = datetime.now(UTC)
-        count = page.summary.count
+        tally = page.tally
         for r, d in zip(records, derived, strict=True):
-            # Every record is one item of the input, counted once under its kind with what became of it.
+            # Every record is one item of the input, counted once under its kind with what became of it
+            # (`RECORDED`, `UNCHANGED`, or the reason it was skipped).
             if isinstance(r, ContentRecord):
-                outcome = self._content(r, d, page, now)  # type: ignore[arg-type]
-            elif isinstance(r, ModerationRecord):
-                outcome = self._moderation(r, d, page, now)  # type: ignore[arg-type]
+                key = (r.format or r.kind, self._content(r, d, page, now))  # type: ignore[arg-type]
             elif isinstance(r, MetricsRecord):
-                outcome = self._metric(r, d, page, now)  # type: ignore[arg-type]
+                key = ("metric", self._metric(r, d, page, now))  # type: ignore[arg-type]
+            elif isinstance(r, ModerationRecord):
+                key = (r.action, self._moderation(r, d, page, now))  # type: ignore[arg-type]
+            elif isinstance(r, Skipped):
+                page.summary.count(r.kind, SKIPPED, r.reason)  # the channel's own reason, whatever its words
+                continue
             elif isinstance(r, ItemError):
                 page.summary.errors.append(f"{r.native_id or 'an item'}: {r.message}")
-                outcome = ERROR_REASON
-            elif isinstance(r, Skipped):
-                count(r.kind, SKIPPED, r.reason)  # the channel's own reason, whatever words it uses
-                continue
+                key = (kind_of(r), ERROR_REASON)
             elif isinstance(r, AccountRecord):
                 page.summary.unchanged += 1
-                outcome = UNCHANGED
+                key = ("account", UNCHANGED)
             else:  # a record type this core does not know: never silently
-                outcome = f"not a record socialledger knows ({type(r).__name__})"
-            if outcome == RECORDED or outcome == UNCHANGED:
-                count(kind_of(r), outcome)
-            else:
-                count(kind_of(r), SKIPPED, outcome)
+                key = (kind_of(r), f"not a record socialledger knows ({type(r).__name__})")
+            tally[key] = tally.get(key, 0) + 1
         return page
 
     @staticmethod
