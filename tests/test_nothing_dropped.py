@@ -256,3 +256,39 @@ def test_instagram_api_reels_stories_and_igtv_are_their_own_kinds(tmp_path):
         assert {k: v["recorded"] for k, v in summary.items.items()} == {"reel": 1, "story": 1, "igtv": 1, "post": 1}
     finally:
         ledger.close()
+
+
+class _NoUtf8Flag(zipfile.ZipInfo):
+    """A ZIP entry written as tools without the UTF-8 flag write it: the name's UTF-8 bytes, read back as CP437."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - the library's name
+        return self.filename.encode("cp437"), self.flag_bits
+
+
+@pytest.mark.parametrize("packing", ["zip without the UTF-8 flag", "folder unpacked on a Mac (NFD)"])
+def test_export_media_with_non_ascii_names_is_kept_however_packed(tmp_path, packing):
+    export = FIX / "facebook/export_kinds"
+    if packing.startswith("zip"):
+        given = tmp_path / "export.zip"
+        with zipfile.ZipFile(given, "w") as z:
+            for f in sorted(export.rglob("*")):
+                if f.is_file():
+                    name = f.relative_to(export).as_posix().encode("utf-8").decode("cp437")
+                    z.writestr(_NoUtf8Flag(name, date_time=(2024, 3, 20, 12, 0, 0)), f.read_bytes())
+        with zipfile.ZipFile(given) as z:
+            assert any("├" in n for n in z.namelist())  # the names as a reader of such a ZIP sees them
+    else:
+        given = tmp_path / "export"
+        for f in sorted(export.rglob("*")):
+            if f.is_file():
+                target = given / unicodedata.normalize("NFD", f.relative_to(export).as_posix())
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(f.read_bytes())
+    ledger, account = make_ledger(tmp_path / "fb", "facebook", PAGE)
+    try:
+        ingest(ledger, account, "facebook", given)
+        stored = [m for i in items(ledger, account) for v in detail(ledger, i["id"])["versions"]
+                  for m in v["media"] or [] if m.get("uri")]
+        assert len(stored) == 2 and all(m.get("stored") for m in stored), stored
+    finally:
+        ledger.close()

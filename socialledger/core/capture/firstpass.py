@@ -70,7 +70,6 @@ class Found:
     """What pass 1 found beside the records it spooled."""
 
     def __init__(self) -> None:
-        self.items: set[str] = set()  # the index ids of the items the input holds (parents are linked to them)
         self.passed = 0  # files the channel passes over (media, HTML, an export's other files)
 
 
@@ -82,7 +81,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     Each page is spooled with the ids and keyed fingerprints derived from its
     records: they need nothing from the ledger, and this pass may run on two cores.
     A file the account has already ingested unchanged (`ingested.py`) is passed over.
-    What else it finds (the items the input holds, the files passed over) goes into `found`.
+    The files it passes over are counted in `found`.
 
     Returns the number of records read and of files in a format the channel reads.
     """
@@ -90,14 +89,9 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     known = 0
     batch: list[Record] = []
     found = found if found is not None else Found()
-    items = found.items
 
     def spooled(page: list[Record]) -> None:
-        derived = derive.page(page)
-        for r, d in zip(page, derived, strict=True):
-            if d is not None and d.item and isinstance(r, (ContentRecord, ModerationRecord)):
-                items.add(d.item)
-        spool.write(page, derived)
+        spool.write(page, derive.page(page))
 
     for entry in files:
         if channel.skip(entry):

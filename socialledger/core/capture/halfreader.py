@@ -105,7 +105,7 @@ class HalfReader:
         """(records, files in a known format, media files) of the second half; BadInput as the child found it.
 
         What it found of files ingested before, and the files it read, go into the ingest's `IngestedFiles`;
-        the items it read and the files it passed over, into `found`.
+        the files it passed over, into `found`.
         """
         out, err = self._proc.communicate()
         try:
@@ -118,7 +118,6 @@ class HalfReader:
         self._ingested.add([(bytes.fromhex(d), n) for d, n in reply["read"]], reply["skipped_files"],
                            reply["skipped_records"])
         if found is not None:
-            found.items.update(reply["items"])
             found.passed += reply["passed"]
         return reply["total"], reply["known"], reply["media"]
 
@@ -178,7 +177,7 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
         # The ingest finds these files itself (it opens them), only when there are any.
         return {"ok": True, "total": total, "known": known, "pages": spool.pages, "media": len(media),
                 "read": [[d.hex(), n] for d, n in ingested.read], "skipped_files": ingested.skipped_files,
-                "skipped_records": ingested.skipped_records, "items": sorted(found.items), "passed": found.passed}
+                "skipped_records": ingested.skipped_records, "passed": found.passed}
     except BadInput as e:
         return {"ok": False, "error": str(e)}
     finally:

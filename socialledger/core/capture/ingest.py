@@ -134,7 +134,7 @@ def ingest(
         if not known:
             raise BadInput(f"{path}: no file in a {channel.title or channel.name} format socialledger knows")
         # Pass 2: write, page by page, each page one transaction.
-        writer = CaptureWriter(ledger, account, channel.name, actor, media=media or None, inputs=found.items)
+        writer = CaptureWriter(ledger, account, channel.name, actor, media=media or None)
         done = 0
 
         def page_done(n: int) -> None:

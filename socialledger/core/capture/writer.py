@@ -264,7 +264,7 @@ class _Prepared:
 
 class CaptureWriter:
     def __init__(self, ledger: LedgerStore, account: Account, channel: str, actor: Actor, *,
-                 media: MediaIndex | None = None, inputs: set[str] | frozenset[str] = frozenset()) -> None:
+                 media: MediaIndex | None = None) -> None:
         self.ledger = ledger
         self.recorder = ledger.recorder
         self.keys = ledger.keys
@@ -276,9 +276,6 @@ class CaptureWriter:
         self.stamp = {"actor": f"channel:{channel}", "os_user": actor.os_user, "host": actor.host, "by": actor.name}
         self.summary = Summary()
         self.media = media  # the input's media files (an export's pictures), found by the records' paths
-        # The index ids of every item the input holds (pass 1 collects them): an item whose parent is
-        # neither among them nor in the ledger keeps the platform's reference of it (`parent_ref`).
-        self.inputs: set[str] | frozenset[str] = inputs
         self._refs: dict[str, str] = {}
 
     # Ids -------------------------------------------------------------------------------
@@ -549,11 +546,11 @@ class CaptureWriter:
             parent_ref = r.parent_ref
             if d.parent:
                 # The parent's ledger id is known before the parent is captured (a reply may come before
-                # its comment); when neither the ledger nor the input holds the parent, the platform's
-                # reference is kept with the item, and readers show no parent until it is captured.
+                # its comment); when the ledger does not hold the parent yet, the platform's reference is
+                # kept with the item too, and readers show no parent until it is captured.
                 held = self._resolve(d.parent, page)
                 parent = self.ref(held)
-                if held not in page.rows and held not in self.inputs:
+                if held not in page.rows:
                     parent_ref = parent_ref or r.parent_native_id
             page.events.append(PendingEvent(item_id, 1, _CAPTURED[r.kind](
                 timestamp=now, originator_topic=_TOPIC_ITEM,
