@@ -92,7 +92,7 @@ def test_facebook_export_events_notes_shares_updates_and_title_only_comments(fac
 
 def test_graph_posts_without_created_time_get_the_best_time_and_say_so(facebook):
     ledger, account = facebook
-    summary = ingest(ledger, account, "facebook", FIX / "facebook/sv/statuses_without_created_time_p1.json")
+    summary = ingest(ledger, account, "facebook", FIX / "facebook/cases/statuses_without_created_time_p1.json")
     assert summary.items["post"] == {"items": 3, "recorded": 2, "unchanged": 0,
                                      "skipped": {"not readable (listed under errors)": 1}}
     assert any("neither created_time nor updated_time" in e for e in summary.errors)
@@ -105,7 +105,7 @@ def test_graph_posts_without_created_time_get_the_best_time_and_say_so(facebook)
 def test_moderation_of_items_never_captured_archives_them_first(facebook, tmp_path):
     ledger, account = facebook
     # Act: hide, unhide and removal deliveries for comments the ledger never captured.
-    summary = ingest(ledger, account, "facebook", FIX / "facebook/sv/webhook_moderation.jsonl")
+    summary = ingest(ledger, account, "facebook", FIX / "facebook/cases/webhook_moderation.jsonl")
     # Assert: each is recorded (the item, then its state), the reaction is skipped with why.
     assert {k: v["recorded"] for k, v in summary.items.items()} == {"hide": 1, "unhide": 1, "remove": 1,
                                                                     "reaction": 0}
