@@ -31,6 +31,7 @@ from socialledger.core.domain.records import (
 )
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.instagram import InstagramChannel
+from socialledger.plugins.instagram.export import EMPTY_REASON
 from socialledger.plugins.instagram.metrics import (
     METRICS,
     SUCCESSORS,
@@ -39,7 +40,6 @@ from socialledger.plugins.instagram.metrics import (
     ledger_metric,
     record_period,
 )
-from socialledger.plugins.instagram.export import EMPTY_REASON
 from socialledger.plugins.instagram.webhooks import DELIVERY_TIME_NOTE, MENTION_NOTE
 from socialledger.testing import actor, make_ledger
 

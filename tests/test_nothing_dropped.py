@@ -261,7 +261,7 @@ def test_instagram_api_reels_stories_and_igtv_are_their_own_kinds(tmp_path):
 class _NoUtf8Flag(zipfile.ZipInfo):
     """A ZIP entry written as tools without the UTF-8 flag write it: the name's UTF-8 bytes, read back as CP437."""
 
-    def _encodeFilenameFlags(self):  # noqa: N802 - the library's name
+    def _encodeFilenameFlags(self):
         return self.filename.encode("cp437"), self.flag_bits
 
 

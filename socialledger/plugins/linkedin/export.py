@@ -41,12 +41,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-
-import msgspec
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
+
+import msgspec
 
 from socialledger.channels import ContentRecord, InputFile, ItemError, Kind, Media, Record
 from socialledger.plugins.linkedin.common import (
