@@ -8,7 +8,7 @@ names do not. See docs/plugins.md.
 - `Channel`, the base class a channel subclasses, and `hookimpl`, the marker
   of its `register_channels` hook;
 - the normalised records a channel yields (`ContentRecord`, `ModerationRecord`,
-  `MetricsRecord`, `AccountRecord`, `ItemError`, with `AuthorRef` and `Media`)
+  `MetricsRecord`, `AccountRecord`, `ItemError`, `Skipped`, with `AuthorRef` and `Media`)
   and their literal types (`Source`, `Kind`, `Period`, `ModerationAction`);
 - `SOURCES`, the channel-neutral sources, and `VOCABULARY`, the ledger's metric names;
 - `InputFile`, one file of an input, and the errors `BadInput` and `FormatError`;
@@ -62,6 +62,7 @@ from socialledger.core.domain.records import (
     ModerationRecord,
     Period,
     Record,
+    Skipped,
     Source,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "Peeked",
     "Period",
     "Record",
+    "Skipped",
     "Source",
     "as_id",
     "clean",

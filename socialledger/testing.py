@@ -18,7 +18,9 @@ and describe your channel's samples::
 The suite builds a real ledger home with an active account linked to
 `platform_id`, ingests through the same code path as `socialledger ingest`,
 and checks normalisation, idempotence, ordering, Unicode, time zones,
-encryption at rest and the refusal of bad input.
+encryption at rest, the refusal of bad input, and the accounting: every record
+the channel reads is one item of the ingest summary, recorded, unchanged or
+skipped with a reason (a channel yields `Skipped` for what it passes over).
 
 A large input (`halfreader.MIN_SPLIT_BYTES`, 4 MiB, or more of files; more than
 one page of records) takes another path: its second half is read by a reader
@@ -64,7 +66,7 @@ from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.policy import default_text
-from socialledger.core.domain.records import ContentRecord, MetricsRecord, ModerationRecord
+from socialledger.core.domain.records import ContentRecord, ItemError, MetricsRecord, ModerationRecord, Skipped
 from socialledger.core.domain.roles import Role
 from socialledger.core.storage.backends import storage_for
 from socialledger.core.storage.ports import ReadModelStore, Storage
@@ -168,6 +170,26 @@ class ChannelContract:
             assert rechecked.files_skipped == 0, (sample, rechecked)
             assert rechecked.events == 0 and rechecked.new == 0 and rechecked.edited == 0, (sample, rechecked)
         assert ledger.head() == head
+
+    def test_every_item_is_accounted_for(self, contract_ledger):
+        # Every record the channel reads from a sample is one item of the ingest's accounting:
+        # recorded, unchanged, or skipped with a reason; a skip or an error says what and why.
+        ledger, account = contract_ledger
+        for sample in self.samples:
+            read = self.records(sample)
+            for r in read:
+                if isinstance(r, Skipped):
+                    assert r.kind.strip() and r.reason.strip(), (sample, r)
+                if isinstance(r, ItemError):
+                    assert r.message.strip(), (sample, r)
+            summary = self.ingest(ledger, sample, account, recheck=True)
+            assert summary.unaccounted() == 0, (sample, summary.items)
+            assert sum(t["items"] for t in summary.items.values()) == summary.records == len(read), (
+                sample, summary.items, len(read))
+            assert "items" in summary.as_dict()
+            again = self.ingest(ledger, sample, account)
+            assert again.unaccounted() == 0 and again.records == summary.records, (sample, again.items)
+            assert all(t["recorded"] == 0 for t in again.items.values()), (sample, again.items)
 
     def test_unicode_comes_back_exactly(self, contract_ledger):
         ledger, account = contract_ledger

@@ -72,6 +72,9 @@ def test_a_removed_item_is_never_edited_back():
     # Arrange: the platform reported the item removed; an observation with other text arrives.
     # Act / Assert: it is stale, however new.
     assert content_change(changed=True, wins=True, state="removed") == "stale"
+    # ... except an item known only by its ids (removed before it could be captured): its first real
+    # content is what the removal disposed of, and it is recorded (R18: archive first).
+    assert content_change(changed=True, wins=True, state="removed", held_only_ids=True) == "edit"
 
 
 def test_the_same_content_is_unchanged_whatever_its_time():

@@ -21,10 +21,12 @@ class TestFacebookContract(ChannelContract):
         FIX / "sv" / "webhook_comment_add.json",
         FIX / "export_old",
         FIX / "export_new",
+        FIX / "export_kinds",  # events, notes, title-only shares and comments, updates, non-ASCII media names
+        FIX / "cases",  # posts without created_time; moderation of comments never captured
     ]
     unicode_text = "När öppnar biblioteket på söndag? 😊"
     personal = ["Åsa Öberg", "När öppnar biblioteket", "Örjan Ärlig", "10152345", "Märta Ängström",
-                "Köp billiga glasögon"]
+                "Köp billiga glasögon", "Olle Ödmark", "Köp billiga klockor", "Kim Sjöberg"]
     other_page_sample = FIX / "graph" / "page_posts_fields_p1.json"
     older = FIX / "sv" / "edit_older.json"
     newer = FIX / "sv" / "edit_newer.json"

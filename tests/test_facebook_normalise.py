@@ -29,6 +29,7 @@ from socialledger.core.domain.records import (
     Media,
     MetricsRecord,
     ModerationRecord,
+    Skipped,
 )
 from socialledger.core.plugins import plugin_manager
 from socialledger.plugins.facebook import FacebookChannel
@@ -380,7 +381,15 @@ def test_webhook_hide_remove_and_reactions():
         "remove", "905578656204626_905579239537901", "1234567890321_905578656204626")
     [post_hide] = read("webhooks/feed-post-hide.json")
     assert (post_hide.action, post_hide.kind) == ("hide", "visitor_post")
-    assert read("webhooks/feed-reaction-add-reply.json") == []  # who reacted is not kept
+    # What each delivery says of the item itself, for the core to capture first (R18: archive first).
+    assert hide.item.text == "and the next one" and hide.item.author.native_id == "1234567890321"
+    assert hide.item.created == utc(2016, 7, 7, 12, 29, 22) and not hide.item.partial
+    assert post_hide.item.text == "Let's check this" and post_hide.item.author.name == "Joe"
+    assert post_hide.item.time_note  # the delivery gives no created_time: its time, and it says so
+    assert remove.item.text is None and remove.item.partial and "removed before" in remove.item.time_note
+    assert remove.item.parent_native_id == remove.parent_native_id and remove.item.author.name == "John Doe"
+    [reaction] = read("webhooks/feed-reaction-add-reply.json")  # who reacted is not kept: counted, with why
+    assert isinstance(reaction, Skipped) and reaction.kind == "reaction" and "who reacted" in reaction.reason
 
 
 def test_swedish_webhook_keeps_metas_bytes_and_reads_the_comment():
@@ -403,11 +412,12 @@ def test_a_jsonl_batch_is_read_line_by_line():
         ("ContentRecord", "visitor_post", None),
         ("ContentRecord", "comment", None),
         ("ContentRecord", "reply", None),
+        ("Skipped", "reaction", None),
         ("ModerationRecord", "comment", "hide"),
         ("ModerationRecord", "comment", "remove"),
         ("ContentRecord", "visitor_post", None),
     ]
-    visitor, edited, reply, _hide, remove, mention = records
+    visitor, edited, reply, _reaction, _hide, remove, mention = records
     assert visitor.author.native_id == "10154444" and visitor.author.name == "Lisa Wåhlström"
     assert visitor.text.endswith("någon som saknar den? 🧢")
     assert edited.observed == utc(2024, 3, 1, 13, 50) and edited.created == utc(2024, 3, 1, 10, 48, 40)
@@ -448,8 +458,12 @@ def test_export_posts_are_repaired_and_read(layout):
     assert CH.detect(e) == "export" and not CH.skip(e)
     posts = list(CH.read(e, "export"))
     assert_wellformed(posts)
-    assert [p.kind for p in posts] == ["post"] * 4  # the entry without data and the check-in are skipped
-    welcome, story, link, video = posts
+    assert [p.kind for p in posts] == ["post"] * 6
+    # The entry with only a title (a memory shared) and the check-in are items of their own kinds.
+    assert [p.format for p in posts] == [None, None, None, "share", "check-in", None]
+    welcome, story, link, memory, checkin, video = posts
+    assert memory.title == "Kulturhuset Tornet delade ett minne." and memory.text is None and not memory.media
+    assert checkin.media[0].kind == "place" and checkin.media[0].description == "Storgatan 1, 123 45 Åby"
     assert welcome.text == "Välkommen till Kulturhuset! Öppet på lördag 🎭"
     assert welcome.native_id is None and welcome.page_id is None
     assert welcome.created == welcome.observed == utc(2024, 3, 1, 9, 15)
@@ -473,7 +487,10 @@ def test_export_comments_are_repaired_and_read(layout):
     [e] = [f for f in open_inputs(FIX / layout) if f.path == comments_path]
     assert CH.detect(e) == "export"
     comments = list(CH.read(e, "export"))
-    assert [c.kind for c in comments] == ["comment", "comment"]  # the entry without data is skipped
+    assert [c.kind for c in comments] == ["comment"] * 3
+    # The entry without data is a comment known only by its title.
+    [title_only] = [c for c in comments if c.text is None]
+    assert title_only.title and title_only.title == title_only.raw["title"] and not title_only.media
     first = comments[0]
     assert first.text == "Hej Åsa! Biblioteket öppnar kl. 11 på söndagar. Välkommen! 📖"
     assert first.author.name == "Kulturhuset Tornet" and first.author.native_id is None
@@ -499,7 +516,7 @@ def test_a_whole_export_folder_or_zip_ingests(layout, tmp_path):
             read_paths.append(e.path.rsplit("/", 1)[-1])
             kinds.update(r.kind for r in CH.read(e, source))
         assert sorted(read_paths) == sorted(p.rsplit("/", 1)[-1] for p in LAYOUTS[layout])
-        assert kinds == {"post": 4, "comment": 2}
+        assert kinds == {"post": 6, "comment": 3}
 
 
 def test_export_files_the_channel_does_not_read_are_skipped():

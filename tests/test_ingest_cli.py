@@ -48,6 +48,11 @@ def test_ingest_prints_a_json_summary_and_is_idempotent(cli):
         assert isinstance(first[key], int), key
     assert first["new"] >= 7 and first["events"] > first["new"] and first["metrics"] > 0
     assert first["removed"] == 1
+    # The accounting: items per kind, each recorded, unchanged or skipped with a reason; none unaccounted.
+    assert first["items"]["reaction"]["skipped"] == {"who reacted is not kept (the API's counts are)": 1}
+    assert sum(t["items"] for t in first["items"].values()) == first["records"]
+    for tally in first["items"].values():
+        assert tally["recorded"] + tally["unchanged"] + sum(tally["skipped"].values()) == tally["items"]
     again = ingest(cli, FIX / "sv")
     assert again["events"] == 0 and again["new"] == 0
     files = len([f for f in (FIX / "sv").iterdir() if f.suffix in (".json", ".jsonl")])
@@ -56,6 +61,9 @@ def test_ingest_prints_a_json_summary_and_is_idempotent(cli):
     assert rechecked["files_skipped"] == 0 and rechecked["events"] == 0 and rechecked["records"] == first["records"]
     text = cli("ingest", "facebook", str(FIX / "sv"), "--account", cli.account, user="kalle").stdout
     assert f"{files} files were ingested before, unchanged, and not read again" in text
+    assert "Items by kind:" in text and f"  in files ingested before: {first['records']} " in text
+    text = cli("ingest", "facebook", str(FIX / "sv"), "--account", cli.account, "--recheck", user="kalle").stdout
+    assert "  reaction: 1 (1 skipped: who reacted is not kept (the API's counts are))" in text
 
 
 def test_content_list_and_show(cli):

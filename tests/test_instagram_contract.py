@@ -27,6 +27,7 @@ class TestInstagramContract(ChannelContract):
         FIX / "sv" / "webhook_comment_add.json",
         FIX / "export_old",
         FIX / "export_new",
+        FIX / "export_kinds",  # IGTV (also inside the posts array), reels, stories
     ]
     unicode_text = "När öppnar utställningen på söndag? 😊"
     personal: ClassVar[list[str]] = [

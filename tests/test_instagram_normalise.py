@@ -27,9 +27,11 @@ from socialledger.core.domain.records import (
     AuthorRef,
     ItemError,
     Media,
+    Skipped,
 )
 from socialledger.plugins.facebook import FacebookChannel
 from socialledger.plugins.instagram import InstagramChannel
+from socialledger.plugins.instagram.export import EMPTY_REASON
 from socialledger.plugins.instagram.metrics import (
     METRICS,
     SUCCESSORS,
@@ -442,7 +444,10 @@ def test_errors_reach_the_ingest_summary_and_the_rest_is_recorded(tmp_path):
 def test_a_jsonl_batch_of_comments_mentions_and_story_insights():
     records = read("sv/webhook_batch.jsonl", "webhook")
     assert_wellformed(records)
-    comment, reply, mention, *story = records
+    comment, reply, mention, *story = [r for r in records if not isinstance(r, Skipped)]
+    # The direct message in the batch is counted, never read: out of scope (R17).
+    assert [(r.kind, r.reason) for r in records if isinstance(r, Skipped)] == [
+        ("direct message", "direct messages are out of scope (R17)")]
     assert (comment.kind, comment.native_id, comment.parent_native_id, comment.page_id) == (
         "comment", "17950000000000401", "17900000000000101", IG)
     assert comment.author == AuthorRef(native_id="17840000000000304", username="lisa.wahlstrom")
@@ -538,7 +543,10 @@ def test_export_posts_are_repaired_and_read(layout):
     assert CH.detect(e) == "export" and not CH.skip(e)
     posts = list(CH.read(e, "export"))
     assert_wellformed(posts)
-    assert [p.kind for p in posts] == ["post"] * 3  # the entry with neither media nor title is skipped
+    # the entry with neither media nor title is counted as skipped, with why
+    assert [(r.kind, r.reason) for r in posts if isinstance(r, Skipped)] == [("post", EMPTY_REASON)]
+    posts = [r for r in posts if not isinstance(r, Skipped)]
+    assert [p.kind for p in posts] == ["post"] * 3
     single, carousel, video = posts
     # one picture: the caption is media[0].title
     assert single.text == "Välkommen till Kulturhuset! Öppet på lördag 🎭 #kultur"
@@ -554,13 +562,14 @@ def test_export_posts_are_repaired_and_read(layout):
     assert single.raw["media"][0]["cross_post_source"] == {"source_app": "FB"}
 
 
-def test_export_stories_and_reels_are_posts():
+def test_export_stories_and_reels_are_items_of_their_own_kinds():
     [story] = CH.read(export_entry("export_old", "content/stories.json"), "export")
-    assert (story.kind, story.text, story.created) == ("post", None, utc(2024, 3, 5, 16, 30))
+    assert (story.kind, story.format, story.text, story.created) == ("post", "story", None, utc(2024, 3, 5, 16, 30))
     assert story.media == (Media(kind="photo", uri="media/stories/202403/17900000000000104.jpg"),)
     e = export_entry("export_new", "your_instagram_activity/content/reels.json")
     assert CH.detect(e) == "export"
     [reel] = CH.read(e, "export")
+    assert reel.format == "reel"
     assert (reel.text, reel.created, reel.media[0].kind) == (
         "Bakom kulisserna: så bygger vi scenen 🎬", utc(2024, 3, 6, 11), "video")
 
@@ -569,9 +578,9 @@ def test_export_stories_and_reels_are_posts():
 def test_export_comments_in_both_layouts(layout):
     e = export_entry(layout, LAYOUTS[layout][1])
     assert CH.detect(e) == "export"
-    comments = list(CH.read(e, "export"))
+    comments = [c for c in CH.read(e, "export") if not isinstance(c, Skipped)]  # the empty one: skipped
     assert [(c.kind, c.native_id, c.parent_native_id, c.author) for c in comments] == [
-        ("comment", None, None, None)] * 2  # the empty one is skipped
+        ("comment", None, None, None)] * 2
     reply, congrats = comments
     assert reply.text == "@asa.oberg Hej Åsa! Vi öppnar kl. 11 på söndagar. Välkommen! 📖"
     assert reply.created == reply.observed == utc(2024, 3, 1, 10, 48, 31)
@@ -621,7 +630,7 @@ def test_a_whole_export_folder_or_zip_is_read(layout, tmp_path):
             if CH.skip(e):
                 continue
             assert CH.detect(e) == "export", e.path  # nothing left over that the core would call unknown
-            kinds.update(r.kind for r in CH.read(e, "export"))
+            kinds.update(r.kind for r in CH.read(e, "export") if not isinstance(r, Skipped))
         assert kinds == expected
 
 

@@ -25,6 +25,7 @@ class TestLinkedInContract(ChannelContract):
         FIX / "sv" / "organization.json",
         FIX / "api" / "airbyte_linkedin_pages_expected_records.jsonl",
         FIX / "export",
+        FIX / "export_multiline",  # multi-line quoted texts, repeated share rows, Shares.csv by another name
     ]
     unicode_text = "Välkommen till vårens utställning på Kulturhuset 🎨"
     personal = [

@@ -5,6 +5,10 @@
 a case and a seal added; `expected/` holds what that code printed for it. Its
 stored events name their classes by the old module paths (the topics are part of
 the hashed chain, so they are never rewritten): the code must keep reading them.
+
+One answer was corrected on purpose since: `content list` names no parent the
+ledger does not hold (a comment on an Instagram media that was never captured
+showed the id the media would have had); the expected listing says `null` there.
 """
 
 from __future__ import annotations

@@ -18,6 +18,13 @@ class ContentReader:
     def __init__(self, ledger: LedgerStore) -> None:
         self.ledger = ledger
         self._subjects: dict[UUID, Subject | None] = {}
+        self._captured: set[UUID] | None = None
+
+    def captured(self, item: UUID) -> bool:
+        """Whether the ledger holds an item (a reply may name its comment's id before the comment is captured)."""
+        if self._captured is None:
+            self._captured = {n.originator_id for n in self.ledger.notifications(topics=CAPTURED_TOPICS)}
+        return item in self._captured
 
     def subject(self, sid: UUID | None) -> Subject | None:
         if sid is None:
@@ -55,7 +62,9 @@ class ContentReader:
             "account": str(item.account),
             "native_id": f"{item.channel}:{item.native_id}" if item.native_id else None,
             "kind": item.kind,
-            "parent": str(item.parent) if item.parent else None,
+            # Never an id the ledger does not hold: a parent not captured (yet) is shown by the
+            # platform's reference (`content show`: the version's `parent_ref`) instead.
+            "parent": str(item.parent) if item.parent and self.captured(item.parent) else None,
             **self.author_fields(item),
             "by_account": item.by_account,
             "text": current["text"] if current else None,
@@ -77,6 +86,8 @@ class ContentReader:
                 "media": v["content"]["media"] if v["content"] else None,
                 "permalink": v["content"]["permalink"] if v["content"] else None,
                 "time_note": v["content"].get("time_note") if v["content"] else None,
+                **{k: v["content"][k] for k in ("format", "title", "starts", "ends", "parent_ref")
+                   if v["content"] and k in v["content"]},
                 "raw": v["content"]["raw"] if v["content"] else None,
             }
             for v in item.versions

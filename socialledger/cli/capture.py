@@ -66,10 +66,25 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
                    "(their records count as unchanged; --recheck reads them).")
     if result["stale"]:
         click.echo(f"{result['stale']} observations were older than what the ledger holds and changed nothing.")
-    if result["skipped"]:
-        click.echo(f"{result['skipped']} records were skipped (items never captured, or erased).")
+    if result["files_passed"]:
+        click.echo(f"{result['files_passed']} files of the input hold no items (media, HTML, other files) "
+                   "and were passed over.")
+    if result["media_attached"]:
+        click.echo(f"{result['media_attached']} media files were attached to items captured earlier.")
+    for line in accounting_lines(result["items"]):
+        click.echo(line)
     for error in result["errors"]:
         click.echo(f"not delivered by the platform: {error}", err=True)
+
+
+def accounting_lines(items: dict) -> list[str]:
+    """The accounting, one line a kind: `post: 12 (10 recorded, 2 unchanged)`, skips with their reasons."""
+    lines = ["Items by kind:"] if items else []
+    for kind, tally in items.items():
+        parts = [f"{tally[k]} {k}" for k in ("recorded", "unchanged") if tally[k]]
+        parts += [f"{n} skipped: {why}" for why, n in tally["skipped"].items()]
+        lines.append(f"  {kind}: {tally['items']} ({', '.join(parts)})")
+    return lines
 
 
 @click.group()

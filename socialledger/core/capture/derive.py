@@ -40,6 +40,25 @@ class Derived(msgspec.Struct, array_like=True, frozen=True):
     fingerprint: bytes | None = None  # keyed fingerprint of the content, or of a metric's value
 
 
+#: The time note of an item known only from a moderation the platform reported.
+MODERATED_NOTE = ("known only from the platform's {action} of it: captured from what that delivery says "
+                  "(its place in the thread{more}); created is the delivery's time")
+
+
+def moderated_item(r: ModerationRecord) -> ContentRecord:
+    """The item a moderation is about, as far as the record tells it (R18: archive first).
+
+    The channel's own `item` when it gives one; otherwise an item known only by its
+    id, kind, parent and the moderation's time, whose content any later observation fills in.
+    """
+    if r.item is not None:
+        return r.item
+    return ContentRecord(
+        channel=r.channel, kind=r.kind, source=r.source, observed=r.observed, native_id=r.native_id,
+        page_id=r.page_id, parent_native_id=r.parent_native_id, created=r.observed, partial=True,
+        time_note=MODERATED_NOTE.format(action=r.action, more=""), raw=r.raw)
+
+
 def normalised_text(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text or "").split())
 
@@ -109,7 +128,8 @@ class Deriver:
                 key = subject_key(self.channel, r.author)
                 subject = self.subject(key)
                 identity = self.identity(key, r.author)
-            text = normalised_text(r.text)
+            # An item with a title and no text (a title-only share or comment) is keyed by its title.
+            text = normalised_text(r.text if r.text is not None or r.title is None else r.title)
             return Derived(
                 item=self.native(r.native_id) if r.native_id else None,
                 parent=self.native(r.parent_native_id) if r.parent_native_id else None,
@@ -119,7 +139,8 @@ class Deriver:
             return Derived(item=self.metric(r), parent=self.native(r.native_id) if r.native_id else None,
                            fingerprint=self.fingerprints.digest(_encode([r.value, r.breakdown])))
         if isinstance(r, ModerationRecord):
-            return Derived(item=self.native(r.native_id))
+            # What the moderated item itself derives: captured from it when the ledger does not hold it.
+            return self.derive(moderated_item(r))
         return None
 
     def native(self, native_id: str) -> str:

@@ -66,22 +66,36 @@ def _detect(channel: Channel, entry: InputFile) -> str | None:
         return channel.detect(entry)
 
 
+class Found:
+    """What pass 1 found beside the records it spooled."""
+
+    def __init__(self) -> None:
+        self.passed = 0  # files the channel passes over (media, HTML, an export's other files)
+
+
 def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPage, signature: str | None, spool: Spool,
            page_size: int, derive: Deriver, media: MediaIndex | None = None,
-           ingested: IngestedFiles | None = None) -> tuple[int, int]:
+           ingested: IngestedFiles | None = None, found: Found | None = None) -> tuple[int, int]:
     """Pass 1: read and check every record before anything is written; spool them in pages.
 
     Each page is spooled with the ids and keyed fingerprints derived from its
     records: they need nothing from the ledger, and this pass may run on two cores.
     A file the account has already ingested unchanged (`ingested.py`) is passed over.
+    The files it passes over are counted in `found`.
 
     Returns the number of records read and of files in a format the channel reads.
     """
     total = 0
     known = 0
     batch: list[Record] = []
+    found = found if found is not None else Found()
+
+    def spooled(page: list[Record]) -> None:
+        spool.write(page, derive.page(page))
+
     for entry in files:
         if channel.skip(entry):
+            found.passed += 1
             if media is not None and is_media(entry):
                 media.add(entry)  # a picture or video an export's records may point at
             continue
@@ -107,10 +121,10 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
             batch.append(record)
             total += 1
             if len(batch) >= page_size:
-                spool.write(batch, derive.page(batch))
+                spooled(batch)
                 batch = []
         if seen is not None:
             ingested.read_in_full(seen, total - before)
     if batch:
-        spool.write(batch, derive.page(batch))
+        spooled(batch)
     return total, known

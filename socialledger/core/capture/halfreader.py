@@ -27,7 +27,7 @@ from typing import Any, Self
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from socialledger.core.capture.derive import Deriver
-from socialledger.core.capture.firstpass import check_inputs
+from socialledger.core.capture.firstpass import Found, check_inputs
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile, iter_inputs
 from socialledger.core.capture.media import MediaIndex
@@ -101,10 +101,11 @@ class HalfReader:
         self._proc.stdin = None  # handed over: `communicate` then only reads
         self.spool: Spool | None = None
 
-    def result(self) -> tuple[int, int, int]:
+    def result(self, found: Found | None = None) -> tuple[int, int, int]:
         """(records, files in a known format, media files) of the second half; BadInput as the child found it.
 
-        What it found of files ingested before, and the files it read, go into the ingest's `IngestedFiles`.
+        What it found of files ingested before, and the files it read, go into the ingest's `IngestedFiles`;
+        the files it passed over, into `found`.
         """
         out, err = self._proc.communicate()
         try:
@@ -116,6 +117,8 @@ class HalfReader:
         self.spool = Spool(self._home, key=self._key, path=self.spool_path, pages=reply["pages"])
         self._ingested.add([(bytes.fromhex(d), n) for d, n in reply["read"]], reply["skipped_files"],
                            reply["skipped_records"])
+        if found is not None:
+            found.passed += reply["passed"]
         return reply["total"], reply["known"], reply["media"]
 
     def close(self) -> None:
@@ -165,15 +168,16 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     ingested = IngestedFiles(bytes.fromhex(request["files_key"]), request["channel"], request["version"],
                              request["account_id"], {bytes.fromhex(d): n for d, n in request["known"]},
                              recheck=request["recheck"])
+    found = Found()
     try:
         total, known = check_inputs(channel, second_half(Path(request["path"]), request["split"]),
                               _Account(request["platform_id"], request["account_name"]), None, spool,
-                              request["page_size"], derive, media, ingested)
+                              request["page_size"], derive, media, ingested, found)
         spool.finish()
         # The ingest finds these files itself (it opens them), only when there are any.
         return {"ok": True, "total": total, "known": known, "pages": spool.pages, "media": len(media),
                 "read": [[d.hex(), n] for d, n in ingested.read], "skipped_files": ingested.skipped_files,
-                "skipped_records": ingested.skipped_records}
+                "skipped_records": ingested.skipped_records, "passed": found.passed}
     except BadInput as e:
         return {"ok": False, "error": str(e)}
     finally:

@@ -19,13 +19,13 @@ from typing import Any
 
 from socialledger.core.capture.channels import ChannelRegistry
 from socialledger.core.capture.derive import Deriver
-from socialledger.core.capture.firstpass import check_inputs
+from socialledger.core.capture.firstpass import Found, check_inputs
 from socialledger.core.capture.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile, iter_inputs, open_inputs
 from socialledger.core.capture.media import MediaIndex, is_media
 from socialledger.core.capture.spool import Spool
-from socialledger.core.capture.writer import CaptureWriter, Summary
+from socialledger.core.capture.writer import READ_BEFORE, UNCHANGED, CaptureWriter, Summary
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput, RuleViolation, VerificationFailed
 from socialledger.core.domain.workflow import State
@@ -111,8 +111,10 @@ def ingest(
     with ExitStack() as stack:
         spool = stack.enter_context(Spool(ledger.home))
         media = MediaIndex()
+        found = Found()
         if split is None:
-            total, known = check_inputs(channel, files, account, signature, spool, page_size, derive, media, ingested)
+            total, known = check_inputs(channel, files, account, signature, spool, page_size, derive, media, ingested,
+                                        found)
             spools = [spool]
         else:
             # Pass 1 on two cores: the second half of the files in a process of its own.
@@ -121,8 +123,8 @@ def ingest(
                                                    page_size, derive, ingested,
                                                    channel_class=type(channel) if channels is not None else None))
             total, known = check_inputs(channel, first_half(Path(path), split), account, None, spool, page_size, derive,
-                                  media, ingested)
-            more, more_known, more_media = other.result()
+                                  media, ingested, found)
+            more, more_known, more_media = other.result(found)
             total, known = total + more, known + more_known
             if more_media:  # pictures in the second half that the first half's records may point at
                 for entry in second_half(Path(path), split):
@@ -153,6 +155,9 @@ def ingest(
             ledger.recorder.record_ingested(str(account.id), ingested.read)
     summary = writer.summary
     summary.files_skipped = ingested.skipped_files
+    summary.files_passed = found.passed
     summary.records += ingested.skipped_records
     summary.unchanged += ingested.skipped_records
+    if ingested.skipped_records:
+        summary.count(READ_BEFORE, UNCHANGED, n=ingested.skipped_records)
     return summary

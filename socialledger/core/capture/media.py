@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Any
 from uuid import UUID
@@ -29,34 +30,69 @@ def is_media(entry: InputFile) -> bool:
     return PurePosixPath(entry.path).suffix.lower() in SUFFIXES
 
 
+def spellings(path: str) -> set[str]:
+    """The ways one path may be spelt by an export's JSON and by its files, all in NFC.
+
+    A name with letters outside ASCII reaches us as UTF-8 (the file), as UTF-8 read as
+    Latin-1 (Meta's JSON: "konsert_\u00c3\u00b6gonblick.mp4"), as UTF-8 read as CP437 (a
+    ZIP entry whose UTF-8 flag is not set), decomposed (a folder unpacked on a Mac).
+    """
+    if path.isascii():
+        return {path}
+    out = {path}
+    for wrong in ("latin-1", "cp437"):
+        try:
+            out.add(path.encode(wrong).decode("utf-8"))
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return {unicodedata.normalize("NFC", p) for p in out}
+
+
 class MediaIndex:
-    """The media files of one input, found by the paths an export's records give."""
+    """The media files of one input, found by the paths an export's records give, however spelt."""
 
     def __init__(self) -> None:
         self._by_path: dict[str, InputFile] = {}
         self._by_name: dict[str, list[str]] = {}
 
     def add(self, entry: InputFile) -> None:
-        self._by_path[entry.path] = entry
-        self._by_name.setdefault(PurePosixPath(entry.path).name, []).append(entry.path)
+        for path in spellings(entry.path):
+            self._by_path[path] = entry
+            self._by_name.setdefault(PurePosixPath(path).name, []).append(path)
 
     def find(self, uri: str | None) -> InputFile | None:
         if not uri:
             return None
-        uri = uri.lstrip("/")
-        if uri in self._by_path:
-            return self._by_path[uri]
-        # The user may have given the export's parent folder, or the export its own root folder.
-        for path in self._by_name.get(PurePosixPath(uri).name, ()):
-            if path.endswith(uri) or uri.endswith(path):
-                return self._by_path[path]
+        for spelt in spellings(uri.lstrip("/")):
+            if spelt in self._by_path:
+                return self._by_path[spelt]
+            # The user may have given the export's parent folder, or the export its own root folder.
+            for path in self._by_name.get(PurePosixPath(spelt).name, ()):
+                if path.endswith(spelt) or spelt.endswith(path):
+                    return self._by_path[path]
         return None
 
     def __bool__(self) -> bool:
         return bool(self._by_path)
 
     def __len__(self) -> int:
-        return len(self._by_path)
+        return len({id(e) for e in self._by_path.values()})
+
+
+def stored_name(name_of: Any, entry: InputFile) -> str | None:
+    """The name a media file is kept under (a keyed hash of its bytes, and its suffix); None if too big."""
+    if entry.size > MAX_BYTES:
+        return None
+    return name_of(entry.read_bytes()) + PurePosixPath(entry.path).suffix.lower()
+
+
+def held(home: Path, item: UUID) -> set[str]:
+    """The names of the media files kept for an item."""
+    folder = home / MEDIA_DIR / item.hex
+    try:
+        return {n for n in os.listdir(folder) if not n.endswith(".part")}
+    except FileNotFoundError:
+        return set()
 
 
 def store(home: Path, item: UUID, cipher: Any, name_of: Any, entry: InputFile) -> dict[str, Any] | None:

@@ -23,7 +23,15 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from socialledger.core.capture import media as media_store
-from socialledger.core.capture.derive import PARTIAL, Derived, Deriver, identity_of, subject_key
+from socialledger.core.capture.derive import (
+    PARTIAL,
+    Derived,
+    Deriver,
+    identity_of,
+    index_id,
+    moderated_item,
+    subject_key,
+)
 from socialledger.core.capture.media import MediaIndex
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
@@ -50,11 +58,20 @@ from socialledger.core.domain.records import (
     MetricsRecord,
     ModerationRecord,
     Record,
+    Skipped,
 )
 from socialledger.core.domain.subjects import Subject
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.eventrows import PendingEvent, dashed, state_type
-from socialledger.core.storage.ports import BulkWriter, IndexRow, IndexTuple, PendingKeys, StoredRow, index_tuple
+from socialledger.core.storage.ports import (
+    BulkWriter,
+    IndexRow,
+    IndexTuple,
+    PendingKeys,
+    StoredRow,
+    fast_uuid,
+    index_tuple,
+)
 from socialledger.core.storage.sealing import Nonces
 
 _RETRIES = 10
@@ -65,6 +82,8 @@ _CAPTURED = {kind: state_type(cls) for kind, cls in CAPTURED.items()}
 _EDITED = {kind: state_type(cls) for kind, cls in EDITED.items()}
 _MODERATED = {action: state_type(cls) for action, cls in MODERATED.items()}
 _RECONCILED = state_type(ContentItem.NativeIdReconciled)
+_MEDIA_ATTACHED = state_type(ContentItem.MediaAttached)
+MEDIA_ATTACHED_NOTE = "media files of the account export, attached to the item the ledger held without them"
 _IDENTIFIED = state_type(Subject.SubjectIdentified)
 _IDENTITY_CHANGED = state_type(Subject.SubjectIdentityChanged)
 _OBSERVED = state_type(MetricsObservation.MetricsObserved)
@@ -74,6 +93,22 @@ _TOPIC_METRIC = get_topic(MetricsObservation)
 
 #: A page of records and what the first pass derived from each (`derive.py`).
 Batch = tuple[list[Record], list[Derived | None]]
+
+
+#: Outcomes of an input's item in the accounting (`Summary.items`).
+RECORDED, UNCHANGED, SKIPPED = "recorded", "unchanged", "skipped"
+#: The kind under which the items of files passed over as ingested before are counted (`ingested.py`):
+#: the file's records are known by number only.
+READ_BEFORE = "in files ingested before"
+#: Reasons the core skips an item for.
+STALE_REASON = "older than what the ledger holds"
+ERASED_REASON = "erased (its keys are destroyed)"
+UNKEYED_REASON = "neither an id nor a time to key it by"
+ERROR_REASON = "not readable (listed under errors)"
+
+
+def _tally() -> dict[str, Any]:
+    return {"items": 0, RECORDED: 0, UNCHANGED: 0, SKIPPED: {}}
 
 
 @attrs.define
@@ -89,31 +124,100 @@ class Summary:
     reconciled: int = 0
     metrics: int = 0
     subjects: int = 0
-    skipped: int = 0
+    skipped: int = 0  # items skipped, for any reason (`items` says which and why)
     files_skipped: int = 0  # files this account had already ingested unchanged: not read (`ingested.py`)
+    files_passed: int = 0  # files of the input that hold no items (an export's media, HTML, other files)
+    media_attached: int = 0  # media files of an export attached to items the ledger held without them
     events: int = 0
     errors: list[str] = attrs.Factory(list)
+    # The accounting: per kind of item ("post", "comment", "event", "metric", "hide", ...), how many the
+    # input holds, and how many of them were recorded, unchanged, or skipped (by reason).
+    items: dict[str, dict[str, Any]] = attrs.Factory(dict)
+
+    def count(self, kind: str, outcome: str, reason: str | None = None, n: int = 1) -> None:
+        """`n` items of `kind` that were recorded, unchanged, or skipped for `reason`."""
+        tally = self.items.get(kind)
+        if tally is None:
+            tally = self.items[kind] = _tally()
+        tally["items"] += n
+        if outcome == SKIPPED:
+            why = reason or "no reason given"
+            tally[SKIPPED][why] = tally[SKIPPED].get(why, 0) + n
+            self.skipped += n
+        else:
+            tally[outcome] += n
 
     def add(self, other: Summary) -> None:
         for f in attrs.fields(Summary):
             if f.name == "errors":
                 self.errors.extend(other.errors)
+            elif f.name == "items":
+                for kind, tally in other.items.items():
+                    mine = self.items.setdefault(kind, _tally())
+                    for key in ("items", RECORDED, UNCHANGED):
+                        mine[key] += tally[key]
+                    for why, n in tally[SKIPPED].items():
+                        mine[SKIPPED][why] = mine[SKIPPED].get(why, 0) + n
             else:
                 setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
+    def unaccounted(self) -> int:
+        """Records read that no kind accounts for (0: every item is recorded, unchanged or skipped)."""
+        counted = 0
+        for tally in self.items.values():
+            parts = tally[RECORDED] + tally[UNCHANGED] + sum(tally[SKIPPED].values())
+            if parts != tally["items"]:
+                return abs(parts - tally["items"]) or 1
+            counted += tally["items"]
+        return self.records - counted
+
     def as_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        out = attrs.asdict(self)
+        out["items"] = {k: {**v, SKIPPED: dict(sorted(v[SKIPPED].items()))} for k, v in sorted(self.items.items())}
+        return out
 
 
-def _content_of(r: ContentRecord) -> dict[str, Any]:
-    """What a version seals: made only for what is recorded (most of a re-ingest is not)."""
-    return {
+def kind_of(r: Record) -> str:
+    """The kind an item is counted under: what the platform calls it, else its place in a thread."""
+    if isinstance(r, ContentRecord):
+        return r.format or r.kind
+    if isinstance(r, ModerationRecord):
+        return r.action
+    if isinstance(r, MetricsRecord):
+        return "metric"
+    if isinstance(r, AccountRecord):
+        return "account"
+    if isinstance(r, Skipped):
+        return r.kind
+    if isinstance(r, ItemError):
+        return r.kind or "item"
+    return type(r).__name__
+
+
+def _content_of(r: ContentRecord, parent_ref: str | None = None) -> dict[str, Any]:
+    """What a version seals: made only for what is recorded (most of a re-ingest is not).
+
+    What the platform calls the item (`format`), its title, an event's times and the
+    platform's reference of a parent the ledger does not hold are added where they are given.
+    """
+    content = {
         "text": r.text,
         "media": [msgspec.to_builtins(m) for m in r.media],
         "permalink": r.permalink,
         "raw": r.raw,
         "time_note": r.time_note,
     }
+    if r.format is not None:
+        content["format"] = r.format
+    if r.title is not None:
+        content["title"] = r.title
+    if r.starts is not None:
+        content["starts"] = r.starts.isoformat()
+    if r.ends is not None:
+        content["ends"] = r.ends.isoformat()
+    if parent_ref is not None:
+        content["parent_ref"] = parent_ref
+    return content
 
 
 def _ts(value: datetime) -> float:
@@ -132,6 +236,7 @@ class _Page:
         self.aliases: list[tuple[str, str]] = []
         self.media: list[tuple[PendingEvent, dict[str, Any], Any]] = []  # (event, its media entry, the input file)
         self.summary = Summary()
+        self.tally: dict[tuple[str, str], int] = {}  # (kind, outcome or reason skipped) -> items, for `summary`
 
     def put(self, row: IndexRow) -> None:
         self.rows[row.id] = row
@@ -277,6 +382,12 @@ class CaptureWriter:
             done(len(records))
         page.summary.records = len(records)
         page.summary.events = len(page.events)
+        for (kind, outcome), n in page.tally.items():
+            if outcome == RECORDED or outcome == UNCHANGED:
+                page.summary.count(kind, outcome, n=n)
+            else:
+                page.summary.count(kind, SKIPPED, outcome, n=n)
+        page.tally.clear()
         self.summary.add(page.summary)
         self.keys.forget()
         self._refs.clear()
@@ -327,6 +438,8 @@ class CaptureWriter:
                 natives.add(d.parent)
             if d.subject:
                 ids.add(d.subject)
+            if isinstance(r, ModerationRecord):
+                natives.add(self._marker(r))
         aliases = self.recorder.aliases(natives)
         for earlier in before:
             aliases.update(earlier.aliases)
@@ -337,7 +450,7 @@ class CaptureWriter:
         # id, and new items that an earlier export may have captured without one.
         fallbacks: set[str] = set()
         for r, d in zip(records, derived, strict=True):
-            if isinstance(r, ContentRecord) and d is not None and d.fallback:
+            if isinstance(r, (ContentRecord, ModerationRecord)) and d is not None and d.fallback:
                 if d.item and aliases.get(d.item, d.item) in rows:
                     continue
                 fallbacks.add(d.fallback)
@@ -346,17 +459,28 @@ class CaptureWriter:
             by_fallback.update({r.fallback: r for r in earlier.index.values() if r.fallback in fallbacks})
         page = _Page(rows, by_fallback, aliases)
         now = datetime.now(UTC)
+        tally = page.tally
         for r, d in zip(records, derived, strict=True):
+            # Every record is one item of the input, counted once under its kind with what became of it
+            # (`RECORDED`, `UNCHANGED`, or the reason it was skipped).
             if isinstance(r, ContentRecord):
-                self._content(r, d, page, now)  # type: ignore[arg-type]
-            elif isinstance(r, ModerationRecord):
-                self._moderation(r, d, page, now)  # type: ignore[arg-type]
+                key = (r.format or r.kind, self._content(r, d, page, now))  # type: ignore[arg-type]
             elif isinstance(r, MetricsRecord):
-                self._metric(r, d, page, now)  # type: ignore[arg-type]
+                key = ("metric", self._metric(r, d, page, now))  # type: ignore[arg-type]
+            elif isinstance(r, ModerationRecord):
+                key = (r.action, self._moderation(r, d, page, now))  # type: ignore[arg-type]
+            elif isinstance(r, Skipped):
+                page.summary.count(r.kind, SKIPPED, r.reason)  # the channel's own reason, whatever its words
+                continue
             elif isinstance(r, ItemError):
                 page.summary.errors.append(f"{r.native_id or 'an item'}: {r.message}")
+                key = (kind_of(r), ERROR_REASON)
             elif isinstance(r, AccountRecord):
                 page.summary.unchanged += 1
+                key = ("account", UNCHANGED)
+            else:  # a record type this core does not know: never silently
+                key = (kind_of(r), f"not a record socialledger knows ({type(r).__name__})")
+            tally[key] = tally.get(key, 0) + 1
         return page
 
     @staticmethod
@@ -388,7 +512,8 @@ class CaptureWriter:
             page.put(row.copy(version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
         return self.ref(sid), by_account
 
-    def _content(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> None:
+    def _content(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> str:
+        """Decide what one observation of an item records; what became of it (`RECORDED`, `UNCHANGED` or a reason)."""
         row: IndexRow | None = None
         item_id: str
         reconcile = False
@@ -404,34 +529,41 @@ class CaptureWriter:
         else:
             fb = d.fallback
             if not fb:
-                page.summary.skipped += 1  # neither a native id nor a creation time: nothing to key it by
-                return
+                return UNKEYED_REASON  # neither a native id nor a creation time: nothing to key it by
             item_id = self.derive.fallback_id(fb)
             match = page.by_fallback.get(fb)
             if match is not None:
                 item_id, row = match.id, match
             else:
                 row = page.rows.get(item_id)
+        if row is not None and is_shredded(row.state):
+            return ERASED_REASON
         author, by_account = self._subject(r, d, page, now)
         fp = d.fingerprint
         obs = _ts(r.observed)
         if row is None:
-            parent = self.ref(self._resolve(d.parent, page)) if d.parent else None
+            parent = None
+            parent_ref = r.parent_ref
+            if d.parent:
+                # The parent's ledger id is known before the parent is captured (a reply may come before
+                # its comment); when the ledger does not hold the parent yet, the platform's reference is
+                # kept with the item too, and readers show no parent until it is captured.
+                held = self._resolve(d.parent, page)
+                parent = self.ref(held)
+                if held not in page.rows:
+                    parent_ref = parent_ref or r.parent_native_id
             page.events.append(PendingEvent(item_id, 1, _CAPTURED[r.kind](
                 timestamp=now, originator_topic=_TOPIC_ITEM,
                 channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
                 author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
-                hidden=bool(r.hidden), content=(content := _content_of(r)), **self.stamp)))
+                hidden=bool(r.hidden), content=(content := _content_of(r, parent_ref)), **self.stamp)))
             self._media_jobs(page, page.events[-1], content)
             page.put(IndexRow(item_id, 1, obs, fp, "hidden" if r.hidden else "visible", fb, r.source,
                               1 if r.native_id else 0))
             page.summary.new += 1
             if r.hidden:
                 page.summary.hidden += 1
-            return
-        if is_shredded(row.state):
-            page.summary.skipped += 1
-            return
+            return RECORDED
         recorded = False  # and until then `row` is the page's own row, not yet copied
         if reconcile:
             row = row.copy()
@@ -446,12 +578,14 @@ class CaptureWriter:
         if r.partial:  # only ids: nothing to compare
             if recorded:
                 page.put(row)
-            else:
-                page.summary.unchanged += 1
-            return
+                return RECORDED
+            page.summary.unchanged += 1
+            return UNCHANGED
         # Newer wins; at the same platform time an export never overrides what an API or webhook said.
-        wins = observation_wins(obs, r.source, row.observed, row.source, row.fingerprint == PARTIAL)
-        change = content_change(fp != row.fingerprint, wins, row.state)
+        only_ids = row.fingerprint == PARTIAL
+        wins = observation_wins(obs, r.source, row.observed, row.source, only_ids)
+        change = content_change(fp != row.fingerprint, wins, row.state, only_ids)
+        stale = False
         if change == EDIT:
             if not recorded:
                 row = row.copy()
@@ -463,8 +597,14 @@ class CaptureWriter:
             row.fingerprint, row.observed, row.source = fp, obs, r.source
             page.summary.edited += 1
             recorded = True
-        elif change == STALE:
-            page.summary.stale += 1
+        else:
+            if change == STALE:
+                page.summary.stale += 1
+                stale = True
+            attached = self._attach_media(item_id, row, recorded, r, page, now)
+            if attached is not None:
+                row = attached
+                recorded = True
         action = visibility_change(r.hidden, wins, row.state)
         if action is not None:
             if not recorded:
@@ -473,8 +613,43 @@ class CaptureWriter:
             recorded = True
         if recorded:
             page.put(row)
-        elif fp == row.fingerprint:
-            page.summary.unchanged += 1
+            return RECORDED
+        if stale:
+            return STALE_REASON
+        page.summary.unchanged += 1
+        return UNCHANGED
+
+    def _attach_media(self, item_id: str, row: IndexRow, copied: bool, r: ContentRecord, page: _Page,
+                      now: datetime) -> IndexRow | None:
+        """The export's media files of an item the ledger holds without them (captured from the API first).
+
+        Recorded as one more version of the item from this observation (`MediaAttached`), its
+        files kept encrypted under the item's key; the row after it, or None when there is nothing to attach.
+        """
+        if not self.media or not r.media:
+            return None
+        found = [(i, f) for i, m in enumerate(r.media) if m.uri and (f := self.media.find(m.uri)) is not None]
+        if not found:
+            return None
+        held = media_store.held(self.ledger.home, fast_uuid(item_id))
+        pending = {f.path for e, _, f in page.media if e.id == item_id}
+        found = [(i, f) for i, f in found if f.path not in pending]
+        if len(held) >= len(found):
+            return None
+        missing = [(i, f) for i, f in found
+                   if media_store.stored_name(self.fingerprints.hex, f) not in held]
+        if not missing:
+            return None
+        row = row if copied else row.copy()
+        content = _content_of(r)
+        content["time_note"] = MEDIA_ATTACHED_NOTE
+        page.events.append(PendingEvent(item_id, row.version + 1, _MEDIA_ATTACHED(
+            timestamp=now, observed=r.observed, source=r.source, content=content, **self.stamp)))
+        for i, f in missing:
+            page.media.append((page.events[-1], content["media"][i], f))
+        row.version += 1
+        page.summary.media_attached += len(missing)
+        return row
 
     def _media_jobs(self, page: _Page, event: PendingEvent, content: dict[str, Any]) -> None:
         if not self.media:
@@ -493,20 +668,50 @@ class CaptureWriter:
         counter = {"hide": "hidden", "unhide": "unhidden", "remove": "removed"}[action]
         setattr(page.summary, counter, getattr(page.summary, counter) + 1)
 
-    def _moderation(self, r: ModerationRecord, d: Derived, page: _Page, now: datetime) -> None:
+    def _marker(self, r: ModerationRecord) -> str:
+        """The capture index's memory that this moderation (item, action, platform time) was recorded:
+        an alias of the item, so that the same delivery ingested again records nothing (a hide and an
+        unhide in one input would otherwise be recorded again, in turn)."""
+        return index_id(f"{self.channel}:moderation:{r.native_id}:{r.action}:{r.observed.timestamp()!r}")
+
+    def _moderation(self, r: ModerationRecord, d: Derived, page: _Page, now: datetime) -> str:
+        marker = self._marker(r)
+        if marker in page.known_aliases:
+            page.summary.unchanged += 1
+            return UNCHANGED
+        outcome = self._moderation_of(r, d, page, now)
+        if outcome == RECORDED or outcome == UNCHANGED:
+            item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
+            page.aliases.append((marker, item_id))
+            page.known_aliases[marker] = item_id
+        return outcome
+
+    def _moderation_of(self, r: ModerationRecord, d: Derived, page: _Page, now: datetime) -> str:
         item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
         row = page.rows.get(item_id)
-        if row is None or is_shredded(row.state):
-            page.summary.skipped += 1  # a moderation of an item the ledger never captured
-            return
+        captured = False
+        if row is None:
+            # R18, archive first: an item the ledger never captured is captured from what the
+            # delivery says of it (at least its place in the thread), then its moderation.
+            outcome = self._content(moderated_item(r), d, page, now)
+            item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
+            row = page.rows.get(item_id)
+            if row is None:
+                return outcome
+            captured = outcome == RECORDED
+        if is_shredded(row.state):
+            return ERASED_REASON
         if not moderation_applies(r.action, row.state):
+            if captured:
+                return RECORDED
             page.summary.unchanged += 1
-            return
+            return UNCHANGED
         row = row.copy()
         self._moderate(item_id, row, r.action, r.observed, r.source, r.raw, page, now)
         page.put(row)
+        return RECORDED
 
-    def _metric(self, r: MetricsRecord, d: Derived, page: _Page, now: datetime) -> None:
+    def _metric(self, r: MetricsRecord, d: Derived, page: _Page, now: datetime) -> str:
         mid, fp = d.item, d.fingerprint
         row = page.rows.get(mid)
         if row is None:
@@ -518,10 +723,12 @@ class CaptureWriter:
                 breakdown=r.breakdown, source=r.source, **self.stamp)))
             page.put(IndexRow(mid, 1, _ts(r.end) if r.end else None, fp, "metric", None, r.source, 0))
             page.summary.metrics += 1
-        elif metric_revised(row.fingerprint != fp):
+            return RECORDED
+        if metric_revised(row.fingerprint != fp):
             page.events.append(PendingEvent(mid, row.version + 1, _REVISED(
                 timestamp=now, value=r.value, breakdown=r.breakdown, source=r.source, **self.stamp)))
             page.put(row.copy(version=row.version + 1, fingerprint=fp))
             page.summary.metrics += 1
-        else:
-            page.summary.unchanged += 1
+            return RECORDED
+        page.summary.unchanged += 1
+        return UNCHANGED

@@ -51,15 +51,20 @@ def observation_wins(observed: float, source: str, held_observed: float | None, 
         observed == held_observed and not (source == "export" and held_source != "export"))
 
 
-def content_change(changed: bool, wins: bool, state: str) -> ContentChange:
+def content_change(changed: bool, wins: bool, state: str, held_only_ids: bool = False) -> ContentChange:
     """What an observation of an item's content is, given whether its content differs from what is held.
 
     Different content that wins is an edit, unless the item was removed (a
     removed item is never edited back); different content that does not win is
     stale (an older observation: it records nothing); the same content is unchanged.
+    An item known only by its ids (`held_only_ids`: removed before it could be
+    captured, say) takes its first real content even when removed: that content is
+    what the removal disposed of, and the archive keeps it (R18).
     """
     if not changed:
         return UNCHANGED
+    if held_only_ids and wins:
+        return EDIT
     return EDIT if wins and state != "removed" else STALE
 
 

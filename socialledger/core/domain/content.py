@@ -88,6 +88,17 @@ class ContentItem(LedgerAggregate):
     class VisitorPostEdited(Edited):
         pass
 
+    class MediaAttached(Edited):
+        """Media files of an account export, attached to an item the ledger held without them.
+
+        The usual order is the API first (its media are signed URLs, not files) and the
+        export later; the export's observation, with its files kept under the item's key,
+        becomes one more version of the item.
+        """
+
+        def apply(self, item: ContentItem) -> None:
+            item.versions.append(_version("media attached", self))
+
     class Moderated(LedgerAggregate.Event):
         """Hidden, unhidden or removed: on the platform (observed) or by a ledger user."""
 

@@ -85,10 +85,27 @@ class ContentRecord(_Record):
     # and its text and media are recorded when a fuller observation comes, whatever its time.
     partial: bool = False
     raw: dict[str, Any] = msgspec.field(default_factory=dict)
+    # What the platform calls the item where that is more than its place in a thread (`kind`):
+    # "event", "note", "share", "update", "reel", "story", "igtv", ... None: a plain post or comment.
+    # The ingest summary counts items by it (else by `kind`), and the item's content keeps it.
+    format: str | None = None
+    title: str | None = None  # the item's own title: an event's name, a note's title, "... shared a video"
+    starts: datetime | None = None  # when an event begins
+    ends: datetime | None = None  # ... and ends
+    # The platform's reference of the parent, kept as given (a LinkedIn activity URN) when the
+    # ledger holds no item by `parent_native_id`: the core then links no ledger id.
+    parent_ref: str | None = None
 
 
 class ModerationRecord(_Record):
-    """A hide, unhide or removal the platform reports for an item."""
+    """A hide, unhide or removal the platform reports for an item.
+
+    `item` is what the delivery itself says of the item (its text, author, parent and
+    time, or only its place in the thread when a removal carries no text): when the
+    ledger does not hold the item, the core captures it from `item` first and then
+    records the moderation (R18: archive first). Without `item`, the core captures
+    what the record names (kind, id, parent, time) as an item known only by its moderation.
+    """
 
     channel: str
     kind: Kind
@@ -99,6 +116,7 @@ class ModerationRecord(_Record):
     page_id: str | None = None
     parent_native_id: str | None = None
     raw: dict[str, Any] = msgspec.field(default_factory=dict)
+    item: ContentRecord | None = None
 
 
 class MetricsRecord(_Record):
@@ -143,6 +161,24 @@ class ItemError(_Record):
     message: str
     native_id: str | None = None
     code: str | None = None
+    kind: str | None = None  # what the item would have been ("post", "comment", ...), for the ingest's accounting
 
 
-Record = ContentRecord | ModerationRecord | MetricsRecord | AccountRecord | ItemError
+class Skipped(_Record):
+    """An item of the input that is deliberately not recorded, and why: counted, never silent.
+
+    A channel yields one for each item it passes over (a reaction delivery: who
+    reacted is not kept; a draft: never published), so that the ingest summary
+    accounts for every item of the input: `kind` is what the item is ("reaction",
+    "draft post", ...) and `reason` says why it is not recorded, in a few words
+    the summary shows (`"skipped": {"who reacted is not kept": 3}`).
+    """
+
+    channel: str
+    source: Source
+    kind: str
+    reason: str
+    native_id: str | None = None
+
+
+Record = ContentRecord | ModerationRecord | MetricsRecord | AccountRecord | ItemError | Skipped

@@ -49,6 +49,9 @@ class WebhookChange(msgspec.Struct, frozen=True):
     entry_time_raw: Any  # entry.time as delivered
     entry_time: datetime | None
     where: str  # "line 3.entry[0].changes[1]", for messages
+    # Set for an entry that holds no changes (Messenger's or Instagram Direct's `messaging`):
+    # what it holds, so that the reader counts it as skipped rather than drop it unsaid.
+    other: str | None = None
 
 
 def webhook_changes(deliveries: Any, obj: str, what: str) -> Iterator[WebhookChange]:
@@ -57,7 +60,8 @@ def webhook_changes(deliveries: Any, obj: str, what: str) -> Iterator[WebhookCha
     `deliveries` are (where, document) pairs (see `json_documents`); a document may
     also be a list of deliveries. Entries without `changes` (Messenger's or
     Instagram Direct's `messaging`) hold no account content and are passed over;
-    a delivery for another object is refused, naming `what` it should be for.
+    a delivery for another object is refused, naming `what` it should be for. Each of
+    their messages is yielded as a change with `other` set, for the reader to count.
     """
     for where, delivery in deliveries:
         if isinstance(delivery, list):
@@ -81,6 +85,10 @@ def _delivery_changes(delivery: Any, where: str, obj: str, what: str) -> Iterato
         if not isinstance(entry, dict):
             raise FormatError(f"{at} is not an object")
         if "changes" not in entry:
+            for key in ("messaging", "standby"):
+                for k, _ in enumerate(entry.get(key) or ()):
+                    yield WebhookChange({}, str(entry.get("id") or ""), entry.get("time"), None,
+                                        f"{at}.{key}[{k}]", other="direct message")
             continue
         changes = entry["changes"]
         if not isinstance(changes, list):

@@ -47,7 +47,7 @@ class FacebookChannel(Channel):
     name = "facebook"
     title = "Facebook Pages"
     reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
-    version = "1.0"
+    version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
     def __init__(self) -> None:
@@ -127,10 +127,24 @@ def classify(doc: Any, path: str = "") -> Source | None:
         if isinstance(first, dict):
             if first.get("object") == "page" or "entry" in first:
                 return "webhook"
-            if "timestamp" in first:
+            if ("timestamp" in first or export_kind(path) == "posts") and all(_post_entry(e) for e in doc[:20]):
                 return "export"
         return None
     return None
+
+
+#: What the `data` of a posts entry holds; reactions (`{"reaction": ...}`) and other lists do not.
+_POST_DATA = frozenset({"post", "update_timestamp"})
+
+
+def _post_entry(entry: Any) -> bool:
+    """A posts entry by its shape: a time, and `data` (if any) of post texts and update times only."""
+    if not isinstance(entry, dict):
+        return False
+    data = entry.get("data")
+    if data is None:
+        return True
+    return isinstance(data, list) and all(isinstance(d, dict) and set(d) <= _POST_DATA for d in data)
 
 
 def _looks_facebook(item: dict[str, Any]) -> bool:

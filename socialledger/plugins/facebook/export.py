@@ -9,9 +9,11 @@ Two files of an export are read; every other file of it is skipped:
   `your_facebook_activity/comments_and_reactions/comments.json` (newer):
   `{"comments_v2": [{timestamp, data:[{comment:{timestamp, comment, author}}], title}]}`.
 
-Exports carry no native ids (the core keys such items by time and text) and
-escape UTF-8 as Latin-1 code points: every string is repaired (`mojibake.py`).
-An entry with neither text nor media (a check-in, a "shared a memory") is skipped.
+Exports carry no native ids (the core keys such items by time and text, or by
+title where an entry has nothing else) and escape UTF-8 as Latin-1 code points:
+every string is repaired (`repair_tree`). Every entry is one record: events,
+notes, check-ins, updates and title-only shares say so in `format`; an entry
+with nothing at all in it is counted as skipped, with its reason.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from socialledger.channels import AuthorRef, ContentRecord, Media, repair_tree
+from socialledger.channels import AuthorRef, ContentRecord, Media, Record, Skipped, repair_tree
 from socialledger.plugins._meta.export import ExportLayout
 from socialledger.plugins.facebook.common import (
     CHANNEL,
@@ -65,7 +67,7 @@ export_kind = _LAYOUT.kind
 in_export_folder = _LAYOUT.in_folder
 
 
-def read_export(doc: Any) -> Iterator[ContentRecord]:
+def read_export(doc: Any) -> Iterator[Record]:
     """The records of one export file (already decoded), told apart by shape."""
     if isinstance(doc, list):
         yield from read_posts(doc)
@@ -75,7 +77,20 @@ def read_export(doc: Any) -> Iterator[ContentRecord]:
         raise FormatError("neither a posts array nor a comments_v2 object of a Facebook export")
 
 
-def read_posts(doc: list[Any]) -> Iterator[ContentRecord]:
+EMPTY_REASON = "an empty entry: no text, title, media or time"
+EMPTY_COMMENT_REASON = "an empty entry: no comment, title or media"
+
+
+def read_posts(doc: list[Any]) -> Iterator[Record]:
+    """One record for every entry: a post, or an event, a note, a check-in, a share or an update by its shape.
+
+    - an `event` attachment: the event (its name as title, start and end, its description);
+    - a `note` attachment: the note (title, text, its pictures);
+    - text or media: a post;
+    - a `place` alone: a check-in;
+    - only `update_timestamp`: an update of a post whose content the export does not hold;
+    - only a title ("... shared a video", "... delade ett minne"): a share, known by its title.
+    """
     for i, raw_entry in enumerate(doc):
         where = f"[{i}]"
         if not isinstance(raw_entry, dict):
@@ -87,13 +102,46 @@ def read_posts(doc: list[Any]) -> Iterator[ContentRecord]:
             (d["update_timestamp"] for d in data if isinstance(d, dict) and d.get("update_timestamp") is not None),
             None,
         )
+        attached = [d for att in list_at(entry, "attachments") for d in list_at(att, "data") if isinstance(d, dict)]
+        event = next((dict_at(d, "event") for d in attached if dict_at(d, "event")), {})
+        note = next((dict_at(d, "note") for d in attached if dict_at(d, "note")), {})
+        place = next((dict_at(d, "place") for d in attached if dict_at(d, "place")), {})
         media = export_media(entry)
-        if not texts and not media:
+        title = _s(entry.get("title"))
+        fmt: str | None = None
+        item_title: str | None = None
+        starts = ends = None
+        text = "\n\n".join(texts) if texts else None
+        if event:
+            fmt, item_title = "event", _s(event.get("name")) or title
+            starts = opt_time(event.get("start_timestamp") or None, f"{where}.event.start_timestamp")
+            ends = opt_time(event.get("end_timestamp") or None, f"{where}.event.end_timestamp")
+            text = text or _s(event.get("description"))
+        elif note:
+            fmt, item_title = "note", _s(note.get("title")) or title
+            text = text or _s(note.get("text"))
+            media = media + _note_media(note)
+        elif not texts and not media:
+            if place:
+                fmt, item_title = "check-in", title
+                media = [Media(kind="place", title=_s(place.get("name")), description=_s(place.get("address")),
+                               url=_s(place.get("url")))]
+            elif updated is not None:
+                fmt, item_title = "update", title
+            elif title is not None:
+                fmt, item_title = "share", title
+        ts = entry.get("timestamp")
+        if ts is None:
+            ts = event.get("create_timestamp") or note.get("created_timestamp") or updated
+        if fmt is None and not texts and not media:
+            yield Skipped(channel=CHANNEL, source=SOURCE, kind="post", reason=EMPTY_REASON)
             continue
-        if entry.get("timestamp") is None:
+        if ts is None:
             raise FormatError(f"{where}: a post without timestamp")
-        created = parse_time(entry["timestamp"], f"{where}.timestamp")
+        created = parse_time(ts, f"{where}.timestamp")
         observed = opt_time(updated, f"{where}.data.update_timestamp") or created
+        if note.get("updated_timestamp"):
+            observed = max(observed, parse_time(note["updated_timestamp"], f"{where}.note.updated_timestamp"))
         yield ContentRecord(
             by_account=True,  # an account export holds the account's own activity
             channel=CHANNEL,
@@ -101,13 +149,28 @@ def read_posts(doc: list[Any]) -> Iterator[ContentRecord]:
             source=SOURCE,
             observed=observed,
             created=created,
-            text="\n\n".join(texts) if texts else None,
+            text=text,
             media=tuple(media),
             raw=clean(entry),
+            format=fmt,
+            title=item_title,
+            starts=starts,
+            ends=ends,
         )
 
 
-def read_comments(doc: dict[str, Any]) -> Iterator[ContentRecord]:
+def _note_media(note: dict[str, Any]) -> list[Media]:
+    out = []
+    for m in list_at(note, "media"):
+        if isinstance(m, dict) and _s(m.get("uri")):
+            uri = str(m["uri"])
+            kind = "video" if PurePosixPath(uri).suffix.lower() in _VIDEO_SUFFIXES else "photo"
+            out.append(Media(kind=kind, uri=uri, title=_s(m.get("title")), description=_s(m.get("description"))))
+    return out
+
+
+def read_comments(doc: dict[str, Any]) -> Iterator[Record]:
+    """One record for every comment of every entry; an entry with only a title is a comment known by its title."""
     entries = doc.get("comments_v2", doc.get("comments"))
     if not isinstance(entries, list):
         raise FormatError("'comments_v2' is not a list")
@@ -118,11 +181,13 @@ def read_comments(doc: dict[str, Any]) -> Iterator[ContentRecord]:
         entry = repair_tree(raw_entry)
         comments = [c for d in list_at(entry, "data") if (c := dict_at(d, "comment"))]
         media = export_media(entry)
-        if not comments and media:
+        title = _s(entry.get("title"))
+        if not comments:
             comments = [{}]
         for c in comments:
             text = c.get("comment") if isinstance(c.get("comment"), str) and c.get("comment") else None
-            if text is None and not media:
+            if text is None and not media and title is None:
+                yield Skipped(channel=CHANNEL, source=SOURCE, kind="comment", reason=EMPTY_COMMENT_REASON)
                 continue
             ts = c.get("timestamp") if c.get("timestamp") is not None else entry.get("timestamp")
             if ts is None:
@@ -140,6 +205,8 @@ def read_comments(doc: dict[str, Any]) -> Iterator[ContentRecord]:
                 author=AuthorRef(name=name) if isinstance(name, str) and name else None,
                 media=tuple(media),
                 raw=clean(entry),
+                # Only a title ("... commented on Åsa's post."): the comment is known by it.
+                title=title if text is None and not media else None,
             )
 
 

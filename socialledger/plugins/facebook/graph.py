@@ -48,6 +48,7 @@ from socialledger.plugins.facebook.metrics import (
 )
 
 SOURCE = "api"
+UPDATED_TIME_NOTE = "the data gives no created_time: created is the post's updated_time (it is at least that old)"
 
 #: Fields only a Comment has (a Post has none of them).
 COMMENT_FIELDS = frozenset({
@@ -235,8 +236,16 @@ def _post(item: dict[str, Any], ctx: Context, where: str, link: Permalink | None
     page = post_id.split("_", 1)[0] if "_" in post_id else ctx.page or (link.page if link else None)
     created = opt_time(item.get("created_time"), f"{where}.created_time")
     observed = opt_time(item.get("updated_time"), f"{where}.updated_time") or created
+    time_note = None
+    if created is None and observed is not None:
+        # The /statuses edge, or a crawl that did not ask for created_time: the post is at least
+        # as old as its last update, the best evidence the data holds.
+        created, time_note = observed, UPDATED_TIME_NOTE
     if observed is None:
-        raise FormatError(f"{where}: post {post_id} has no created_time")
+        yield ItemError(channel=CHANNEL, source=SOURCE, native_id=post_id, kind="post",
+                        message=f"{where}: post {post_id} has neither created_time nor updated_time: "
+                                "not recorded (fetch it again with fields=created_time)")
+        return
     who = author(item.get("from"))
     if who is not None:  # someone else than the page wrote it on the page
         visitor = who.native_id is not None and page is not None and who.native_id != page
@@ -256,6 +265,7 @@ def _post(item: dict[str, Any], ctx: Context, where: str, link: Permalink | None
         media=tuple(m for att in list_at(item, "attachments", "data") for m in attachment_media(att)),
         permalink=_text(item.get("permalink_url")),
         hidden=_flag(item.get("is_hidden")),
+        time_note=time_note,
         raw=raw_fragment(item),
     )
     yield from count_metrics(item, post_id, page)
@@ -286,7 +296,10 @@ def _comment(item: dict[str, Any], ctx: Context, where: str, link: Permalink | N
     parent, kind, page = _comment_parent(item, comment_id, link, ctx)
     created = opt_time(item.get("created_time"), f"{where}.created_time")
     if created is None:
-        raise FormatError(f"{where}: comment {comment_id} has no created_time")
+        yield ItemError(channel=CHANNEL, source=SOURCE, native_id=comment_id, kind=kind,
+                        message=f"{where}: {kind} {comment_id} has no created_time: not recorded "
+                                "(fetch it again with fields=created_time)")
+        return
     att = item.get("attachment")
     yield ContentRecord(
         channel=CHANNEL,

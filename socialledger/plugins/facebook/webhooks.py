@@ -5,8 +5,11 @@ deliveries, or one delivery per line (JSONL: a batch the live capture wrote).
 Each change of field `feed` or `mention` becomes at most one record:
 
 - verb add / edited / edit (older) -> ContentRecord;
-- verb remove / hide / unhide -> ModerationRecord;
-- reactions, likes, block, mute and any other field -> nothing (who reacted is not kept).
+- verb remove / hide / unhide -> ModerationRecord, carrying what the delivery says of
+  the item (text, author, parent, time: a removal often no text), which the core
+  captures first when the ledger does not hold the item (R18: archive first);
+- reactions, likes, block, mute, any other field and direct messages -> `Skipped`,
+  with the reason (who reacted is not kept, ...): counted, never dropped unsaid.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from socialledger.channels import (
     Media,
     ModerationRecord,
     Record,
+    Skipped,
 )
 from socialledger.plugins._meta.webhooks import webhook_changes
 from socialledger.plugins.facebook.common import (
@@ -44,29 +48,39 @@ FIELDS = frozenset({"feed", "mention"})
 DELIVERY_TIME_NOTE = "created time is the webhook delivery time"
 
 
+REACTION_REASON = "who reacted is not kept (the API's counts are)"
+FIELD_REASON = "a field socialledger does not capture"
+VERB_REASON = "not a change of content"
+MESSAGE_REASON = "direct messages are out of scope (R17)"
+REMOVED_NOTE = ("removed before it could be captured: the removal names the item, its author and its place "
+                "in the thread, not its text; created is the delivery's time")
+
+
 def read_deliveries(deliveries: Iterable[tuple[str, Any]]) -> Iterator[Record]:
     """Records of (where, delivery) pairs; a delivery may also be a list of deliveries."""
     for c in webhook_changes(deliveries, "page", "a Facebook page"):
-        record = read_change(c.change, c.account, c.entry_time_raw, c.entry_time, c.where)
-        if record is not None:
-            yield record
+        if c.other is not None:
+            yield Skipped(channel=CHANNEL, source=SOURCE, kind=c.other, reason=MESSAGE_REASON)
+            continue
+        yield read_change(c.change, c.account, c.entry_time_raw, c.entry_time, c.where)
 
 
 def read_change(
     change: dict[str, Any], page: str, entry_time_raw: Any, entry_time: datetime | None, where: str
-) -> Record | None:
-    """The record of one change, or None for a change the ledger does not keep."""
+) -> Record:
+    """The record of one change; a change the ledger does not keep is `Skipped`, with its reason."""
     field = change.get("field")
     if field not in FIELDS:
-        return None
+        return Skipped(channel=CHANNEL, source=SOURCE, kind=f"{field} change", reason=FIELD_REASON)
     value = change.get("value")
     if not isinstance(value, dict):
         raise FormatError(f"{where}.value is not an object")
     item, verb = value.get("item"), value.get("verb")
     if item not in CONTENT_ITEMS:
-        return None  # reaction, like, ... : who reacted is not kept
+        return Skipped(channel=CHANNEL, source=SOURCE, kind=str(item or "change"), reason=REACTION_REASON
+                       if item in ("reaction", "like") else FIELD_REASON)
     if verb not in ADD_VERBS and verb not in EDIT_VERBS and verb not in MODERATION_VERBS:
-        return None  # block, mute, ...
+        return Skipped(channel=CHANNEL, source=SOURCE, kind=f"{verb} of a {item}", reason=VERB_REASON)
     raw = clean({**value, "entry_time": entry_time_raw, "field": field})
     post_id = opt_id(value.get("post_id"), f"{where}.value.post_id")
     who = author(value.get("from"), sender_id=value.get("sender_id"), sender_name=value.get("sender_name"))
@@ -84,13 +98,25 @@ def read_change(
         kind = "visitor_post" if field == "mention" or _not_page(who, page) else "post"
 
     created = opt_time(value.get("created_time"), f"{where}.value.created_time")
+    message = value.get("message")
+    text = message if isinstance(message, str) and message else None
     if verb in MODERATION_VERBS:
         observed = entry_time or created
         if observed is None:
             raise FormatError(f"{where}: a {verb} with neither entry time nor created_time")
+        # What the delivery says of the item itself: captured first when the ledger does not hold it (R18).
+        note = DELIVERY_TIME_NOTE if created is None else None
+        if text is None and not change_media(value):
+            note = REMOVED_NOTE if verb == "remove" else DELIVERY_TIME_NOTE
+        held = ContentRecord(
+            channel=CHANNEL, kind=kind, source=SOURCE, observed=observed, native_id=native_id, page_id=page,
+            parent_native_id=parent, created=created or observed, text=text, author=who,
+            media=tuple(change_media(value)), time_note=note, raw=raw,
+            partial=text is None and not change_media(value),
+        )
         return ModerationRecord(
             channel=CHANNEL, kind=kind, source=SOURCE, action=MODERATION_VERBS[verb], native_id=native_id,
-            observed=observed, page_id=page, parent_native_id=parent, raw=raw,
+            observed=observed, page_id=page, parent_native_id=parent, raw=raw, item=held,
         )
 
     time_note = None
@@ -99,7 +125,6 @@ def read_change(
     observed = (entry_time or created) if verb in EDIT_VERBS else (created or entry_time)
     if observed is None:
         raise FormatError(f"{where}: neither entry time nor created_time")
-    message = value.get("message")
     hidden = value.get("is_hidden")
     return ContentRecord(
         channel=CHANNEL,
@@ -110,7 +135,7 @@ def read_change(
         page_id=page,
         parent_native_id=parent,
         created=created,
-        text=message if isinstance(message, str) and message else None,
+        text=text,
         author=who,
         media=tuple(change_media(value)),
         hidden=hidden if isinstance(hidden, bool) else None,

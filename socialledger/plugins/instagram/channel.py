@@ -35,6 +35,7 @@ from socialledger.plugins.instagram.export import (
     COMMENT_LABELS,
     comment_entries,
     export_kind,
+    has_content_list,
     in_export_folder,
     posts_entries,
     read_export,
@@ -66,7 +67,7 @@ _BATCH = re.compile(rb'"body"\s*:')
 _EXPORT_POSTS = re.compile(rb'"media"\s*:\s*\[')
 _CREATION = re.compile(rb'"creation_timestamp"\s*:')
 _EXPORT_COMMENTS = re.compile(rb'"comments_\w+_comments"\s*:\s*\[')
-_EXPORT_WRAPPED = re.compile(rb'"ig_(reels_media|stories)"\s*:\s*\[')
+_EXPORT_WRAPPED = re.compile(rb'"ig_(reels_media|stories|igtv_media)"\s*:\s*\[')
 
 
 class InstagramChannel(Channel):
@@ -75,7 +76,7 @@ class InstagramChannel(Channel):
     name = "instagram"
     title = "Instagram"
     reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
-    version = "1.0"
+    version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 
     def __init__(self) -> None:
@@ -89,7 +90,8 @@ class InstagramChannel(Channel):
         if body[:1] not in (b"{", b"["):
             return None
         source: Source | None = classify(doc, entry.path) if doc is not NOT_JSON else sniff(body, entry.path)
-        if source == "export" and export_kind(entry.path) is None and in_export_folder(entry.path):
+        if source == "export" and export_kind(entry.path) is None and in_export_folder(entry.path) \
+                and not has_content_list(doc) and not (doc is NOT_JSON and _EXPORT_WRAPPED.search(body)):
             return None  # another file of the export that happens to look like posts (archived, liked, ...)
         return source
 
@@ -140,8 +142,7 @@ def classify(doc: Any, path: str = "") -> Source | None:
             return "api"
         if comment_entries(doc) is not None and "comments_v2" not in doc:
             return "export"
-        if posts_entries(doc) is not None and (export_kind(path) == "posts"
-                                               or "ig_reels_media" in doc or "ig_stories" in doc):
+        if posts_entries(doc) is not None and (export_kind(path) == "posts" or has_content_list(doc)):
             return "export"
         return None
     if isinstance(doc, list):

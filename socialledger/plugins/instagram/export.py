@@ -8,9 +8,11 @@ Two kinds of file of an export are read; every other file of it is skipped:
   `{media:[{uri, creation_timestamp, title}], title?, creation_timestamp?}`.
   A single picture has its caption in `media[0].title` and no top-level
   fields; a carousel has its caption and time at the top. The reels and
-  stories beside them are posts too: `reels.json`
-  `{"ig_reels_media":[{media:[...]}]}` and `stories.json`
-  `{"ig_stories":[{uri, creation_timestamp, title}]}`.
+  stories beside them are items of their own kinds ("reel", "story", "igtv"),
+  known by the array that wraps them, whatever the file is called:
+  `{"ig_reels_media":[{media:[...]}]}`, `{"ig_stories":[{uri, creation_timestamp,
+  title}]}`, `{"ig_igtv_media":[{media:[...]}]}` (also as an entry inside the
+  posts array).
 - comments the account wrote: `comments/post_comments_1.json` (older) or
   `your_instagram_activity/comments/post_comments_1.json` (newer), and
   `reels_comments.json` beside them. Older entries are
@@ -23,7 +25,7 @@ Two kinds of file of an export are read; every other file of it is skipped:
 Exports carry no native ids (the core keys such items by time and text and
 reconciles them with the API's later), name no parent media, and escape UTF-8
 as Latin-1 code points: every string is repaired. An entry with neither text
-nor media is skipped.
+nor media is counted as skipped, with that reason.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from socialledger.channels import ContentRecord, Media
+from socialledger.channels import ContentRecord, Media, Record, Skipped
 from socialledger.plugins._meta.export import ExportLayout
 from socialledger.plugins.instagram.common import (
     CHANNEL,
@@ -84,15 +86,45 @@ export_kind = _LAYOUT.kind
 in_export_folder = _LAYOUT.in_folder
 
 
+#: The arrays an export's content files wrap their entries in, and the kind of item each holds
+#: (a bare array, posts_1.json, holds posts).
+CONTENT_LISTS = {"ig_reels_media": "reel", "ig_stories": "story", "ig_igtv_media": "igtv"}
+
+
+def has_content_list(doc: Any) -> bool:
+    """Whether a document is (or holds) one of the content arrays an export wraps its reels, stories, IGTV in."""
+    return isinstance(doc, dict) and any(isinstance(doc.get(k), list) for k in CONTENT_LISTS)
+
+
 def posts_entries(doc: Any) -> list[Any] | None:
-    """The entries of a posts file: a bare array, or the one `ig_*` array of reels.json, stories.json."""
+    """The entries of a posts file: a bare array, or the `ig_*` arrays of reels.json, stories.json, IGTV."""
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
+        known = [v for k, v in doc.items() if k in CONTENT_LISTS and isinstance(v, list)]
+        if known:
+            return [e for v in known for e in v]
         lists = [v for k, v in doc.items() if isinstance(k, str) and k.startswith("ig_") and isinstance(v, list)]
         if len(lists) == 1:
             return lists[0]
     return None
+
+
+def content_entries(doc: Any) -> list[tuple[Any, str | None]]:
+    """(entry, the kind of item it is) of a posts file; entries wrapped in a content array inside the
+    posts array (`{"ig_igtv_media": [...]}`) are unwrapped, each with its kind."""
+    if isinstance(doc, dict):
+        known = [(e, CONTENT_LISTS[k]) for k, v in doc.items() if k in CONTENT_LISTS and isinstance(v, list)
+                 for e in v]
+        if known:
+            return known
+    out: list[tuple[Any, str | None]] = []
+    for entry in posts_entries(doc) or ():
+        if isinstance(entry, dict) and "media" not in entry and "uri" not in entry and has_content_list(entry):
+            out.extend(content_entries(entry))
+        else:
+            out.append((entry, None))
+    return out
 
 
 def comment_entries(doc: Any) -> list[Any] | None:
@@ -107,7 +139,7 @@ def comment_entries(doc: Any) -> list[Any] | None:
     return None
 
 
-def read_export(doc: Any, kind: str | None) -> Iterator[ContentRecord]:
+def read_export(doc: Any, kind: str | None) -> Iterator[Record]:
     """The records of one export file (already decoded): posts or comments, by its path, else its shape."""
     posts, comments = posts_entries(doc), comment_entries(doc)
     if kind is None:  # a file renamed or moved: its shape decides
@@ -118,7 +150,7 @@ def read_export(doc: Any, kind: str | None) -> Iterator[ContentRecord]:
     if kind == "posts":
         if posts is None:
             raise FormatError("neither a posts array nor an ig_* array of an Instagram export")
-        yield from read_posts(posts)
+        yield from read_posts(content_entries(doc))
     else:
         if comments is None:
             raise FormatError("neither a comments array nor a comments_* array of an Instagram export")
@@ -128,8 +160,13 @@ def read_export(doc: Any, kind: str | None) -> Iterator[ContentRecord]:
 # --- posts ------------------------------------------------------------------------------------
 
 
-def read_posts(entries: list[Any]) -> Iterator[ContentRecord]:
-    for i, raw_entry in enumerate(entries):
+EMPTY_REASON = "an empty entry: no caption, media or time"
+
+
+def read_posts(entries: list[Any]) -> Iterator[Record]:
+    """One record per entry: `entries` are entries, or (entry, kind) pairs (`content_entries`)."""
+    for i, pair in enumerate(entries):
+        raw_entry, fmt = pair if isinstance(pair, tuple) else (pair, None)
         where = f"[{i}]"
         if not isinstance(raw_entry, dict):
             raise FormatError(f"{where}: a post entry is {type(raw_entry).__name__}, not an object")
@@ -140,6 +177,7 @@ def read_posts(entries: list[Any]) -> Iterator[ContentRecord]:
         media = [_media(m) for m in items if text(m.get("uri"))]
         caption = text(entry.get("title")) or next((t for m in items if (t := text(m.get("title")))), None)
         if caption is None and not media:
+            yield Skipped(channel=CHANNEL, source=SOURCE, kind=fmt or "post", reason=EMPTY_REASON)
             continue
         ts = entry.get("creation_timestamp") or next(
             (m["creation_timestamp"] for m in items if m.get("creation_timestamp")), None)
@@ -156,6 +194,7 @@ def read_posts(entries: list[Any]) -> Iterator[ContentRecord]:
             text=caption,
             media=tuple(media),
             raw=clean(entry),
+            format=fmt,
         )
 
 
@@ -168,7 +207,7 @@ def _media(item: dict[str, Any]) -> Media:
 # --- comments ---------------------------------------------------------------------------------
 
 
-def read_comments(entries: list[Any]) -> Iterator[ContentRecord]:
+def read_comments(entries: list[Any]) -> Iterator[Record]:
     for i, raw_entry in enumerate(entries):
         where = f"[{i}]"
         if not isinstance(raw_entry, dict):
@@ -183,6 +222,7 @@ def read_comments(entries: list[Any]) -> Iterator[ContentRecord]:
             raise FormatError(f"{where}: neither string_map_data nor string_list_data")
         for comment, ts in found:
             if comment is None:
+                yield Skipped(channel=CHANNEL, source=SOURCE, kind="comment", reason="an entry without comment text")
                 continue
             if not ts:
                 raise FormatError(f"{where}: a comment without a time")

@@ -334,6 +334,7 @@ def _media(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Record]:
         media=tuple(media_of(item)),
         permalink=text(item.get("permalink")),
         raw=raw_fragment(item),
+        format=product_format(item, ctx),
     )
     yield from count_metrics(item, media_id, page)
     nested = Context(page=page, media=media_id)
@@ -349,6 +350,20 @@ def _media(item: dict[str, Any], ctx: Context, where: str) -> Iterator[Record]:
         if not isinstance(comment, dict):
             raise FormatError(f"{where}.comments.data[{j}] is not an object")
         yield from _comment(comment, nested, f"{where}.comments.data[{j}]")
+
+
+#: `media_product_type` -> what the ledger calls the item (a FEED media is a plain post).
+PRODUCT_FORMATS = {"REELS": "reel", "STORY": "story", "IGTV": "igtv", "AD": "ad"}
+
+
+def product_format(item: dict[str, Any], ctx: Context) -> str | None:
+    """A reel, story or IGTV video as its own kind, by `media_product_type` (or the `/stories` edge)."""
+    product = item.get("media_product_type")
+    if isinstance(product, str) and product.upper() in PRODUCT_FORMATS:
+        return PRODUCT_FORMATS[product.upper()]
+    if product is None and ctx.edge == "stories":
+        return "story"
+    return None
 
 
 def media_of(item: dict[str, Any]) -> list[Media]:

@@ -16,7 +16,7 @@ time (`entry.time`, unix seconds); each change becomes at most one record:
   comment) or `{media_id}` (in a caption) -> a partial record: only the ids are
   known, so the core captures the item and records its text when the API's
   `mentioned_comment` or `mentioned_media` delivers it, whatever its time.
-- any other field (messages, message reactions, ...): nothing.
+- any other field (messages, message reactions, ...): `Skipped`, with why.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from socialledger.channels import ContentRecord, Kind, MetricsRecord, Record
+from socialledger.channels import ContentRecord, Kind, MetricsRecord, Record, Skipped
 from socialledger.plugins._meta.webhooks import webhook_changes
 from socialledger.plugins.instagram.common import (
     CHANNEL,
@@ -51,9 +51,16 @@ MENTION_NOTE = ("a mention webhook gives only ids; created time is the delivery 
                 "with the API's mentioned_comment or mentioned_media")
 
 
+FIELD_REASON = "a field socialledger does not capture"
+MESSAGE_REASON = "direct messages are out of scope (R17)"
+
+
 def read_deliveries(deliveries: Iterable[tuple[str, Any]]) -> Iterator[Record]:
     """Records of (where, delivery) pairs; a delivery may also be a list of deliveries."""
     for c in webhook_changes(deliveries, "instagram", "an Instagram account"):
+        if c.other is not None:
+            yield Skipped(channel=CHANNEL, source=SOURCE, kind=c.other, reason=MESSAGE_REASON)
+            continue
         yield from read_change(c.change, c.account, c.entry_time_raw, c.entry_time, c.where)
 
 
@@ -63,7 +70,11 @@ def read_change(
     """The records of one change: a comment, a story's metrics, or nothing."""
     field = change.get("field")
     if field not in COMMENT_FIELDS and field not in (STORY_INSIGHTS, MENTIONS):
-        return  # messaging fields, ...
+        # messaging fields, ...: counted as skipped, with why
+        kind = "direct message" if str(field).startswith("messag") else f"{field} change"
+        yield Skipped(channel=CHANNEL, source=SOURCE, kind=kind,
+                      reason=MESSAGE_REASON if kind == "direct message" else FIELD_REASON)
+        return
     value = change.get("value")
     if not isinstance(value, dict):
         raise FormatError(f"{where}.value is not an object")

@@ -89,7 +89,7 @@ class LinkedInChannel(Channel):
     name = "linkedin"
     title = "LinkedIn"
     reads: ClassVar[tuple[Source, ...]] = ("api", "export")
-    version = "1.0"
+    version = "1.1"
 
     def detect(self, entry: InputFile) -> Source | None:
         head = entry.head(HEAD_BYTES)
@@ -104,7 +104,9 @@ class LinkedInChannel(Channel):
         """The member export's other CSV files, and media, HTML and text beside the data."""
         suffix = PurePosixPath(entry.path).suffix.lower()
         if suffix == ".csv":
-            return export_kind(entry.path) is None
+            # Read by its header, whatever it is called (acme_Shares.csv is Shares.csv); passed over when
+            # the header is no post or comment file's, unless its name says it should be one (refused then).
+            return header_kind(entry.head(4096)) is None and export_kind(entry.path) is None
         if suffix in JSON_SUFFIXES:
             return False
         return not starts_like_json(entry)

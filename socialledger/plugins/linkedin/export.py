@@ -5,12 +5,15 @@ it (someone who speaks for the organisation), not the organisation page's.
 Two of its files are read; every other file of it (Profile.csv,
 Connections.csv, messages.csv, Reactions.csv, articles, ...) is skipped:
 
-- `Shares.csv` (`Shares_7789716.csv` and other suffixes too):
-  `Date,ShareLink,ShareCommentary,SharedUrl,MediaUrl,Visibility`, one post a row;
+- `Shares.csv` (known by its header, whatever the file is called):
+  `Date,ShareLink,ShareCommentary,SharedUrl,MediaUrl,Visibility`, one post a row,
+  or several rows in a row, one per media URL, that are one post with every media;
 - `Comments.csv`: `Date,Link,Message`, one comment a row; `Link` is the
   URL-encoded feed link of the post commented on (its activity URN).
 
-Dates are UTC `YYYY-MM-DD HH:MM:SS`. Cells may span lines. Comments.csv
+Dates are UTC `YYYY-MM-DD HH:MM:SS`. Cells may span lines; the export quotes
+each line of a multi-line text (`line one"\\n"line two`), which is undone
+(`unquote_lines`), so the text is as written. Comments.csv
 escapes a quote as `\\"`: the file is read with `\\` as the CSV escape
 character (doubled quotes are read too), and every other backslash is kept as
 the text has it (`¯\\_(ツ)_/¯` stays whole).
@@ -42,6 +45,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
+
+import msgspec
 
 from socialledger.channels import ContentRecord, InputFile, ItemError, Kind, Media, Record
 from socialledger.plugins.linkedin.common import (
@@ -127,6 +132,7 @@ def read_export(entry: InputFile) -> Iterator[Record]:
             if kind is None:
                 raise FormatError(f"the header {','.join(columns)!r} is neither Shares.csv's nor Comments.csv's")
             row_reader = share_row if kind == "shares" else comment_row
+            pending: Record | None = None  # a share, until the rows that repeat it (one per media URL) are read
             for row in reader:
                 line = reader.line_num
                 if not any(cell.strip() for cell in row):
@@ -135,9 +141,47 @@ def read_export(entry: InputFile) -> Iterator[Record]:
                     raise FormatError(f"line {line}: {len(row)} cells, but the header has {len(columns)} "
                                       "(a quote the export did not escape?)")
                 cells = dict(zip(columns, [*row, *([""] * (len(columns) - len(row)))], strict=True))
-                yield row_reader(cells, f"line {line}")
+                record = row_reader(cells, f"line {line}")
+                if pending is not None and (merged := _same_share(pending, record)) is not None:
+                    pending = merged
+                    continue
+                if pending is not None:
+                    yield pending
+                pending = record
+            if pending is not None:
+                yield pending
         except csv.Error as e:
             raise FormatError(f"line {reader.line_num}: not readable as CSV ({e})") from None
+
+
+def _same_share(held: Record, row: Record) -> ContentRecord | None:
+    """`held` with the media of `row` added, when `row` repeats the share (the export writes a share
+    once per media URL: the same link, date and text); None when it is another item."""
+    if not (isinstance(held, ContentRecord) and isinstance(row, ContentRecord) and held.kind == row.kind == "post"):
+        return None
+    if held.native_id is None or held.native_id != row.native_id or held.text != row.text \
+            or held.created != row.created:
+        return None
+    media = held.media + tuple(m for m in row.media if m not in held.media)
+    rows = held.raw.get("rows") if set(held.raw) == {"rows"} else [held.raw]
+    return msgspec.structs.replace(held, media=media, raw={"rows": [*rows, row.raw]})
+
+
+def unquote_lines(text: str) -> str:
+    """The text as written, from LinkedIn's quoting of multi-line texts.
+
+    The export quotes every line of a multi-line text: each line break comes out as
+    `"` line break `"` (`line one"\n"line two`, and `""` for an empty line). Only
+    when every line break of the cell is quoted so is the quoting undone; any other
+    text is kept exactly as the cell has it.
+    """
+    breaks = text.count("\n")
+    if not breaks:
+        return text
+    quoted = text.count('"\n"') + text.count('"\r\n"')
+    if quoted != breaks:
+        return text
+    return text.replace('"\r\n"', "\r\n").replace('"\n"', "\n")
 
 
 def _date(value: str, where: str) -> datetime | None:
@@ -163,7 +207,7 @@ def share_row(row: dict[str, str], where: str) -> Record:
         created = urn_time(urn)
         time_note = SHARE_URN_NOTE
     if created is None:
-        return ItemError(channel=CHANNEL, source=SOURCE, native_id=urn,
+        return ItemError(channel=CHANNEL, source=SOURCE, native_id=urn, kind="post",
                          message=f"Shares.csv {where}: a post with neither Date nor a ShareLink URN "
                                  "that gives its time: not recorded")
     media = []
@@ -171,7 +215,7 @@ def share_row(row: dict[str, str], where: str) -> Record:
     if shared:
         media.append(Media(kind="link", url=shared))
     media.extend(Media(kind=_url_kind(u), url=u) for u in row.get("MediaUrl", "").split())
-    text = row.get("ShareCommentary", "")
+    text = unquote_lines(row.get("ShareCommentary", ""))
     return ContentRecord(
         by_account=True,  # an account export holds the account's own activity
         channel=CHANNEL,
@@ -211,10 +255,10 @@ def comment_row(row: dict[str, str], where: str) -> Record:
     if created is None and post is not None:
         created, time_note = urn_time(post), POST_URN_NOTE
     if created is None:
-        return ItemError(channel=CHANNEL, source=SOURCE, native_id=native,
+        return ItemError(channel=CHANNEL, source=SOURCE, native_id=native, kind=kind,
                          message=f"Comments.csv {where}: a comment with neither Date nor a Link URN "
                                  "that gives its time: not recorded")
-    text = row.get("Message", "")
+    text = unquote_lines(row.get("Message", ""))
     return ContentRecord(
         by_account=True,  # an account export holds the account's own activity
         channel=CHANNEL,

@@ -14,7 +14,7 @@ A post whose author is an organisation names that organisation as `page_id`
 whose author is a person is that person's own post: kind "post", the person
 as author, no page. LinkedIn has no visitor posts: no one but the organisation
 posts on an organisation's page, so "visitor_post" is never produced. Drafts
-(`lifecycleState` DRAFT) were never published and are not recorded.
+(`lifecycleState` DRAFT) were never published: counted as skipped, not recorded.
 
 **Comments** (`GET /rest/socialActions/{urn}/comments`): native id is the
 `commentUrn`. LinkedIn files comments under the post's *activity* URN, which
@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from socialledger.channels import ContentRecord, Kind, Media, MetricsRecord, Record
+from socialledger.channels import ContentRecord, Kind, Media, MetricsRecord, Record, Skipped
 from socialledger.plugins.linkedin.common import (
     CHANNEL,
     FormatError,
@@ -112,6 +112,8 @@ def read_post(item: dict[str, Any], where: str) -> Iterator[Record]:
     if not is_post_urn(urn):
         raise FormatError(f"{where}: a post id is a share or ugcPost URN, not {urn!r}")
     if item.get("lifecycleState") in SKIPPED_STATES:
+        yield Skipped(channel=CHANNEL, source=SOURCE, kind="draft post", native_id=urn,
+                      reason="a draft: never published")
         return
     author_urn = item.get("author")
     if author_urn is not None and not isinstance(author_urn, str):
