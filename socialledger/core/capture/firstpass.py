@@ -56,9 +56,9 @@ def _plugin_errors(entry: InputFile, doing: str) -> Iterator[None]:
         raise BadInput(f"{entry.name}: cannot be {doing} ({type(e).__name__}: {e})") from None
 
 
-def _records(channel: Channel, entry: InputFile, source: str) -> Iterator[Record]:
+def _records(channel: Channel, entry: InputFile, source: str, platform_id: str | None) -> Iterator[Record]:
     with _plugin_errors(entry, f"read as {source}"):
-        yield from channel.read(entry, source)  # type: ignore[arg-type]
+        yield from channel.read_for(entry, source, platform_id)  # type: ignore[arg-type]
 
 
 def _detect(channel: Channel, entry: InputFile) -> str | None:
@@ -111,7 +111,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
         if seen is not None and seen.skip:
             continue
         before = total
-        for record in _records(channel, entry, source):
+        for record in _records(channel, entry, source, account.platform_id):
             page = _page_of(record)
             if page is not None and page != account.platform_id:
                 raise BadInput(
