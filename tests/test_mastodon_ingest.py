@@ -12,14 +12,18 @@ import pytest
 from test_cli import CLI
 from test_ingest_cli import zipped
 
+from socialledger.plugins.mastodon.common import status_key
+
 FIX = Path(__file__).parent / "fixtures" / "mastodon"
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "platform-samples" / "mastodon"
 ME = "https://social.example.se/users/kommunen"
 STATUS = ME + "/statuses/"
 ASA = "mastodon:https://mastodon.nu/users/asa"
-C1 = "https://mastodon.nu/users/asa/statuses/111900000000000201"
-C5 = "https://mastodon.nu/users/asa/statuses/111900000000000205"
-SOREN_C2 = "https://mastodon.dk/users/soren/statuses/111900000000000202"
+# Statuses by others are keyed by a hash of their uri (a uri names its author).
+C1 = status_key("https://mastodon.nu/users/asa/statuses/111900000000000201", ME)
+C5 = status_key("https://mastodon.nu/users/asa/statuses/111900000000000205", ME)
+SOREN_C2 = status_key("https://mastodon.dk/users/soren/statuses/111900000000000202", ME)
+GORAN_C3 = status_key("https://social.example.se/users/goran/statuses/111900000000000203", ME)
 
 
 def new_account(c: CLI, name: str, platform_id: str) -> str:
@@ -166,6 +170,10 @@ def test_sla_statistics_moderation_archive_and_erasure(cli, tmp_path):
     (now,) = cli.json("stats", "--period", datetime.now(UTC).strftime("%Y-%m"), "--account", cli.account,
                       user="ingrid")
     assert now["followers"] == 2318
+    # Moderation by the organisation (R18), as for any channel: recorded, then in the package.
+    spam = items(cli)["mastodon:" + GORAN_C3]
+    cli("content", "hide", spam["id"], "--reason", "Utanför ämnet", "--rule", "Inga påhopp", user="kalle")
+    assert items(cli)[spam["native_id"]]["state"] == "hidden"
     out = tmp_path / "out"
     result = cli.json("archive", "export", "--account", cli.account, "--period", "2026H1", "--out", str(out),
                       user="arvid")
@@ -174,6 +182,7 @@ def test_sla_statistics_moderation_archive_and_erasure(cli, tmp_path):
     by_native = {i["native_id"]: i for i in feed["items"]}
     assert by_native["mastodon:" + C5]["state"] == "removed"
     assert by_native["mastodon:" + C1]["author"]["name"] == "Åsa Öberg"
+    assert by_native[spam["native_id"]]["state"] == "hidden"
     assert "intact" in cli("archive", "verify", str(package), user="arvid").stdout
     # Erasure: Åsa's words and name go with her keys.
     erased = cli.json("gdpr", "erase", "--subject", ASA, "--decision", "KS 2026/57", "--override", user="ingrid")

@@ -16,7 +16,6 @@ from typing import Any
 
 from socialledger.channels import (
     AccountRecord,
-    AuthorRef,
     ContentRecord,
     FormatError,
     Kind,
@@ -38,6 +37,7 @@ from socialledger.plugins.mastodon.common import (
     export_visibility,
     html_text,
     media_kind,
+    status_key,
 )
 
 COLLECTIONS = {"likes.json": "liked status", "bookmarks.json": "bookmarked status"}
@@ -53,7 +53,7 @@ def is_collection(doc: Any) -> bool:
                                                                                    "OrderedCollectionPage")
 
 
-def read_archive_file(doc: Any) -> Iterator[Record]:
+def read_archive_file(doc: Any, me: str | None = None) -> Iterator[Record]:
     if is_actor(doc):
         yield AccountRecord(channel=CHANNEL, source="export", platform_id=doc["id"],
                             name=html_text(doc.get("name")) or doc.get("name") or None,
@@ -68,13 +68,12 @@ def read_archive_file(doc: Any) -> Iterator[Record]:
     if name in COLLECTIONS or (items and all(isinstance(i, str) for i in items)):
         what = COLLECTIONS.get(name, "listed status")
         for uri in items:
-            yield Skipped(channel=CHANNEL, source="export", kind=what, reason=LIKE_REASON,
-                          native_id=uri if isinstance(uri, str) else None)
+            yield Skipped(channel=CHANNEL, source="export", kind=what, reason=LIKE_REASON)
         return
-    yield from outbox(items)
+    yield from outbox(items, me)
 
 
-def outbox(items: list[Any]) -> Iterator[Record]:
+def outbox(items: list[Any], me: str | None = None) -> Iterator[Record]:
     notes: dict[str, str | None] = {}  # status uri -> inReplyTo, for the kind of a reply to the account's own
     for activity in items:
         note = activity.get("object") if isinstance(activity, dict) else None
@@ -95,10 +94,11 @@ def outbox(items: list[Any]) -> Iterator[Record]:
         if export_visibility(activity) == "direct":
             yield Skipped(channel=CHANNEL, source="export", kind="direct message", reason=DIRECT_REASON)
             continue
-        yield note_record(activity, note, notes)
+        yield note_record(activity, note, notes, me)
 
 
-def note_record(activity: dict[str, Any], note: dict[str, Any], notes: dict[str, str | None]) -> ContentRecord:
+def note_record(activity: dict[str, Any], note: dict[str, Any], notes: dict[str, str | None],
+                me: str | None = None) -> ContentRecord:
     actor = as_id(activity.get("actor") or note.get("attributedTo"), "actor")
     uri = as_id(note.get("id"), "Note id")
     parent = note.get("inReplyTo") if isinstance(note.get("inReplyTo"), str) else None
@@ -113,8 +113,11 @@ def note_record(activity: dict[str, Any], note: dict[str, Any], notes: dict[str,
             media.append(Media(kind=media_kind(a.get("mediaType")), uri=archive_path(a.get("url")),
                                description=a.get("name") or None))
     return ContentRecord(
-        channel=CHANNEL, kind=kind, source="export", observed=updated or published, native_id=uri,
-        page_id=actor, parent_native_id=parent, created=published, text=html_text(note.get("content")),
-        title=note.get("summary") or None, author=AuthorRef(native_id=actor), media=tuple(media),
+        channel=CHANNEL, kind=kind, source="export", observed=updated or published,
+        native_id=status_key(uri, me or actor), page_id=actor,
+        parent_native_id=status_key(parent, me or actor) if parent else None, created=published,
+        text=html_text(note.get("content")), title=note.get("summary") or None,
+        # The export names the account only by its uri: its own statuses, recorded as the account's.
+        media=tuple(media),
         permalink=note.get("url") if isinstance(note.get("url"), str) else None, by_account=True,
         raw=clean(activity))

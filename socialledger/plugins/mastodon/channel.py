@@ -168,7 +168,7 @@ class MastodonChannel(Channel):
             elif source == "webhook":
                 yield from self._webhooks(entry, platform_id)
             elif source == "export":
-                yield from read_archive_file(self._peeked.json(entry))
+                yield from read_archive_file(self._peeked.json(entry), platform_id)
             else:
                 yield from self._api(entry, self._peeked.json(entry), platform_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from typing import Any
@@ -21,6 +22,23 @@ UNSEEN_DELETE_REASON = ("a status this input never showed: ids are local to an i
                         "statuses by uri (poll the account's statuses to see it gone)")
 LIKE_REASON = "another account's status the account liked or bookmarked: not the account's record"
 ADMIN_EVENT_REASON = "an admin webhook event that is not a status"
+
+#: The prefix of the key of a status by someone else: a hash of its uri (see `status_key`).
+HASHED = "uri-sha256:"
+
+
+def status_key(uri: str, me: str | None) -> str:
+    """The key a status is recorded under: its uri, the same on every server (ids are per instance).
+
+    A uri names its author (`https://instance/users/asa/statuses/...`), and native ids are
+    stored as they are: a status by anyone but the account (whose uris begin with its actor
+    uri) is keyed by a hash of its uri instead, the same for every source, and the uri itself
+    is kept only in the sealed content (`raw`, the permalink), erasable with its author.
+    """
+    if me is None or uri.startswith(me + "/"):
+        return uri
+    return HASHED + hashlib.sha256(uri.encode("utf-8")).hexdigest()[:32]
+
 
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"</p>\s*<p(?:\s[^>]*)?>", re.IGNORECASE)

@@ -49,6 +49,7 @@ from socialledger.plugins.mastodon.common import (
     UNSEEN_DELETE_REASON,
     api_media,
     html_text,
+    status_key,
 )
 
 #: A status's counts -> (ledger metric, breakdown key). Counts, never who.
@@ -201,11 +202,10 @@ class Statuses:
         if is_status(status.get("reblog")) or status.get("visibility") == "direct":
             self.kept.setdefault(sid, False)
         if is_status(status.get("reblog")):
-            yield Skipped(channel=CHANNEL, source=self.source, kind="boost", reason=BOOST_REASON, native_id=status["uri"])
+            yield Skipped(channel=CHANNEL, source=self.source, kind="boost", reason=BOOST_REASON)
             return
         if status.get("visibility") == "direct":
-            yield Skipped(channel=CHANNEL, source=self.source, kind="direct message", reason=DIRECT_REASON,
-                          native_id=status["uri"])
+            yield Skipped(channel=CHANNEL, source=self.source, kind="direct message", reason=DIRECT_REASON)
             return
         own = self.own(status)
         if not self.business(status) and not self.refuse_others:
@@ -237,9 +237,9 @@ class Statuses:
             kind=self.kind(status, own),
             source=self.source,
             observed=edited or created,
-            native_id=as_id(status["uri"], "status uri"),
+            native_id=status_key(as_id(status["uri"], "status uri"), self.me),
             page_id=page,
-            parent_native_id=parent,
+            parent_native_id=status_key(parent, self.me) if parent else None,
             parent_ref=parent_ref,
             created=created,
             text=text if text is not None else html_text(status.get("content")),
@@ -334,7 +334,7 @@ def history(versions: list[Any], status_id: str | None, me: str | None, source: 
             continue
         yield ContentRecord(
             channel=CHANNEL, kind="post", source=source,
-            observed=parse_time(v["created_at"], "created_at"), native_id=uri, page_id=author_uri,
+            observed=parse_time(v["created_at"], "created_at"), native_id=status_key(uri, me), page_id=author_uri,
             created=created, text=html_text(v.get("content")), title=v.get("spoiler_text") or None,
             author=AuthorRef(native_id=author_uri, username=v["account"].get("acct") or None,
                              name=v["account"].get("display_name") or None),
