@@ -50,8 +50,9 @@ class Channel(abc.ABC):
         capability, not a duty: override it when telling the account's data from
         other accounts' needs the account (a Mastodon stream or admin webhook carries
         every account's statuses, and a status's ids are local to the instance).
-        Give the same number of records, item for item, whether or not `platform_id`
-        is known: what the account does not hold is then a `Skipped`, not nothing.
+        Every item of the input is still one record or more (what is not the account's
+        business a `Skipped` with its reason, never nothing); without the account
+        (`platform_id` None, as `read` is called), read as well as the data alone allows.
         """
         return self.read(entry, source)
 
