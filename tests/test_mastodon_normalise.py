@@ -180,3 +180,15 @@ def test_webhook_signature():
     assert not CH.verify_signature(body + b" ", {"X-Hub-Signature": good}, secret)
     assert not CH.verify_signature(body, {"X-Hub-Signature": good.replace("sha256=", "sha1=")}, secret)
     assert not CH.verify_signature(body, {}, secret)
+
+
+def test_an_error_payload_is_reported_for_the_item(tmp_path):
+    e = write(tmp_path, "status.json", {"error": "Record not found"})
+    assert CH.detect(e) == "api"
+    (error,) = CH.read_for(e, "api", ME)
+    assert isinstance(error, ItemError) and error.message == "Record not found" and error.kind == "status"
+
+
+def test_a_status_of_another_account_in_a_page_is_refused_by_naming_it():
+    (record,) = [r for r in read("other/other_account.json") if not isinstance(r, Skipped)]
+    assert record.page_id == "https://social.example.se/users/hamnen"  # the core refuses: another page

@@ -43,6 +43,8 @@ from socialledger.plugins.mastodon.common import (
     CHANNEL,
     EVENT_REASON,
     NOTIFICATION_REASON,
+    OTHER_NOTIFICATION_REASON,
+    WHO_NOTIFICATIONS,
     SOURCE_REASON,
 )
 from socialledger.plugins.mastodon.statuses import Statuses, api_error, history, is_status
@@ -266,7 +268,8 @@ class MastodonChannel(Channel):
             if kind == "mention" and is_status(status):
                 yield from reader.status(status, addressed=True)
             else:
-                yield Skipped(channel=CHANNEL, source="stream", kind=f"{kind} notification", reason=NOTIFICATION_REASON)
+                reason = NOTIFICATION_REASON if kind in WHO_NOTIFICATIONS else OTHER_NOTIFICATION_REASON
+                yield Skipped(channel=CHANNEL, source="stream", kind=f"{kind} notification", reason=reason)
         else:
             yield Skipped(channel=CHANNEL, source="stream", kind=f"{event} event", reason=EVENT_REASON)
 

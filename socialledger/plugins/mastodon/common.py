@@ -17,6 +17,10 @@ OTHER_REASON = "another account's status, neither this account's nor addressed t
 BOOST_REASON = "a boost of a status: the ledger keeps the account's own words; boosts are counted on the status"
 SOURCE_REASON = "the plain source text of a status: the ledger keeps the status's HTML and derives its text"
 NOTIFICATION_REASON = "who favourited, boosted or followed is not kept: counts come from the statuses and the profile"
+#: Notifications of other kinds (a followed account posted, a boosted status was edited, a poll ended, ...).
+OTHER_NOTIFICATION_REASON = "a notification of no reply or mention to the account (statuses come as their own events)"
+#: The notification kinds that tell who acted on the account or its statuses.
+WHO_NOTIFICATIONS = frozenset({"favourite", "reblog", "follow", "follow_request", "quote", "quoted_update"})
 EVENT_REASON = "not a status"
 UNSEEN_DELETE_REASON = ("a status this input never showed: ids are local to an instance and the ledger keys "
                         "statuses by uri (poll the account's statuses to see it gone)")
