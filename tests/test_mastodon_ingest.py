@@ -193,6 +193,10 @@ def test_another_accounts_data_is_refused(cli):
     result = cli("ingest", "mastodon", str(FIX / "archive" / "outbox.json"), "--account",
                  new_account(cli, "Hamnen", "https://social.example.se/users/hamnen"), user="kalle", code=4)
     assert "linked to https://social.example.se/users/hamnen" in result.stderr
+    # A user stream is its owner's: ingested into another account, it is refused whole.
+    result = cli("ingest", "mastodon", str(FIX / "sv" / "user_stream.txt"), "--account",
+                 new_account(cli, "Hamnen 2", "https://social.example.se/users/hamnen2"), user="kalle", code=4)
+    assert "a user stream of another account" in result.stderr and cli.events() == head + 8
 
 
 def test_sla_statistics_moderation_archive_and_erasure(cli, tmp_path):

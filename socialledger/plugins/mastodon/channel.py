@@ -130,6 +130,7 @@ class MastodonChannel(Channel):
 
     def __init__(self) -> None:
         self._peeked = Peeked()
+        self._mentions = self._mine = 0  # a stream's mention notifications, and those that mention the account
 
     def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
         """Mastodon signs the body as sent: `sha256=` and the hex HMAC-SHA256 of it under the webhook's secret."""
@@ -243,8 +244,13 @@ class MastodonChannel(Channel):
 
     def _stream(self, entry: InputFile, me: str | None) -> Iterator[Record]:
         reader = Statuses("stream", me)
+        self._mentions = self._mine = 0
         for event, payload in stream_events(entry):
             yield from self._event(reader, event, payload)
+        if me is not None and self._mentions and not self._mine and reader.my_account is None:
+            # A user stream is its owner's: every mention notification in it mentions the owner.
+            raise FormatError(f"a user stream of another account: none of its {self._mentions} mention "
+                              f"notification(s) mentions {me}; nothing recorded")
         yield from reader.profile()
 
     def _event(self, reader: Statuses, event: str, payload: Any) -> Iterator[Record]:
@@ -266,6 +272,9 @@ class MastodonChannel(Channel):
                 reader.account(payload["account"])
             status = payload.get("status")
             if kind == "mention" and is_status(status):
+                reader.index(status)
+                self._mentions += 1
+                self._mine += reader.addressed(status) or reader.own(status)
                 yield from reader.status(status, addressed=True)
             else:
                 reason = NOTIFICATION_REASON if kind in WHO_NOTIFICATIONS else OTHER_NOTIFICATION_REASON
