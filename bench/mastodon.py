@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import PAGE_ID, generate_comment_heavy  # noqa: E402
+from generate import PAGE_ID, generate_comment_heavy
 
 INSTANCE = "https://social.example.se"
 ME = f"{INSTANCE}/users/kommunen"
@@ -115,9 +115,9 @@ def _child(channel: str, platform_id: str, data: Path, home: Path) -> dict:
 
 
 def run(channel: str, platform_id: str, data: Path, home: Path) -> dict:
-    code = ("import json,sys; sys.path.insert(0, %r); from mastodon import _child; "
-            "print(json.dumps(_child(%r, %r, __import__('pathlib').Path(%r), __import__('pathlib').Path(%r))))"
-            % (str(HERE), channel, platform_id, str(data), str(home)))
+    code = (f"import json,sys; sys.path.insert(0, {str(HERE)!r}); from mastodon import _child; "
+            f"from pathlib import Path; print(json.dumps(_child({channel!r}, {platform_id!r}, Path({str(data)!r}), "
+            f"Path({str(home)!r}))))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

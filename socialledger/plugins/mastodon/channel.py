@@ -44,8 +44,8 @@ from socialledger.plugins.mastodon.common import (
     EVENT_REASON,
     NOTIFICATION_REASON,
     OTHER_NOTIFICATION_REASON,
-    WHO_NOTIFICATIONS,
     SOURCE_REASON,
+    WHO_NOTIFICATIONS,
 )
 from socialledger.plugins.mastodon.statuses import Statuses, api_error, history, is_status
 
@@ -157,7 +157,7 @@ class MastodonChannel(Channel):
         if PurePosixPath(entry.path).suffix.lower() in MEDIA_SUFFIXES:
             return True
         if entry.path.endswith(".headers.json") and entry.size < 64 * 1024:
-            body, doc = self._peeked.peek(entry)
+            _, doc = self._peeked.peek(entry)
             return is_sidecar(doc)
         return False
 
@@ -228,7 +228,7 @@ class MastodonChannel(Channel):
     def _history_of(self, entry: InputFile) -> str | None:
         """The status id of an edit history, from the request saved beside it (`NAME.headers.json`)."""
         stem = PurePosixPath(entry.path).name
-        stem = stem[: -len(".json")] if stem.endswith(".json") else stem
+        stem = stem.removesuffix(".json")
         sidecar = entry.beside(f"{stem}.headers.json")
         if sidecar is None:
             return None
@@ -331,7 +331,7 @@ def _sse(entry: InputFile) -> Iterator[tuple[str, Any]]:
     for n, raw in entry.lines():
         try:
             line = raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError as e:
+        except UnicodeDecodeError:
             raise BadInput(f"{entry.name}: not UTF-8 text (invalid byte on line {n})") from None
         if n == 1:
             line = line.removeprefix("\ufeff")
