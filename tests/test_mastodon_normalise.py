@@ -192,3 +192,28 @@ def test_an_error_payload_is_reported_for_the_item(tmp_path):
 def test_a_status_of_another_account_in_a_page_is_refused_by_naming_it():
     (record,) = [r for r in read("other/other_account.json") if not isinstance(r, Skipped)]
     assert record.page_id == "https://social.example.se/users/hamnen"  # the core refuses: another page
+
+
+def test_large_files_are_recognised_by_their_first_bytes(tmp_path):
+    status = json.loads((FIX / "edits" / "status_before_edit.json").read_text(encoding="utf-8"))
+    many = [dict(status, id=str(111900000000100000 + i), uri=f"{ME}/statuses/{111900000000100000 + i}")
+            for i in range(200)]
+    page = write(tmp_path, "page.json", many, ensure_ascii=False)
+    assert page.size > 64 * 1024 and CH.detect(page) == "api"
+    assert len(contents(CH.read_for(page, "api", ME))) == 200
+    sse = "".join(f"event: update\ndata: {json.dumps(s, ensure_ascii=False)}\n\n" for s in many)
+    stream = write(tmp_path, "stream.txt", ":)\n" + sse)
+    assert stream.size > 64 * 1024 and CH.detect(stream) == "stream"
+    assert len(contents(CH.read_for(stream, "stream", ME))) == 200
+    events = write(tmp_path, "events.json", [{"event": "update", "payload": s} for s in many], ensure_ascii=False)
+    assert CH.detect(events) == "stream" and len(contents(CH.read_for(events, "stream", ME))) == 200
+    outbox = (FIX / "archive" / "outbox.json").read_text(encoding="utf-8")
+    head, _, rest = outbox.partition(',"orderedItems":[],"orderedItems":[')
+    items = json.loads("[" + rest[:-1])
+    note = items[0]
+    big = [dict(note, id=f"{note['id']}{i}", object=dict(note["object"], id=f"{ME}/statuses/9{i}"))
+           for i in range(100)]
+    body = head + ',"orderedItems":[],"orderedItems":' + json.dumps(big, ensure_ascii=False) + "}"
+    archive = write(tmp_path, "outbox.json", body)
+    assert archive.size > 64 * 1024 and CH.detect(archive) == "export"
+    assert len(contents(CH.read_for(archive, "export", ME))) == 100
