@@ -162,7 +162,7 @@ class Statuses:
             return f"{self.me}/statuses/{pid}", None
         return None, pid
 
-    def business(self, status: dict[str, Any], depth: int = 0) -> bool:
+    def business(self, status: dict[str, Any]) -> bool:
         """Whether a status is the account's business: its own, addressed to it, or in its threads."""
         if self.me is None:
             return True
