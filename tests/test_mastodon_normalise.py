@@ -217,3 +217,12 @@ def test_large_files_are_recognised_by_their_first_bytes(tmp_path):
     archive = write(tmp_path, "outbox.json", body)
     assert archive.size > 64 * 1024 and CH.detect(archive) == "export"
     assert len(contents(CH.read_for(archive, "export", ME))) == 100
+
+
+def test_the_platform_id_is_the_actor_uri():
+    assert CH.check_platform_id(ME) is None
+    assert CH.check_platform_id("http://localhost:3000/ap/users/117020565966271181") is None
+    for wrong, says in [("@kommunen@social.example.se", "handle"), ("kommunen@social.example.se", "handle"),
+                        ("109000000000000001", "id on one server"), ("https://social.example.se/@kommunen",
+                                                                     "profile page"), ("kommunen", "not")]:
+        assert says in (CH.check_platform_id(wrong) or ""), wrong

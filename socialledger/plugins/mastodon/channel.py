@@ -55,6 +55,7 @@ MEDIA_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", "
 STATUS_EVENTS = ("update", "status.update")
 _decode = msgspec.json.Decoder().decode
 _SSE_START = re.compile(rb"^(:|event:|data:|id:|retry:)")
+_ACTOR = re.compile(r"^https?://[^/\s]+/\S+$")
 _HISTORY_REQUEST = re.compile(r"/api/v1/statuses/([^/?#]+)/history")
 
 
@@ -140,6 +141,24 @@ class MastodonChannel(Channel):
             return False
         expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
         return hmac.compare_digest(given[len("sha256="):].strip().lower().encode(), expected.encode())
+
+    def check_platform_id(self, platform_id: str) -> str | None:
+        """What is wrong with `platform_id` as a Mastodon account's id (its actor uri), or None.
+
+        A capability `account link` asks of a channel where the core has it: the handle,
+        the profile page and an instance's numeric id are refused with the form wanted.
+        """
+        p = platform_id.strip()
+        wanted = "a Mastodon account is linked to its actor uri (https://instance/users/name)"
+        if p.startswith("@") or (p.count("@") == 1 and "/" not in p):
+            return f"{wanted}, not its handle {p!r}"
+        if p.isdigit():
+            return f"{wanted}, not its id on one server ({p})"
+        if not _ACTOR.match(p):
+            return f"{wanted}, not {p!r}"
+        if "/@" in p:
+            return f"{wanted}, not its profile page {p!r}"
+        return None
 
     def detect(self, entry: InputFile) -> Source | None:
         head = entry.head(64).removeprefix(b"\xef\xbb\xbf").lstrip()
