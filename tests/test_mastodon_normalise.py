@@ -226,3 +226,10 @@ def test_the_platform_id_is_the_actor_uri():
                         ("109000000000000001", "id on one server"), ("https://social.example.se/@kommunen",
                                                                      "profile page"), ("kommunen", "not")]:
         assert says in (CH.check_platform_id(wrong) or ""), wrong
+
+
+def test_a_parent_the_file_cannot_name_is_kept_as_where_to_ask_for_it():
+    records = by_id(read("sv/statuses/account_statuses.json"))
+    answer = records[ME + "/statuses/111900000000000103"]  # the account's reply to Åsa, whose status is elsewhere
+    assert answer.parent_native_id is None
+    assert answer.parent_ref == "https://social.example.se/api/v1/statuses/111900000000000201"

@@ -62,6 +62,7 @@ STATUS_METRICS: dict[str, tuple[str, str | None]] = {
 
 _NEW_STYLE = re.compile(r"^(https?://[^/]+)/ap/users/([^/]+)$")
 _OLD_STYLE = re.compile(r"^(https?://[^/]+)/users/([^/]+)$")
+_ORIGIN = re.compile(r"^https?://[^/]+")
 
 
 def is_status(doc: Any) -> bool:
@@ -93,6 +94,7 @@ class Statuses:
         self.my_local: str | None = None  # the account's id on the instance that served the file
         self.me_local_there = False  # the account is local to that instance (its statuses' ids make its uris)
         self.my_account: dict[str, Any] | None = None  # the account's latest object in the file (its profile)
+        self.serving: str | None = None  # the server that served the file (its local accounts' origin)
         self.focal: str | None = None  # a context page's status
         self.focal_top: bool | None = None  # ... and whether it is a top-level post
 
@@ -115,6 +117,9 @@ class Statuses:
             raise FormatError("a status's account has no id")
         aid = as_id(account["id"], "account id")
         self.accounts[aid] = account
+        if self.serving is None and _local(account) and isinstance(account.get("uri"), str):
+            origin = _ORIGIN.match(account["uri"])
+            self.serving = origin.group(0) if origin else None
         if self.me is not None and account.get("uri") == self.me:
             self.my_local, self.my_account = aid, account
             self.me_local_there = _local(account)
@@ -160,7 +165,8 @@ class Statuses:
             return f"{account['uri']}/statuses/{pid}", None
         if aid is not None and aid == self.my_local and self.me_local_there:
             return f"{self.me}/statuses/{pid}", None
-        return None, pid
+        # Where the parent can be asked for: its id is the serving server's (GET it there for its uri).
+        return None, f"{self.serving}/api/v1/statuses/{pid}" if self.serving else pid
 
     def business(self, status: dict[str, Any]) -> bool:
         """Whether a status is the account's business: its own, addressed to it, or in its threads."""
