@@ -38,7 +38,7 @@ def new_account(c: CLI, name: str, platform_id: str) -> str:
 @pytest.fixture
 def cli(home, monkeypatch):
     c = CLI(home, monkeypatch)
-    c("init", "--admin", "ingrid")
+    c("init", "--admin", "ingrid", "--organisation", "Exempelkommunen", "--organisation-code", "SE2120001234")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
     c("role", "grant", "arvid", "archivist", user="ingrid")
