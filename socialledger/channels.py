@@ -1,17 +1,18 @@
 """The stable plugin surface: everything a channel needs, in one module.
 
-Channel plugins (the built-in Facebook, Instagram and LinkedIn ones and every
+Channel plugins (the built-in Facebook, Instagram, LinkedIn and Mastodon ones and every
 third-party `socialledger-<channel>` distribution) import from here and from
 nothing under `socialledger.core`: the core's modules may move, this module's
 names do not. See docs/plugins.md.
 
-- `Channel`, the base class a channel subclasses, and `hookimpl`, the marker
+- `Channel`, the base class a channel subclasses (`detect`, `read`, and the
+  optional `skip`, `read_for` and `verify_signature`), and `hookimpl`, the marker
   of its `register_channels` hook;
 - the normalised records a channel yields (`ContentRecord`, `ModerationRecord`,
   `MetricsRecord`, `AccountRecord`, `ItemError`, `Skipped`, with `AuthorRef` and `Media`)
   and their literal types (`Source`, `Kind`, `Period`, `ModerationAction`);
 - `SOURCES`, the channel-neutral sources, and `VOCABULARY`, the ledger's metric names;
-- `InputFile`, one file of an input, and the errors `BadInput` and `FormatError`;
+- `InputFile`, one file of an input (`beside` finds a file saved next to it), and the errors `BadInput` and `FormatError`;
 - the helpers every channel meets a need for: ids (`as_id`, `opt_id`), times
   (`parse_time`, `opt_time`), safe raw fragments (`clean`, `strip_token`),
   defensive lookups (`dict_at`, `list_at`, `number`), JSON sniffing and reading

@@ -17,6 +17,8 @@ from socialledger.core.domain.roles import Role
 
 UNIT = "Kulturförvaltningen"
 OTHER_UNIT = "Tekniska förvaltningen"
+#: The demo's Mastodon account: its actor uri on the municipality's own server.
+MASTODON_ACTOR = "https://social.example.se/users/kommunen"
 
 
 def sample(channel: str) -> Path:
@@ -128,6 +130,8 @@ class Story:
         say("\nStatistics for March 2024, every account side by side, as the information unit follows them:")
         self.show("stats", ledger, "2024-03")
 
+        self.mastodon()
+
         ledger.grant_role(self.who("ingrid"), "arvid", Role.ARCHIVIST)
         out = ledger.home.parent / f"{ledger.home.name}-archive"
         (package,) = ledger.export_archive(self.who("arvid"), account_id, "2024H1", out)
@@ -155,6 +159,33 @@ class Story:
             f"{'the ledger verifies' if report.ok else 'BROKEN'}, {report.events} events chained, "
             f"{report.seals} seal(s) matching.")
         return {"account": str(account_id), "home": str(ledger.home)}
+
+
+    def mastodon(self) -> None:
+        """The municipality's own Mastodon server: an account linked by its actor uri, its statuses,
+        the replies and mentions addressed to it, a deletion, and what the stream held that is not its business."""
+        ledger, say = self.ledger, self.say
+        say(f"\n{UNIT} also posts on the municipality's own Mastodon server. kalle applies for the account; "
+            "it is linked to its actor uri (a status is keyed by its uri: its id differs on every server):")
+        account = ledger.apply_account(
+            self.who("kalle"),
+            ApplicationForm(channel="mastodon", name="Kulturnatten (Mastodon)", unit=UNIT, owner="kalle",
+                            deputy="sara", answering_hours="Vardagar 08–17",
+                            page_rules="Samma regler som på Facebook; direktmeddelanden besvaras inte här."),
+        )
+        ledger.approve(self.who("maria"), account, "manager")
+        ledger.approve(self.who("ingrid"), account, "information-unit")
+        ledger.link(self.who("kalle"), account, MASTODON_ACTOR)
+        say(f"  linked to {MASTODON_ACTOR}")
+        summary = ledger.ingest(self.who("kalle"), "mastodon", sample("mastodon"), str(account))
+        skipped = sum(sum(t["skipped"].values()) for t in summary.items.values())
+        say(f"  mastodon: {summary.records} records: {summary.new} items captured, {summary.edited} edited, "
+            f"{summary.removed} removed on the platform (content kept), {summary.metrics} metric values; "
+            f"{skipped} skipped with a reason (boosts, a direct message, other accounts' statuses).")
+        say("What was captured on Mastodon (replies in Swedish and Danish, each person's words under their own key):")
+        self.show("content", ledger, account)
+        say("\nThe answer SLA on Mastodon: replies by others are inbound, the account's replies answer them:")
+        self.show("sla", ledger, account)
 
 
 def temporary_home() -> Path:

@@ -126,7 +126,7 @@ class ChannelContract:
                 continue
             source = self.channel.detect(entry)
             if source is not None:
-                out.extend(self.channel.read(entry, source))
+                out.extend(self.channel.read_for(entry, source, self.platform_id))
         return out
 
     # Normalisation ----------------------------------------------------------------------

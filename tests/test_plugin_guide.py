@@ -18,13 +18,13 @@ BLOCK = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)\n`
 
 def guide_files() -> dict[str, str]:
     files = {m.group("path"): m.group("body") + "\n" for m in BLOCK.finditer(GUIDE.read_text(encoding="utf-8"))}
-    assert {"pyproject.toml", "socialledger_mastodon/__init__.py", "tests/test_contract.py"} <= set(files)
+    assert {"pyproject.toml", "socialledger_pixelfed/__init__.py", "tests/test_contract.py"} <= set(files)
     return files
 
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("socialledger-mastodon")
+    root = tmp_path_factory.mktemp("socialledger-pixelfed")
     for rel, body in guide_files().items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -52,4 +52,4 @@ def test_the_guide_plugin_passes_the_contract_suite(example):
 def test_the_guide_plugin_is_found_through_its_entry_point(example):
     result = run(example, "-m", "socialledger.cli", "plugins", "--json")
     assert result.returncode == 0, result.stderr
-    assert '"name": "mastodon"' in result.stdout
+    assert '"name": "pixelfed"' in result.stdout

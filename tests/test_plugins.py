@@ -56,9 +56,9 @@ PLUGIN_MODULE = '''
 from socialledger.channels import Channel, hookimpl
 
 
-class MastodonChannel(Channel):
-    name = "mastodon"
-    title = "Mastodon"
+class PixelfedChannel(Channel):
+    name = "pixelfed"
+    title = "Pixelfed"
     reads = ("api",)
     version = "0.3.1"
 
@@ -71,7 +71,7 @@ class MastodonChannel(Channel):
 
 @hookimpl
 def register_channels(register):
-    register(MastodonChannel())
+    register(PixelfedChannel())
 '''
 
 PYPROJECT = '''
@@ -80,11 +80,11 @@ requires = ["setuptools>=61"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "socialledger-mastodon"
+name = "socialledger-pixelfed"
 version = "0.3.1"
 
 [project.entry-points.socialledger]
-mastodon = "socialledger_mastodon"
+pixelfed = "socialledger_pixelfed"
 '''
 
 
@@ -95,7 +95,7 @@ def third_party(tmp_path_factory) -> Path:
     src = root / "src"
     src.mkdir()
     (src / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
-    (src / "socialledger_mastodon.py").write_text(textwrap.dedent(PLUGIN_MODULE))
+    (src / "socialledger_pixelfed.py").write_text(textwrap.dedent(PLUGIN_MODULE))
     site = root / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                     "--target", str(site), str(src)], check=True, capture_output=True)
@@ -114,19 +114,19 @@ def plugins_json(site: Path, **env: str) -> list[dict]:
 @pytest.mark.slow
 def test_a_third_party_channel_is_picked_up_from_its_entry_point(third_party):
     rows = plugins_json(third_party)
-    mastodon = next(r for r in rows if r["name"] == "mastodon")
-    assert mastodon["distribution"] == "socialledger-mastodon" and mastodon["version"] == "0.3.1"
-    assert mastodon["channels"] == [{"name": "mastodon", "title": "Mastodon", "reads": ["api"],
+    pixelfed = next(r for r in rows if r["name"] == "pixelfed")
+    assert pixelfed["distribution"] == "socialledger-pixelfed" and pixelfed["version"] == "0.3.1"
+    assert pixelfed["channels"] == [{"name": "pixelfed", "title": "Pixelfed", "reads": ["api"],
                                      "version": "0.3.1"}]
-    assert not mastodon["builtin"]
+    assert not pixelfed["builtin"]
 
 
 @pytest.mark.slow
 def test_the_allow_list_keeps_other_plugins_out(third_party):
     names = [r["name"] for r in plugins_json(third_party, SOCIALLEDGER_PLUGINS="someone-else")]
-    assert "mastodon" not in names and DEFAULT_PLUGINS[0] in names
-    names = [r["name"] for r in plugins_json(third_party, SOCIALLEDGER_PLUGINS="mastodon")]
-    assert "mastodon" in names
+    assert "pixelfed" not in names and DEFAULT_PLUGINS[0] in names
+    names = [r["name"] for r in plugins_json(third_party, SOCIALLEDGER_PLUGINS="pixelfed")]
+    assert "pixelfed" in names
 
 
 def test_a_misspelt_hook_fails_at_start_up(monkeypatch):

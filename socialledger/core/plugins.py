@@ -19,6 +19,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "socialledger.plugins.facebook",
     "socialledger.plugins.instagram",
     "socialledger.plugins.linkedin",
+    "socialledger.plugins.mastodon",
 )
 
 GROUP = "socialledger"

@@ -43,6 +43,19 @@ class Channel(abc.ABC):
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         """Stream the normalised records of `entry`, raising `BadInput` on data it cannot read."""
 
+    def read_for(self, entry: InputFile, source: Source, platform_id: str | None) -> Iterator[Record]:
+        """`read`, told the platform id of the account the input is ingested into (None: not known).
+
+        The core reads every file through this method; by default it is `read`. A
+        capability, not a duty: override it when telling the account's data from
+        other accounts' needs the account (a Mastodon stream or admin webhook carries
+        every account's statuses, and a status's ids are local to the instance).
+        Every item of the input is still one record or more (what is not the account's
+        business a `Skipped` with its reason, never nothing); without the account
+        (`platform_id` None, as `read` is called), read as well as the data alone allows.
+        """
+        return self.read(entry, source)
+
     def skip(self, entry: InputFile) -> bool:
         """True for files of an input that carry nothing to record (an export's media, its index.html)."""
         return False

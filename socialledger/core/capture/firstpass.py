@@ -61,6 +61,20 @@ def _records(channel: Channel, entry: InputFile, source: str) -> Iterator[Record
         yield from channel.read(entry, source)  # type: ignore[arg-type]
 
 
+class _ForAccount:
+    """A channel as pass 1 reads it: its `read` told the account's platform id (`Channel.read_for`)."""
+
+    def __init__(self, channel: Channel, platform_id: str | None) -> None:
+        self.channel = channel
+        self.platform_id = platform_id
+
+    def read(self, entry: InputFile, source: str) -> Iterator[Record]:
+        return self.channel.read_for(entry, source, self.platform_id)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.channel, name)
+
+
 def _detect(channel: Channel, entry: InputFile) -> str | None:
     with _plugin_errors(entry, "recognised"):
         return channel.detect(entry)
@@ -89,6 +103,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     known = 0
     batch: list[Record] = []
     found = found if found is not None else Found()
+    reader = _ForAccount(channel, account.platform_id)
 
     def spooled(page: list[Record]) -> None:
         spool.write(page, derive.page(page))
@@ -111,7 +126,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
         if seen is not None and seen.skip:
             continue
         before = total
-        for record in _records(channel, entry, source):
+        for record in _records(reader, entry, source):  # type: ignore[arg-type]
             page = _page_of(record)
             if page is not None and page != account.platform_id:
                 raise BadInput(

@@ -9,6 +9,7 @@ entries that expand suspiciously are refused before anything is read.
 from __future__ import annotations
 
 import os
+import posixpath
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -48,9 +49,22 @@ class InputFile:
     path: str  # its path inside the input ("posts/your_posts_1.json"), or its file name
     size: int
     opener: Callable[[], IO[bytes]] = attrs.field(repr=False)
+    #: finds a file in the same folder of the input by its name (`beside`); None: the input says nothing of it
+    neighbour: Callable[[str], InputFile | None] | None = attrs.field(default=None, repr=False, eq=False)
 
     def open(self) -> IO[bytes]:
         return self.opener()
+
+    def beside(self, name: str) -> InputFile | None:
+        """The file called `name` in the same folder of the input as this one, or None.
+
+        For data that a platform splits over two files saved side by side (a saved
+        response and the request it answered: Mastodon's edit history names its status
+        only in the request). `name` is a plain file name, never a path.
+        """
+        if self.neighbour is None or not name or "/" in name or "\\" in name or name in (".", ".."):
+            return None
+        return self.neighbour(name)
 
     @contextmanager
     def reading(self) -> Iterator[IO[bytes]]:
@@ -136,7 +150,18 @@ def _file_or_zip(p: str, rel: str) -> list[InputFile]:
     size = os.stat(p).st_size
     if size == 0:
         raise BadInput(f"{p}: empty file")
-    return [InputFile(name=p, path=rel, size=size, opener=lambda p=p: open(p, "rb"))]
+    return [InputFile(name=p, path=rel, size=size, opener=lambda p=p: open(p, "rb"),
+                      neighbour=lambda name, p=p, rel=rel: _neighbour_file(p, rel, name))]
+
+
+def _neighbour_file(p: str, rel: str, name: str) -> InputFile | None:
+    """The file `name` beside `p` on disk, as an input file (None when there is none)."""
+    other = os.path.join(os.path.dirname(p), name)
+    if not os.path.isfile(other):
+        return None
+    folder = rel.rpartition("/")[0]
+    return InputFile(name=other, path=f"{folder}/{name}" if folder else name, size=os.stat(other).st_size,
+                     opener=lambda: open(other, "rb"))
 
 
 def _looks_like_zip(p: str) -> bool:
@@ -177,8 +202,10 @@ def _zip_entries(p: Path) -> list[InputFile]:
                 path=name,
                 size=info.file_size,
                 opener=lambda info=info: archive.open(info),
+                neighbour=lambda other, name=name: by_path.get(posixpath.join(posixpath.dirname(name), other)),
             )
         )
     if not entries:
         raise BadInput(f"{p}: the ZIP holds no files")
+    by_path: dict[str, InputFile] = {e.path: e for e in entries}
     return entries
