@@ -19,6 +19,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "socialledger.plugins.facebook",
     "socialledger.plugins.instagram",
     "socialledger.plugins.linkedin",
+    "socialledger.plugins.bluesky",
+    "socialledger.plugins.x",
 )
 
 GROUP = "socialledger"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -48,9 +48,27 @@ class InputFile:
     path: str  # its path inside the input ("posts/your_posts_1.json"), or its file name
     size: int
     opener: Callable[[], IO[bytes]] = attrs.field(repr=False)
+    #: the files of the input this file is one of (see `siblings`); None: a file given on its own
+    listing: Callable[[], Iterable[InputFile]] | None = attrs.field(default=None, repr=False, eq=False)
 
     def open(self) -> IO[bytes]:
         return self.opener()
+
+    def siblings(self) -> Iterator[InputFile]:
+        """Every file of the input this file is one of (itself included): the directory's or the ZIP's files.
+
+        For a channel whose format spans files that refer to each other by path (an account
+        archive read through its manifest): find a file by `path`, never by what the disk holds
+        outside the input. A file given on its own has only itself.
+        """
+        if self.listing is None:
+            yield self
+            return
+        yield from self.listing()
+
+    def sibling(self, path: str) -> InputFile | None:
+        """The file at `path` inside the same input, or None."""
+        return next((f for f in self.siblings() if f.path == path), None)
 
     @contextmanager
     def reading(self) -> Iterator[IO[bytes]]:
@@ -116,6 +134,10 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
         return
     found = False
     top = str(p)
+
+    def listing() -> Iterator[InputFile]:
+        return iter_inputs(top)
+
     # Plain strings and os functions: a crawl has tens of thousands of files, listed
     # more than once by an ingest (to split it in two, then by each half).
     for folder, dirs, names in os.walk(top):
@@ -125,18 +147,18 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
             if name.startswith("."):
                 continue
             found = True
-            yield from _file_or_zip(os.path.join(folder, name), prefix + name)
+            yield from _file_or_zip(os.path.join(folder, name), prefix + name, listing)
     if not found:
         raise BadInput(f"{p}: an empty directory")
 
 
-def _file_or_zip(p: str, rel: str) -> list[InputFile]:
+def _file_or_zip(p: str, rel: str, listing: Callable[[], Iterable[InputFile]] | None = None) -> list[InputFile]:
     if p.lower().endswith(".zip") or _looks_like_zip(p):
         return _zip_entries(Path(p))
     size = os.stat(p).st_size
     if size == 0:
         raise BadInput(f"{p}: empty file")
-    return [InputFile(name=p, path=rel, size=size, opener=lambda p=p: open(p, "rb"))]
+    return [InputFile(name=p, path=rel, size=size, opener=lambda p=p: open(p, "rb"), listing=listing)]
 
 
 def _looks_like_zip(p: str) -> bool:
@@ -177,6 +199,7 @@ def _zip_entries(p: Path) -> list[InputFile]:
                 path=name,
                 size=info.file_size,
                 opener=lambda info=info: archive.open(info),
+                listing=lambda: iter(entries),
             )
         )
     if not entries:
