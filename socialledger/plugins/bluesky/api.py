@@ -21,9 +21,10 @@ as lifetime metrics; `indexedAt` (when the AppView indexed this version) is the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from socialledger.channels import AccountRecord, MetricsRecord, Skipped, number
+from socialledger.channels import AccountRecord, MetricsRecord, ModerationRecord, Skipped, number
 from socialledger.plugins.bluesky.common import (
     CHANNEL,
     FormatError,
@@ -106,28 +107,48 @@ def read_response(doc: Any) -> Iterator[Record]:
 # --- posts ----------------------------------------------------------------------------------------
 
 
-def hidden_set(threadgate: Any) -> frozenset[str] | None:
-    """The replies a threadgate hides; None when there is no threadgate."""
+class Gate(NamedTuple):
+    """A thread's threadgate as far as hiding goes: the replies it hides, and since when at the latest."""
+
+    hidden: frozenset[str]
+    since: datetime | None
+    uri: str | None
+
+
+def gate_of(threadgate: Any) -> Gate | None:
+    """The threadgate's hidden replies; None when there is no threadgate."""
     if not isinstance(threadgate, dict):
         return None
     record = threadgate.get("record", threadgate)
-    return frozenset(u for u in list_at(record, "hiddenReplies") if isinstance(u, str))
+    created = dict_at(threadgate, "record").get("createdAt") or threadgate.get("createdAt")
+    return Gate(frozenset(u for u in list_at(record, "hiddenReplies") if isinstance(u, str)),
+                at_time(created, "threadgate createdAt") if created else None,
+                threadgate.get("uri") if isinstance(threadgate.get("uri"), str) else None)
 
 
 def post_view(view: dict[str, Any], where: str, *, page_id: str | None = None,
-              hidden: frozenset[str] | None = None) -> Iterator[Record]:
+              gate: Gate | None = None) -> Iterator[Record]:
     """A PostView: the post's observation, then its counts."""
     uri = view.get("uri")
     if not isinstance(uri, str) or not uri:
         raise FormatError(f"{where}: a post view without uri")
     observed = at_time(view.get("indexedAt") or dict_at(view, "record").get("createdAt"), f"{where}.indexedAt")
-    hidden = hidden if hidden is not None else hidden_set(view.get("threadgate"))
-    is_hidden = None if hidden is None else uri in hidden
+    gate = gate if gate is not None else gate_of(view.get("threadgate"))
+    hidden = gate is not None and uri in gate.hidden
     record = view.get("record")
     if not isinstance(record, dict):
         raise FormatError(f"{where}: record is {type(record).__name__}, not an object")
-    yield post_record(CHANNEL, SOURCE, uri, record, author_of(view.get("author"), uri_did(uri)), observed, view,
-                      page_id=page_id, hidden=is_hidden)
+    content = post_record(CHANNEL, SOURCE, uri, record, author_of(view.get("author"), uri_did(uri)), observed, view,
+                          page_id=page_id, hidden=None if gate is None or hidden else False)
+    yield content
+    if hidden:
+        # Hidden by the thread's author (the organisation, in its own threads): a moderation of the
+        # item, no later than the reply was seen and the threadgate made.
+        assert gate is not None
+        when = max(t for t in (content.observed, content.created, gate.since) if t is not None)
+        yield ModerationRecord(channel=CHANNEL, kind=content.kind, source=SOURCE, action="hide", native_id=uri,
+                               observed=when, parent_native_id=content.parent_native_id,
+                               raw={"threadgate": gate.uri, "hiddenReplies": sorted(gate.hidden)})
     for field, metric, kind in POST_COUNTS:
         if field in view and view[field] is not None:
             value = number(view[field], f"{where}.{field}")
@@ -207,24 +228,24 @@ def read_thread(thread: Any, threadgate: Any) -> Iterator[Record]:
     anchor = thread.get("post")
     if not isinstance(anchor, dict):
         raise FormatError("thread: a threadViewPost without post")
-    hidden = hidden_set(threadgate)
+    hidden = gate_of(threadgate)
     if hidden is None:
         hidden = _gate_in_chain(thread)
     account = dict_at(anchor, "author").get("did")
     yield from _ancestors(thread.get("parent"), hidden, "thread.parent")
-    yield from post_view(anchor, "thread.post", page_id=account, hidden=hidden)
+    yield from post_view(anchor, "thread.post", page_id=account, gate=hidden)
     yield from _replies(thread, hidden, "thread")
 
 
-def _gate_in_chain(thread: dict[str, Any]) -> frozenset[str] | None:
+def _gate_in_chain(thread: dict[str, Any]) -> Gate | None:
     """The threadgate the root's post view carries (when the response names none beside the thread)."""
     node: Any = thread
     while isinstance(node, dict) and isinstance(node.get("parent"), dict) and "post" in node["parent"]:
         node = node["parent"]
-    return hidden_set(dict_at(node, "post").get("threadgate"))
+    return gate_of(dict_at(node, "post").get("threadgate"))
 
 
-def _ancestors(node: Any, hidden: frozenset[str] | None, where: str) -> Iterator[Record]:
+def _ancestors(node: Any, hidden: Gate | None, where: str) -> Iterator[Record]:
     chain = []
     while isinstance(node, dict):
         chain.append((node, where))
@@ -236,10 +257,10 @@ def _ancestors(node: Any, hidden: frozenset[str] | None, where: str) -> Iterator
         if unavailable is not None:
             yield unavailable
         elif isinstance(node.get("post"), dict):
-            yield from post_view(node["post"], f"{at}.post", hidden=hidden)
+            yield from post_view(node["post"], f"{at}.post", gate=hidden)
 
 
-def _replies(node: dict[str, Any], hidden: frozenset[str] | None, where: str) -> Iterator[Record]:
+def _replies(node: dict[str, Any], hidden: Gate | None, where: str) -> Iterator[Record]:
     for i, reply in enumerate(list_at(node, "replies")):
         at = f"{where}.replies[{i}]"
         if not isinstance(reply, dict):
@@ -250,7 +271,7 @@ def _replies(node: dict[str, Any], hidden: frozenset[str] | None, where: str) ->
             continue
         if not isinstance(reply.get("post"), dict):
             raise FormatError(f"{at}: a threadViewPost without post")
-        yield from post_view(reply["post"], f"{at}.post", hidden=hidden)
+        yield from post_view(reply["post"], f"{at}.post", gate=hidden)
         yield from _replies(reply, hidden, at)
 
 
