@@ -12,6 +12,7 @@ import pytest
 
 from socialledger.app.archive import verify_archive_package
 from socialledger.core.capture.inputs import open_inputs
+from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.records import ContentRecord, ModerationRecord, Skipped
 from socialledger.plugins.bluesky import repo
@@ -328,3 +329,26 @@ def test_unknown_json_and_a_lone_event_in_an_api_file_are_refused(tmp_path):
         list(CHANNEL.read(entry, "api"))
     assert isinstance(next(r for r in read(FIX / "jetstream_sv.jsonl") if isinstance(r, ModerationRecord)),
                       ModerationRecord)
+
+
+@pytest.mark.parametrize(("given", "refused"), [
+    ("did:plc:kobenhavnskommune5qrstuv", False),
+    ("did:web:social.hvidovre.dk", False),
+    ("hvidovre.dk", True),
+    ("@hvidovre.bsky.social", True),
+    ("did:plc:TOO-SHORT", True),
+])
+def test_an_account_is_linked_to_its_did_not_its_handle(tmp_path, given, refused):
+    led, account = make_ledger(tmp_path / "home", "bluesky", ACCOUNT)
+    try:
+        other = led.apply_account(actor("kommunikatör"), ApplicationForm(
+            channel="bluesky", name="Andra kontot", unit="Enheten", owner="ägare", deputy="ersättare"))
+        led.approve(actor("chef"), other, "manager")
+        led.approve(actor("info"), other, "information-unit")
+        if refused:
+            with pytest.raises(BadInput, match="DID"):
+                led.link(actor("info"), other, given)
+        else:
+            led.link(actor("info"), other, given)
+    finally:
+        led.close()

@@ -12,6 +12,7 @@ import pytest
 
 from socialledger.app.archive import verify_archive_package
 from socialledger.core.capture.inputs import open_inputs
+from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.records import ContentRecord, MetricsRecord
 from socialledger.plugins.x.archive import tweet_time
@@ -172,3 +173,19 @@ def test_statistics_sla_archive_and_erasure_on_x_data(ledger, tmp_path):
     (package,) = led.export_archive(actor("info"), account, "2024H1", tmp_path / "out")
     assert verify_archive_package(package) == []
     assert led.verify(actor("info")).ok
+
+
+def test_an_account_is_linked_to_its_numeric_id_not_its_name(tmp_path):
+    led, _ = make_ledger(tmp_path / "home", "x", ACCOUNT)
+    try:
+        other = led.apply_account(actor("kommunikatör"), ApplicationForm(
+            channel="x", name="Andra kontot", unit="Enheten", owner="ägare", deputy="ersättare"))
+        led.approve(actor("chef"), other, "manager")
+        led.approve(actor("info"), other, "information-unit")
+        head = led.head()
+        with pytest.raises(BadInput, match="accountId"):
+            led.link(actor("info"), other, "@kulturhuset")
+        assert led.head() == head
+        led.link(actor("info"), other, "15942882")
+    finally:
+        led.close()

@@ -30,6 +30,7 @@ from socialledger.plugins.bluesky import api, jetstream, repo
 
 _EVENT = re.compile(rb'^\{[^\n]*"time_us"\s*:\s*\d+[^\n]*"kind"\s*:\s*"(commit|identity|account)"'
                     rb'|^\{[^\n]*"kind"\s*:\s*"(commit|identity|account)"[^\n]*"time_us"\s*:\s*\d+')
+_DID = re.compile(r"^did:(plc:[a-z2-7]{24}|web:[A-Za-z0-9.\-]+(%3A\d+)?(:[A-Za-z0-9._\-]+)*)$")
 _API = re.compile(rb'"uri"\s*:\s*"at://|app\.bsky\.feed\.defs#(threadViewPost|notFoundPost|blockedPost)')
 _API_SHAPE = re.compile(rb'"(feed|thread|indexedAt|followersCount)"\s*:')
 
@@ -44,6 +45,15 @@ class BlueskyChannel(Channel):
 
     def __init__(self) -> None:
         self._peeked = Peeked()
+
+    def check_platform_id(self, platform_id: str) -> str | None:
+        """A Bluesky account is linked to its DID: a handle can change hands, the DID cannot."""
+        if platform_id.startswith("did:"):
+            return None if _DID.match(platform_id) else f"{platform_id!r} is not a DID (did:plc:… or did:web:…)"
+        if "." in platform_id or platform_id.startswith(("@", "at://")):
+            return (f"{platform_id!r} is a handle or an address: link the account's DID (did:plc:…), which stays "
+                    "when the handle changes")
+        return None
 
     def detect(self, entry: InputFile) -> Source | None:
         head = entry.head(4096)

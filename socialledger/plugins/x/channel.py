@@ -25,6 +25,13 @@ class XChannel(Channel):
     reads: ClassVar[tuple[Source, ...]] = ("export",)
     version = "1.0"
 
+    def check_platform_id(self, platform_id: str) -> str | None:
+        """An X account is linked to its numeric id (`userInfo.accountId`): the @name can change."""
+        if platform_id.isdigit():
+            return None
+        return (f"{platform_id!r} is not a numeric account id: link the accountId of the archive's "
+                "data/manifest.js (userInfo), not the @name")
+
     def detect(self, entry: InputFile) -> Source | None:
         head = entry.head(256)
         return "export" if is_manifest(head) or data_name(head) is not None else None
