@@ -135,8 +135,13 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
     found = False
     top = str(p)
 
-    def listing() -> Iterator[InputFile]:
-        return iter_inputs(top)
+    listed: list[InputFile] = []
+
+    def listing() -> Iterable[InputFile]:
+        # Listed once, when a channel first asks for a file's siblings (most never do).
+        if not listed:
+            listed.extend(iter_inputs(top))
+        return listed
 
     # Plain strings and os functions: a crawl has tens of thousands of files, listed
     # more than once by an ingest (to split it in two, then by each half).

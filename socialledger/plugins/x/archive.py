@@ -140,6 +140,7 @@ class Archive:
         here = PurePosixPath(entry.path).parent
         self.root = here.parent if here.name == "data" else here
         self._by_global: dict[str, InputFile] | None = None
+        self._by_path: dict[str, InputFile] | None = None  # the input's files, listed once
 
     def author(self) -> AuthorRef:
         return AuthorRef(native_id=self.account_id, username=self.username, name=self.display_name)
@@ -157,7 +158,9 @@ class Archive:
         name = listed.get("fileName")
         if isinstance(name, str):
             path = str(self.root / name) if str(self.root) != "." else name
-            found = self.entry.sibling(path)
+            if self._by_path is None:
+                self._by_path = {f.path: f for f in self.entry.siblings()}
+            found = self._by_path.get(path)
             if found is not None:
                 return found
         global_name = listed.get("globalName")
@@ -168,7 +171,9 @@ class Archive:
     def _globals(self) -> dict[str, InputFile]:
         if self._by_global is None:
             self._by_global = {}
-            for f in self.entry.siblings():
+            if self._by_path is None:
+                self._by_path = {f.path: f for f in self.entry.siblings()}
+            for f in self._by_path.values():
                 if f.path.lower().endswith(".js"):
                     name = data_name(f.head(256))
                     if name is not None:
@@ -344,7 +349,9 @@ def _missing(listed: dict[str, Any], found: InputFile | None, data_type: str) ->
 def _counted(archive: Archive, data_type: str) -> Iterator[Record]:
     """The items of a data type not read for content: counted by the manifest, skipped with the reason."""
     total = 0
+    present = False
     for listed, found in archive.files(data_type):
+        present = present or found is not None
         if found is not None:  # items of a file the input does not hold are not the input's
             try:
                 total += int(str(listed.get("count", "0")) or 0)
@@ -353,7 +360,7 @@ def _counted(archive: Archive, data_type: str) -> Iterator[Record]:
     reason = SKIP_REASONS.get(data_type, OTHER_REASON)
     for _ in range(total):
         yield Skipped(channel=CHANNEL, source=SOURCE, kind=data_type, reason=reason)
-    if data_type == FOLLOWERS and archive.generated is not None:
+    if data_type == FOLLOWERS and present and archive.generated is not None:
         yield MetricsRecord(channel=CHANNEL, source=SOURCE, metric="followers", platform_metric="follower.js items",
                             period="instant", end=archive.generated, value=float(total), page_id=archive.account_id)
 

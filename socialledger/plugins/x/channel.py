@@ -49,7 +49,10 @@ class XChannel(Channel):
             if is_manifest(head):
                 yield from read_archive(entry)
                 return
-            if not any(is_manifest(f.head(256)) for f in entry.siblings() if f.path.lower().endswith(".js")):
+            beside = str(PurePosixPath(entry.path).parent / "manifest.js").removeprefix("./")
+            manifest = entry.sibling(beside)
+            if not (manifest is not None and is_manifest(manifest.head(256))) and not any(
+                    is_manifest(f.head(256)) for f in entry.siblings() if f.path.lower().endswith(".js")):
                 raise BadInput(f"{entry.name}: a data file of an X archive ({data_name(head)}) is read through the "
                                "archive's data/manifest.js: give the whole archive (its ZIP or folder)")
             # Read through the manifest, which lists it: nothing of its own.
