@@ -82,7 +82,8 @@ def test_tweets_in_two_parts_long_posts_edits_deletions_and_media(ledger):
     # The long post carries the full text of note-tweet.js, not the truncated tweet's.
     long = items["x:1752000000000000003"]["text"]
     assert long.endswith("titta förbi informationsdisken.") and "…" not in long
-    assert summary.items["note tweet"]["skipped"] == {"joined to its truncated tweet (the tweet carries its full text)": 1}
+    assert summary.items["note tweet"]["skipped"] == {
+        "joined to its truncated tweet (the tweet carries its full text)": 1}
     # A deleted tweet: recorded as removed, its content kept.
     gone = items["x:1740000000000000008"]
     assert gone["state"] == "removed" and gone["text"].startswith("Gott nytt år")

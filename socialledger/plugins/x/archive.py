@@ -356,7 +356,8 @@ def _counted(archive: Archive, data_type: str) -> Iterator[Record]:
             try:
                 total += int(str(listed.get("count", "0")) or 0)
             except ValueError:
-                raise FormatError(f"the manifest's count of {listed.get('fileName')} is {listed.get('count')!r}") from None
+                raise FormatError(
+                    f"the manifest's count of {listed.get('fileName')} is {listed.get('count')!r}") from None
     reason = SKIP_REASONS.get(data_type, OTHER_REASON)
     for _ in range(total):
         yield Skipped(channel=CHANNEL, source=SOURCE, kind=data_type, reason=reason)
