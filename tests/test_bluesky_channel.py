@@ -128,6 +128,16 @@ def test_the_repository_export_lists_exactly_the_oracles_records():
 
 
 @needs_samples
+def test_the_sample_repository_folder_ingests_whole_its_listings_passed_over(tmp_path):
+    led, account = make_ledger(tmp_path / "home", "bluesky", "did:plc:53iucmf5ldftgqyf2ac7hmhd")
+    try:
+        summary = ingest(led, account, SAMPLES / "repo")  # repo.car beside the oracle's .tsv and .txt
+        assert summary.files_passed == 2 and summary.new == 6 and summary.unaccounted() == 0
+    finally:
+        led.close()
+
+
+@needs_samples
 def test_a_damaged_repository_export_is_refused_and_nothing_recorded(tmp_path):
     data = bytearray((SAMPLES / "repo" / "repo.car").read_bytes())
     i = data.index(b"This is my first post!")

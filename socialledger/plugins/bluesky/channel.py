@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import ClassVar
 
 from socialledger.channels import (
+    JSON_SUFFIXES,
     NOT_JSON,
     BadInput,
     Channel,
@@ -25,6 +27,7 @@ from socialledger.channels import (
     Source,
     json_documents,
     reading,
+    starts_like_json,
 )
 from socialledger.plugins.bluesky import api, jetstream, repo
 
@@ -69,6 +72,12 @@ class BlueskyChannel(Channel):
         if _EVENT.match(body):
             return "stream"
         return "api" if _API.search(body) and _API_SHAPE.search(body) else None
+
+    def skip(self, entry: InputFile) -> bool:
+        """Notes, listings and media saved beside the data (not JSON, JSON lines or a CAR file, by content)."""
+        if PurePosixPath(entry.path).suffix.lower() in (*JSON_SUFFIXES, ".car"):
+            return False
+        return not starts_like_json(entry) and not repo.looks_like_car(entry.head(64))
 
     def read(self, entry: InputFile, source: Source) -> Iterator[Record]:
         with reading(self, entry, source, "Bluesky"):
