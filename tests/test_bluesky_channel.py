@@ -103,7 +103,7 @@ def test_a_stream_of_strangers_posts_records_nothing_for_the_account(tmp_path):
         assert summary.new == 0 and summary.removed == 0
         assert summary.items["post"]["skipped"] == {"another account's item, not in the account's threads": 9}
         assert summary.items["remove"]["skipped"] == {
-            "a removal of an item the ledger does not hold (the input cannot say it is the account's)": 1}
+            "a moderation of an item the ledger does not hold (the input cannot say it is the account's)": 1}
         assert led.content(actor("info"), account) == []
     finally:
         led.close()
@@ -254,7 +254,7 @@ def test_the_stream_keeps_replies_to_the_account_and_records_their_removal_with_
     assert summary.items["post"]["skipped"] == {"another account's item, not in the account's threads": 1}
     assert summary.items["like"]["skipped"] == {"who liked is not kept (the counts come from the API)": 1}
     assert summary.items["remove"] == {"items": 2, "recorded": 1, "unchanged": 0, "skipped": {
-        "a removal of an item the ledger does not hold (the input cannot say it is the account's)": 1}}
+        "a moderation of an item the ledger does not hold (the input cannot say it is the account's)": 1}}
 
 
 def test_an_update_of_a_post_is_an_edit_and_both_versions_are_kept(ledger):

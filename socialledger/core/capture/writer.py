@@ -104,7 +104,7 @@ READ_BEFORE = "in files ingested before"
 STALE_REASON = "older than what the ledger holds"
 ERASED_REASON = "erased (its keys are destroyed)"
 UNKEYED_REASON = "neither an id nor a time to key it by"
-NOT_HELD_REASON = "a removal of an item the ledger does not hold (the input cannot say it is the account's)"
+NOT_HELD_REASON = "a moderation of an item the ledger does not hold (the input cannot say it is the account's)"
 ERROR_REASON = "not readable (listed under errors)"
 
 
