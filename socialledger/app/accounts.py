@@ -23,6 +23,7 @@ from socialledger.core.domain.errors import BadInput, RuleViolation
 from socialledger.core.domain.policy import Policy
 from socialledger.core.domain.roles import Roster
 from socialledger.core.domain.workflow import State
+from socialledger.core.plugins import plugin_manager
 from socialledger.projections import register
 
 T = TypeVar("T")
@@ -60,7 +61,10 @@ class Accounts(Service):
 
     def link(self, actor: Actor, account_id: str | UUID, platform_id: str) -> None:
         def act(account: Account, roster: Roster) -> None:
-            account.link(platform_id, actor, roster)
+            account.link(platform_id, actor, roster)  # the rules first (R2, R6), then the id's form
+            problem = _platform_id_problem(account.channel, platform_id)
+            if problem is not None:
+                raise BadInput(f"{account.channel}: {problem}")
             for other in self.store.accounts():
                 if (
                     other.id != account.id
@@ -120,3 +124,11 @@ def _account_class(name: str | None, policy: Policy) -> str:
 def _check_level(level: str) -> None:
     if level not in ("manager", "information-unit"):
         raise BadInput(f"--level is 'manager' or 'information-unit', not {level!r}")
+
+
+def _platform_id_problem(channel: str, platform_id: str) -> str | None:
+    """The channel's objection to an account id (`Channel.check_platform_id`), None for none or no such channel."""
+    channels = plugin_manager().channels
+    if channel not in channels.names() or not isinstance(platform_id, str):
+        return None
+    return channels.get(channel).check_platform_id(platform_id.strip())

@@ -20,6 +20,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "socialledger.plugins.instagram",
     "socialledger.plugins.linkedin",
     "socialledger.plugins.mastodon",
+    "socialledger.plugins.bluesky",
+    "socialledger.plugins.x",
 )
 
 GROUP = "socialledger"

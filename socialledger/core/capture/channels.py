@@ -60,6 +60,15 @@ class Channel(abc.ABC):
         """True for files of an input that carry nothing to record (an export's media, its index.html)."""
         return False
 
+    def check_platform_id(self, platform_id: str) -> str | None:
+        """What is wrong with `platform_id` as the id an account of this channel is linked to, or None.
+
+        A capability, not a duty: `account link` refuses an id a channel says is wrong
+        (a Bluesky handle where the DID belongs, an X @name where the numeric id does), with
+        the channel's message. The default accepts any id.
+        """
+        return None
+
     def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
         """Whether a webhook delivery's raw `body` bears a valid signature under `secret`, given its HTTP `headers`.
 

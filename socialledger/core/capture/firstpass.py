@@ -25,7 +25,11 @@ from socialledger.core.domain.records import (
     MetricsRecord,
     ModerationRecord,
     Record,
+    Skipped,
 )
+
+#: Why an item of a mixed input (a stream of every account's posts) is not recorded for the account.
+NOT_THE_ACCOUNTS = "another account's item, not in the account's threads"
 
 
 class LinkedPage(Protocol):
@@ -127,6 +131,10 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
             continue
         before = total
         for record in _records(reader, entry, source):  # type: ignore[arg-type]
+            if isinstance(record, ContentRecord) and record.belongs_to \
+                    and account.platform_id not in record.belongs_to:
+                record = Skipped(channel=record.channel, source=record.source, kind=record.format or record.kind,
+                                 reason=NOT_THE_ACCOUNTS)
             page = _page_of(record)
             if page is not None and page != account.platform_id:
                 raise BadInput(

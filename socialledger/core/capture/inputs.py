@@ -12,7 +12,7 @@ import os
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -51,6 +51,8 @@ class InputFile:
     opener: Callable[[], IO[bytes]] = attrs.field(repr=False)
     #: finds a file in the same folder of the input by its name (`beside`); None: the input says nothing of it
     neighbour: Callable[[str], InputFile | None] | None = attrs.field(default=None, repr=False, eq=False)
+    #: the files of the input this file is one of (see `siblings`); None: a file given on its own
+    listing: Callable[[], Iterable[InputFile]] | None = attrs.field(default=None, repr=False, eq=False)
 
     def open(self) -> IO[bytes]:
         return self.opener()
@@ -65,6 +67,22 @@ class InputFile:
         if self.neighbour is None or not name or "/" in name or "\\" in name or name in (".", ".."):
             return None
         return self.neighbour(name)
+
+    def siblings(self) -> Iterator[InputFile]:
+        """Every file of the input this file is one of (itself included): the directory's or the ZIP's files.
+
+        For a channel whose format spans files that refer to each other by path (an account
+        archive read through its manifest): find a file by `path`, never by what the disk holds
+        outside the input. A file given on its own has only itself.
+        """
+        if self.listing is None:
+            yield self
+            return
+        yield from self.listing()
+
+    def sibling(self, path: str) -> InputFile | None:
+        """The file at `path` inside the same input, or None."""
+        return next((f for f in self.siblings() if f.path == path), None)
 
     @contextmanager
     def reading(self) -> Iterator[IO[bytes]]:
@@ -130,6 +148,15 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
         return
     found = False
     top = str(p)
+
+    listed: list[InputFile] = []
+
+    def listing() -> Iterable[InputFile]:
+        # Listed once, when a channel first asks for a file's siblings (most never do).
+        if not listed:
+            listed.extend(iter_inputs(top))
+        return listed
+
     # Plain strings and os functions: a crawl has tens of thousands of files, listed
     # more than once by an ingest (to split it in two, then by each half).
     for folder, dirs, names in os.walk(top):
@@ -139,19 +166,19 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
             if name.startswith("."):
                 continue
             found = True
-            yield from _file_or_zip(os.path.join(folder, name), prefix + name)
+            yield from _file_or_zip(os.path.join(folder, name), prefix + name, listing)
     if not found:
         raise BadInput(f"{p}: an empty directory")
 
 
-def _file_or_zip(p: str, rel: str) -> list[InputFile]:
+def _file_or_zip(p: str, rel: str, listing: Callable[[], Iterable[InputFile]] | None = None) -> list[InputFile]:
     if p.lower().endswith(".zip") or _looks_like_zip(p):
         return _zip_entries(Path(p))
     size = os.stat(p).st_size
     if size == 0:
         raise BadInput(f"{p}: empty file")
     return [InputFile(name=p, path=rel, size=size, opener=lambda p=p: open(p, "rb"),
-                      neighbour=lambda name, p=p, rel=rel: _neighbour_file(p, rel, name))]
+                      neighbour=lambda name, p=p, rel=rel: _neighbour_file(p, rel, name), listing=listing)]
 
 
 def _neighbour_file(p: str, rel: str, name: str) -> InputFile | None:
@@ -203,6 +230,7 @@ def _zip_entries(p: Path) -> list[InputFile]:
                 size=info.file_size,
                 opener=lambda info=info: archive.open(info),
                 neighbour=lambda other, name=name: by_path.get(posixpath.join(posixpath.dirname(name), other)),
+                listing=lambda: iter(entries),
             )
         )
     if not entries:

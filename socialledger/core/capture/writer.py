@@ -104,6 +104,7 @@ READ_BEFORE = "in files ingested before"
 STALE_REASON = "older than what the ledger holds"
 ERASED_REASON = "erased (its keys are destroyed)"
 UNKEYED_REASON = "neither an id nor a time to key it by"
+NOT_HELD_REASON = "a moderation of an item the ledger does not hold (the input cannot say it is the account's)"
 ERROR_REASON = "not readable (listed under errors)"
 
 
@@ -690,6 +691,8 @@ class CaptureWriter:
         item_id = self._resolve(d.item, page)  # type: ignore[arg-type]
         row = page.rows.get(item_id)
         captured = False
+        if row is None and r.if_held:
+            return NOT_HELD_REASON  # the input cannot say the item is the account's: only what the ledger holds
         if row is None:
             # R18, archive first: an item the ledger never captured is captured from what the
             # delivery says of it (at least its place in the thread), then its moderation.

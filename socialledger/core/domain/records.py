@@ -95,6 +95,12 @@ class ContentRecord(_Record):
     # The platform's reference of the parent, kept as given (a LinkedIn activity URN) when the
     # ledger holds no item by `parent_native_id`: the core then links no ledger id.
     parent_ref: str | None = None
+    # For an input that holds other accounts' items beside the account's (a stream of every account's
+    # posts, as Bluesky's Jetstream gives it): the platform ids of the accounts the item belongs with
+    # (its author, the authors of its parent and of its thread's root). When given, the core keeps the
+    # item only when the linked account is among them, and counts it skipped otherwise; unlike
+    # `page_id`, another account here does not refuse the input. Empty: the item is the input's.
+    belongs_to: tuple[str, ...] = ()
 
 
 class ModerationRecord(_Record):
@@ -117,6 +123,10 @@ class ModerationRecord(_Record):
     parent_native_id: str | None = None
     raw: dict[str, Any] = msgspec.field(default_factory=dict)
     item: ContentRecord | None = None
+    # True when the input cannot tell whether the item is the account's (a stream's deletion of
+    # any account's post names only the post): recorded when the ledger holds the item, and
+    # otherwise counted skipped, rather than captured from the record (archive first, R18).
+    if_held: bool = False
 
 
 class MetricsRecord(_Record):
