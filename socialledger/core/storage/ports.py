@@ -221,10 +221,15 @@ class KeyStore(Protocol):
 
     def destroy(self, key_ids: Iterable[str]) -> int:
         """Destroy keys so that they cannot be recovered: no copy of the wrapped key stays readable in the
-        store's files (SQLite: `secure_delete`, no WAL). Returns how many ids were destroyed."""
+        store's files (SQLite: `secure_delete`, no WAL; PostgreSQL: every other key re-wrapped under a new
+        generation's key and the old generation's key destroyed). Returns how many ids were destroyed."""
 
     def wrapped(self, key_id: str) -> bytes | None:
         """The stored wrapped form of a key (None when destroyed or never made): for audits and the contract suite."""
+
+    def unwraps(self, key_id: str, wrapped: bytes) -> bool:
+        """Whether any key the store can still reach unwraps `wrapped` (a copy of `key_id`'s stored key): after
+        an erasure, none must (audits and the contract suite)."""
 
     def forget(self) -> None:
         """Drop every cached key from memory."""

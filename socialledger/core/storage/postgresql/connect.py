@@ -6,6 +6,8 @@ nothing here or in the other modules of this folder names another schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -46,3 +48,16 @@ def create_schema(conn: psycopg.Connection[Any], schema: str) -> None:
             conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
         except psycopg.errors.UniqueViolation:
             pass  # another process made it at the same moment
+
+
+@contextmanager
+def creating(config: StorageConfig, what: str) -> Iterator[None]:
+    """One process at a time making an organisation's tables (`CREATE ... IF NOT EXISTS` of a type or a
+    function fails when two sessions do it at once): a session advisory lock on a connection of its own."""
+    key = f"socialledger-create:{config.organisation}:{what}"
+    with connect(config) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))

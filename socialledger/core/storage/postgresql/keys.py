@@ -171,14 +171,17 @@ class KeyStore:
             raise RuntimeError(f"the key of {key_id} was destroyed; nothing new is sealed under it")
         return cipher
 
-    def ensure(self, key_ids: Iterable[str], *, new: bool = False) -> None:
-        """Load the keys of these ids, making (in one transaction) those that have none; a destroyed key stays so."""
+    def ensure(self, key_ids: Iterable[str], *, new: bool = False) -> bool:
+        """Load the keys of these ids, making (in one transaction) those that have none; a destroyed key stays so.
+
+        False when some of the keys made here had been stored by another writer first: theirs are in use.
+        """
         wanted = [k for k in dict.fromkeys(key_ids) if k not in self._cache]
         if not wanted:
-            return
+            return True
         missing = wanted if new else [k for k in wanted if k not in self._load(wanted)]
         if not missing:
-            return
+            return True
         keys = {k: os.urandom(32) for k in missing}
         with self.db.transaction():
             (generation,) = self.db.execute(self._sql("SELECT generation FROM {schema}.key_state FOR SHARE")).fetchone()
@@ -195,10 +198,11 @@ class KeyStore:
         others = [k for k in ids if k not in inserted]
         if others:
             self._load(others)  # another writer stored them first (or they were destroyed): theirs stand
+        return not others
 
-    def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> None:
-        """Stored before it returns (the server does the work; there is nothing to overlap here)."""
-        self.ensure(key_ids, new=new)
+    def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> Stored:
+        """`ensure`, done before it returns (the server does the work: there is nothing to overlap here)."""
+        return Stored(self.ensure(key_ids, new=new))
 
     def preload(self, key_ids: list[str]) -> None:
         self._load([k for k in dict.fromkeys(key_ids) if k not in self._cache])
@@ -307,6 +311,19 @@ class KeyStore:
         self._cache[key_id] = cipher
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+class Stored:
+    """Keys `ensure_in_background` stored already (the `PendingKeys` port)."""
+
+    def __init__(self, all_new: bool) -> None:
+        self._all_new = all_new
+
+    def settle(self) -> bool:
+        return self._all_new
+
+    def wait(self) -> None:
+        pass
 
 
 class _MissingKek(BadInput):

@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from socialledger.core.storage.config import StorageConfig
-from socialledger.core.storage.postgresql.connect import create_schema, datastore
+from socialledger.core.storage.postgresql.connect import create_schema, creating, datastore
 
 
 class PostgreSQLReadModelStore:
@@ -40,11 +40,11 @@ class PostgreSQLReadModelStore:
             with self.datastore.get_connection() as conn:
                 create_schema(conn, self.schema)
         self.tracking = PostgresTrackingRecorder(self.datastore, tracking_table_name="read_model_tracking")
-        try:
+        if scratch:
             self.tracking.create_table()
-        except IntegrityError:  # another process made it first
-            self.tracking = PostgresTrackingRecorder(self.datastore, tracking_table_name="read_model_tracking")
-            self.tracking.create_table()
+        else:
+            with creating(config, "read models"):
+                self.tracking.create_table()
         self.models = {m.name: m for m in models}
         self.views = dict(views)
         with self.write() as c:

@@ -130,12 +130,28 @@ class LedgerRecorder(PostgresApplicationRecorder):
         self._reader: psycopg.Connection[Any] | None = None
 
     def create_table(self) -> None:
+        """The schema and its tables, unless they are there; one process at a time (an advisory lock), since
+        the library's statements (a type, a function) fail when two sessions make them at once."""
         with self.datastore.get_connection() as conn:
-            create_schema(conn, self.schema)
-        super().create_table()
-        with self.datastore.transaction(commit=True) as cur:
-            for statement in CREATE_TABLES:
-                cur.execute(_sql(statement, self.schema))
+            if self._made(conn):
+                self.datastore.register_type_adapters()
+                return
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"socialledger-create:{self.schema}",))
+            try:
+                if not self._made(conn):
+                    create_schema(conn, self.schema)
+                    super().create_table()
+                    with conn.transaction(), conn.cursor() as cur:
+                        for statement in CREATE_TABLES:
+                            cur.execute(_sql(statement, self.schema))
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"socialledger-create:{self.schema}",))
+        self.datastore.register_type_adapters()
+
+    def _made(self, conn: psycopg.Connection[Any]) -> bool:
+        """Whether the last table `create_table` makes is there (then so is everything before it)."""
+        row = conn.execute("SELECT to_regclass(%s) AS t", (f'"{self.schema}".event_chain',)).fetchone()
+        return row is not None and row["t"] is not None
 
     # Writing --------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -212,6 +213,14 @@ class KeyStore:
         """The stored wrapped form of a key (None when destroyed or never made): for audits and tests."""
         row = self.db.execute("SELECT wrapped FROM keys WHERE id=?", (key_id,)).fetchone()
         return row[0] if row is not None else None
+
+    def unwraps(self, key_id: str, wrapped: bytes) -> bool:
+        """Whether the master key unwraps `wrapped` (a copy of `key_id`'s stored key)."""
+        try:
+            self._wrap.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+        except (InvalidTag, ValueError):
+            return False
+        return True
 
     def forget(self) -> None:
         """Drop cached keys (long runs call this between pages to bound memory)."""
