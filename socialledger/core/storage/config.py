@@ -108,9 +108,7 @@ class StorageConfig:
             config = config.with_store(env)
         if config.kind == "postgresql" and not config.organisation and os.environ.get(ORG_ENV):
             config = attrs.evolve(config, organisation=os.environ[ORG_ENV].strip())
-        if config.kind == "postgresql":
-            config.check()
-        return config
+        return config  # (checked when the store is opened: `init --org` may still name the organisation)
 
     def with_store(self, store: str, organisation: str | None = None) -> StorageConfig:
         """This config with the store named by `--store` or `SOCIALLEDGER_STORE`: `sqlite` or a URL."""

@@ -54,7 +54,9 @@ class PostgreSQLStorage:
             with connect(self.config) as conn:
                 row = conn.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{EVENTS_TABLE}',)).fetchone()
         except psycopg.OperationalError as e:
-            raise PersistenceError(f"cannot reach the PostgreSQL server: {str(e).strip()}") from None
+            hint = (" (give the password through SOCIALLEDGER_STORE, SOCIALLEDGER_STORE_PASSWORD_FILE, PGPASSWORD "
+                    "or ~/.pgpass)") if "password" in str(e) else ""
+            raise PersistenceError(f"cannot reach the PostgreSQL server: {str(e).strip()}{hint}") from None
         return row is not None and row[0] is not None
 
     def event_store_env(self) -> dict[str, str]:

@@ -31,7 +31,7 @@ import binascii
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +277,25 @@ class KeyStore:
     def wrapped(self, key_id: str) -> bytes | None:
         row = self.db.execute(self._sql("SELECT wrapped FROM {schema}.keys WHERE id = %s"), (key_id,)).fetchone()
         return bytes(row[0]) if row is not None and row[0] is not None else None
+
+    def export_keys(self) -> Iterator[tuple[str, bytes | None]]:
+        """Every key id with its key unwrapped (None when destroyed): for `store copy`."""
+        rows = self.db.execute(self._sql("SELECT id, generation, wrapped FROM {schema}.keys ORDER BY id")).fetchall()
+        for key_id, generation, wrapped in rows:
+            yield key_id, None if wrapped is None else self._unwrap_raw(key_id, generation, bytes(wrapped))
+
+    def import_keys(self, keys: Iterable[tuple[str, bytes | None]]) -> int:
+        """Store exported keys under the current generation (None: destroyed), in one transaction."""
+        rows = list(keys)
+        with self.db.transaction():
+            (generation,) = self.db.execute(self._sql("SELECT generation FROM {schema}.key_state FOR SHARE")).fetchone()
+            kek = self._kek(generation)
+            self.db.execute(self._sql(
+                "INSERT INTO {schema}.keys (id, generation, wrapped, destroyed) "
+                "SELECT i, CASE WHEN w IS NULL THEN NULL ELSE %s END, w, CASE WHEN w IS NULL THEN now() END "
+                "FROM unnest(%s::text[], %s::bytea[]) AS x(i, w)"),
+                (generation, [k for k, _ in rows], [None if key is None else _wrap(kek, k, key) for k, key in rows]))
+        return len(rows)
 
     def unwraps(self, key_id: str, wrapped: bytes) -> bool:
         """Whether any key this store can still reach (the master key, the KEK files present) unwraps `wrapped`:

@@ -25,7 +25,7 @@ from psycopg.sql import SQL, Identifier
 
 from socialledger.core.storage.chain import GENESIS, link
 from socialledger.core.storage.postgresql.connect import create_schema
-from socialledger.core.storage.ports import IndexRow, IndexTuple, StoredRow, fast_uuid
+from socialledger.core.storage.ports import CaptureDump, IndexRow, IndexTuple, StoredRow, fast_uuid
 
 #: The tables this backend adds beside the library's, in the organisation's schema.
 CREATE_TABLES = (
@@ -182,6 +182,43 @@ class LedgerRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as cur:
             cur.execute(_sql("UPDATE {schema}.capture_index SET state=%s WHERE id = ANY(%s)", self.schema),
                         (state, ids))
+
+    def copy_in(self, rows: Sequence[tuple[int, StoredRow]]) -> None:
+        """Events copied from another store, at their positions, with their chain links, in one transaction."""
+        if not rows:
+            return
+        with self.datastore.transaction(commit=True) as dict_cursor:
+            cur = dict_cursor.connection.cursor(row_factory=tuple_row)
+            cur.execute(SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(Identifier(self.schema),
+                                                                         Identifier(self.events_table_name)))
+            cur.execute(_sql("INSERT INTO {schema}.{table} (notification_id, originator_id, originator_version, "
+                             "topic, state) SELECT p, u::uuid, v, t, s FROM unnest(%s::bigint[], %s::text[], "
+                             "%s::bigint[], %s::text[], %s::bytea[]) AS x(p, u, v, t, s)", self.schema,
+                             self.events_table_name),
+                        ([p for p, _ in rows], [r[0] for _, r in rows], [r[1] for _, r in rows],
+                         [r[2] for _, r in rows], [r[3] for _, r in rows]))
+            extend_chain(cur, self.schema, list(rows))
+            cur.execute("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), %s)",
+                        (f'"{self.schema}".{self.events_table_name}', rows[-1][0]))
+
+    def dump_capture(self) -> CaptureDump:
+        return CaptureDump(
+            [(r[0], r[1], r[2], _bytes(r[3]), *r[4:]) for r in self._fetch(
+                f"SELECT {_INDEX_COLUMNS} FROM {{schema}}.capture_index ORDER BY id")],
+            [tuple(r) for r in self._fetch("SELECT alias, id FROM {schema}.capture_alias ORDER BY alias")],
+            [(bytes(d), a, n) for d, a, n in self._fetch(
+                "SELECT digest, account, records FROM {schema}.ingested_files ORDER BY digest")])  # type: ignore[misc]
+
+    def copy_capture(self, dump: CaptureDump) -> None:
+        with self.datastore.transaction(commit=True) as dict_cursor:
+            cur = dict_cursor.connection.cursor(row_factory=tuple_row)
+            if dump.index:
+                cur.execute(_sql(_UPSERT_INDEX, self.schema), [list(col) for col in zip(*dump.index, strict=True)])
+            if dump.aliases:
+                cur.execute(_sql(_INSERT_ALIASES, self.schema),
+                            ([a for a, _ in dump.aliases], [i for _, i in dump.aliases]))
+            for digest, account, records in dump.ingested:
+                insert_ingested(cur, self.schema, account, [(digest, records)])
 
     # Reading --------------------------------------------------------------------------------
 

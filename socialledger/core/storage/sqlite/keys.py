@@ -19,7 +19,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msgspec
@@ -213,6 +213,30 @@ class KeyStore:
         """The stored wrapped form of a key (None when destroyed or never made): for audits and tests."""
         row = self.db.execute("SELECT wrapped FROM keys WHERE id=?", (key_id,)).fetchone()
         return row[0] if row is not None else None
+
+    def export_keys(self) -> Iterator[tuple[str, bytes | None]]:
+        """Every key id with its key unwrapped (None when destroyed): for `store copy`."""
+        for key_id, wrapped in self.db.execute("SELECT id, wrapped FROM keys ORDER BY id").fetchall():
+            yield key_id, None if wrapped is None else self._wrap.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+
+    def import_keys(self, keys: Iterable[tuple[str, bytes | None]]) -> int:
+        """Store exported keys, wrapped by this store's master key (None: destroyed), in one transaction."""
+        rows = []
+        for key_id, key in keys:
+            if key is None:
+                rows.append((key_id, None))
+            else:
+                nonce = os.urandom(12)
+                rows.append((key_id, nonce + self._wrap.encrypt(nonce, key, key_id.encode())))
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT INTO keys (id, wrapped, destroyed) VALUES (?, ?, CASE WHEN ?2 IS NULL "
+                                "THEN datetime('now') END)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(rows)
 
     def unwraps(self, key_id: str, wrapped: bytes) -> bool:
         """Whether the master key unwraps `wrapped` (a copy of `key_id`'s stored key)."""
