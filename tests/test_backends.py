@@ -89,6 +89,23 @@ def stored_events(home: Path) -> int:
         return int(conn.execute(f'SELECT COUNT(*) FROM "{config.organisation}".socialledger_events').fetchone()[0])
 
 
+def event_keys(home: Path) -> tuple[dict[str, int], set[tuple[str, int, str]]]:
+    """How many events of each type, and every content item's (id, version, topic): item ids derive from native
+    ids, so two ledgers of the same work hold the same ones (the sealed bytes differ: their nonces are random)."""
+    config = StorageConfig.load(home)
+    if config.kind == "sqlite":
+        with sqlite3.connect(home / "ledger.sqlite", timeout=30) as db:
+            rows = db.execute("SELECT originator_id, originator_version, topic FROM stored_events").fetchall()
+    else:
+        with server_connection(config) as conn:
+            rows = conn.execute("SELECT replace(originator_id::text, '-', ''), originator_version, topic "
+                                f'FROM "{config.organisation}".socialledger_events').fetchall()
+    types: dict[str, int] = {}
+    for _, _, topic in rows:
+        types[topic] = types.get(topic, 0) + 1
+    return types, {(str(o), int(v), str(t)) for o, v, t in rows if t.startswith("socialledger.core.domain.content")}
+
+
 def server_connection(config: StorageConfig) -> psycopg.Connection[Any]:
     c = config.connection()
     return psycopg.connect(host=c.host, port=c.port, user=c.user, dbname=c.dbname, password=c.password,
@@ -233,11 +250,13 @@ def test_an_archive_export_verifies_and_a_replay_sees_the_past(filled, active, b
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("crawl")
-    generate(out, 25_000, seed=7)
+    generate(out, 12_000, seed=7)
     return out
 
 
+# On SQLite this is tests/test_ingest_crash.py (its writer commits pages in groups, so it needs a larger input).
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_killed_ingest_run_again_ends_as_an_uninterrupted_one(home, backend, crawl, tmp_path):
     account = ledger_with_account(home)
     before = stored_events(home)
@@ -254,13 +273,10 @@ def test_a_killed_ingest_run_again_ends_as_an_uninterrupted_one(home, backend, c
     assert before < partial < stored_events(home)
     assert json.loads(cli(home, "audit", "verify", "--json").stdout)["ok"]
 
-    whole = tmp_path / "whole"
-    if StorageConfig.load(home).kind == "postgresql":  # the uninterrupted run on the same server
-        postgres_home(whole, _server_of(StorageConfig.load(home)))
+    whole = postgres_home(tmp_path / "whole", _server_of(StorageConfig.load(home)))  # on the same server
     whole_account = ledger_with_account(whole)
     cli(whole, "ingest", "facebook", str(crawl), "--account", whole_account)
-    assert state(home, account) == state(whole, whole_account)
-    assert events_by_type(home) == events_by_type(whole)
+    assert event_keys(home) == event_keys(whole)
 
 
 def _server_of(config: StorageConfig) -> Any:
