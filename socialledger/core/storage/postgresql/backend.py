@@ -50,16 +50,21 @@ class PostgreSQLStorage:
         self.schema = config.organisation
 
     def exists(self) -> bool:
+        with self._connect() as conn:
+            row = conn.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{EVENTS_TABLE}',)).fetchone()
+        return row is not None and row[0] is not None
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A connection, or one clear line on why there is none (the library's pool would retry for 30 s)."""
         try:
-            with connect(self.config) as conn:
-                row = conn.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{EVENTS_TABLE}',)).fetchone()
+            return connect(self.config)
         except psycopg.OperationalError as e:
             hint = (" (give the password through SOCIALLEDGER_STORE, SOCIALLEDGER_STORE_PASSWORD_FILE, PGPASSWORD "
                     "or ~/.pgpass)") if "password" in str(e) else ""
             raise PersistenceError(f"cannot reach the PostgreSQL server: {str(e).strip()}{hint}") from None
-        return row is not None and row[0] is not None
 
     def event_store_env(self) -> dict[str, str]:
+        self._connect().close()  # (the server is there and takes these credentials)
         return {**self.config.event_store_env(self.home), "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC}
 
     def open_event_store(self) -> LedgerRecorder:
