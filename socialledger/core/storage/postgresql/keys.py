@@ -191,7 +191,7 @@ class KeyStore:
             inserted = {r[0] for r in self.db.execute(self._sql(
                 "INSERT INTO {schema}.keys (id, generation, wrapped) SELECT i, %s, w "
                 "FROM unnest(%s::text[], %s::bytea[]) AS x(i, w) ON CONFLICT (id) DO NOTHING RETURNING id"),
-                (generation, ids, wrapped))}
+                (generation, ids, wrapped), binary=True)}
         for k in ids:
             if k in inserted:
                 self._remember(k, AESGCM(keys[k]))
@@ -214,7 +214,8 @@ class KeyStore:
                 for i in range(0, len(key_ids), _CHUNK):
                     chunk = key_ids[i : i + _CHUNK]
                     for key_id, generation, wrapped in self.db.execute(self._sql(
-                            "SELECT id, generation, wrapped FROM {schema}.keys WHERE id = ANY(%s)"), (chunk,)):
+                            "SELECT id, generation, wrapped FROM {schema}.keys WHERE id = ANY(%s)"), (chunk,),
+                            binary=True):
                         found.add(key_id)
                         cipher = None if wrapped is None else self._unwrap(key_id, generation, bytes(wrapped))
                         self._remember(key_id, cipher)

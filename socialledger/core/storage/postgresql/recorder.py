@@ -75,13 +75,13 @@ def write_page(cur: psycopg.Cursor[Any], schema: str, table: str, lock_timeout: 
     cur.execute(SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(Identifier(schema), Identifier(table)))
     if index:
         latest = list({t[0]: t for t in index}.values())  # one row per id (the last), as an upsert needs
-        cur.execute(_sql(_UPSERT_INDEX, schema), [list(col) for col in zip(*latest, strict=True)])
+        cur.execute(_sql(_UPSERT_INDEX, schema), [list(col) for col in zip(*latest, strict=True)], binary=True)
     if aliases:
         cur.execute(_sql(_INSERT_ALIASES, schema), ([a for a, _ in aliases], [i for _, i in aliases]))
     if not rows:
         return []
     cur.execute(_sql(_INSERT_EVENTS, schema, table),
-                ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]))
+                ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]), binary=True)
     by_key = {(oid.hex, version): position for position, oid, version in cur.fetchall()}
     positions = [by_key[(r[0], r[1])] for r in rows]
     extend_chain(cur, schema, sorted(zip(positions, rows, strict=True)))
@@ -100,7 +100,7 @@ def extend_chain(cur: psycopg.Cursor[Any], schema: str, written: list[tuple[int,
         previous = link(previous, oid, version, topic, state)
         positions.append(position)
         links.append(previous)
-    cur.execute(_sql(_INSERT_LINKS, schema), (positions, links))
+    cur.execute(_sql(_INSERT_LINKS, schema), (positions, links), binary=True)
 
 
 def stored_row(s: StoredEvent) -> StoredRow:
@@ -255,7 +255,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
     def _fetch(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         query = SQL(statement).format(schema=Identifier(self.schema), table=Identifier(self.events_table_name))
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
-            cur.execute(query, params or None)
+            cur.execute(query, params or None, binary=True)
             return cur.fetchall()
 
     def close_reader(self) -> None:
