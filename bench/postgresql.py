@@ -190,9 +190,9 @@ def main() -> None:
         print(f"  ingest / floor (time ratio): {floor_s / run['ingest_s']:.3f}  (target >= 0.2)")
 
         # Rebuild of every read model against a raw scan.
-        n, rebuild_s = rebuild(home)
+        _, rebuild_s = rebuild(home)
         m, scan_s = rebuild_floor(config, home)
-        print(f"rebuild of every read model: {n:,} events in {rebuild_s:.2f} s, {n / rebuild_s:,.0f} events/s")
+        print(f"rebuild of every read model: {m:,} events in {rebuild_s:.2f} s, {m / rebuild_s:,.0f} events/s")
         print(f"rebuild floor, psycopg paged scan + msgspec + AES-GCM of the same {m:,} events: {scan_s:.2f} s, "
               f"{m / scan_s:,.0f} events/s")
         print(f"  rebuild / floor (time ratio): {scan_s / rebuild_s:.3f}  (target >= 0.3)")

@@ -48,14 +48,17 @@ _UPSERT_INDEX = (
     "fingerprint=excluded.fingerprint, state=excluded.state, fallback=excluded.fallback, "
     "source=excluded.source, native=excluded.native"
 )
+_UPSERT_INDEX_PAGE = (
+    "INSERT INTO {schema}.capture_index (id, version, observed, fingerprint, state, fallback, source, native) "
+    "SELECT id, version, observed, fingerprint, state, fallback, source, native FROM pg_temp.capture_index_page "
+    "ON CONFLICT (id) DO UPDATE SET version=excluded.version, observed=excluded.observed, "
+    "fingerprint=excluded.fingerprint, state=excluded.state, fallback=excluded.fallback, "
+    "source=excluded.source, native=excluded.native"
+)
+_INDEX_TYPES = ["text", "int8", "float8", "bytea", "text", "text", "text", "int4"]
+_EVENT_TYPES = ["uuid", "int8", "text", "bytea"]
 _INSERT_ALIASES = ("INSERT INTO {schema}.capture_alias (alias, id) SELECT * FROM unnest(%s::text[], %s::text[]) "
                    "ON CONFLICT DO NOTHING")
-_INSERT_EVENTS = (
-    "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-    "SELECT u::uuid, v, t, s FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::bytea[]) AS x(u, v, t, s) "
-    "RETURNING notification_id, originator_id, originator_version"
-)
-_INSERT_LINKS = "INSERT INTO {schema}.event_chain (position, hash) SELECT * FROM unnest(%s::bigint[], %s::bytea[])"
 _INDEX_COLUMNS = "id, version, observed, fingerprint, state, fallback, source, native"
 
 
@@ -69,19 +72,36 @@ def write_page(cur: psycopg.Cursor[Any], schema: str, table: str, lock_timeout: 
 
     Returns the events' positions in the order of `rows`. Raises psycopg's
     UniqueViolation when one of the events is stored already (the caller rolls back).
+    Rows go in by binary `COPY` (about four times as fast as an `INSERT` of arrays):
+    the events straight into their table, the index rows through a temporary table
+    into their upsert. Under the EXCLUSIVE lock no other writer adds events, so the
+    positions the page got are those past the head read first.
     """
     cur = cur.connection.cursor(row_factory=tuple_row)
     cur.execute(SQL("SET LOCAL lock_timeout = '{}s'").format(SQL(str(int(lock_timeout)))))
     cur.execute(SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(Identifier(schema), Identifier(table)))
     if index:
-        latest = list({t[0]: t for t in index}.values())  # one row per id (the last), as an upsert needs
-        cur.execute(_sql(_UPSERT_INDEX, schema), [list(col) for col in zip(*latest, strict=True)], binary=True)
+        cur.execute(_sql("CREATE TEMP TABLE IF NOT EXISTS capture_index_page (LIKE {schema}.capture_index) "
+                         "ON COMMIT DELETE ROWS", schema))
+        with cur.copy("COPY pg_temp.capture_index_page FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_INDEX_TYPES)
+            for row in {t[0]: t for t in index}.values():  # one row per id (the last), as an upsert needs
+                copy.write_row(row)
+        cur.execute(_sql(_UPSERT_INDEX_PAGE, schema))
+        cur.execute("TRUNCATE pg_temp.capture_index_page")
     if aliases:
-        cur.execute(_sql(_INSERT_ALIASES, schema), ([a for a, _ in aliases], [i for _, i in aliases]))
+        cur.execute(_sql(_INSERT_ALIASES, schema), ([a for a, _ in aliases], [i for _, i in aliases]), binary=True)
     if not rows:
         return []
-    cur.execute(_sql(_INSERT_EVENTS, schema, table),
-                ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]), binary=True)
+    cur.execute(_sql("SELECT COALESCE(MAX(notification_id), 0) FROM {schema}.{table}", schema, table))
+    (head,) = cur.fetchone()  # type: ignore[misc]
+    with cur.copy(_sql("COPY {schema}.{table} (originator_id, originator_version, topic, state) FROM STDIN "
+                       "(FORMAT BINARY)", schema, table)) as copy:
+        copy.set_types(_EVENT_TYPES)
+        for oid, version, topic, state in rows:
+            copy.write_row((fast_uuid(oid), version, topic, state))
+    cur.execute(_sql("SELECT notification_id, originator_id, originator_version FROM {schema}.{table} "
+                     "WHERE notification_id > %s", schema, table), (head,))
     by_key = {(oid.hex, version): position for position, oid, version in cur.fetchall()}
     positions = [by_key[(r[0], r[1])] for r in rows]
     extend_chain(cur, schema, sorted(zip(positions, rows, strict=True)))
@@ -95,12 +115,11 @@ def extend_chain(cur: psycopg.Cursor[Any], schema: str, written: list[tuple[int,
     cur.execute(_sql("SELECT hash FROM {schema}.event_chain ORDER BY position DESC LIMIT 1", schema))
     found = cur.fetchone()
     previous = bytes(found[0]) if found else GENESIS
-    positions, links = [], []
-    for position, (oid, version, topic, state) in written:
-        previous = link(previous, oid, version, topic, state)
-        positions.append(position)
-        links.append(previous)
-    cur.execute(_sql(_INSERT_LINKS, schema), (positions, links), binary=True)
+    with cur.copy(_sql("COPY {schema}.event_chain (position, hash) FROM STDIN (FORMAT BINARY)", schema)) as copy:
+        copy.set_types(["int8", "bytea"])
+        for position, (oid, version, topic, state) in written:
+            previous = link(previous, oid, version, topic, state)
+            copy.write_row((position, previous))
 
 
 def stored_row(s: StoredEvent) -> StoredRow:
