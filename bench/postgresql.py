@@ -54,7 +54,8 @@ def configure(home: Path, server: TemporaryServer, organisation: str) -> Storage
     import attrs
 
     home.mkdir(parents=True, exist_ok=True)
-    config = attrs.evolve(StorageConfig().with_store(server.url(), organisation), password_file=str(server.password_file))
+    config = attrs.evolve(StorageConfig().with_store(server.url(), organisation),
+                          password_file=str(server.password_file))
     config.save(home)
     return config
 
@@ -74,7 +75,8 @@ def _ingest_child(home: str, data: str) -> None:
 
 
 def ingest_process(home: Path, data: Path) -> subprocess.Popen[str]:
-    code = "import sys; sys.path.insert(0, sys.argv[3]); import postgresql; postgresql._ingest_child(sys.argv[1], sys.argv[2])"
+    code = ("import sys; sys.path.insert(0, sys.argv[3]); import postgresql; "
+            "postgresql._ingest_child(sys.argv[1], sys.argv[2])")
     return subprocess.Popen([sys.executable, "-c", code, str(home), str(data), str(HERE)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -95,8 +97,8 @@ def ingest_floor(config: StorageConfig) -> tuple[int, float]:
     """psycopg COPY of the organisation's stored rows into a table of the library's shape, one transaction."""
     schema = config.organisation
     with connect(config) as conn:
-        rows = conn.execute(f'SELECT originator_id, originator_version, topic, state FROM "{schema}".socialledger_events '
-                            "ORDER BY notification_id").fetchall()
+        rows = conn.execute("SELECT originator_id, originator_version, topic, state FROM "
+                            f'"{schema}".socialledger_events ORDER BY notification_id').fetchall()
         conn.execute(f'CREATE TABLE "{schema}".floor_events (originator_id uuid NOT NULL, originator_version bigint '
                      "NOT NULL, topic text, state bytea, notification_id bigserial, "
                      "PRIMARY KEY (originator_id, originator_version))")
@@ -113,8 +115,8 @@ def ingest_floor(config: StorageConfig) -> tuple[int, float]:
 
 def rebuild_floor(config: StorageConfig, home: Path, page: int = 5000) -> tuple[int, float]:
     """Scan and decode every stored event with psycopg, msgspec and AES-GCM alone."""
-    from socialledger.core.storage.postgresql.keys import KeyStore
     from socialledger.core.storage.masterkey import load_master_key
+    from socialledger.core.storage.postgresql.keys import KeyStore
 
     keystore = KeyStore(config, home, load_master_key(home))
     kek = keystore._kek(keystore.generation)  # the generation key, read from its file once

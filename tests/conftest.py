@@ -20,13 +20,12 @@ from pathlib import Path
 import attrs
 import pytest
 
-from socialledger.core.storage.config import ORG_ENV, PASSWORD_FILE_ENV, STORE_ENV, StorageConfig
-from socialledger.testing_postgresql import ServerUnavailable, TemporaryServer
-
 from socialledger.app import Ledger
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.roles import Role
+from socialledger.core.storage.config import ORG_ENV, PASSWORD_FILE_ENV, STORE_ENV, StorageConfig
+from socialledger.testing_postgresql import ServerUnavailable, TemporaryServer
 
 UNIT = "Kulturförvaltningen"
 OTHER = "Tekniska förvaltningen"

@@ -24,8 +24,8 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from socialledger.core.storage.chain import GENESIS, link
-from socialledger.core.storage.postgresql.connect import create_schema
 from socialledger.core.storage.ports import CaptureDump, IndexRow, IndexTuple, StoredRow, fast_uuid
+from socialledger.core.storage.postgresql.connect import create_schema
 
 #: The tables this backend adds beside the library's, in the organisation's schema.
 CREATE_TABLES = (
