@@ -89,6 +89,10 @@ class TemporaryServer:
         assert self.dir is not None
         return self.dir / "password"
 
+    def libpq_env(self) -> dict[str, str]:
+        """libpq's variables for this server's administrator (`psql`, `pg_dump`, docs/operations.md read them)."""
+        return {"PGHOST": str(self.socket_dir), "PGPORT": "5432", "PGUSER": SUPERUSER, "PGPASSWORD": self.password}
+
     def url(self, user: str = SUPERUSER, dbname: str = "postgres") -> str:
         """A URL without a password (it is in `password_file`): the socket directory as the host."""
         return f"postgresql://{user}@/{dbname}?host={self.socket_dir}"

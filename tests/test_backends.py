@@ -206,7 +206,7 @@ def test_erasure_leaves_no_key_that_opens_what_was_erased(filled, backend, reque
     # Every key row the store still holds, tried on every sealed field of the erased items: none opens one.
     remaining = list(keys.export_keys())
     assert len(remaining) > len(ids)
-    for key_id, key in remaining:
+    for _key_id, key in remaining:
         if key is None:
             continue
         for value, aad in sealed:
