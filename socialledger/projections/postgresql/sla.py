@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialledger.projections.postgresql.bulk import copy_rows
+
 _ITEM_COLUMNS = ("item", "account", "native_id", "kind", "thread", "received", "due", "on_call", "clock",
                  "counts_ack", "replied", "acknowledged", "final_answer", "moderated", "position")
 _ITEMS = (
@@ -12,8 +14,8 @@ _ITEMS = (
     "counts_ack integer, replied double precision, acknowledged double precision, final_answer double precision, "
     "moderated double precision, position bigint)"
 )
-_UPSERT_ITEMS = (f"INSERT INTO sla_items VALUES ({','.join(['%s'] * 15)}) ON CONFLICT (item) DO UPDATE SET "
-                 + ", ".join(f"{c}=excluded.{c}" for c in _ITEM_COLUMNS[1:]))
+_ITEM_TYPES = ("text", "text", "text", "text", "text", "float8", "float8", "int4", "text", "int4", "float8", "float8",
+               "float8", "float8", "int8")
 
 
 class PostgreSQLSLAView:
@@ -32,6 +34,7 @@ class PostgreSQLSLAView:
 
     def __init__(self, c: Any) -> None:
         self.c = c
+        self._threads: dict[str, tuple[str, str] | None] = {}  # thread_of, for this page's transaction
 
     def answered_threads(self) -> set[str]:
         self.c.execute("SELECT DISTINCT thread FROM sla_responses")
@@ -56,9 +59,12 @@ class PostgreSQLSLAView:
         self.c.execute("INSERT INTO sla_oncall VALUES (%s, %s, %s)", (account, since, int(on_call)))
 
     def thread_of(self, item: str) -> tuple[str, str] | None:
+        if item in self._threads:
+            return self._threads[item]
         self.c.execute("SELECT kind, thread FROM sla_threads WHERE item=%s", (item,))
         row = self.c.fetchone()
-        return (row[0], row[1]) if row is not None else None
+        found = self._threads[item] = (row[0], row[1]) if row is not None else None
+        return found
 
     def earliest_answer(self, thread: str, since: float) -> float | None:
         self.c.execute("SELECT MIN(at) FROM sla_responses WHERE thread=%s AND at >= %s", (thread, since))
@@ -80,15 +86,12 @@ class PostgreSQLSLAView:
 
     def items_received(self, threads: dict[str, tuple[str, str]], responses: list[tuple[str, float, str]],
                        items: list[list[Any]]) -> None:
-        if threads:
-            self.c.executemany("INSERT INTO sla_threads VALUES (%s, %s, %s) ON CONFLICT (item) DO UPDATE "
-                               "SET kind=excluded.kind, thread=excluded.thread",
-                               [(item, kind, thread) for item, (kind, thread) in threads.items()])
-        if responses:
-            self.c.executemany("INSERT INTO sla_responses VALUES (%s, %s, %s)", responses)
-        if items:
-            latest = list({row[0]: row for row in items}.values())  # an upsert touches each row once per statement
-            self.c.executemany(_UPSERT_ITEMS, latest)
+        copy_rows(self.c, "sla_threads", ("item", "kind", "thread"), ("text", "text", "text"),
+                  [(item, kind, thread) for item, (kind, thread) in threads.items()], conflict=("item",))
+        self._threads.update(threads)
+        copy_rows(self.c, "sla_responses", ("thread", "at", "item"), ("text", "float8", "text"), responses)
+        latest = list({row[0]: row for row in items}.values())  # an upsert touches each row once per statement
+        copy_rows(self.c, "sla_items", _ITEM_COLUMNS, _ITEM_TYPES, latest, conflict=("item",))
 
     def items(self, at: float, account: str | None, received_from: float | None,
               received_to: float | None) -> list[tuple[Any, ...]]:

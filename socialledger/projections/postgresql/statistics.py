@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-_UPSERT_ITEM_METRIC = (
-    "INSERT INTO stat_item_metrics VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (item, metric) DO UPDATE SET "
-    "value=excluded.value, breakdown=excluded.breakdown, observed=excluded.observed, position=excluded.position "
-    "WHERE excluded.observed >= stat_item_metrics.observed"
-)
+from socialledger.projections.postgresql.bulk import copy_rows
+
+_ITEM_COLUMNS = ("item", "account", "native_id", "kind", "by_account", "created", "question", "excerpt")
+_ITEM_TYPES = ("text", "text", "text", "text", "int4", "float8", "int4", "text")
 
 
 class PostgreSQLStatisticsView:
@@ -24,12 +23,8 @@ class PostgreSQLStatisticsView:
         self.c = c
 
     def items_captured(self, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            latest = list({row[0]: row for row in rows}.values())
-            self.c.executemany("INSERT INTO stat_items VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (item) "
-                               "DO UPDATE SET account=excluded.account, native_id=excluded.native_id, "
-                               "kind=excluded.kind, by_account=excluded.by_account, created=excluded.created, "
-                               "question=excluded.question, excerpt=excluded.excerpt", latest)
+        latest = list({row[0]: row for row in rows}.values())  # an upsert touches each row once per statement
+        copy_rows(self.c, "stat_items", _ITEM_COLUMNS, _ITEM_TYPES, latest, conflict=("item",))
 
     def items(self, account: str, start: float, end: float) -> list[tuple[Any, ...]]:
         self.c.execute("SELECT item, native_id, kind, by_account, created, question, excerpt FROM stat_items "
@@ -55,9 +50,16 @@ class PostgreSQLMetricsView:
         self.c = c
 
     def item_counts(self, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            # One statement may not touch a row twice: apply repeated (item, metric) rows one after the other.
-            self.c.executemany(_UPSERT_ITEM_METRIC, rows)
+        # One row per (item, metric), as applying them one after the other would leave it: the latest of those
+        # observed last (a row replaces the stored one when observed no earlier).
+        latest: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+        for row in rows:
+            key = (row[0], row[1])
+            if key not in latest or (row[4] or 0) >= (latest[key][4] or 0):
+                latest[key] = tuple(row)
+        copy_rows(self.c, "stat_item_metrics", ("item", "metric", "value", "breakdown", "observed", "position"),
+                  ("text", "text", "float8", "text", "float8", "int8"), list(latest.values()),
+                  conflict=("item", "metric"), where="excluded.observed >= stat_item_metrics.observed")
 
     def account_value(self, account: str, metric: str, period: str, start: float | None, end: float,
                       value: Any, breakdown: str | None) -> None:
