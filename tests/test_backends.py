@@ -290,7 +290,9 @@ def _server_of(config: StorageConfig) -> Any:
     return Server()
 
 
+# On SQLite this is tests/test_ingest_crash.py's second test.
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_two_ingests_into_one_organisation_at_once_record_each_item_once(home, backend):
     account = ledger_with_account(home)
     procs = [subprocess.Popen([sys.executable, "-m", "socialledger.cli", "ingest", "facebook", str(FIX / "sv"),
