@@ -138,3 +138,32 @@ def test_four_organisations_at_once_and_two_ingests_into_one_end_as_one_at_a_tim
     for home, _ in [*homes, (shared, shared_account)]:
         assert event_keys(home) == expected
         assert json.loads(run(home, "audit", "verify", "--json").stdout)["ok"]
+
+
+def test_the_store_from_the_environment_and_no_password_in_the_home(tmp_path, pg_server):
+    """`SOCIALLEDGER_STORE` and `SOCIALLEDGER_ORG` instead of `--store` and `--org`; the password from a file."""
+    home = tmp_path / "home"
+    settings = {**env(home, "ingrid"), "SOCIALLEDGER_STORE": pg_server.url(), "SOCIALLEDGER_ORG": "fran_miljon",
+                "SOCIALLEDGER_STORE_PASSWORD_FILE": str(pg_server.password_file)}
+    done = subprocess.run([sys.executable, "-m", "socialledger.cli", "init", "--admin", "ingrid", "--json"],
+                          env=settings, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["organisation"] == "fran_miljon"
+    config = (home / "config.toml").read_text()
+    assert 'organisation = "fran_miljon"' in config and pg_server.password not in config
+    assert pg_server.password not in "".join(p.read_text(errors="replace") for p in home.rglob("*") if p.is_file()
+                                             and p.suffix != ".kek")
+    listed = subprocess.run([sys.executable, "-m", "socialledger.cli", "role", "list", "--json"], env=settings,
+                            capture_output=True, text=True, timeout=120)
+    assert json.loads(listed.stdout) == [{"user": "ingrid", "role": "information-unit", "unit": None}]
+
+
+@pytest.mark.slow
+def test_the_demo_on_a_server(pg_server):
+    done = subprocess.run([sys.executable, "-m", "socialledger.cli", "demo", "--store", pg_server.url()],
+                          env={**env(Path("/nonexistent"), "x"),
+                               "SOCIALLEDGER_STORE_PASSWORD_FILE": str(pg_server.password_file)},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "The demo's store: organisation demo_" in done.stdout
+    assert "the ledger verifies" in done.stdout and "BROKEN" not in done.stdout

@@ -45,7 +45,7 @@ from psycopg.sql import SQL, Identifier
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.storage.config import StorageConfig
 from socialledger.core.storage.hashing import Hasher
-from socialledger.core.storage.postgresql.connect import connect, create_schema
+from socialledger.core.storage.postgresql.connect import connect, create_schema, creating
 
 _CHUNK = 10_000
 _CREATE = (
@@ -68,10 +68,13 @@ class KeyStore:
         self._cache: OrderedDict[str, AESGCM | None] = OrderedDict()
         self._cache_size = cache_size
         self.db: psycopg.Connection[Any] = connect(config)
-        create_schema(self.db, self.schema)
-        with self.db.transaction():
-            for statement in _CREATE:
-                self.db.execute(self._sql(statement))
+        made = self.db.execute("SELECT to_regclass(%s)", (f'"{self.schema}".key_state',)).fetchone()
+        if made is None or made[0] is None:
+            with creating(config, "keys"):  # (two processes making the tables at once would collide)
+                create_schema(self.db, self.schema)
+                with self.db.transaction():
+                    for statement in _CREATE:
+                        self.db.execute(self._sql(statement))
         self.generation = self._first_generation()
         self._shred_old(self.generation)
 
