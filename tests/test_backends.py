@@ -22,12 +22,14 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from conftest import postgres_home, who
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from socialledger.app import Ledger
 from socialledger.app.archive import verify_archive_package
+from socialledger.cli import main
 from socialledger.core.storage.backends import storage_for
 from socialledger.core.storage.config import StorageConfig
 from socialledger.projections import NAMES, ReadModels
@@ -312,3 +314,47 @@ def test_two_ingests_into_one_organisation_at_once_record_each_item_once(home, b
 def test_the_store_is_the_configured_one(home, backend):
     Ledger(home).close()
     assert storage_for(home).kind == backend
+
+
+# Every command on the store --------------------------------------------------------------------------------------
+
+
+def test_every_reading_and_reporting_command_runs_on_the_store(filled, active, backend, tmp_path, monkeypatch):
+    """The commands the other tests here do not run, through the CLI in this process, on each backend."""
+    monkeypatch.setenv("SOCIALLEDGER_HOME", str(filled.home))
+    filled.close()
+    runner = CliRunner()
+
+    def run(*args: str, user: str = "ingrid") -> str:
+        result = runner.invoke(main, [*args, "--as", user])
+        assert result.exit_code == 0, (args, result.output, result.stderr)
+        assert "Traceback" not in result.output + result.stderr
+        return result.stdout
+
+    account = str(active)
+    item = json.loads(run("content", "list", "--account", account, "--json"))[0]["id"]
+    policy = tmp_path / "policy.toml"
+    policy.write_text(run("policy", "show"), encoding="utf-8")
+    run("policy", "set", str(policy))
+    run("content", "show", item)
+    run("content", "hide", item, "--reason", "Kränkande", "--rule", "Inga påhopp", user="kalle")
+    run("case", "register", item, "--diary-number", "KS 2026/9")
+    run("case", "list")
+    run("sla", "status", "--account", account)
+    run("sla", "ack", item, user="kalle")
+    run("sla", "report", "--period", "2024H1")
+    run("cadence", "report", "--period", "2024H1")
+    run("stats", "--period", "2024-03", "--csv")
+    run("projections", "status")
+    run("projections", "update")
+    run("projections", "rebuild")
+    run("audit", "log", "--account", account)
+    run("audit", "replay", "--until", "10")
+    run("retention", "apply", "--as-of", "2040-01-01", "--dry-run")
+    exported = json.loads(run("gdpr", "export", "--subject", ASA))
+    assert exported["items"] and not exported["erased"]
+    run("archive", "export", "--account", account, "--period", "2024H1", "--out", str(tmp_path / "out"),
+        user="arvid")
+    (package,) = [p for p in (tmp_path / "out").iterdir() if p.is_dir()]
+    run("archive", "verify", str(package))
+    assert json.loads(run("audit", "verify", "--json"))["ok"]
