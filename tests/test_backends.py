@@ -350,7 +350,7 @@ def test_every_reading_and_reporting_command_runs_on_the_store(filled, active, b
     run("projections", "rebuild")
     run("audit", "log", "--account", account)
     run("audit", "replay", "--until", "10")
-    run("retention", "apply", "--as-of", "2040-01-01", "--dry-run")
+    run("retention", "apply", "--as-of", "2040-01-01", "--dry-run", "--decision", "KS 2026/3")
     exported = json.loads(run("gdpr", "export", "--subject", ASA))
     assert exported["items"] and not exported["erased"]
     run("archive", "export", "--account", account, "--period", "2024H1", "--out", str(tmp_path / "out"),

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from socialledger.projections.postgresql.cadence import PostgreSQLCadenceView
+from socialledger.projections.postgresql.plan import PostgreSQLPlanView
 from socialledger.projections.postgresql.register import PostgreSQLRegisterView
 from socialledger.projections.postgresql.sla import PostgreSQLSLAView
 from socialledger.projections.postgresql.statistics import PostgreSQLMetricsView, PostgreSQLStatisticsView
@@ -22,6 +23,7 @@ VIEWS: dict[str, Any] = {
     "cadence": PostgreSQLCadenceView,
     "statistics": PostgreSQLStatisticsView,
     "metrics": PostgreSQLMetricsView,
+    "plan": PostgreSQLPlanView,
 }
 
 
