@@ -78,7 +78,6 @@ CALLS = {
     "place_hold": ("R22", lambda c: c.ledger.place_hold(NOBODY, account=str(c.active), reason="tvist")),
     "release_hold": ("R22", lambda c: c.ledger.release_hold(NOBODY, account=str(c.active), reason="klar")),
     "holds": ("R22", lambda c: c.ledger.holds(NOBODY)),
-    "apply_retention": ("R22", lambda c: c.ledger.apply_retention(NOBODY, date(2040, 1, 1))),
     # where the ledger is kept (refused before any server is reached)
     "copy_store": ("R2", lambda c: c.ledger.copy_store(NOBODY, "postgresql://x@localhost:1/none", "nej")),
     # capture

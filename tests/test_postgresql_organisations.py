@@ -148,7 +148,7 @@ def test_the_store_from_the_environment_and_no_password_in_the_home(tmp_path, pg
     done = subprocess.run([sys.executable, "-m", "socialledger.cli", "init", "--admin", "ingrid", "--json"],
                           env=settings, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["organisation"] == "fran_miljon"
+    assert json.loads(done.stdout)["store_organisation"] == "fran_miljon"
     config = (home / "config.toml").read_text()
     assert 'organisation = "fran_miljon"' in config and pg_server.password not in config
     assert pg_server.password not in "".join(p.read_text(errors="replace") for p in home.rglob("*") if p.is_file()
