@@ -78,6 +78,8 @@ CALLS = {
     "place_hold": ("R22", lambda c: c.ledger.place_hold(NOBODY, account=str(c.active), reason="tvist")),
     "release_hold": ("R22", lambda c: c.ledger.release_hold(NOBODY, account=str(c.active), reason="klar")),
     "holds": ("R22", lambda c: c.ledger.holds(NOBODY)),
+    # where the ledger is kept (refused before any server is reached)
+    "copy_store": ("R2", lambda c: c.ledger.copy_store(NOBODY, "postgresql://x@localhost:1/none", "nej")),
     # capture
     "ingest": ("R2", lambda c: c.ledger.ingest(NOBODY, "facebook", FIX / "sv", str(c.active))),
     # the publication plan, the interim report, the alerts
@@ -116,6 +118,7 @@ CALLS = {
 #: public names that act for nobody, and why they need no role
 UNACTED = {
     "init": "creates the ledger: there is no roster yet (an initialised ledger refuses)",
+    "configure_store": "chooses the store `init` creates the ledger in: there is no roster yet",
     "policy": "the policy in force is public: the pages state it (policy show never needed a role)",
     "projections_status": "read-model positions only, no personal data (as before)",
     "projections_update": "catches read models up, which every report does first; shows nothing",

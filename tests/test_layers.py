@@ -78,6 +78,7 @@ LATE_IMPORTS = {
     ("socialledger", "socialledger.app.open_ledger"),
     # each storage backend is imported only when the configuration chooses it
     ("socialledger.core.storage.backends", "socialledger.core.storage.sqlite.backend.SQLiteStorage"),
+    ("socialledger.core.storage.backends", "socialledger.core.storage.postgresql.backend.PostgreSQLStorage"),
     # the printout's module needs WeasyPrint; the offline verifier works without it
     ("socialledger.archive.verify", "socialledger.archive.pdf.pdfa_identification"),
 }

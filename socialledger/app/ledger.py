@@ -22,14 +22,17 @@ from socialledger.app.interim import InterimReports
 from socialledger.app.organisation import Organisation
 from socialledger.app.reports import Reports
 from socialledger.app.retention import Retention
+from socialledger.app.stores import Stores
 from socialledger.core.ledger import LedgerStore, store_path
+from socialledger.core.storage.config import StorageConfig
 
 
-class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest, InterimReports, Alerts):
+class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest, InterimReports, Alerts,
+             Stores):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
-    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
-        self.store = LedgerStore(home, env)
+    def __init__(self, home: Path, env: dict[str, str] | None = None, config: StorageConfig | None = None) -> None:
+        self.store = LedgerStore(home, env, config)
         self.home = self.store.home
 
     def head(self) -> int:
@@ -43,10 +46,10 @@ class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Re
         self.store.close()
 
 
-def open_ledger(home: str | Path | None = None, *, create: bool = False) -> Ledger:
+def open_ledger(home: str | Path | None = None, *, create: bool = False, config: StorageConfig | None = None) -> Ledger:
     """The ledger in `home` (else `SOCIALLEDGER_HOME`, else the per-user directory).
 
     Without `create`, a home that holds no ledger is an error rather than a
     new empty ledger, so that a mistyped `--home` does not pass silently.
     """
-    return Ledger(store_path(home, create=create))
+    return Ledger(store_path(home, create=create, config=config), config=config)

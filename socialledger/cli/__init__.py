@@ -16,6 +16,7 @@ from socialledger.cli import (
     organisation,
     planning,
     reports,
+    store,
 )
 from socialledger.cli.app import LedgerGroup, common_options
 
@@ -49,5 +50,6 @@ main.add_command(integrity.hold_group)
 main.add_command(archive.archive_group)
 main.add_command(archive.case_group)
 main.add_command(demo.demo)
+main.add_command(store.store_group)
 
 __all__ = ["main"]

@@ -15,6 +15,7 @@ from eventsourcing.persistence import PersistenceError
 from socialledger.app import Ledger, open_ledger
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
+from socialledger.core.storage.config import StorageConfig
 
 
 @attrs.define
@@ -30,9 +31,9 @@ class Session:
     def actor(self) -> Actor:
         return Actor.current(self.as_user)
 
-    def ledger(self, *, create: bool = False) -> Ledger:
+    def ledger(self, *, create: bool = False, config: StorageConfig | None = None) -> Ledger:
         if self._ledger is None:
-            self._ledger = open_ledger(self.home, create=create)
+            self._ledger = open_ledger(self.home, create=create, config=config)
         return self._ledger
 
     def close(self) -> None:

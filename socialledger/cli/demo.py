@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from socialledger.app import Ledger
+from socialledger.app.stores import configure_store
 from socialledger.cli.output import clip, short_time, table
 from socialledger.cli.reports import fmt
 from socialledger.core.domain.actor import Actor
+from socialledger.core.storage.config import STORE_ENV
 from socialledger.demo import Story, temporary_home
 
 
@@ -57,9 +61,18 @@ def _hours(seconds: float | None) -> str:
 
 
 @click.command()
-def demo() -> None:
+@click.option("--store", metavar="URL",
+              help="Tell it on a PostgreSQL server, postgresql://USER@HOST:PORT/DB, in a new organisation "
+                   "demo_<random> (else SOCIALLEDGER_STORE, else SQLite in the temporary home).")
+def demo(store: str | None) -> None:
     """Tell the ledger's story on a temporary home, with sample data."""
-    ledger = Ledger(temporary_home())
+    home = temporary_home()
+    store = store or os.environ.get(STORE_ENV) or None
+    config = None
+    if store and store != "sqlite":
+        config = configure_store(home, store, f"demo_{secrets.token_hex(4)}")
+        click.echo(f"The demo's store: {config.describe()}.")
+    ledger = Ledger(home, config=config)
     try:
         result = Story(ledger, click.echo, _show).run()
     finally:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from socialledger.app.stores import configure_store
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json, table
 from socialledger.core.domain.errors import BadInput
@@ -20,18 +21,30 @@ ROLE_NAMES = [r.value for r in Role]
 @click.option("--admin", required=True, help="The first information-unit member.")
 @click.option("--organisation", help="The organisation's name, as archive packages name it.")
 @click.option("--organisation-code", help="Its identification code for archive packages (e.g. SE2120001234).")
-def init(admin: str, organisation: str | None, organisation_code: str | None, as_json: bool) -> None:
-    """Create the ledger home and its first information-unit member."""
+@click.option("--store", metavar="STORE",
+              help="Where the ledger is kept: sqlite (the default: files in the home) or a PostgreSQL server, "
+                   "postgresql://USER@HOST:PORT/DB (else SOCIALLEDGER_STORE). A password in the URL is used, "
+                   "never written: later commands take it from SOCIALLEDGER_STORE, a password file or PGPASSWORD.")
+@click.option("--org", "org", metavar="NAME",
+              help="On a PostgreSQL store: the organisation's schema, which holds its ledger (else "
+                   "SOCIALLEDGER_ORG); lower-case letters, digits and _.")
+def init(admin: str, organisation: str | None, organisation_code: str | None, store: str | None, org: str | None,
+         as_json: bool) -> None:
+    """Create the ledger (in the home, or in an organisation's schema on a PostgreSQL server) and its first
+    information-unit member."""
     s = session()
-    ledger = s.ledger(create=True)
+    config = configure_store(s.home, store, org)
+    ledger = s.ledger(create=True, config=config)
     ledger.init(admin, s.actor, organisation=organisation, organisation_code=organisation_code)
     named = ledger.policy().organisation
-    message = f"Ledger created in {ledger.home}; {admin.strip()} is in the information unit."
+    where = f"in {ledger.home}" if config.kind == "sqlite" else f"for {config.describe()} (home {ledger.home})"
+    message = f"Ledger created {where}; {admin.strip()} is in the information unit."
     if not named.identified:
         message += (" The organisation has no identification code yet: archive export needs one "
                     "(policy set with [organisation] code = \"SE2120001234\", say).")
     done(message, home=str(ledger.home), admin=admin.strip(), organisation=named.name,
-         organisation_code=named.code if named.identified else None)
+         organisation_code=named.code if named.identified else None, store=config.kind,
+         store_organisation=config.organisation or None)
 
 
 @click.group()

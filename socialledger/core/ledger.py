@@ -51,9 +51,10 @@ _PAGE = 1000
 class LedgerStore(Application):  # type: ignore[type-arg]
     name = "socialledger"
 
-    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, home: Path, env: dict[str, str] | None = None, config: StorageConfig | None = None) -> None:
+        """`config`: the store, when not the one the home's config.toml (or `SOCIALLEDGER_STORE`) names."""
         self.home = ensure_home(home)
-        self.storage: Storage = open_storage(StorageConfig.load(self.home), self.home)
+        self.storage: Storage = open_storage(config or StorageConfig.load(self.home), self.home)
         settings = self.storage.event_store_env()
         self.sealer = Sealer(self.storage.open_keys)
         self.plain_mapper = MsgspecMapper()
@@ -208,13 +209,16 @@ def parse_id(value: str | UUID) -> UUID | None:
         return None
 
 
-def store_path(home: str | Path | None = None, *, create: bool = False) -> Path:
+def store_path(home: str | Path | None = None, *, create: bool = False, config: StorageConfig | None = None) -> Path:
     """The ledger home `home` (else `SOCIALLEDGER_HOME`, else the per-user directory).
 
     Without `create`, a home that holds no ledger is an error rather than a
     new empty ledger, so that a mistyped `--home` does not pass silently.
     """
     path = resolve_home(home)
-    if not create and not open_storage(StorageConfig.load(path), path).exists():
-        raise LedgerNotFound(f"no ledger at {path}: run 'socialledger init --admin NAME' first")
+    if not create:
+        config = config or StorageConfig.load(path)
+        if not open_storage(config, path).exists():
+            where = path if config.kind == "sqlite" else f"{path} ({config.describe()})"
+            raise LedgerNotFound(f"no ledger at {where}: run 'socialledger init --admin NAME' first")
     return path

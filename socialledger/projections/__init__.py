@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from socialledger.core.ledger import LedgerStore
+from socialledger.projections import postgresql as postgresql_views
 from socialledger.projections import sqlite as sqlite_views
 from socialledger.projections.base import (
     ReadModel,
@@ -31,7 +32,7 @@ PARALLEL_FROM = 50_000
 
 
 #: Per storage backend: the read models' view classes, by model name (where their SQL lives).
-VIEWS = {"sqlite": sqlite_views.views}
+VIEWS = {"sqlite": sqlite_views.views, "postgresql": postgresql_views.views}
 
 
 def all_models() -> list[ReadModel]:

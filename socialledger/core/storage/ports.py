@@ -61,6 +61,15 @@ IndexTuple = tuple[str, int, float | None, bytes | None, str | None, str | None,
 ChainRow = tuple[Any, Any, Any, Any, Any]
 
 
+@attrs.define
+class CaptureDump:
+    """A capture index as a whole (`store copy`): its rows, its aliases, the files ingested in full."""
+
+    index: list[IndexTuple]
+    aliases: list[tuple[str, str]]
+    ingested: list[tuple[bytes, str, int]]  # (digest, account, records)
+
+
 def index_tuple(r: IndexRow) -> IndexTuple:
     return (r.id, r.version, r.observed, r.fingerprint, r.state, r.fallback, r.source, r.native)
 
@@ -120,6 +129,10 @@ class EventStore(Protocol):
     def chain_head(self) -> tuple[int, bytes] | None:
         """The last link of the hash chain (position, link), or None before the first event: what a seal records."""
 
+    def copy_in(self, rows: Sequence[tuple[int, StoredRow]]) -> None:
+        """Write events copied from another store at their positions (ascending, after the head), with their
+        chain links, in one transaction (`store copy`: positions, and so seals and receipts, stay valid)."""
+
 
 @runtime_checkable
 class CaptureIndex(Protocol):
@@ -149,6 +162,12 @@ class CaptureIndex(Protocol):
 
     def mark_erased(self, ids: list[str], state: str) -> None:
         """Items and subjects whose keys are destroyed: ingest never seals anything new under them."""
+
+    def dump_capture(self) -> CaptureDump:
+        """Everything the capture index holds, for `store copy`."""
+
+    def copy_capture(self, dump: CaptureDump) -> None:
+        """Write what another store's `dump_capture` gave, in one transaction."""
 
 
 # Chain verification ---------------------------------------------------------------------------------------
@@ -221,10 +240,21 @@ class KeyStore(Protocol):
 
     def destroy(self, key_ids: Iterable[str]) -> int:
         """Destroy keys so that they cannot be recovered: no copy of the wrapped key stays readable in the
-        store's files (SQLite: `secure_delete`, no WAL). Returns how many ids were destroyed."""
+        store's files (SQLite: `secure_delete`, no WAL; PostgreSQL: every other key re-wrapped under a new
+        generation's key and the old generation's key destroyed). Returns how many ids were destroyed."""
 
     def wrapped(self, key_id: str) -> bytes | None:
         """The stored wrapped form of a key (None when destroyed or never made): for audits and the contract suite."""
+
+    def export_keys(self) -> Iterator[tuple[str, bytes | None]]:
+        """Every key id with its key, unwrapped (None when destroyed): for `store copy`, never written anywhere."""
+
+    def import_keys(self, keys: Iterable[tuple[str, bytes | None]]) -> int:
+        """Store keys another store exported (wrapped the way this store wraps; None: destroyed); how many."""
+
+    def unwraps(self, key_id: str, wrapped: bytes) -> bool:
+        """Whether any key the store can still reach unwraps `wrapped` (a copy of `key_id`'s stored key): after
+        an erasure, none must (audits and the contract suite)."""
 
     def forget(self) -> None:
         """Drop every cached key from memory."""
@@ -303,6 +333,9 @@ class ReadModelStore(Protocol):
 
     def index(self, names: Iterable[str]) -> None:
         """Make the named models' query indexes (after a rebuild loaded them)."""
+
+    def contents(self, name: str) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of the model `name`'s tables, by table (`store copy` compares two stores' models)."""
 
     def close(self) -> None: ...
 

@@ -15,72 +15,27 @@ no plaintext hash outlives an erasure.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msgspec
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from socialledger.core.domain.errors import BadInput
 from socialledger.core.storage.hashing import Hasher
 from socialledger.core.storage.home import create_private_file
+from socialledger.core.storage.masterkey import create_master_key_file, load_master_key
 
 __all__ = ["Hasher", "KeyStore", "StoringKeys", "create_master_key_file", "load_master_key"]
 
-MASTER_ENV = "SOCIALLEDGER_MASTER_KEY"
-MASTER_FILE_ENV = "SOCIALLEDGER_MASTER_KEY_FILE"
-MASTER_FILE = "master.key"
 KEYS_FILE = "keys.sqlite"
 _CHUNK = 500
-
-
-def _parse_key(text: str, where: str) -> bytes:
-    text = text.strip()
-    for decode in (bytes.fromhex, lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))):
-        try:
-            key = decode(text)
-        except (ValueError, binascii.Error):
-            continue
-        if len(key) == 32:
-            return key
-    raise BadInput(f"{where}: a master key is 32 bytes, written as 64 hex digits or base64")
-
-
-def master_key_file(home: Path) -> Path:
-    return Path(os.environ.get(MASTER_FILE_ENV) or home / MASTER_FILE)
-
-
-def load_master_key(home: Path) -> bytes:
-    value = os.environ.get(MASTER_ENV)
-    if value:
-        return _parse_key(value, MASTER_ENV)
-    path = master_key_file(home)
-    if not path.exists():
-        raise BadInput(
-            f"no master key: set {MASTER_ENV}, or {MASTER_FILE_ENV} to a key file, "
-            f"or put the key file at {path}"
-        )
-    return _parse_key(path.read_text(encoding="ascii", errors="replace"), str(path))
-
-
-def create_master_key_file(home: Path) -> Path | None:
-    """Write a new master key file for `init`, unless the environment names a key."""
-    if os.environ.get(MASTER_ENV):
-        return None
-    path = master_key_file(home)
-    if path.exists():
-        return path
-    create_private_file(path)
-    path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode("ascii").rstrip("=") + "\n", encoding="ascii")
-    return path
 
 
 class KeyStore:
@@ -258,6 +213,38 @@ class KeyStore:
         """The stored wrapped form of a key (None when destroyed or never made): for audits and tests."""
         row = self.db.execute("SELECT wrapped FROM keys WHERE id=?", (key_id,)).fetchone()
         return row[0] if row is not None else None
+
+    def export_keys(self) -> Iterator[tuple[str, bytes | None]]:
+        """Every key id with its key unwrapped (None when destroyed): for `store copy`."""
+        for key_id, wrapped in self.db.execute("SELECT id, wrapped FROM keys ORDER BY id").fetchall():
+            yield key_id, None if wrapped is None else self._wrap.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+
+    def import_keys(self, keys: Iterable[tuple[str, bytes | None]]) -> int:
+        """Store exported keys, wrapped by this store's master key (None: destroyed), in one transaction."""
+        rows = []
+        for key_id, key in keys:
+            if key is None:
+                rows.append((key_id, None))
+            else:
+                nonce = os.urandom(12)
+                rows.append((key_id, nonce + self._wrap.encrypt(nonce, key, key_id.encode())))
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT INTO keys (id, wrapped, destroyed) VALUES (?, ?, CASE WHEN ?2 IS NULL "
+                                "THEN datetime('now') END)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def unwraps(self, key_id: str, wrapped: bytes) -> bool:
+        """Whether the master key unwraps `wrapped` (a copy of `key_id`'s stored key)."""
+        try:
+            self._wrap.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+        except (InvalidTag, ValueError):
+            return False
+        return True
 
     def forget(self) -> None:
         """Drop cached keys (long runs call this between pages to bound memory)."""

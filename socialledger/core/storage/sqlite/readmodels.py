@@ -151,6 +151,14 @@ class SQLiteReadModelStore:
                 for statement in self.views[name].query_indexes:
                     c.execute(statement)
 
+    def contents(self, name: str) -> dict[str, list[tuple[Any, ...]]]:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        with self.read() as c:
+            for table in self.views[name].tables:
+                c.execute(f"SELECT * FROM {table}")
+                out[table] = [tuple(r) for r in c.fetchall()]
+        return out
+
     def drop(self, names: Iterable[str]) -> None:
         """Drop and recreate the named models' tables, without their query indexes; position 0."""
         with self.write() as c:

@@ -18,7 +18,7 @@ import msgspec
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from socialledger.core.storage.ports import IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple
+from socialledger.core.storage.ports import CaptureDump, IndexRow, IndexTuple, StoredRow, fast_uuid, index_tuple
 from socialledger.core.storage.sqlite import chaintable as chain
 
 __all__ = ["IndexRow", "IndexTuple", "LedgerRecorder", "Row", "StoredRow", "fast_uuid", "index_tuple", "insert_page"]
@@ -154,6 +154,29 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         """Items and subjects whose keys are destroyed: ingest never seals anything new under them."""
         with self.datastore.transaction(commit=True) as c:
             c.executemany("UPDATE capture_index SET state=? WHERE id=?", [(state, i) for i in ids])
+
+    def copy_in(self, rows: Sequence[tuple[int, StoredRow]]) -> None:
+        """Events copied from another store, at their positions, with their chain links, in one transaction."""
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, topic, "
+                          "state) VALUES (?, ?, ?, ?, ?)", [(p, *row) for p, row in rows])
+            chain.extend(c, [(p, *row) for p, row in rows])
+
+    def dump_capture(self) -> CaptureDump:
+        reader = self._reader_connection()
+        return CaptureDump(
+            [tuple(r) for r in reader.execute(  # type: ignore[misc]
+                "SELECT id, version, observed, fingerprint, state, fallback, source, native FROM capture_index")],
+            [tuple(r) for r in reader.execute("SELECT alias, id FROM capture_alias")],  # type: ignore[misc]
+            [tuple(r) for r in reader.execute(  # type: ignore[misc]
+                "SELECT digest, account, records FROM ingested_files")])
+
+    def copy_capture(self, dump: CaptureDump) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(_UPSERT_INDEX, dump.index)
+            c.executemany("INSERT OR IGNORE INTO capture_alias (alias, id) VALUES (?, ?)", dump.aliases)
+            c.executemany("INSERT OR IGNORE INTO ingested_files (digest, account, records, ingested) "
+                          "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", dump.ingested)
 
     def read_rows(self, after: int, limit: int, stop: int, topics: Sequence[str]) -> list[Row]:
         """Stored events after `after` up to `stop`, of the given topics, as light rows.

@@ -1,0 +1,360 @@
+"""The end-to-end kinds that matter for storage, on both backends (the `backend` fixture: SQLite, PostgreSQL).
+
+Representative tests rather than every test twice: ingest and its idempotence,
+an ingest killed and run again, two ingests at once, tampering found by `audit
+verify`, erasure (on PostgreSQL: the server's whole data directory searched, and
+every key row it still holds tried on the erased items), read models rebuilt
+equal to incremental ones, an archive export that verifies, and a replay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from conftest import postgres_home, who
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from socialledger.app import Ledger
+from socialledger.app.archive import verify_archive_package
+from socialledger.cli import main
+from socialledger.core.storage.backends import storage_for
+from socialledger.core.storage.config import StorageConfig
+from socialledger.projections import NAMES, ReadModels
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from generate import PAGE_ID, generate  # noqa: E402
+
+FIX = Path(__file__).parent / "fixtures" / "facebook"
+ASA = "facebook:10152345"
+
+
+# Helpers: the CLI in a process of its own, and tampering behind the system's back, per backend ----------------------
+
+
+def env(home: Path, user: str = "ingrid") -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLEDGER_")}
+    out.update(SOCIALLEDGER_HOME=str(home), SOCIALLEDGER_USER=user)
+    return out
+
+
+def cli(home: Path, *args: str, user: str = "ingrid", code: int = 0) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "socialledger.cli", *args], env=env(home, user),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == code, (args, proc.stdout, proc.stderr)
+    return proc
+
+
+def ledger_with_account(home: Path) -> str:
+    cli(home, "init", "--admin", "ingrid")
+    cli(home, "role", "grant", "maria", "manager", "--unit", "Kultur")
+    cli(home, "role", "grant", "kalle", "communicator", "--unit", "Kultur")
+    account = json.loads(cli(home, "account", "apply", "--channel", "facebook", "--name", "Tornet", "--unit",
+                             "Kultur", "--owner", "kalle", "--deputy", "sara", "--json", user="kalle").stdout)["id"]
+    cli(home, "account", "approve", account, "--level", "manager", user="maria")
+    cli(home, "account", "approve", account, "--level", "information-unit")
+    cli(home, "account", "link", account, "--platform-id", PAGE_ID)
+    return account
+
+
+def state(home: Path, account: str) -> dict[str, Any]:
+    items = json.loads(cli(home, "content", "list", "--account", account, "--json").stdout)
+    return {i["native_id"]: (i["versions"], i["state"], i["text"], i["parent"]) for i in items}
+
+
+def events_by_type(home: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in json.loads(cli(home, "audit", "log", "--json").stdout):
+        out[e["type"]] = out.get(e["type"], 0) + 1
+    return out
+
+
+def stored_events(home: Path) -> int:
+    """How many events the store holds (not the head: PostgreSQL's positions may skip numbers)."""
+    config = StorageConfig.load(home)
+    if config.kind == "sqlite":
+        with sqlite3.connect(home / "ledger.sqlite", timeout=30) as db:
+            return int(db.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0])
+    with server_connection(config) as conn:
+        return int(conn.execute(f'SELECT COUNT(*) FROM "{config.organisation}".socialledger_events').fetchone()[0])
+
+
+def event_keys(home: Path) -> tuple[dict[str, int], set[tuple[str, int, str]]]:
+    """How many events of each type, and every content item's (id, version, topic): item ids derive from native
+    ids, so two ledgers of the same work hold the same ones (the sealed bytes differ: their nonces are random)."""
+    config = StorageConfig.load(home)
+    if config.kind == "sqlite":
+        with sqlite3.connect(home / "ledger.sqlite", timeout=30) as db:
+            rows = db.execute("SELECT originator_id, originator_version, topic FROM stored_events").fetchall()
+    else:
+        with server_connection(config) as conn:
+            rows = conn.execute("SELECT replace(originator_id::text, '-', ''), originator_version, topic "
+                                f'FROM "{config.organisation}".socialledger_events').fetchall()
+    types: dict[str, int] = {}
+    for _, _, topic in rows:
+        types[topic] = types.get(topic, 0) + 1
+    return types, {(str(o), int(v), str(t)) for o, v, t in rows if t.startswith("socialledger.core.domain.content")}
+
+
+def server_connection(config: StorageConfig) -> psycopg.Connection[Any]:
+    c = config.connection()
+    return psycopg.connect(host=c.host, port=c.port, user=c.user, dbname=c.dbname, password=c.password,
+                           autocommit=True)
+
+
+def tamper(home: Path, position: int) -> None:
+    """Change one byte of the stored event at `position` with plain SQL, as someone with the database could."""
+    config = StorageConfig.load(home)
+    if config.kind == "sqlite":
+        with sqlite3.connect(home / "ledger.sqlite") as db:
+            db.execute("UPDATE stored_events SET state = CAST(state AS BLOB) || x'20' WHERE rowid=?", (position,))
+        return
+    with server_connection(config) as conn:
+        conn.execute(f'UPDATE "{config.organisation}".socialledger_events SET state = state || \'\\x20\'::bytea '
+                     "WHERE notification_id=%s", (position,))
+
+
+@pytest.fixture
+def filled(ledger, active, backend):
+    ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active))
+    return ledger
+
+
+# Ingest, idempotence, tampering -------------------------------------------------------------------------------------
+
+
+def test_ingest_twice_records_nothing_the_second_time(ledger, active, backend):
+    first = ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active))
+    head = ledger.head()
+    again = ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active), recheck=True)
+    assert first.events > 0 and again.events == 0 and ledger.head() == head
+    texts = {i["native_id"]: i["text"] for i in ledger.content(who("ingrid"), active)}
+    assert "När öppnar biblioteket på söndag? 😊" in texts.values()
+    assert ledger.verify(who("ingrid")).ok
+
+
+def test_a_tampered_event_is_found_at_its_position(filled, backend):
+    assert json.loads(cli(filled.home, "audit", "verify", "--json").stdout)["ok"]
+    position = filled.head() // 2
+    tamper(filled.home, position)
+    report = json.loads(cli(filled.home, "audit", "verify", "--json", code=5).stdout)
+    assert not report["ok"] and report["first_broken_position"] == position
+
+
+# Erasure ---------------------------------------------------------------------------------------------------------
+
+
+def data_directory(server: Any) -> bytes:
+    server.sql("CHECKPOINT")
+    out = []
+    for root, _, files in os.walk(server.data):
+        for name in files:
+            try:
+                out.append(Path(root, name).read_bytes())
+            except OSError:
+                pass
+    return b"".join(out)
+
+
+def sealed_fields(ledger: Ledger, item_ids: list[Any]) -> list[tuple[bytes, bytes]]:
+    """(sealed value, its associated data) of every sealed field of the items' stored events."""
+    out = []
+    for item in item_ids:
+        for stored in ledger.store.recorder.select_events(item):
+            event = ledger.store.plain_mapper.to_domain_event(stored)
+            for field in getattr(type(event), "sealed_fields", ()):
+                value = getattr(event, field, None)
+                if isinstance(value, bytes):
+                    out.append((value, item.bytes + field.encode()))
+    return out
+
+
+def test_erasure_leaves_no_key_that_opens_what_was_erased(filled, backend, request):
+    store = filled.store
+    data = filled.subject_export(who("ingrid"), ASA)
+    items = [i["id"] for i in data["items"]]
+    sealed = sealed_fields(filled, [UUID(i) for i in items])
+    assert sealed, "the erased items have sealed fields to try keys on"
+    keys = store.keys
+    ids = [str(data["pseudonym"]), *items]
+    wrapped = {k: keys.wrapped(k) for k in ids}
+    assert all(wrapped.values())
+    server = request.getfixturevalue("pg_server") if backend == "postgresql" else None
+    before = data_directory(server) if server else b"".join(p.read_bytes() for p in store.storage.store_files())
+    assert any(w in before for w in wrapped.values())  # (the search finds the keys while they are there)
+
+    filled.erase_subject(who("ingrid"), ASA, "KS 2026/57", override=True)
+    detail = next(i for i in filled.content(who("ingrid")) if i["id"] in items)
+    assert detail["text"] is None and detail["author_name"] is None
+
+    after = data_directory(server) if server else b"".join(p.read_bytes() for p in store.storage.store_files())
+    keys.forget()
+    for key_id, copy in wrapped.items():
+        if copy in after:  # PostgreSQL: a dead row version or a WAL record may hold it ...
+            assert backend == "postgresql"
+            assert not keys.unwraps(key_id, copy)  # ... wrapped by a key that exists nowhere any more
+    # Every key row the store still holds, tried on every sealed field of the erased items: none opens one.
+    remaining = list(keys.export_keys())
+    assert len(remaining) > len(ids)
+    for _key_id, key in remaining:
+        if key is None:
+            continue
+        for value, aad in sealed:
+            with pytest.raises(InvalidTag):
+                AESGCM(key).decrypt(value[:12], value[12:], aad)
+    assert filled.verify(who("ingrid")).ok
+
+
+# Read models ------------------------------------------------------------------------------------------------------
+
+
+def test_read_models_rebuilt_equal_the_incremental_ones(ledger, active, backend):
+    ledger.ingest(who("kalle"), "facebook", FIX / "sv" / "page_feed_p1.json", str(active))
+    ledger.read_models(who("ingrid"))  # caught up incrementally, part by part
+    ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active))
+    incremental = ledger.read_models(who("ingrid"))
+    before = {name: incremental.store.contents(name) for name in NAMES}
+    assert before["register"]["register_accounts"] and before["sla"]["sla_items"]
+    incremental.rebuild()
+    assert {name: incremental.store.contents(name) for name in NAMES} == before
+    rebuilt = ReadModels(ledger.store)
+    try:
+        assert rebuilt.store.position("sla") == ledger.head()
+    finally:
+        rebuilt.close()
+
+
+def test_an_archive_export_verifies_and_a_replay_sees_the_past(filled, active, backend, tmp_path):
+    (package,) = filled.export_archive(who("arvid"), active, "2024H1", tmp_path / "out")
+    assert verify_archive_package(package) == []
+    at = filled.head()
+    filled.ingest(who("kalle"), "facebook", FIX / "sv" / "edit_newer.json", str(active))
+    past = filled.replay(who("ingrid"), str(at))
+    assert past["until"]["position"] == at and past["register"][0]["state"] == "active"
+    assert len(past["sla"]) == len(filled.sla_status(who("ingrid"), active).rows)
+
+
+# Crash and concurrency (processes) --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("crawl")
+    generate(out, 8_000, seed=7)  # two pages and more: killed after the first
+    return out
+
+
+# On SQLite this is tests/test_ingest_crash.py (its writer commits pages in groups, so it needs a larger input).
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_killed_ingest_run_again_ends_as_an_uninterrupted_one(home, backend, crawl, tmp_path):
+    account = ledger_with_account(home)
+    before = stored_events(home)
+    proc = subprocess.Popen([sys.executable, "-m", "socialledger.cli", "ingest", "facebook", str(crawl),
+                             "--account", account], env=env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and stored_events(home) <= before:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = stored_events(home)
+    cli(home, "ingest", "facebook", str(crawl), "--account", account)
+    assert before < partial < stored_events(home)
+    assert json.loads(cli(home, "audit", "verify", "--json").stdout)["ok"]
+
+    whole = postgres_home(tmp_path / "whole", _server_of(StorageConfig.load(home)))  # on the same server
+    whole_account = ledger_with_account(whole)
+    cli(whole, "ingest", "facebook", str(crawl), "--account", whole_account)
+    assert event_keys(home) == event_keys(whole)
+
+
+def _server_of(config: StorageConfig) -> Any:
+    class Server:  # what `postgres_home` needs of a server: its URL and password file
+        password_file = config.password_file
+
+        @staticmethod
+        def url() -> str:
+            return config.url
+
+    return Server()
+
+
+# On SQLite this is tests/test_ingest_crash.py's second test.
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_ingests_into_one_organisation_at_once_record_each_item_once(home, backend):
+    account = ledger_with_account(home)
+    procs = [subprocess.Popen([sys.executable, "-m", "socialledger.cli", "ingest", "facebook", str(FIX / "sv"),
+                               "--account", account, "--json"], env=env(home), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        results.append(json.loads(out))
+    assert sum(r["new"] for r in results) == len(state(home, account))
+    natives = [i["native_id"] for i in json.loads(cli(home, "content", "list", "--json").stdout)]
+    assert len(natives) == len(set(natives))
+    assert json.loads(cli(home, "audit", "verify", "--json").stdout)["ok"]
+
+
+def test_the_store_is_the_configured_one(home, backend):
+    Ledger(home).close()
+    assert storage_for(home).kind == backend
+
+
+# Every command on the store --------------------------------------------------------------------------------------
+
+
+def test_every_reading_and_reporting_command_runs_on_the_store(filled, active, backend, tmp_path, monkeypatch):
+    """The commands the other tests here do not run, through the CLI in this process, on each backend."""
+    monkeypatch.setenv("SOCIALLEDGER_HOME", str(filled.home))
+    filled.close()
+    runner = CliRunner()
+
+    def run(*args: str, user: str = "ingrid") -> str:
+        result = runner.invoke(main, [*args, "--as", user])
+        assert result.exit_code == 0, (args, result.output, result.stderr)
+        assert "Traceback" not in result.output + result.stderr
+        return result.stdout
+
+    account = str(active)
+    item = json.loads(run("content", "list", "--account", account, "--json"))[0]["id"]
+    policy = tmp_path / "policy.toml"
+    policy.write_text(run("policy", "show"), encoding="utf-8")
+    run("policy", "set", str(policy))
+    run("content", "show", item)
+    run("content", "hide", item, "--reason", "Kränkande", "--rule", "Inga påhopp", user="kalle")
+    run("case", "register", item, "--diary-number", "KS 2026/9")
+    run("case", "list")
+    run("sla", "status", "--account", account)
+    run("sla", "ack", item, user="kalle")
+    run("sla", "report", "--period", "2024H1")
+    run("cadence", "report", "--period", "2024H1")
+    run("stats", "--period", "2024-03", "--csv")
+    run("projections", "status")
+    run("projections", "update")
+    run("projections", "rebuild")
+    run("audit", "log", "--account", account)
+    run("audit", "replay", "--until", "10")
+    run("retention", "apply", "--as-of", "2040-01-01", "--dry-run", "--decision", "KS 2026/3")
+    exported = json.loads(run("gdpr", "export", "--subject", ASA))
+    assert exported["items"] and not exported["erased"]
+    run("archive", "export", "--account", account, "--period", "2024H1", "--out", str(tmp_path / "out"),
+        user="arvid")
+    (package,) = [p for p in (tmp_path / "out").iterdir() if p.is_dir()]
+    run("archive", "verify", str(package))
+    assert json.loads(run("audit", "verify", "--json"))["ok"]
