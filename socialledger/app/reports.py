@@ -41,7 +41,7 @@ class Reports(Service):
         return self._caught_up(), self.store.policy().zone
 
     def _account_hex(self, account: str | UUID | None) -> str | None:
-        return self.store.account(account).id.hex if account else None
+        return self._account(account).id.hex if account else None
 
     @staticmethod
     def _names(models: ReadModels) -> dict[str, str]:
@@ -76,7 +76,7 @@ class Reports(Service):
         """Statistics per account and period (every account with a platform id, or one)."""
         models, zone = self._reader(actor)
         start, end = parse_period(period).bounds(zone)
-        accounts = ([self.store.account(account)] if account
+        accounts = ([self._account(account)] if account
                     else [a for a in self.store.accounts() if a.platform_id])
         out = []
         for a in accounts:
