@@ -61,6 +61,7 @@ CALLS = {
     "sla_report": ("R2", lambda c: c.ledger.sla_report(NOBODY, "2026H1")),
     "cadence_report": ("R2", lambda c: c.ledger.cadence_report(NOBODY, "2026H1")),
     "stats": ("R2", lambda c: c.ledger.stats(NOBODY, "2026H1")),
+    "stats_by_period": ("R2", lambda c: c.ledger.stats_by_period(NOBODY, "2026H1")),
     "replay": ("R2", lambda c: c.ledger.replay(NOBODY, "1")),
     "projections_rebuild": ("R2", lambda c: c.ledger.projections_rebuild(NOBODY)),
     # archive

@@ -8,8 +8,8 @@ import click
 
 from socialledger.app.archive import verify_archive_package
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import done, emit_json, plain, table
-from socialledger.core.domain.errors import VerificationFailed
+from socialledger.cli.output import done, emit_json, plain, short_ids, table, when
+from socialledger.core.domain.errors import BadInput, VerificationFailed
 
 
 @click.group("archive")
@@ -91,10 +91,12 @@ def _count(n: int, noun: str) -> str:
 
 @archive_group.command("verify")
 @common_options
-@click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("package", type=click.Path(path_type=Path))
 @json_option
 def archive_verify(package: Path, as_json: bool) -> None:
     """Check a package offline: structure, every checksum and size, no missing or extra file, PDF/A."""
+    if not package.is_dir():
+        raise BadInput(f"{package}: no such package (a package is a folder)")  # a missing file is bad input, 4
     problems = verify_archive_package(package)
     if as_json:
         emit_json({"package": str(package), "ok": not problems, "problems": problems})
@@ -141,6 +143,8 @@ def case_list(diary_number: str | None, item_id: str | None, as_json: bool) -> N
     if as_json:
         emit_json(rows)
     else:
+        short = short_ids(r["item"] for r in rows)
         table("Cases", ["diary number", "system", "item", "native id", "kind", "by", "time"],
-              [(r["diary_number"], r["system"] or "", r["item"][:8], r["native_id"] or "", r["kind"], r["actor"],
-                r["time"]) for r in rows])
+              [(r["diary_number"], r["system"], short[r["item"]], r["native_id"], r["kind"], r["actor"],
+                when(r["time"])) for r in rows],
+              empty="No cases registered.")

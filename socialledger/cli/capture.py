@@ -6,6 +6,7 @@ import os
 import sys
 
 import click
+import msgspec
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -16,7 +17,7 @@ from rich.progress import (
 )
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import clip, done, emit_json, plain, short_time, table
+from socialledger.cli.output import clip, count, done, emit_json, plain, short_ids, short_time, table, when
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.plugins import describe, plugin_manager
 
@@ -56,18 +57,22 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
         emit_json(result)
         return
     click.echo(
-        f"{result['records']} records: {result['new']} new, {result['edited']} edited, "
+        f"{count(result['records'], 'record')}: {result['new']} new, {result['edited']} edited, "
         f"{result['unchanged']} unchanged, {result['hidden']} hidden, {result['unhidden']} unhidden, "
-        f"{result['removed']} removed, {result['reconciled']} reconciled, {result['metrics']} metric values; "
-        f"{result['events']} events recorded."
+        f"{result['removed']} removed, {result['reconciled']} reconciled, {count(result['metrics'], 'metric value')}; "
+        f"{count(result['events'], 'event')} recorded."
     )
     if result["files_skipped"]:
-        click.echo(f"{result['files_skipped']} files were ingested before, unchanged, and not read again "
-                   "(their records count as unchanged; --recheck reads them).")
+        n = result["files_skipped"]
+        click.echo(f"{count(n, 'file')} {'was' if n == 1 else 'were'} ingested before, unchanged, and not read "
+                   f"again (their records count as unchanged; --recheck reads them).")
     if result["stale"]:
-        click.echo(f"{result['stale']} observations were older than what the ledger holds and changed nothing.")
+        n = result["stale"]
+        click.echo(f"{count(n, 'observation')} {'was' if n == 1 else 'were'} older than what the ledger holds and "
+                   "changed nothing.")
     if result["skipped"]:
-        click.echo(f"{result['skipped']} records were skipped (items never captured, or erased).")
+        n = result["skipped"]
+        click.echo(f"{count(n, 'record')} {'was' if n == 1 else 'were'} skipped (items never captured, or erased).")
     for error in result["errors"]:
         click.echo(f"not delivered by the platform: {error}", err=True)
 
@@ -90,12 +95,14 @@ def content_list(account_id: str | None, as_json: bool) -> None:
     if as_json:
         emit_json([plain(r, zone) for r in rows])
         return
+    short = short_ids(r["id"] for r in rows)
     table(
         "Captured content",
-        ["id", "kind", "author", "created", "state", "v", "text"],
-        [(r["id"][:8], r["kind"], _author(r),
+        ["id", "native id", "kind", "author", "created", "state", "versions", "text"],
+        [(short[r["id"]], r["native_id"], r["kind"], _author(r),
           short_time(r["created"], zone), r["state"], r["versions"],
           clip(r["text"]) if not r["erased"] else "(erased)") for r in rows],
+        empty="No content captured" + (" in this account." if account_id else "."),
     )
 
 
@@ -121,15 +128,20 @@ def content_show(item_id: str, as_json: bool) -> None:
         emit_json(item)
         return
     click.echo(f"{item['kind']} {item['id']} ({item['native_id'] or 'no native id'}), {item['state']}")
-    click.echo(f"author: {item['author_name'] or item['author'] or '(the account)'}; created {item['created']}")
+    click.echo(f"author: {_author(item)}; created {when(item['created'], seconds=True) or 'at an unknown time'}")
     for n, v in enumerate(item["versions"], 1):
-        click.echo(f"\nversion {n}: {v['change']}, observed {v['observed']} via {v['source']}, recorded {v['recorded']}")
+        click.echo(f"\nversion {n}: {v['change']}, observed {when(v['observed'], seconds=True)} via {v['source']}, "
+                   f"recorded {when(v['recorded'], seconds=True)}")
         click.echo(f"  {v['text'] if v['text'] is not None else '(erased)'}")
         if v["time_note"]:
             click.echo(f"  note: {v['time_note']}")
-        click.echo(f"  raw: {v['raw']}")
+        if v["raw"] is not None:
+            click.echo(f"  raw: {msgspec.json.encode(v['raw']).decode()}")
     for m in item["moderation"]:
-        click.echo(f"\n{m['action']} observed {m['observed']} via {m['source']}")
+        action = {"ItemHidden": "hidden", "ItemUnhidden": "unhidden", "ItemRemoved": "removed"}.get(m["action"],
+                                                                                              m["action"])
+        why = f": {m['reason']} (page rule {m['rule']})" if m.get("reason") else ""
+        click.echo(f"\n{action} by {m['by']}, {when(m['observed'], seconds=True)} via {m['source']}{why}")
 
 
 def _moderate(action: str, item_id: str, reason: str, rule: str) -> None:
