@@ -110,7 +110,7 @@ def _author(item: dict) -> str:
     if item["author_name"]:
         return item["author_name"]
     if item["author"]:
-        return "(erased)"
+        return "erased"
     return "(the account)" if item["by_account"] else "(not given)"
 
 
