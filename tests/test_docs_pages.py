@@ -125,7 +125,9 @@ def _venv(work: Path, env: dict[str, str]) -> None:
     venv.EnvBuilder(with_pip=True).create(where)
     site = next((where / "lib").glob("python*/site-packages"))
     ours = [p for p in sys.path if p.endswith("site-packages")]
-    (site / "socialledger-tests.pth").write_text("\n".join([*ours, str(ROOT)]) + "\n")
+    # addsitedir, not a bare path: the site's own .pth files (the editable install of socialledger) count too
+    (site / "socialledger-tests.pth").write_text(
+        "".join(f"import site; site.addsitedir({p!r})\n" for p in ours))
     launcher = where / "bin" / "socialledger"
     launcher.write_text(f"#!{where / 'bin' / 'python'}\nfrom socialledger.cli import main\nmain()\n")
     launcher.chmod(0o755)
