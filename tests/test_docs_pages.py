@@ -14,7 +14,7 @@ The conventions a page writer keeps (also in docs/cli.md, "Pages that run"):
   command must succeed.
 - `<!-- file: PATH -->` right before a fenced block writes the block to PATH under the working
   directory before the page runs (the plugin guide's files).
-- `<!-- docs-test: needs NAME -->` anywhere in a page runs the page with the fixture NAME of `NEEDS`
+- `<!-- docs-test: needs NAME -->` on a line of its own anywhere in a page runs the page with the fixture NAME of `NEEDS`
   below (a server, a virtual environment); a need with no fixture fails, naming it.
 - `<!-- docs-test: not run: REASON -->` right before a ```sh block shows it without running it
   (benchmarks that take minutes); the reason is required.
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 
 FENCE = re.compile(r"^```(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
-NEEDS_MARK = re.compile(r"<!--\s*docs-test:\s*needs\s+(?P<need>[\w-]+)\s*-->")
+NEEDS_MARK = re.compile(r"^<!--\s*docs-test:\s*needs\s+(?P<need>[\w-]+)\s*-->", re.MULTILINE)
 NOT_RUN = re.compile(r"<!--\s*docs-test:\s*not run:\s*(?P<reason>[^>]*?)\s*-->\s*$")
 FILE_MARK = re.compile(r"<!--\s*file:\s*(?P<path>\S+)\s*-->\s*$")
 EXIT = re.compile(r"^(?P<command>.*?)\s+#\s*exits?\s+(?P<code>\d+)\s*$")
