@@ -308,3 +308,106 @@ def test_bad_home_and_missing_file_are_bad_input(cli, tmp_path):
     cli("policy", "set", str(tmp_path / "none.toml"), user="ingrid", code=4)
     cli("ingest", "facebook", str(tmp_path / "none"), "--account", cli.account, user="kalle", code=4)
     cli("archive", "verify", str(tmp_path / "none"), code=4)
+
+
+# Every command: a refusal for a stranger, and bad input where input can be bad ------------------------------
+
+#: every command with a valid command line ({account}, {item}, {tmp} filled in), and whether it needs a role
+EVERY_COMMAND = {
+    "init": (["init", "--admin", "nils"], False),  # refused as bad input: the ledger exists (below)
+    "policy show": (["policy", "show"], False),
+    "policy set": (["policy", "set", "{tmp}/policy.toml"], True),
+    "role grant": (["role", "grant", "lisa", "auditor"], True),
+    "role revoke": (["role", "revoke", "kalle", "communicator", "--unit", "Kultur"], True),
+    "role list": (["role", "list"], True),
+    "account apply": (["account", "apply", "--channel", "instagram", "--name", "x", "--unit", "Kultur", "--owner",
+                       "kalle", "--deputy", "sara"], True),
+    "account revise": (["account", "revise", "{account}", "--purpose", "x"], True),
+    "account approve": (["account", "approve", "{account}", "--level", "manager"], True),
+    "account reject": (["account", "reject", "{account}", "--level", "manager", "--reason", "x"], True),
+    "account link": (["account", "link", "{account}", "--platform-id", "1"], True),
+    "account set": (["account", "set", "{account}", "--deputy", "lisa"], True),
+    "account request-close": (["account", "request-close", "{account}", "--reason", "x"], True),
+    "account close": (["account", "close", "{account}", "--reason", "x"], True),
+    "account list": (["account", "list"], True),
+    "account show": (["account", "show", "{account}"], True),
+    "account workflow": (["account", "workflow"], False),
+    "audit log": (["audit", "log"], True),
+    "audit verify": (["audit", "verify"], True),
+    "audit seal": (["audit", "seal"], True),
+    "audit replay": (["audit", "replay", "--until", "3"], True),
+    "ingest": (["ingest", "facebook", str(FIX / "sv"), "--account", "{account}"], True),
+    "content list": (["content", "list"], True),
+    "content show": (["content", "show", "{item}"], True),
+    "content hide": (["content", "hide", "{item}", "--reason", "x", "--rule", "1"], True),
+    "content remove": (["content", "remove", "{item}", "--reason", "x", "--rule", "1"], True),
+    "plugins": (["plugins"], False),
+    "sla status": (["sla", "status"], True),
+    "sla report": (["sla", "report", "--period", "2024-03"], True),
+    "sla ack": (["sla", "ack", "{item}"], True),
+    "sla answer": (["sla", "answer", "{item}", "--final"], True),
+    "cadence report": (["cadence", "report", "--period", "2024-03"], True),
+    "stats": (["stats", "--period", "2024-03"], True),
+    "projections status": (["projections", "status"], False),
+    "projections rebuild": (["projections", "rebuild"], True),
+    "projections update": (["projections", "update"], False),
+    "gdpr export": (["gdpr", "export", "--subject", "facebook:10152345"], True),
+    "gdpr erase": (["gdpr", "erase", "--subject", "facebook:10152345", "--decision", "KS 1"], True),
+    "retention apply": (["retention", "apply", "--as-of", "2026-12-31", "--dry-run"], True),
+    "archive export": (["archive", "export", "--account", "{account}", "--period", "2024H1", "--out", "{tmp}/out"],
+                       True),
+    "archive verify": (["archive", "verify", "{tmp}"], False),
+    "case register": (["case", "register", "{item}", "--diary-number", "KS 1"], True),
+    "case list": (["case", "list"], True),
+    "demo": (["demo", "--data-dir", "{tmp}/samples"], False),
+}
+
+#: commands and a bad value of theirs (exit 4), beside the ids above
+BAD_INPUT = {
+    "init": ["init", "--admin", "nils"],  # the ledger is initialised already
+    "policy set": ["policy", "set", "{tmp}/bad.toml"],
+    "audit replay": ["audit", "replay", "--until", "yesterday"],
+    "sla status": ["sla", "status", "--at", "soon"],
+    "sla report": ["sla", "report", "--period", "2024-13"],
+    "cadence report": ["cadence", "report", "--period", "2024H3"],
+    "stats": ["stats", "--period", "march"],
+    "gdpr export": ["gdpr", "export", "--subject", "10152345"],
+    "retention apply": ["retention", "apply", "--as-of", "31/12/2026"],
+    "archive export": ["archive", "export", "--all-accounts", "--period", "2024H9", "--out", "{tmp}/out"],
+    "ingest": ["ingest", "facebook", "{tmp}/policy.toml", "--account", "{account}"],
+    "account apply": ["account", "apply", "--channel", "facebook", "--name", "x", "--unit", "Kultur", "--owner",
+                      "kalle", "--deputy", "sara", "--class", "no-such-class"],
+}
+
+
+def _fill(argv: list[str], cli, tmp_path) -> list[str]:
+    return [a.replace("{account}", cli.account).replace("{item}", QUESTION).replace("{tmp}", str(tmp_path))
+            for a in argv]
+
+
+def test_the_table_names_every_command():
+    assert set(EVERY_COMMAND) == {name for name, _ in _commands(main)}, "add the command to EVERY_COMMAND"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, role) in EVERY_COMMAND.items() if role))
+def test_a_stranger_is_refused_3_by_every_command_that_needs_a_role(loaded, name, tmp_path):
+    (tmp_path / "policy.toml").write_text("[sla]\nhours = 12\n", encoding="utf-8")
+    before = loaded.events()
+    result = loaded(*_fill(EVERY_COMMAND[name][0], loaded, tmp_path), user="stranger", code=3)
+    assert re.match(r"error: R\d+: ", result.stderr) and len(result.stderr.splitlines()) == 1, result.stderr
+    assert loaded.events() == before
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUT))
+def test_bad_input_is_4_in_every_command_that_reads_it(loaded, name, tmp_path):
+    (tmp_path / "policy.toml").write_text("[sla]\nhours = 12\n", encoding="utf-8")
+    (tmp_path / "bad.toml").write_text("[sla]\nhours = \"twelve\"\n", encoding="utf-8")
+    before = loaded.events()
+    result = loaded(*_fill(BAD_INPUT[name], loaded, tmp_path), user="ingrid", code=4)
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert loaded.events() == before
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_COMMAND))
+def test_a_wrong_option_is_usage_2_in_every_command(cli, name):
+    cli(*name.split(), "--no-such-option", user="ingrid", code=2)
