@@ -411,3 +411,22 @@ def test_bad_input_is_4_in_every_command_that_reads_it(loaded, name, tmp_path):
 @pytest.mark.parametrize("name", sorted(EVERY_COMMAND))
 def test_a_wrong_option_is_usage_2_in_every_command(cli, name):
     cli(*name.split(), "--no-such-option", user="ingrid", code=2)
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120, 200])
+def test_tables_on_a_terminal_fit_its_width_or_become_plain_lines(loaded, monkeypatch, columns):
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich: a terminal, though the runner captures the output
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for argv in (["sla", "status"], ["account", "list"], ["content", "list"], ["audit", "log"]):
+        out = re.sub(r"\x1b\[[0-9;]*m", "", loaded(*argv, user="ingrid").stdout)
+        if "\t" in out:  # too narrow for this table: the plain lines of a pipe
+            assert all(len(line.split("\t")) == len(out.splitlines()[0].split("\t")) for line in out.splitlines())
+            continue
+        assert max(cell_len(line.rstrip()) for line in out.splitlines()) <= columns, out
+        if argv == ["sla", "status"]:
+            assert "446e6627" in out  # an id is never broken across lines
+    wide = re.sub(r"\x1b\[[0-9;]*m", "", loaded("sla", "status", user="ingrid").stdout)
+    assert ("\t" in wide) == (columns < 110), wide  # the SLA list is a table from about 110 columns

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import click
 import msgspec
 from rich.console import Console
+from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 
 from socialledger.cli.app import session
@@ -100,6 +102,13 @@ def is_terminal() -> bool:
     return console().is_terminal
 
 
+#: on a terminal: columns never broken, free text clipped to one line, times that may take two lines
+_WHOLE = {"id", "item", "pos", "state"}
+_CLIPPED = {"text", "excerpt"}
+_TIMES = {"received", "due", "first response", "created", "time", "applied"}
+_TIME_OF_DAY = len("10:01+01:00")
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
           empty: str | None = None) -> None:
     """Rows under their column names: a table fitted to a terminal, tab-separated lines elsewhere.
@@ -111,16 +120,55 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
         click.echo(empty or "Nothing to show.")
         return
     out = console()
-    if not out.is_terminal:
+    widths = _fit(columns, rows, out.width) if out.is_terminal else None
+    if widths is None:  # a pipe or a file, or a terminal too narrow for the table: plain lines
         for line in [list(columns), *rows]:
             click.echo("\t".join(" ".join(v.split()) for v in line))
         return
-    t = Table(title=title, title_justify="left")
-    for c in columns:
-        t.add_column(c, overflow="fold")
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+              collapse_padding=True)
+    for c, w in zip(columns, widths, strict=True):
+        if c in _CLIPPED:  # free text: one line, cut with an ellipsis where its width ends
+            t.add_column(c, width=w, no_wrap=True, overflow="ellipsis")
+        else:  # what the next command takes and times fit whole; names fold onto more lines
+            t.add_column(c, width=w, overflow="fold")
     for row in rows:
         t.add_row(*row)
     out.print(t)
+
+
+def _fit(columns: Sequence[str], rows: list[list[str]], width: int) -> list[int] | None:
+    """Column widths that fit `width` (two spaces between columns), or None.
+
+    Free text is clipped first (to 12 characters at least); then times go onto two lines, the date
+    above the time of day (`2026-03-02T` / `10:01+01:00`); then names fold; ids never break.
+    """
+    room = width - 2 * (len(columns) - 1)
+    natural = [max(cell_len(c), *(cell_len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    widths = list(natural)
+
+    def shrink(indices: list[int], least: dict[int, int]) -> None:
+        # a character at a time from the widest that may give one: the widths even out
+        while sum(widths) > room:
+            giving = [i for i in indices if widths[i] > least[i]]
+            if not giving:
+                return
+            widths[max(giving, key=lambda i: widths[i] - least[i])] -= 1
+
+    texts = [i for i, c in enumerate(columns) if c in _CLIPPED]
+    shrink(texts, {i: min(widths[i], 12) for i in texts})
+    if sum(widths) > room:
+        for i, c in enumerate(columns):
+            if c in _TIMES and widths[i] > _TIME_OF_DAY:
+                widths[i] = max(_TIME_OF_DAY, len(c) if " " not in c else max(map(len, c.split())))
+    names = [i for i, c in enumerate(columns) if c not in _CLIPPED and c not in _TIMES and c not in _WHOLE]
+    shrink(names, {i: min(widths[i], 10) for i in names})
+    if sum(widths) > room:
+        return None
+    for i in texts:  # what folding the times left over goes back to the text
+        grow = min(room - sum(widths), natural[i] - widths[i])
+        widths[i] += max(grow, 0)
+    return widths
 
 
 def heading(text: str) -> None:
