@@ -267,14 +267,15 @@ def test_an_empty_result_says_so_in_one_line(cli, argv, line):
 
 def test_stats_by_account_is_a_row_per_account(loaded):
     rows = tsv(loaded("stats", "--period", "2024-03", "--by", "account", user="ingrid").stdout)
-    assert [r["account"] for r in rows] == ["Kulturhuset Tornet"] and rows[0]["posts"] == "2"
+    assert [(r["id"], r["account"]) for r in rows] == [(loaded.account[:8], "Kulturhuset Tornet")]
+    assert rows[0]["posts"] == "2"
     one = tsv(loaded("stats", "--period", "2024-03", "--account", loaded.account[:8], user="ingrid").stdout)
     assert {"figure": "posts", "value": "2"} in one
 
 
 def test_stats_by_period_has_a_column_per_part(loaded):
     rows = tsv(loaded("stats", "--period", "2024Q1", "--by", "period", user="ingrid").stdout)
-    assert list(rows[0]) == ["account", "2024-01", "2024-02", "2024-03"]
+    assert list(rows[0]) == ["id", "account", "2024-01", "2024-02", "2024-03"]
     assert rows[0]["2024-03"] == "2" and rows[0]["2024-01"] == "0"
     parts = loaded.json("stats", "--period", "2024-03", "--by", "period", "--figure", "comments", user="ingrid")
     (account,) = parts

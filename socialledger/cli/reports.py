@@ -88,9 +88,10 @@ def sla_report(period: str, account_id: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(out)
         return
-    table(f"Response times {period}", ["account", "items", "average", "median", "quickest", "slowest",
+    short = short_ids(r["account"] for r in out)
+    table(f"Response times {period}", ["id", "account", "items", "average", "median", "quickest", "slowest",
                                       "within SLA"],
-          [(r["name"], r["count"], _duration(r["average_seconds"]), _duration(r["median_seconds"]),
+          [(short[r["account"]], r["name"], r["count"], _duration(r["average_seconds"]), _duration(r["median_seconds"]),
             _duration(r["quickest_seconds"]), _duration(r["slowest_seconds"]), _share(r["within_sla_share"]))
            for r in out],
           empty=f"No inbound items received in {period}.")
@@ -138,8 +139,9 @@ def cadence_report(period: str, account_id: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(f"Cadence {period}", ["account", "class", "posts", "weeks short", "days over"],
-          [(r["name"], r["class"], r["posts"], ", ".join(f"{w['week']} ({w['posts']})" for w in r["weeks_short"]),
+    short = short_ids(r["account"] for r in rows)
+    table(f"Cadence {period}", ["id", "account", "class", "posts", "weeks short", "days over"],
+          [(short[r["account"]], r["name"], r["class"], r["posts"], ", ".join(f"{w['week']} ({w['posts']})" for w in r["weeks_short"]),
             ", ".join(f"{d['day']} ({d['posts']})" for d in r["days_over"])) for r in rows],
           empty="No active accounts in the period.")
 
