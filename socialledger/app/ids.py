@@ -13,7 +13,8 @@ that asked (`authorisation.py`), before it asks.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from uuid import UUID
 
 from socialledger.core.domain.account import Account
@@ -23,6 +24,7 @@ from socialledger.core.domain.events import ledger_hex
 from socialledger.core.domain.workflow import State
 from socialledger.core.ledger import LedgerStore, parse_id
 
+T = TypeVar("T")
 #: The fewest hex digits a short id has.
 SHORT = 8
 _HEX = re.compile(r"[0-9a-f]+")
@@ -83,7 +85,7 @@ class Ids:
             return None
 
     @staticmethod
-    def _one(text: str, found: list, what: str, name) -> object:  # noqa: ANN001
+    def _one(text: str, found: list[T], what: str, name: Callable[[T], str]) -> T:
         if not found:
             raise NotFound(f"there is no {what} with an id beginning {text}")
         if len(found) > 1:

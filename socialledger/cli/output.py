@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import click
 import msgspec
-from rich.console import Console
 from rich import box
 from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 
 from socialledger.cli.app import session
@@ -96,10 +96,6 @@ def emit_json(value: Any) -> None:
 def console() -> Console:
     """A console on stdout: rich finds the terminal's width (or `COLUMNS`) itself."""
     return Console(highlight=False)
-
-
-def is_terminal() -> bool:
-    return console().is_terminal
 
 
 #: on a terminal: columns never broken, free text clipped to one line, times that may take two lines
@@ -200,9 +196,5 @@ def clip(text: str | None, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def warn(line: str) -> None:
-    click.echo(line, err=True)
-
-
-__all__ = ["cell", "clip", "console", "count", "done", "emit_json", "heading", "is_terminal", "local", "plain",
-           "short_ids", "short_time", "table", "warn", "when"]
+__all__ = ["cell", "clip", "console", "count", "done", "emit_json", "heading", "local", "plain", "short_ids",
+           "short_time", "table", "when"]
