@@ -26,7 +26,7 @@ from socialledger.core.plugins import describe, plugin_manager
 @common_options
 @click.argument("channel")
 @click.argument("path", type=click.Path(path_type=str))
-@click.option("--account", "account_id", required=True, help="The ledger id of the account the data belongs to.")
+@click.option("--account", "account_id", required=True, help="The account the data belongs to: its ledger id, the short form, or the page as channel:id.")
 @click.option("--signature", help="A webhook delivery's X-Hub-Signature-256 header, checked over the file's bytes.")
 @click.option("--secret-env", help="The environment variable that holds the app secret (never the secret itself).")
 @click.option("--recheck", is_flag=True,
@@ -148,7 +148,7 @@ def _moderate(action: str, item_id: str, reason: str, rule: str) -> None:
     s = session()
     changed = s.ledger().moderate(s.actor, item_id, action, reason, rule)
     past = {"hide": "hidden", "remove": "removed"}[action]
-    done(f"Item {item_id} {past} under the page rule {rule!r}; its captured content stays in the ledger."
+    done(f'Item {item_id} {past} under the page rule "{rule}"; its captured content stays in the ledger.'
          if changed else f"Item {item_id} was {past} already; nothing recorded.",
          item=item_id, action=action, changed=changed)
 
