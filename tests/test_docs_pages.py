@@ -18,6 +18,7 @@ The conventions a page writer keeps (also in docs/cli.md, "Pages that run"):
   below (a server, a virtual environment); a need with no fixture fails, naming it.
 - `<!-- docs-test: not run: REASON -->` right before a ```sh block shows it without running it
   (benchmarks that take minutes); the reason is required.
+- A `socialledger` command in a fenced block that is not ```sh fails the test: it would never run.
 """
 
 from __future__ import annotations
@@ -173,11 +174,25 @@ def test_a_text_block_after_a_sh_block_is_its_expected_output():
     assert [b.expected for b in blocks] == [["hi"]] and files == {"a.txt": "hello\n"} and needs == ["venv"]
 
 
+UNRUN_SHELL = re.compile(r"^(\$ )?socialledger ", re.MULTILINE)
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)
+def test_no_command_hides_outside_a_sh_block(page):
+    """A `socialledger` command in a block that is not ```sh would never be run: it could rot unseen."""
+    text = page_text(page)
+    for m in FENCE.finditer(text):
+        if m["lang"] != "sh" and UNRUN_SHELL.search(m["body"]):
+            line = text.count("\n", 0, m.start()) + 1
+            pytest.fail(f"{page.name}, line {line}: a socialledger command in a ```{m['lang']} block; write it as "
+                        "```sh so that it runs (or mark that block <!-- docs-test: not run: REASON -->)")
+
+
 @pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)
 def test_the_page_runs_as_written(page, tmp_path):
     blocks, files, needs = parse(page_text(page))
     if not blocks:
-        pytest.skip(f"{page.name} has no shell commands")
+        pytest.skip(f"{page.name} has no shell commands to run")
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
     work.mkdir()

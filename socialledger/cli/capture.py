@@ -26,7 +26,8 @@ from socialledger.core.plugins import describe, plugin_manager
 @common_options
 @click.argument("channel")
 @click.argument("path", type=click.Path(path_type=str))
-@click.option("--account", "account_id", required=True, help="The account the data belongs to: its ledger id, the short form, or the page as channel:id.")
+@click.option("--account", "account_id", required=True,
+              help="The account the data belongs to: its ledger id, the short form, or the page as channel:id.")
 @click.option("--signature", help="A webhook delivery's X-Hub-Signature-256 header, checked over the file's bytes.")
 @click.option("--secret-env", help="The environment variable that holds the app secret (never the secret itself).")
 @click.option("--recheck", is_flag=True,
