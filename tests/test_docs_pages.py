@@ -142,6 +142,22 @@ NEEDS: dict[str, Callable[[Path, dict[str, str]], None]] = {
 }
 
 
+def fixtures(page: str, needs: list[str]) -> list[Callable[[Path, dict[str, str]], None]]:
+    """The fixtures a page's needs name; a need without one fails, loudly and by name."""
+    unknown = [n for n in needs if n not in NEEDS]
+    if unknown:
+        pytest.fail(f"{page} needs {', '.join(map(repr, unknown))}, which tests/test_docs_pages.py has no fixture "
+                    f"for: add one to NEEDS")
+    return [NEEDS[n] for n in needs]
+
+
+def test_an_unknown_need_fails_naming_it():
+    (need,) = parse("<!-- docs-test: needs mainframe -->\n")[2]  # a need no fixture will ever meet
+    with pytest.raises(pytest.fail.Exception, match="needs 'mainframe', which .* no fixture"):
+        fixtures("some-page.md", [need])
+    assert fixtures("plugins.md", ["venv"]) == [_venv]
+
+
 def _pages() -> list[Path]:
     return [*PAGES, ROOT / "README.md"]
 
@@ -204,10 +220,7 @@ def test_the_page_runs_as_written(page, tmp_path):
     env.update(HOME=str(home), USER="reader", LOGNAME="reader", COLUMNS="100",
                PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin")
     env.pop("VIRTUAL_ENV", None)
-    for need in needs:
-        fixture = NEEDS.get(need)
-        assert fixture is not None, (f"{page.name} needs {need!r}, which tests/test_docs_pages.py has no fixture "
-                                     f"for: add one to NEEDS")
+    for fixture in fixtures(page.name, needs):
         fixture(work, env)
     result = subprocess.run(["bash", "-c", script(blocks)], check=False, cwd=work, env=env, capture_output=True,
                             text=True, timeout=900)
