@@ -19,7 +19,7 @@ from socialledger.core.domain.events import ledger_hex
 @pytest.fixture
 def cli(home, monkeypatch):
     c = CLI(home, monkeypatch)
-    c("init", "--admin", "ingrid")
+    c("init", "--admin", "ingrid", "--organisation", "Kulturkommunen", "--organisation-code", "SE2120001234")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
     c.account = c("account", "apply", "--channel", "facebook", "--name", "Kulturhuset Tornet", "--unit", "Kultur",
@@ -140,8 +140,20 @@ ID_COMMANDS = {
     "case register": ["case", "register", "{id}", "--diary-number", "KS 1"],
     "case list": ["case", "list", "--item", "{id}"],
     "audit log": ["audit", "log", "--account", "{id}"],
+    "archive status": ["archive", "status", "--account", "{id}"],
+    "hold place": ["hold", "place", "--account", "{id}", "--reason", "x"],
+    "hold release": ["hold", "release", "--account", "{id}", "--reason", "x"],
+    "plan add": ["plan", "add", "--account", "{id}", "--at", "2026-03-02T08:30", "--format", "post",
+                 "--responsible", "kalle"],
+    "plan move": ["plan", "move", "{id}", "--at", "2026-03-03T08:30"],
+    "plan cancel": ["plan", "cancel", "{id}", "--reason", "x"],
+    "plan done": ["plan", "done", "{id}", "--item", QUESTION],
+    "plan list": ["plan", "list", "--account", "{id}"],
+    "plan check": ["plan", "check", "--period", "2026-03", "--account", "{id}"],
+    "plan ical": ["plan", "ical", "--account", "{id}", "--out", "{tmp}/plan.ics"],
+    "report": ["report", "--period", "2024-03", "--account", "{id}", "--out", "{tmp}/report.pdf"],
 }
-_ID_PARAMS = {"account_id", "item_id", "reply_id"}
+_ID_PARAMS = {"account_id", "item_id", "reply_id", "plan_id"}
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -160,8 +172,10 @@ def test_the_table_names_every_command_that_takes_an_id():
 @pytest.mark.parametrize("name", sorted(ID_COMMANDS))
 def test_not_found_is_3_and_a_malformed_id_is_4_for_every_command(loaded, name, tmp_path):
     before = loaded.events()
-    for given, code in (("00000000-0000-4000-8000-000000000000", 3), ("0123abcd", 3), ("facebook:1_2", 3),
-                        ("no such id", 4), ("0123", 4)):
+    forms = [("00000000-0000-4000-8000-000000000000", 3), ("0123abcd", 3), ("no such id", 4), ("0123", 4)]
+    # a planned post has no platform id: channel:id is no id of one
+    forms.append(("facebook:1_2", 4 if name in ("plan move", "plan cancel", "plan done") else 3))
+    for given, code in forms:
         argv = [a.replace("{id}", given).replace("{tmp}", str(tmp_path)) for a in ID_COMMANDS[name]]
         result = loaded(*argv, user="ingrid", code=code)
         assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error: "), (argv, result.stderr)
@@ -354,13 +368,27 @@ EVERY_COMMAND = {
     "projections update": (["projections", "update"], False),
     "gdpr export": (["gdpr", "export", "--subject", "facebook:10152345"], True),
     "gdpr erase": (["gdpr", "erase", "--subject", "facebook:10152345", "--decision", "KS 1"], True),
-    "retention apply": (["retention", "apply", "--as-of", "2026-12-31", "--dry-run"], True),
+    "retention apply": (["retention", "apply", "--as-of", "2026-12-31", "--decision", "KS 1", "--dry-run"], True),
     "archive export": (["archive", "export", "--account", "{account}", "--period", "2024H1", "--out", "{tmp}/out"],
                        True),
     "archive verify": (["archive", "verify", "{tmp}"], False),
     "case register": (["case", "register", "{item}", "--diary-number", "KS 1"], True),
     "case list": (["case", "list"], True),
     "demo": (["demo", "--data-dir", "{tmp}/samples"], False),
+    "archive status": (["archive", "status"], True),
+    "hold place": (["hold", "place", "--account", "{account}", "--reason", "x"], True),
+    "hold release": (["hold", "release", "--account", "{account}", "--reason", "x"], True),
+    "hold list": (["hold", "list"], True),
+    "plan add": (["plan", "add", "--account", "{account}", "--at", "2026-03-02T08:30", "--format", "post",
+                  "--responsible", "kalle"], True),
+    "plan move": (["plan", "move", "0123abcd", "--at", "2026-03-03T08:30"], True),
+    "plan cancel": (["plan", "cancel", "0123abcd", "--reason", "x"], True),
+    "plan done": (["plan", "done", "0123abcd", "--item", "{item}"], True),
+    "plan list": (["plan", "list"], True),
+    "plan check": (["plan", "check", "--period", "2026-03"], True),
+    "plan ical": (["plan", "ical", "--out", "{tmp}/plan.ics"], True),
+    "report": (["report", "--period", "2024-03", "--account", "{account}", "--out", "{tmp}/report.pdf"], True),
+    "alerts run": (["alerts", "run", "--dry-run"], True),
 }
 
 #: commands and a bad value of theirs (exit 4), beside the ids above
@@ -373,7 +401,7 @@ BAD_INPUT = {
     "cadence report": ["cadence", "report", "--period", "2024H3"],
     "stats": ["stats", "--period", "march"],
     "gdpr export": ["gdpr", "export", "--subject", "10152345"],
-    "retention apply": ["retention", "apply", "--as-of", "31/12/2026"],
+    "retention apply": ["retention", "apply", "--as-of", "31/12/2026", "--decision", "KS 1"],
     "archive export": ["archive", "export", "--all-accounts", "--period", "2024H9", "--out", "{tmp}/out"],
     "ingest": ["ingest", "facebook", "{tmp}/policy.toml", "--account", "{account}"],
     "account apply": ["account", "apply", "--channel", "facebook", "--name", "x", "--unit", "Kultur", "--owner",

@@ -1,5 +1,7 @@
 """Ids a person can type: what every command that takes a ledger id also takes (docs/cli.md, "Ids").
 
+Accounts, captured items and planned posts:
+
 - the ledger id itself, a UUID (`5d6c1a2b-93f0-4c1e-8a55-0b8f2f6e7d10`, with or without dashes);
 - its short form, a prefix of at least 8 hex digits (`5d6c1a2b`), as the tables show it; a prefix that
   begins more than one id is refused, naming them;
@@ -17,12 +19,16 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.errors import BadInput, NotFound
 from socialledger.core.domain.events import ledger_hex
+from socialledger.core.domain.planning import PlannedPost
 from socialledger.core.domain.workflow import State
 from socialledger.core.ledger import LedgerStore, parse_id
+from socialledger.core.storage.topics import topics_of
 
 T = TypeVar("T")
 #: The fewest hex digits a short id has.
@@ -84,6 +90,31 @@ class Ids:
         except NotFound:
             return None
 
+    def planned(self, given: str | UUID) -> PlannedPost:
+        """The planned post `given` names: its id or a short form of it."""
+        text = _typed(str(given))
+        full = given if isinstance(given, UUID) else parse_id(text)
+        if full is not None:
+            found = self._planned_or_none(full)
+            if found is None:
+                raise NotFound(f"there is no planned post with id {given}")
+            return found
+        prefix = _prefix(text, "a planned post", native=False)
+        found = [p for p in map(self._planned_or_none, (i for i in self._plan_ids() if i.hex.startswith(prefix)))
+                 if p is not None]
+        return self._one(text, found, "planned post", lambda p: str(p.id))
+
+    def _plan_ids(self) -> list[UUID]:
+        return [n.originator_id for n in self.store.notifications(topics=topics_of((PlannedPost.PostPlanned,)))]
+
+    def _planned_or_none(self, pid: UUID) -> PlannedPost | None:
+        try:
+            found = self.store.repository.get(pid)
+        except AggregateNotFoundError:
+            self.store.roster()  # an uninitialised ledger says so first
+            return None
+        return found if isinstance(found, PlannedPost) else None
+
     @staticmethod
     def _one(text: str, found: list[T], what: str, name: Callable[[T], str]) -> T:
         if not found:
@@ -98,11 +129,11 @@ class Ids:
 
     def short(self, ids: Iterable[str | UUID]) -> dict[str, str]:
         """Full id (as a string) -> its short form: the shortest prefix of at least 8 hex digits that no
-        other account or captured item begins with (almost always the first 8)."""
+        other account, captured item or planned post begins with (almost always the first 8)."""
         wanted = {str(i) for i in ids}
         if not wanted:
             return {}
-        accounts = [a.id.hex for a in self.store.accounts()]
+        accounts = [a.id.hex for a in self.store.accounts()] + [p.hex for p in self._plan_ids()]
         index = self.store.recorder
         out = {}
         for full in wanted:
@@ -122,11 +153,12 @@ def _typed(given: str) -> str:
     return str(given).strip().lower()
 
 
-def _prefix(text: str, what: str) -> str:
+def _prefix(text: str, what: str, *, native: bool = True) -> str:
     digits = text.replace("-", "")
     if not _HEX.fullmatch(digits):
         raise BadInput(f"{text!r} is not an id: give {what}'s ledger id, at least its first {SHORT} characters "
-                       "as the tables show them, or its platform id as channel:id (facebook:123_456)")
+                       "as the tables show them" + (", or its platform id as channel:id (facebook:123_456)"
+                                                     if native else ""))
     if len(digits) < SHORT:
         raise BadInput(f"{text} is too short to find an id by: give at least {SHORT} characters")
     return digits

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 
 from socialledger.app.authorisation import check_may_be_responsible, check_may_plan, require_any
 from socialledger.app.base import Service
@@ -26,7 +25,6 @@ from socialledger.core.domain.periods import parse as parse_period
 from socialledger.core.domain.planning import Planned, PlannedPost
 from socialledger.core.domain.policy import Policy
 from socialledger.core.domain.workflow import check_open
-from socialledger.core.ledger import parse_id
 from socialledger.projections import ReadModels, plan, register
 from socialledger.render import calendar as ical
 
@@ -91,15 +89,8 @@ class Planning(Service):
         return self.store.decide(command)
 
     def _planned(self, plan_id: str | UUID) -> PlannedPost:
-        pid = parse_id(plan_id)
-        try:
-            found = self.store.repository.get(pid) if pid else None
-        except AggregateNotFoundError:
-            found = None
-        if not isinstance(found, PlannedPost):
-            self.store.roster()  # an uninitialised ledger says so first
-            raise BadInput(f"there is no planned post with id {plan_id}")
-        return found
+        """The planned post by its id or short id (`app/ids.py`); NotFound (exit 3) when there is none."""
+        return self.ids.planned(plan_id)
 
     def _time(self, at: str | datetime) -> datetime:
         if isinstance(at, datetime):
