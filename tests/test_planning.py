@@ -322,7 +322,8 @@ def test_the_plan_from_the_cli(home, monkeypatch, tmp_path):
         user="kalle", code=4)
     cli("plan", "add", "--account", account, "--at", "2027-03-01T08:30", "--format", "post", "--responsible",
         "kalle", user="lisa", code=3)
-    cli("plan", "move", "00000000-0000-0000-0000-000000000000", "--at", "2027-03-01T09:00", user="kalle", code=4)
+    # a planned post that is not there is not found: exit 3 (docs/cli.md)
+    cli("plan", "move", "00000000-0000-0000-0000-000000000000", "--at", "2027-03-01T09:00", user="kalle", code=3)
     assert cli.events() == head  # nothing recorded by a refusal
     assert cli.json("plan", "move", plan_id, "--at", "2027-03-02T12:00", user="kalle")["moved"] is True
     (row,) = cli.json("plan", "list", "--period", "2027-03", user="maria")
