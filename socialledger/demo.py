@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from importlib import resources
@@ -12,7 +13,7 @@ from socialledger.app import Ledger
 from socialledger.app.archive import verify_archive_package
 from socialledger.core.domain.account import ApplicationForm
 from socialledger.core.domain.actor import Actor
-from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.errors import BadInput, RuleViolation
 from socialledger.core.domain.roles import Role
 
 UNIT = "Kulturförvaltningen"
@@ -21,9 +22,36 @@ OTHER_UNIT = "Tekniska förvaltningen"
 MASTODON_ACTOR = "https://social.example.se/users/kommunen"
 
 
+#: the bundled samples: channel -> the platform id of the page they belong to
+SAMPLE_PAGES = {"facebook": "104729384756102", "instagram": "17841400000000001", "linkedin": "90362860"}
+
+
 def sample(channel: str) -> Path:
     """The bundled sample data of a channel."""
     return Path(str(resources.files("socialledger").joinpath("data", "demo", channel)))
+
+
+def write_samples(target: Path) -> dict[str, Path]:
+    """Copy the bundled samples into `target`, a folder per channel (`demo --data-dir`); the folders written.
+
+    A folder that already holds a channel's files is refused rather than overwritten (BadInput).
+    """
+    written = {}
+    for channel in SAMPLE_PAGES:
+        folder = target / channel
+        if folder.exists() and any(folder.iterdir()):
+            raise BadInput(f"{folder} exists and is not empty; give another --data-dir")
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in sorted(sample(channel).iterdir()):
+            if f.is_file():
+                shutil.copyfile(f, folder / f.name)
+        written[channel] = folder
+    return written
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 item`, `2 items` (the CLI's `output.count`; the demo's story sits below the CLI)."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 class Story:
@@ -117,11 +145,12 @@ class Story:
         say("\nkalle loads what each page has on its platform: API crawls, webhook deliveries, insights.")
         for channel, account in (("facebook", account_id), ("instagram", second), ("linkedin", third)):
             summary = ledger.ingest(self.who("kalle"), channel, sample(channel), str(account))
-            say(f"  {channel}: {summary.records} records: {summary.new} items captured, {summary.hidden} hidden, "
-                f"{summary.removed} removed on the platform, {summary.metrics} metric values, "
-                f"{summary.subjects} people; {summary.events} events.")
+            say(f"  {channel}: {count(summary.records, 'record')}: {count(summary.new, 'item')} captured, "
+                f"{summary.hidden} hidden, {summary.removed} removed on the platform, "
+                f"{count(summary.metrics, 'metric value')}, {count(summary.subjects, 'person', 'people')}; "
+                f"{count(summary.events, 'event')}.")
         again = ledger.ingest(self.who("kalle"), "facebook", sample("facebook"), str(account_id))
-        say(f"  The Facebook data again records {again.events} events.")
+        say(f"  The Facebook data again records {count(again.events, 'event')}.")
         say("\nWhat was captured on Facebook (commenters' names and texts are stored encrypted, each under its "
             "own key):")
         self.show("content", ledger, account_id)
@@ -138,26 +167,28 @@ class Story:
         problems = verify_archive_package(package)
         pdfs = sorted(package.rglob("*.pdf"))
         say(f"\narvid, the archivist, exports the Facebook page's first half of 2024 as an E-ARK package "
-            f"(METS, PREMIS, the feed as JSON and as a PDF/A printout, {len(pdfs)} volume(s)):\n  {package}")
+            f"(METS, PREMIS, the feed as JSON and as a PDF/A printout in {count(len(pdfs), 'volume')}):\n  {package}")
         say("  archive verify: " + ("every file present, listed and intact." if not problems
                                      else "; ".join(problems)))
 
         say("\nÅsa Öberg asks to be forgotten (GDPR). ingrid exports what the ledger holds about her, then erases "
             "her under decision KS 2026/57:")
         data = ledger.subject_export(self.who("ingrid"), "facebook:10152345")
-        say(f"  access: {len(data['items'])} comment(s), e.g. \"{data['items'][0]['text']}\"")
+        say(f"  access: {count(len(data['items']), 'comment')}, e.g. \"{data['items'][0]['text']}\"")
         result = ledger.erase_subject(self.who("ingrid"), "facebook:10152345", "KS 2026/57")
         after = next(i for i in ledger.content(self.who("ingrid"), account_id)
                      if i["native_id"] == "facebook:1122334455667788_2233445566001")
-        say(f"  erased: {result['items']} item(s); the comment now reads as author {after['author']}, "
-            f"name {after['author_name']}, text {after['text']}; her keys are destroyed.")
+        name = "erased" if after["author_name"] is None else after["author_name"]
+        text = "erased" if after["text"] is None else f'"{after["text"]}"'
+        say(f"  erased: {count(result['items'], 'item')}; the comment now reads as author {after['author']} "
+            f"(the pseudonym), name {name}, text {text}; her keys are destroyed.")
         say(f"  packages exported earlier that hold her: {', '.join(result['packages']) or 'none'}")
 
         receipt = ledger.seal(self.who("astrid"))
         report = ledger.verify(self.who("astrid"), [receipt])
         say(f"\nastrid, the auditor, seals the ledger at position {receipt.position} and verifies it: "
-            f"{'the ledger verifies' if report.ok else 'BROKEN'}, {report.events} events chained, "
-            f"{report.seals} seal(s) matching.")
+            f"{'the ledger verifies' if report.ok else 'BROKEN'}, {count(report.events, 'event')} chained, "
+            f"{count(report.seals, 'seal')} matching.")
         return {"account": str(account_id), "home": str(ledger.home)}
 
 

@@ -496,6 +496,10 @@ class EventStoreContract(StorageContract):
         found = events.index_rows([r[0] for r in rows])
         assert sorted(found) == sorted(r[0] for r in rows) and found[rows[2][0]].state == "visible"
         assert events.aliases(["alias-1", "nothing"]) == {"alias-1": rows[0][0]}
+        ids = sorted(r[0] for r in rows)
+        assert events.ids_with_prefix(ids[2][:8], 10) == [ids[2]]  # a short id finds its item
+        assert events.ids_with_prefix(ids[2], 10) == [ids[2]] and events.ids_with_prefix("", 3) == ids[:3]
+        assert events.ids_with_prefix("g", 10) == []
         more, more_index = _page_rows(1, 3)
         with pytest.raises(IntegrityError):
             events.insert_rows([*more, rows[4]], [*more_index, index[4]], [("alias-2", more[0][0])])

@@ -35,6 +35,7 @@ CALLS = {
     "revoke_role": ("R1", lambda c: c.ledger.revoke_role(NOBODY, "kalle", Role.COMMUNICATOR, UNIT)),
     "roles": ("R2", lambda c: c.ledger.roles(NOBODY)),
     "read_models": ("R2", lambda c: c.ledger.read_models(NOBODY)),
+    "short_ids": ("R2", lambda c: c.ledger.short_ids(NOBODY, [str(c.active)])),
     "set_policy": ("R2", lambda c: c.ledger.set_policy(NOBODY, "", "policy.toml")),
     # accounts
     "apply_account": ("R2", lambda c: c.ledger.apply_account(NOBODY, form(name="Ny sida"))),
@@ -60,6 +61,7 @@ CALLS = {
     "sla_report": ("R2", lambda c: c.ledger.sla_report(NOBODY, "2026H1")),
     "cadence_report": ("R2", lambda c: c.ledger.cadence_report(NOBODY, "2026H1")),
     "stats": ("R2", lambda c: c.ledger.stats(NOBODY, "2026H1")),
+    "stats_by_period": ("R2", lambda c: c.ledger.stats_by_period(NOBODY, "2026H1")),
     "replay": ("R2", lambda c: c.ledger.replay(NOBODY, "1")),
     "projections_rebuild": ("R2", lambda c: c.ledger.projections_rebuild(NOBODY)),
     # archive
@@ -142,6 +144,8 @@ INTERNAL = {
                      "after their check",
     "MailSettings": "the [mail] table of the home's config.toml (the operator's file, like the store setting)",
     "Mailer": "an SMTP session: sends what the alerts service built after its check",
+    "Ids": "built on a LedgerStore like ContentReader: turns typed ids into aggregates for a service that "
+           "checks its role first (`Service._account`, `_item`); `Ledger.short_ids` checks its own",
 }
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from conftest import UNIT, final_export, form, who
 
-from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.errors import BadInput, NotFound, RuleViolation
 from socialledger.core.domain.roles import Role
 
 
@@ -188,11 +188,17 @@ def test_r8_nothing_happens_in_a_closed_account(ledger, active, tmp_path):
 
 
 def test_unknown_account(ledger):
-    refused(ledger, "R3", ledger.approve, who("maria"), uuid.uuid4(), "manager")
-    refused(ledger, "R3", ledger.approve, who("maria"), "not-an-id", "manager")
+    # Not found is its own error (exit 3, as a refusal: docs/cli.md); text that is no id is bad input (exit 4).
+    before = ledger.head()
+    with pytest.raises(NotFound):
+        ledger.approve(who("maria"), uuid.uuid4(), "manager")
+    with pytest.raises(BadInput, match="not an id"):
+        ledger.approve(who("maria"), "not-an-id", "manager")
+    assert ledger.head() == before
 
 
 def test_an_id_of_another_aggregate_is_no_account(ledger):
     from socialledger.core.domain.roles import ROSTER_ID
 
-    refused(ledger, "R3", ledger.approve, who("maria"), ROSTER_ID, "manager")
+    with pytest.raises(NotFound):
+        ledger.approve(who("maria"), ROSTER_ID, "manager")

@@ -12,7 +12,7 @@ from conftest import OTHER, UNIT, form, who
 from test_projections import dump
 
 from socialledger.core.capture.writer import CaptureWriter
-from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.errors import BadInput, NotFound, RuleViolation
 from socialledger.core.domain.planning import Planned, check, match
 from socialledger.core.domain.policy import Cadence, Planning, default_policy
 from socialledger.core.domain.records import AuthorRef, ContentRecord
@@ -127,7 +127,7 @@ def test_communicators_of_the_unit_plan(ledger, active):
         ledger.move_planned(who("kalle"), plan_id, "2026-03-04T08:30")
     (row,) = ledger.plan_list(who("ingrid"), "2026-03", now=NOW)
     assert row["state"] == "cancelled" and row["cancelled"] == "Bytt mot en film" and row["revision"] == 2
-    with pytest.raises(BadInput, match="no planned post"):
+    with pytest.raises(NotFound, match="no planned post"):  # not found is its own error, exit 3 (docs/cli.md)
         ledger.move_planned(who("kalle"), active, "2026-03-04T08:30")  # an account's id is not a plan's
     with pytest.raises(RuleViolation):
         ledger.plan_list(who("nobody"), "2026-03")
@@ -322,7 +322,8 @@ def test_the_plan_from_the_cli(home, monkeypatch, tmp_path):
         user="kalle", code=4)
     cli("plan", "add", "--account", account, "--at", "2027-03-01T08:30", "--format", "post", "--responsible",
         "kalle", user="lisa", code=3)
-    cli("plan", "move", "00000000-0000-0000-0000-000000000000", "--at", "2027-03-01T09:00", user="kalle", code=4)
+    # a planned post that is not there is not found: exit 3 (docs/cli.md)
+    cli("plan", "move", "00000000-0000-0000-0000-000000000000", "--at", "2027-03-01T09:00", user="kalle", code=3)
     assert cli.events() == head  # nothing recorded by a refusal
     assert cli.json("plan", "move", plan_id, "--at", "2027-03-02T12:00", user="kalle")["moved"] is True
     (row,) = cli.json("plan", "list", "--period", "2027-03", user="maria")

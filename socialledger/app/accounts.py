@@ -33,7 +33,7 @@ class Accounts(Service):
     def _on_account(self, account_id: str | UUID, act: Callable[[Account, Roster], T]) -> T:
         def command() -> T:
             roster = self.store.roster()
-            account = self.store.account(account_id)
+            account = self._account(account_id)
             result = act(account, roster)
             self.store.save(account)
             return result
@@ -109,7 +109,7 @@ class Accounts(Service):
 
     def show_account(self, actor: Actor, account_id: str | UUID) -> Account:
         require_any(self.store.roster(), actor, "read the account register")
-        return self.store.account(account_id)
+        return self._account(account_id)
 
 
 def _account_class(name: str | None, policy: Policy) -> str:

@@ -36,14 +36,15 @@ class Archives(Service):
             raise BadInput("give --account ID or --all-accounts")
         check_may_export_archive(self.store.roster(), actor)
         check_identified(self.store.policy())
-        accounts = [str(account)] if account else [str(a.id) for a in self.store.accounts() if a.platform_id]
+        accounts = ([str(self._account(account).id)] if account
+                    else [str(a.id) for a in self.store.accounts() if a.platform_id])
         return [exports.export(self.store, actor, ref, period, out_dir, position=position, final=final,
                                allow_empty=allow_empty, container=container) for ref in accounts]
 
     def archive_status(self, actor: Actor, account: str | UUID | None = None) -> list[AccountStatus]:
         """Per account and half-year: due, delivered, supplement due, and whether a final package is due (R8, R20)."""
         check_may_read_archive_status(self.store.roster(), actor)
-        chosen = [self.store.account(account)] if account else [a for a in self.store.accounts() if a.platform_id]
+        chosen = [self._account(account)] if account else [a for a in self.store.accounts() if a.platform_id]
         return status.status(self.store, chosen)
 
 

@@ -39,7 +39,7 @@ class Audit(Service):
     def audit_log(self, actor: Actor, account: str | UUID | None = None) -> Iterator[LogEntry]:
         """Every event in ledger order (of one account): position, time, actor, aggregate, type, details."""
         require_any(self.store.roster(), actor, "read the audit log")  # now, not at the first entry
-        only = self.store.account(account).id if account else None
+        only = self._account(account).id if account else None
         return self._entries(only)
 
     def _entries(self, only: UUID | None) -> Iterator[LogEntry]:

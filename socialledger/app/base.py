@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from socialledger.app.authorisation import require_any
+from socialledger.app.ids import Ids
+from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.content import ContentItem
 from socialledger.core.ledger import LedgerStore
 from socialledger.projections import ReadModels
 
@@ -13,6 +18,24 @@ class Service:
 
     store: LedgerStore
     _models: ReadModels | None = None
+
+    @property
+    def ids(self) -> Ids:
+        """Ids a person can type (`app/ids.py`): short forms and namespaced platform ids."""
+        return Ids(self.store)
+
+    def _account(self, given: str | UUID) -> Account:
+        """The account a caller named (any form `Ids` takes); NotFound (exit 3) when there is none."""
+        return self.ids.account(given)
+
+    def _item(self, given: str | UUID) -> ContentItem:
+        """The captured item a caller named (any form `Ids` takes); NotFound (exit 3) when there is none."""
+        return self.ids.item(given)
+
+    def short_ids(self, actor: Actor, ids: list[str]) -> dict[str, str]:
+        """Full id -> the short form a table shows (which ids exist is the ledger's: it needs a role, R2)."""
+        require_any(self.store.roster(), actor, "read ledger ids")
+        return self.ids.short(ids)
 
     def read_models(self, actor: Actor, *, catch_up: bool = True) -> ReadModels:
         """The read models (`readmodels.sqlite`), caught up with the ledger unless told not to.

@@ -28,7 +28,7 @@ from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
 from socialledger.core.capture.media import forget as forget_media
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
-from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.errors import BadInput, NotFound
 from socialledger.core.domain.events import ledger_id
 from socialledger.core.domain.retention import check_erasable
 from socialledger.core.domain.subjects import Subject
@@ -127,7 +127,7 @@ def _subject(store: LedgerStore, subject: str) -> Subject:
     except AggregateNotFoundError:
         found = None
     if not isinstance(found, Subject):
-        raise BadInput(f"the ledger holds nothing about {subject}")
+        raise NotFound(f"the ledger holds nothing about {subject}")
     return found
 
 

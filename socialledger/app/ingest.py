@@ -21,5 +21,6 @@ class Ingest(Service):
         (channels or plugin_manager().channels).get(channel)  # an unknown channel first, as before
         roster = self.store.roster()
         require_any(roster, actor, "capture content")  # R2 before the account is looked up: no answer to a stranger
-        check_may_ingest(roster, actor, self.store.account(account))
-        return ingest(self.store, actor, channel, path, account, channels=channels, **options)
+        target = self._account(account)
+        check_may_ingest(roster, actor, target)
+        return ingest(self.store, actor, channel, path, str(target.id), channels=channels, **options)

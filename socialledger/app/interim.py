@@ -92,7 +92,7 @@ class InterimReports(Planning):
             raise BadInput("give --account, --unit or --all, not more than one")
         rows = register.rows(models.store)
         if account:
-            wanted = str(self.store.account(account).id)
+            wanted = str(self._account(account).id)
             return [r for r in rows if r["id"] == wanted]
         rows = [r for r in rows if r["platform_id"]]
         if unit:

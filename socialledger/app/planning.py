@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 
 from socialledger.app.authorisation import check_may_be_responsible, check_may_plan, require_any
 from socialledger.app.base import Service
@@ -26,7 +25,6 @@ from socialledger.core.domain.periods import parse as parse_period
 from socialledger.core.domain.planning import Planned, PlannedPost
 from socialledger.core.domain.policy import Policy
 from socialledger.core.domain.workflow import check_open
-from socialledger.core.ledger import parse_id
 from socialledger.projections import ReadModels, plan, register
 from socialledger.render import calendar as ical
 
@@ -46,7 +44,7 @@ class Planning(Service):
         """Plan a post on an account (R2: a role in its unit); the planned post's id."""
         roster = self.store.roster()
         require_any(roster, actor, "plan posts")  # before the account is looked up: a stranger learns nothing
-        account = self.store.account(account_id)
+        account = self._account(account_id)
         check_may_plan(roster, actor, account)
         check_open(account.state, f"{account.id} ({account.name})")
         when = self._time(at)
@@ -67,7 +65,7 @@ class Planning(Service):
     def mark_planned_done(self, actor: Actor, plan_id: str | UUID, item_id: str | UUID) -> bool:
         """The captured post `item_id` is the planned one (whatever its time); False when marked so already."""
         def act(post: PlannedPost) -> bool:
-            item = self.store.item(item_id)
+            item = self._item(item_id)
             if item.kind != "post" or not item.by_account:
                 raise BadInput(f"item {item_id} is a {item.kind.replace('_', ' ')}, not a post by the account")
             if item.account != post.account:
@@ -91,15 +89,8 @@ class Planning(Service):
         return self.store.decide(command)
 
     def _planned(self, plan_id: str | UUID) -> PlannedPost:
-        pid = parse_id(plan_id)
-        try:
-            found = self.store.repository.get(pid) if pid else None
-        except AggregateNotFoundError:
-            found = None
-        if not isinstance(found, PlannedPost):
-            self.store.roster()  # an uninitialised ledger says so first
-            raise BadInput(f"there is no planned post with id {plan_id}")
-        return found
+        """The planned post by its id or short id (`app/ids.py`); NotFound (exit 3) when there is none."""
+        return self.ids.planned(plan_id)
 
     def _time(self, at: str | datetime) -> datetime:
         if isinstance(at, datetime):
@@ -119,7 +110,7 @@ class Planning(Service):
         if account and unit:
             raise BadInput("give --account or --unit, not both")
         if account:
-            wanted = self.store.account(account).id
+            wanted = self._account(account).id
             return [r for r in register.rows(models.store) if UUID(r["id"]) == wanted]
         rows = [r for r in register.rows(models.store) if r["state"] != "closed"]
         if unit:
@@ -217,7 +208,7 @@ class Planning(Service):
         _, policy = self._plan_reader(actor)
         now = now or datetime.now(UTC)
         rows = self.plan_list(actor, period or self._period(None, policy, now, 31).label, account, unit, now=now)
-        scope = (self.store.account(account).name if account else None) or unit or policy.organisation.name
+        scope = (self._account(account).name if account else None) or unit or policy.organisation.name
         return ical.calendar(rows, zone=policy.zone, name=f"Publication plan: {scope}",
                              organisation=policy.organisation.name)
 

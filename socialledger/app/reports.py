@@ -5,6 +5,7 @@ Every report needs a role (R2), checked before the read models are caught up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID
@@ -14,6 +15,7 @@ import attrs
 
 from socialledger.app.authorisation import require_any
 from socialledger.app.base import Service
+from socialledger.app.content_views import ContentReader
 from socialledger.app.results import CadenceRow, ProjectionStatus, SlaReportRow
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput
@@ -22,6 +24,13 @@ from socialledger.projections import NAMES, ReadModels, cadence, register, sla, 
 
 #: the read models by name, for `projections rebuild NAME`
 READ_MODELS = NAMES
+#: the states of an inbound item (docs/reports.md), for `sla status --state`
+SLA_STATES = ("open", "answered", "late", "breached", "moderated")
+#: the figures of `stats --by period`: what adds up (or is read at the end) per part of a period
+PART_FIGURES = ("posts", "comments", "visitor_posts", "questions", "reactions", "shares", "reach", "impressions",
+                "views", "clicks", "follows", "followers")
+#: how much of an item's text `sla status` shows
+EXCERPT = 60
 from socialledger.projections.replay import replay
 
 
@@ -41,7 +50,7 @@ class Reports(Service):
         return self._caught_up(), self.store.policy().zone
 
     def _account_hex(self, account: str | UUID | None) -> str | None:
-        return self.store.account(account).id.hex if account else None
+        return self._account(account).id.hex if account else None
 
     @staticmethod
     def _names(models: ReadModels) -> dict[str, str]:
@@ -49,12 +58,26 @@ class Reports(Service):
         return {UUID(r["id"]).hex: r["name"] for r in register.rows(models.store)}
 
     def sla_status(self, actor: Actor, account: str | UUID | None = None, at: str | datetime | None = None,
-                   period: str | None = None) -> SlaStatus:
-        """Every inbound item: received, due, first response and state (R12-R15), as it stood `at`."""
+                   period: str | None = None, states: Sequence[str] = ()) -> SlaStatus:
+        """Every inbound item (in `states`, if given): received, due, first response and state (R12-R15), as it
+        stood `at`, by due time; each with its author and an excerpt of its text (read from the item, under
+        its keys: "erased" once they are destroyed; the read model itself holds neither)."""
+        unknown = sorted(set(states) - set(SLA_STATES))
+        if unknown:
+            raise BadInput(f"--state {unknown[0]!r}: one of {', '.join(SLA_STATES)}")
         models, zone = self._reader(actor)
         moment = _parse_at(at, zone) if isinstance(at, str) or at is None else at
         received = [b.timestamp() for b in parse_period(period).bounds(zone)] if period else [None, None]
-        rows = sla.status(models.store, self._account_hex(account), moment, *received)
+        rows = [r for r in sla.status(models.store, self._account_hex(account), moment, *received)
+                if not states or r["state"] in states]
+        rows.sort(key=lambda r: (r["due"], r["received"]))
+        reader = ContentReader(self.store)
+        for row in rows:
+            summary = reader.summary(self.store.item(UUID(hex=row["item"])))
+            row["author"] = summary["author"]
+            row["author_name"] = summary["author_name"]
+            row["erased"] = summary["erased"]
+            row["excerpt"] = _excerpt(summary["text"])
         return SlaStatus(rows=rows, names=self._names(models), zone=zone)
 
     def sla_report(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[SlaReportRow]:
@@ -76,7 +99,7 @@ class Reports(Service):
         """Statistics per account and period (every account with a platform id, or one)."""
         models, zone = self._reader(actor)
         start, end = parse_period(period).bounds(zone)
-        accounts = ([self.store.account(account)] if account
+        accounts = ([self._account(account)] if account
                     else [a for a in self.store.accounts() if a.platform_id])
         out = []
         for a in accounts:
@@ -84,6 +107,25 @@ class Reports(Service):
             for p in figures["top_posts"]:
                 p["item"] = str(UUID(hex=p["item"]))
             out.append({"account": str(a.id), "name": a.name, "channel": a.channel, "period": period, **figures})
+        return out
+
+    def stats_by_period(self, actor: Actor, period: str, account: str | UUID | None = None) -> list[dict[str, Any]]:
+        """Per account, the counted figures of each part of the period (its months, weeks or days:
+        `Period.parts`), for `stats --by period`."""
+        models, zone = self._reader(actor)
+        whole = parse_period(period)
+        accounts = ([self._account(account)] if account
+                    else [a for a in self.store.accounts() if a.platform_id])
+        out = []
+        for a in accounts:
+            parts = []
+            for part in whole.parts():
+                start, end = part.bounds(zone)
+                figures = statistics.account_stats(models.store, a.id.hex, start.timestamp(), end.timestamp(), zone)
+                parts.append({"period": part.label, **{k: figures[k] for k in PART_FIGURES},
+                              "response_median_seconds": figures["response"]["median_seconds"]})
+            out.append({"account": str(a.id), "name": a.name, "channel": a.channel, "period": whole.label,
+                        "parts": parts})
         return out
 
     def replay(self, actor: Actor, until: str, period: str | None = None) -> dict[str, Any]:
@@ -105,6 +147,13 @@ class Reports(Service):
         if name is not None and name not in NAMES:
             raise BadInput(f"no read model {name!r} (one of: {', '.join(NAMES)})")
         return self._caught_up(catch_up=False).rebuild([name] if name else None)
+
+
+def _excerpt(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
 def _parse_at(text: str | None, zone: ZoneInfo) -> datetime | None:

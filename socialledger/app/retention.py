@@ -153,8 +153,8 @@ class Retention(Service):
         if bool(account) == bool(item):
             raise BadInput("name what the hold is on: --account ID or --item ID")
         if account:
-            return "account", self.store.account(account).id
-        return "item", self.store.item(item or "").id
+            return "account", self._account(account).id
+        return "item", self._item(item or "").id
 
 
 def check_not_held(store: LedgerStore, items: list[ContentItem]) -> None:

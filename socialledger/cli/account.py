@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import done, emit_json, plain, table
+from socialledger.cli.output import cell, done, emit_json, plain, short_ids, table, when
 from socialledger.core.domain import workflow
 from socialledger.core.domain.account import Account, ApplicationForm
 
@@ -177,12 +177,21 @@ def list_(as_json: bool) -> None:
     if as_json:
         emit_json(accounts)
         return
+    short = short_ids(a["id"] for a in accounts)
     table(
         "Accounts",
         ["id", "channel", "name", "unit", "state", "owner", "deputy", "flags"],
-        [(a["id"], a["channel"], a["name"], a["unit"], a["state"], a["owner"], a["deputy"] or "",
-          ", ".join(a["flags"])) for a in accounts],
+        [(short[a["id"]], a["channel"], a["name"], a["unit"], a["state"], a["owner"], a["deputy"],
+          a["flags"]) for a in accounts],
+        empty="No accounts in the register yet.",
     )
+
+
+#: `account show`: field -> what it is called in words
+_SHOWN = {"id": "id", "channel": "channel", "name": "name", "unit": "unit", "state": "state", "owner": "owner",
+          "deputy": "deputy", "platform_id": "platform id", "purpose": "purpose", "goals": "goals",
+          "audience": "audience", "gdpr_handling": "GDPR handling", "answering_hours": "answering hours",
+          "page_rules": "page rules", "account_class": "class", "on_call": "on call (R14)", "applied": "applied"}
 
 
 @account.command("show")
@@ -198,15 +207,20 @@ def show(account_id: str, as_json: bool) -> None:
     if as_json:
         emit_json(view)
         return
-    rows = [(k, v) for k, v in view.items() if k not in ("approvals", "rejections", "closure_request", "closure", "flags")]
-    rows.append(("flags (R7)", ", ".join(view["flags"]) or "none"))
+
+    def at(step: dict[str, Any]) -> str:
+        return f"{step['actor']} at {when(step['time'], seconds=True)}"
+
+    rows = [(label, when(view[k], seconds=True) if k == "applied" else cell(view[k]) or "none")
+            for k, label in _SHOWN.items()]
+    rows.append(("flags (R7)", cell(view["flags"]) or "none"))
     for a in view["approvals"]:
-        rows.append((f"approved ({a['level']})", f"{a['actor']} at {a['time']}"))
+        rows.append((f"approved ({a['level']})", at(a)))
     for r in view["rejections"]:
-        rows.append((f"rejected ({r['level']})", f"{r['actor']} at {r['time']}: {r['reason']}"))
+        rows.append((f"rejected ({r['level']})", f"{at(r)}: {r['reason']}"))
     for key in ("closure_request", "closure"):
         if view[key]:
-            rows.append((key.replace("_", " "), f"{view[key]['actor']} at {view[key]['time']}: {view[key]['reason']}"))
+            rows.append((key.replace("_", " "), f"{at(view[key])}: {view[key]['reason']}"))
     table(f"Account {view['name']}", ["field", "value"], rows)
 
 

@@ -92,6 +92,11 @@ class LedgerGroup(click.Group):
             _fail(f"the ledger store failed: {e}", 1, {"error": str(e), "rule": None})
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader stopped reading (`| head`): nothing more to say, and no error of ours.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             _fail("interrupted", 130, {"error": "interrupted", "rule": None})
         except Exception as e:

@@ -9,8 +9,8 @@ import click
 from socialledger.app.archive import check_archive_package
 from socialledger.archive.verify import DEFAULT_PROFILE, PROFILES
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import done, emit_json, plain, table
-from socialledger.core.domain.errors import VerificationFailed
+from socialledger.cli.output import done, emit_json, plain, short_ids, table, when
+from socialledger.core.domain.errors import BadInput, VerificationFailed
 
 
 @click.group("archive")
@@ -92,7 +92,7 @@ def _count(n: int, noun: str) -> str:
 
 @archive_group.command("verify")
 @common_options
-@click.argument("package", type=click.Path(exists=True, path_type=Path))
+@click.argument("package", type=click.Path(path_type=Path))
 @click.option("--profile", "profile_name", default=DEFAULT_PROFILE, show_default=True,
               type=click.Choice(sorted(PROFILES)),
               help="The requirements: socialledger (SIP 2.1.0 and the delivery rules), e-ark-sip-2.1.0, "
@@ -102,6 +102,8 @@ def _count(n: int, noun: str) -> str:
 def archive_verify(package: Path, profile_name: str, strict: bool, as_json: bool) -> None:
     """Check a package folder, or its zip or tar container, offline: the CSIP and SIP requirements, the METS,
     PREMIS and Dublin Core schemas, every checksum and size, no missing or extra file, PDF/A."""
+    if not package.exists():  # a missing package is bad input (exit 4), not a failed verification
+        raise BadInput(f"{package}: no such package (a package folder, or its .zip or .tar container)")
     report = check_archive_package(package, profile_name)
     ok = report.ok(strict=strict)
     if as_json:
@@ -152,6 +154,8 @@ def case_list(diary_number: str | None, item_id: str | None, as_json: bool) -> N
     if as_json:
         emit_json(rows)
     else:
+        short = short_ids(r["item"] for r in rows)
         table("Cases", ["diary number", "system", "item", "native id", "kind", "by", "time"],
-              [(r["diary_number"], r["system"] or "", r["item"][:8], r["native_id"] or "", r["kind"], r["actor"],
-                r["time"]) for r in rows])
+              [(r["diary_number"], r["system"], short[r["item"]], r["native_id"], r["kind"], r["actor"],
+                when(r["time"])) for r in rows],
+              empty="No cases registered.")

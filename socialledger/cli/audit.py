@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import emit_json, local, plain, short_time, table
+from socialledger.cli.output import count, emit_json, local, plain, short_ids, short_time, table
 from socialledger.core.domain.errors import VerificationFailed
 
 
@@ -43,11 +43,14 @@ def log(account_id: str | None, as_json: bool) -> None:
             for e in entries
         ])
         return
+    entries = list(entries)
+    short = short_ids(e.aggregate for e in entries)
     table(
         "Audit log",
         ["pos", "time", "actor", "os user@host", "aggregate", "type"],
         [(e.position, short_time(e.time, zone), e.actor, f"{e.os_user}@{e.host}",
-          f"{e.aggregate_type} {str(e.aggregate)[:8]}", e.type) for e in entries],
+          f"{e.aggregate_type} {short[str(e.aggregate)]}", e.type) for e in entries],
+        empty="No events" + (" of this account." if account_id else "."),
     )
 
 
@@ -63,8 +66,8 @@ def verify(seals: tuple[Path, ...], as_json: bool) -> None:
     if as_json:
         emit_json(report.as_dict())
     elif report.ok:
-        click.echo(f"The ledger verifies: {report.events} events chained up to position {report.head}, "
-                   f"{report.seals} recorded seals and {len(seals)} receipts match.")
+        click.echo(f"The ledger verifies: {count(report.events, 'event')} chained up to position {report.head}, "
+                   f"{count(report.seals, 'recorded seal')} and {count(len(seals), 'receipt')} match.")
     if not report.ok:
         if not as_json:
             for problem in report.problems:

@@ -6,6 +6,7 @@ import os
 import sys
 
 import click
+import msgspec
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -16,7 +17,7 @@ from rich.progress import (
 )
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import clip, done, emit_json, plain, short_time, table
+from socialledger.cli.output import clip, count, done, emit_json, plain, short_ids, short_time, table, when
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.plugins import describe, plugin_manager
 
@@ -25,7 +26,8 @@ from socialledger.core.plugins import describe, plugin_manager
 @common_options
 @click.argument("channel")
 @click.argument("path", type=click.Path(path_type=str))
-@click.option("--account", "account_id", required=True, help="The ledger id of the account the data belongs to.")
+@click.option("--account", "account_id", required=True,
+              help="The account the data belongs to: its ledger id, the short form, or the page as channel:id.")
 @click.option("--signature", help="A webhook delivery's X-Hub-Signature-256 header, checked over the file's bytes.")
 @click.option("--secret-env", help="The environment variable that holds the app secret (never the secret itself).")
 @click.option("--recheck", is_flag=True,
@@ -56,21 +58,26 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
         emit_json(result)
         return
     click.echo(
-        f"{result['records']} records: {result['new']} new, {result['edited']} edited, "
+        f"{count(result['records'], 'record')}: {result['new']} new, {result['edited']} edited, "
         f"{result['unchanged']} unchanged, {result['hidden']} hidden, {result['unhidden']} unhidden, "
-        f"{result['removed']} removed, {result['reconciled']} reconciled, {result['metrics']} metric values; "
-        f"{result['events']} events recorded."
+        f"{result['removed']} removed, {result['reconciled']} reconciled, {count(result['metrics'], 'metric value')}; "
+        f"{count(result['events'], 'event')} recorded."
     )
     if result["files_skipped"]:
-        click.echo(f"{result['files_skipped']} files were ingested before, unchanged, and not read again "
-                   "(their records count as unchanged; --recheck reads them).")
+        n = result["files_skipped"]
+        click.echo(f"{count(n, 'file')} {'was' if n == 1 else 'were'} ingested before, unchanged, and not read "
+                   f"again (their records count as unchanged; --recheck reads them).")
     if result["stale"]:
-        click.echo(f"{result['stale']} observations were older than what the ledger holds and changed nothing.")
+        n = result["stale"]
+        click.echo(f"{count(n, 'observation')} {'was' if n == 1 else 'were'} older than what the ledger holds and "
+                   "changed nothing.")
     if result["files_passed"]:
-        click.echo(f"{result['files_passed']} files of the input hold no items (media, HTML, other files) "
-                   "and were passed over.")
+        n = result["files_passed"]
+        click.echo(f"{count(n, 'file')} of the input {'holds' if n == 1 else 'hold'} no items (media, HTML, "
+                   "other files) and {'was' if n == 1 else 'were'} passed over.")
     if result["media_attached"]:
-        click.echo(f"{result['media_attached']} media files were attached to items captured earlier.")
+        n = result["media_attached"]
+        click.echo(f"{count(n, 'media file')} {'was' if n == 1 else 'were'} attached to items captured earlier.")
     for line in accounting_lines(result["items"]):
         click.echo(line)
     for error in result["errors"]:
@@ -105,12 +112,14 @@ def content_list(account_id: str | None, as_json: bool) -> None:
     if as_json:
         emit_json([plain(r, zone) for r in rows])
         return
+    short = short_ids(r["id"] for r in rows)
     table(
         "Captured content",
-        ["id", "kind", "author", "created", "state", "v", "text"],
-        [(r["id"][:8], r["kind"], _author(r),
+        ["id", "native id", "kind", "author", "created", "state", "versions", "text"],
+        [(short[r["id"]], r["native_id"], r["kind"], _author(r),
           short_time(r["created"], zone), r["state"], r["versions"],
           clip(r["text"]) if not r["erased"] else "(erased)") for r in rows],
+        empty="No content captured" + (" in this account." if account_id else "."),
     )
 
 
@@ -118,7 +127,7 @@ def _author(item: dict) -> str:
     if item["author_name"]:
         return item["author_name"]
     if item["author"]:
-        return "(erased)"
+        return "erased"
     return "(the account)" if item["by_account"] else "(not given)"
 
 
@@ -136,22 +145,27 @@ def content_show(item_id: str, as_json: bool) -> None:
         emit_json(item)
         return
     click.echo(f"{item['kind']} {item['id']} ({item['native_id'] or 'no native id'}), {item['state']}")
-    click.echo(f"author: {item['author_name'] or item['author'] or '(the account)'}; created {item['created']}")
+    click.echo(f"author: {_author(item)}; created {when(item['created'], seconds=True) or 'at an unknown time'}")
     for n, v in enumerate(item["versions"], 1):
-        click.echo(f"\nversion {n}: {v['change']}, observed {v['observed']} via {v['source']}, recorded {v['recorded']}")
+        click.echo(f"\nversion {n}: {v['change']}, observed {when(v['observed'], seconds=True)} via {v['source']}, "
+                   f"recorded {when(v['recorded'], seconds=True)}")
         click.echo(f"  {v['text'] if v['text'] is not None else '(erased)'}")
         if v["time_note"]:
             click.echo(f"  note: {v['time_note']}")
-        click.echo(f"  raw: {v['raw']}")
+        if v["raw"] is not None:
+            click.echo(f"  raw: {msgspec.json.encode(v['raw']).decode()}")
     for m in item["moderation"]:
-        click.echo(f"\n{m['action']} observed {m['observed']} via {m['source']}")
+        action = {"ItemHidden": "hidden", "ItemUnhidden": "unhidden", "ItemRemoved": "removed"}.get(m["action"],
+                                                                                              m["action"])
+        why = f": {m['reason']} (page rule {m['rule']})" if m.get("reason") else ""
+        click.echo(f"\n{action} by {m['by']}, {when(m['observed'], seconds=True)} via {m['source']}{why}")
 
 
 def _moderate(action: str, item_id: str, reason: str, rule: str) -> None:
     s = session()
     changed = s.ledger().moderate(s.actor, item_id, action, reason, rule)
     past = {"hide": "hidden", "remove": "removed"}[action]
-    done(f"Item {item_id} {past} under the page rule {rule!r}; its captured content stays in the ledger."
+    done(f'Item {item_id} {past} under the page rule "{rule}"; its captured content stays in the ledger.'
          if changed else f"Item {item_id} was {past} already; nothing recorded.",
          item=item_id, action=action, changed=changed)
 

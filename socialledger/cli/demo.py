@@ -5,17 +5,18 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
 from socialledger.app import Ledger
 from socialledger.app.stores import configure_store
-from socialledger.cli.output import clip, short_time, table
+from socialledger.cli.output import clip, short_time, table, when
 from socialledger.cli.reports import fmt
 from socialledger.core.domain.actor import Actor
 from socialledger.core.storage.config import STORE_ENV
-from socialledger.demo import Story, temporary_home
+from socialledger.demo import SAMPLE_PAGES, Story, temporary_home, write_samples
 
 
 def _show(what: str, ledger: Ledger, account: Any) -> None:
@@ -30,9 +31,9 @@ def _show(what: str, ledger: Ledger, account: Any) -> None:
     elif what == "sla":
         status = ledger.sla_status(ingrid, account)
         zone = status.zone
-        table(None, ["kind", "received", "due", "first response", "state"],
-              [(r["kind"], _when(r["received"], zone), _when(r["due"], zone), _when(r["first_response"], zone),
-                r["state"]) for r in status.rows])
+        table(None, ["kind", "author", "text", "received", "due", "first response", "state"],
+              [(r["kind"], _author(r), "(erased)" if r["erased"] else clip(r["excerpt"], 30), when(r["received"], zone),
+                when(r["due"], zone), when(r["first_response"], zone), r["state"]) for r in status.rows])
     elif what == "stats":
         rows = []
         for f in ledger.stats(ingrid, account):
@@ -47,13 +48,17 @@ def _show(what: str, ledger: Ledger, account: Any) -> None:
         table(
             None,
             ["kind", "author", "created", "state", "versions", "text"],
-            [(r["kind"], r["author_name"] or ("(the page)" if r["by_account"] else "(not given)"),
-              short_time(r["created"], zone), r["state"], r["versions"], clip(r["text"], 50)) for r in rows],
+            [(r["kind"], _author(r), short_time(r["created"], zone), r["state"], r["versions"], clip(r["text"], 50))
+             for r in rows],
         )
 
 
-def _when(ts: float | None, zone: Any) -> str:
-    return datetime.fromtimestamp(ts, UTC).astimezone(zone).strftime("%a %Y-%m-%d %H:%M") if ts else ""
+def _author(row: dict[str, Any]) -> str:
+    if row.get("author_name"):
+        return row["author_name"]
+    if row.get("author"):
+        return "erased"
+    return "(the account)" if row.get("by_account") else "(not given)"
 
 
 def _hours(seconds: float | None) -> str:
@@ -64,8 +69,15 @@ def _hours(seconds: float | None) -> str:
 @click.option("--store", metavar="URL",
               help="Tell it on a PostgreSQL server, postgresql://USER@HOST:PORT/DB, in a new organisation "
                    "demo_<random> (else SOCIALLEDGER_STORE, else SQLite in the temporary home).")
-def demo(store: str | None) -> None:
-    """Tell the ledger's story on a temporary home, with sample data."""
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Only write the bundled sample data here, a folder per channel, to ingest yourself.")
+def demo(store: str | None, data_dir: Path | None) -> None:
+    """Tell the ledger's story on a temporary home, with sample data (or, with --data-dir, write the samples)."""
+    if data_dir is not None:
+        for channel, folder in write_samples(data_dir).items():
+            click.echo(f"{channel}: {folder} (the page {SAMPLE_PAGES[channel]}): "
+                       f"socialledger ingest {channel} {folder} --account ID")
+        return
     home = temporary_home()
     store = store or os.environ.get(STORE_ENV) or None
     config = None
@@ -79,5 +91,5 @@ def demo(store: str | None) -> None:
         ledger.close()
     click.echo(
         f"\nThe demo ledger stays in {result['home']}; look around with\n"
-        f"  socialledger --home {result['home']} audit log"
+        f"  socialledger --home {result['home']} --as astrid audit log"
     )

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import done, emit_json, plain, table
+from socialledger.cli.output import count, done, emit_json, heading, plain, short_ids, table, when
 from socialledger.core.domain.errors import BadInput
 
 
@@ -32,14 +32,20 @@ def replay(until: str, period: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(out)
         return
-    click.echo(f"As at position {out['until']['position']} ({out['until']['time']}):")
-    table("Register", ["name", "channel", "state", "owner", "deputy", "flags"],
-          [(a["name"], a["channel"], a["state"], a["owner"], a["deputy"] or "", ", ".join(a["flags"]))
-           for a in out["register"]])
-    table("SLA", ["native id", "received", "due", "first response", "state"],
-          [(r["native_id"], r["received"], r["due"], r["first_response"] or "", r["state"]) for r in out["sla"]])
-    table(f"Statistics {out['period']}", ["account", "posts", "comments", "reactions", "followers"],
-          [(f["name"], f["posts"], f["comments"], f["reactions"], f["followers"] or "") for f in out["statistics"]])
+    click.echo(f"As at position {out['until']['position']} ({when(out['until']['time'], seconds=True)}):")
+    heading("\nRegister")
+    table(None, ["name", "channel", "state", "owner", "deputy", "flags"],
+          [(a["name"], a["channel"], a["state"], a["owner"], a["deputy"], a["flags"]) for a in out["register"]],
+          empty="No accounts yet.")
+    heading("\nSLA")
+    table(None, ["native id", "received", "due", "first response", "state"],
+          [(r["native_id"], when(r["received"]), when(r["due"]), when(r["first_response"]), r["state"])
+           for r in out["sla"]],
+          empty="No inbound items yet.")
+    heading(f"\nStatistics {out['period']}")
+    table(None, ["account", "posts", "comments", "reactions", "followers"],
+          [(f["name"], f["posts"], f["comments"], f["reactions"], f["followers"]) for f in out["statistics"]],
+          empty="No accounts with a platform id yet.")
 
 
 @click.group("gdpr")
@@ -62,7 +68,7 @@ def gdpr_export(subject: str, out: Path | None) -> None:
     import msgspec
 
     out.write_bytes(msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n")
-    click.echo(f"{len(data['items'])} items about {subject} written to {out}.")
+    click.echo(f"{count(len(data['items']), 'item')} about {subject} written to {out}.")
 
 
 @gdpr_group.command("erase")
@@ -78,8 +84,8 @@ def gdpr_erase(subject: str, decision: str, override: bool, as_json: bool) -> No
     if as_json:
         emit_json(result)
         return
-    click.echo(f"{subject} erased under decision {decision}: their identity and {result['items']} items can no "
-               "longer be read.")
+    click.echo(f"{subject} erased under decision {decision}: their identity and {count(result['items'], 'item')} "
+               "can no longer be read.")
     packages = result["packages"]
     click.echo("Archive packages exported earlier that hold the subject: "
                + (", ".join(packages) if packages else "none."))
@@ -115,16 +121,20 @@ def retention_apply(as_of: str, decision: str, dry_run: bool, include_undelivere
         emit_json(out)
         return
     verb = "would be disposed of" if dry_run else "disposed of"
-    count = len(out["items"])
-    click.echo(f"{count} {'item' if count == 1 else 'items'} {verb} as of {as_of} under decision {decision}.")
-    if out["items"]:
-        table(None, ["kind", "class", "native id", "created"],
-              [(i["kind"], i["class"], i["native_id"] or "", i["created"]) for i in out["items"][:50]])
+    items = out["items"]
+    click.echo(f"{count(len(items), 'item')} {verb} as of {as_of} under decision {decision}.")
+    if items:
+        short = short_ids(i["id"] for i in items[:50])
+        table(None, ["id", "kind", "class", "native id", "created"],
+              [(short[i["id"]], i["kind"], i["class"], i["native_id"], when(i["created"])) for i in items[:50]])
+        if len(items) > 50:
+            click.echo(f"... and {len(items) - 50} more (--json lists every one).")
     if out["held"]:
         held = len(out["held"])
         click.echo(f"{held} {'item is past its' if held == 1 else 'items are past their'} rule but held back:")
-        table(None, ["kind", "class", "native id", "created", "why"],
-              [(i["kind"], i["class"], i["native_id"] or i["id"], i["created"], i["reason"])
+        short = short_ids(i["id"] for i in out["held"][:50])
+        table(None, ["id", "kind", "class", "native id", "created", "why"],
+              [(short[i["id"]], i["kind"], i["class"], i["native_id"], when(i["created"]), i["reason"])
                for i in out["held"][:50]])
 
 
@@ -183,5 +193,6 @@ def hold_list(as_json: bool) -> None:
     elif not rows:
         click.echo("No legal holds in force.")
     else:
+        short = short_ids(r["id"] for r in rows)
         table("Legal holds", ["on", "id", "reason", "by", "since"],
-              [(r["target"], r["id"], r["reason"], r["actor"], r["time"]) for r in rows])
+              [(r["target"], short[r["id"]], r["reason"], r["actor"], when(r["time"])) for r in rows])

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from socialledger.cli.app import common_options, json_option, session
-from socialledger.cli.output import clip, done, emit_json, plain, short_time, table
+from socialledger.cli.output import clip, done, emit_json, plain, short_ids, short_time, table
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.planning import FORMATS
 
@@ -94,10 +94,12 @@ def plan_list(period: str | None, account_id: str | None, unit: str | None, as_j
     if as_json:
         emit_json(plain(rows, zone))
         return
-    table("Publication plan", ["when", "account", "format", "responsible", "title", "state", "published", "id"],
-          [(short_time(r["at"], zone), r["name"], r["format"] + (" (sponsored)" if r["sponsored"] else ""),
-            r["responsible"], clip(r["title"], 40), r["state"], short_time(r["published"], zone), r["id"])
-           for r in rows])
+    short = short_ids(r["id"] for r in rows)
+    table("Publication plan", ["id", "when", "account", "format", "responsible", "title", "state", "published"],
+          [(short[str(r["id"])], short_time(r["at"], zone), r["name"],
+            r["format"] + (" (sponsored)" if r["sponsored"] else ""), r["responsible"], clip(r["title"], 40),
+            r["state"], short_time(r["published"], zone)) for r in rows],
+          empty="No planned posts.")
 
 
 @plan_group.command("check")

@@ -27,7 +27,7 @@ from socialledger.core.audit import Receipt, Report, verify
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
-from socialledger.core.domain.errors import BadInput, LedgerNotFound, RuleViolation, VerificationFailed
+from socialledger.core.domain.errors import LedgerNotFound, NotFound, VerificationFailed
 from socialledger.core.domain.policy import Policy
 from socialledger.core.domain.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.domain.roles import ROSTER_ID, Roster
@@ -124,7 +124,7 @@ class LedgerStore(Application):  # type: ignore[type-arg]
     def account(self, account_id: str | UUID) -> Account:
         account = self._aggregate(account_id, Account)
         if account is None:
-            raise RuleViolation("R3", f"there is no account application with id {account_id}")
+            raise NotFound(f"there is no account with id {account_id}")
         return account
 
     def accounts(self) -> list[Account]:
@@ -135,7 +135,7 @@ class LedgerStore(Application):  # type: ignore[type-arg]
     def item(self, item_id: str | UUID) -> ContentItem:
         item = self._aggregate(item_id, ContentItem)
         if item is None:
-            raise BadInput(f"there is no captured item with id {item_id}")
+            raise NotFound(f"there is no captured item with id {item_id}")
         return item
 
     def _aggregate(self, given: str | UUID, kind: type[A]) -> A | None:

@@ -44,6 +44,16 @@ class VerificationFailed(SocialLedgerError):
     exit_code = 5
 
 
+class NotFound(SocialLedgerError):
+    """An id or name that names nothing in the ledger (an account, an item, a data subject).
+
+    Exit code 3, as a refusal: every command answers "not found" the same way
+    (docs/cli.md), and a stranger without a role is refused (R2) before any lookup.
+    """
+
+    exit_code = 3
+
+
 class LedgerNotFound(SocialLedgerError):
     """The ledger home holds no initialised ledger."""
 

@@ -32,6 +32,37 @@ class Period:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
 
+    def parts(self) -> list[Period]:
+        """The period in the next smaller unit, for a table with a column each (`stats --by period`):
+        a year, half-year or quarter in months, a month in ISO weeks, a week in days; a range of up to
+        two weeks in days, up to two months in weeks, longer in months. A part cut by the period's
+        ends is labelled as the range (or the day) it covers: `2026-03-30..2026-03-31`."""
+        span = (self.last - self.first).days + 1
+        if re.fullmatch(r"\d{4}(H[12]|Q[1-4])?", self.label):
+            unit = "month"
+        elif re.fullmatch(r"\d{4}-\d{2}", self.label):
+            unit = "week"
+        elif span <= 14:
+            return [Period(d.isoformat(), d, d) for d in self.days()]
+        else:
+            unit = "week" if span <= 62 else "month"
+        out, start = [], self.first
+        while start <= self.last:
+            if unit == "week":
+                whole_first = start - timedelta(days=start.weekday())
+                whole_last = whole_first + timedelta(days=6)
+                year, week, _ = whole_first.isocalendar()
+                label = f"{year}-W{week:02d}"
+            else:
+                whole_first, whole_last = start.replace(day=1), _month_end(start.year, start.month)
+                label = f"{start.year}-{start.month:02d}"
+            last = min(whole_last, self.last)
+            if (start, last) != (whole_first, whole_last):
+                label = start.isoformat() if start == last else f"{start.isoformat()}..{last.isoformat()}"
+            out.append(Period(label, start, last))
+            start = last + timedelta(days=1)
+        return out
+
     def half_year(self) -> str | None:
         """The half-year label when the period is exactly one."""
         if self.first.month in (1, 7) and self.first.day == 1:

@@ -197,9 +197,10 @@ def check_erasable(items: list[ContentItem], policy: Policy, on: date, override:
     parts = []
     if held:
         cls, until = held[0][1]
-        parts.append(f"{len(held)} of the {len(items)} items are kept under the retention rule {cls!r}"
+        parts.append(f"{len(held)} of the {len(items)} {'item is' if len(items) == 1 else 'items are'} kept under "
+                     f"the retention rule {cls!r}"
                      + (f" until {until}" if until else " for ever"))
     if in_case:
-        parts.append(f"{len(in_case)} are registered in a case")
+        parts.append(f"{len(in_case)} {'item is' if len(in_case) == 1 else 'items are'} registered in a case")
     raise RuleViolation("R23", "; ".join(parts) + ": nothing erased (record the decision as overriding "
                                                    "with --override if it does)")

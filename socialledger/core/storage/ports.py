@@ -154,6 +154,10 @@ class CaptureIndex(Protocol):
     def aliases(self, aliases: Iterable[str]) -> dict[str, str]:
         """Native ids reconciled to another item's id: alias -> id."""
 
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Ids of the index (32 lowercase hex digits) that begin with `prefix`, in order, at most `limit`:
+        how a short id typed by a person (`5d6c1a2b`) finds its item."""
+
     def ingested_files(self, account: str) -> dict[bytes, int]:
         """Keyed digests of the files ingested in full into `account`, with their record counts."""
 

@@ -138,6 +138,12 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         return {row[0]: row[1] for row in self._read("SELECT alias, id FROM capture_alias WHERE alias IN ({})",
                                                      aliases)}
 
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        # A range on the primary key: "g" sorts after every hex digit.
+        reader = self._reader_connection()
+        return [r[0] for r in reader.execute("SELECT id FROM capture_index WHERE id >= ? AND id < ? ORDER BY id "
+                                             "LIMIT ?", (prefix, prefix + "g", limit))]
+
     def ingested_files(self, account: str) -> dict[bytes, int]:
         """The digests of the files ingested in full into `account`, and how many records each held."""
         reader = self._reader_connection()
