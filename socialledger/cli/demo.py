@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
