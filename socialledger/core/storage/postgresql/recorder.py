@@ -259,6 +259,13 @@ class LedgerRecorder(PostgresApplicationRecorder):
         return dict(self._fetch("SELECT alias, id FROM {schema}.capture_alias WHERE alias = ANY(%s)",
                                 list(dict.fromkeys(aliases))))
 
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        # A range on the primary key, compared byte-wise ("g" sorts after every hex digit) whatever the
+        # database's collation.
+        rows = self._fetch('SELECT id FROM {schema}.capture_index WHERE id COLLATE "C" >= %s '
+                           'AND id COLLATE "C" < %s ORDER BY id COLLATE "C" LIMIT %s', prefix, prefix + "g", limit)
+        return [r[0] for r in rows]
+
     def ingested_files(self, account: str) -> dict[bytes, int]:
         rows = self._fetch("SELECT digest, records FROM {schema}.ingested_files WHERE account = %s", account)
         return {bytes(d): n for d, n in rows}
