@@ -389,6 +389,7 @@ EVERY_COMMAND = {
     "plan ical": (["plan", "ical", "--out", "{tmp}/plan.ics"], True),
     "report": (["report", "--period", "2024-03", "--account", "{account}", "--out", "{tmp}/report.pdf"], True),
     "alerts run": (["alerts", "run", "--dry-run"], True),
+    "store copy": (["store", "copy", "--to", "postgresql://nobody@127.0.0.1:1/none", "--org", "x"], True),
 }
 
 #: commands and a bad value of theirs (exit 4), beside the ids above
