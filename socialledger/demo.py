@@ -23,7 +23,8 @@ MASTODON_ACTOR = "https://social.example.se/users/kommunen"
 
 
 #: the bundled samples: channel -> the platform id of the page they belong to
-SAMPLE_PAGES = {"facebook": "104729384756102", "instagram": "17841400000000001", "linkedin": "90362860"}
+SAMPLE_PAGES = {"facebook": "104729384756102", "instagram": "17841400000000001", "linkedin": "90362860",
+                "mastodon": MASTODON_ACTOR}
 
 
 def sample(channel: str) -> Path:
@@ -36,15 +37,15 @@ def write_samples(target: Path) -> dict[str, Path]:
 
     A folder that already holds a channel's files is refused rather than overwritten (BadInput).
     """
-    written = {}
-    for channel in SAMPLE_PAGES:
-        folder = target / channel
+    folders = {channel: target / channel for channel in SAMPLE_PAGES}
+    for folder in folders.values():  # all checked before anything is written
         if folder.exists() and any(folder.iterdir()):
             raise BadInput(f"{folder} exists and is not empty; give another --data-dir")
-        folder.mkdir(parents=True, exist_ok=True)
-        for f in sorted(sample(channel).iterdir()):
-            if f.is_file():
-                shutil.copyfile(f, folder / f.name)
+    written = {}
+    for channel, folder in folders.items():
+        # The whole folder: a channel's samples may sit in subfolders (Mastodon's contexts and statuses).
+        shutil.copytree(sample(channel), folder, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".*"))
         written[channel] = folder
     return written
 

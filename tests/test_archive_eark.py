@@ -7,6 +7,8 @@ PDF rendition that carries PDF/A identification in its XMP metadata.
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import shutil
 import sys
@@ -163,7 +165,7 @@ def sources(tmp: Path, c: PackageContent) -> dict[str, Any]:
 def write(tmp_path: Path, name: str = "package", organisation_code: str | None = "ORG:2120000142",
           **kw: Any) -> Path:
     c = content(**kw)
-    root = tmp_path / name
+    root = tmp_path / name / c.package_id.removeprefix("urn:uuid:")  # a package's folder is named by its id
     eark.write_package(root, c, **sources(tmp_path / f"src-{name}", c), software="socialledger",
                        software_version="0.1.0", organisation_code=organisation_code)
     return root
@@ -187,12 +189,18 @@ def test_layout(package: Path) -> None:
         "representations/rep1/METS.xml",
         "representations/rep1/data/feed.json",
         f"representations/rep1/data/media/{POST}/photo 1.jpg",
+        "representations/rep1/metadata/preservation/premis.xml",
         "representations/rep2/METS.xml",
         "representations/rep2/data/feed-001.pdf",
+        "representations/rep2/metadata/preservation/premis.xml",
         "schemas/DILCISExtensionMETS.xsd",
         "schemas/DILCISExtensionSIPMETS.xsd",
+        "schemas/dc.xsd",
         "schemas/mets.xsd",
+        "schemas/oai_dc.xsd",
+        "schemas/premis-v3-0.xsd",
         "schemas/xlink.xsd",
+        "schemas/xml.xsd",
     ]
 
 
@@ -201,7 +209,7 @@ M = {"mets": eark.METS, "xlink": eark.XLINK, "csip": eark.CSIP, "premis": eark.P
 
 def test_mets_header_and_agents(package: Path) -> None:
     mets = etree.parse(str(package / "METS.xml")).getroot()
-    assert mets.get("OBJID") == PACKAGE_ID
+    assert mets.get("OBJID") == PACKAGE_ID.removeprefix("urn:uuid:") == package.name  # CSIP1
     assert mets.get("TYPE") == "Mixed"
     assert mets.get(f"{{{eark.CSIP}}}CONTENTINFORMATIONTYPE") == "MIXED"
     assert mets.get("PROFILE") == "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
@@ -261,7 +269,14 @@ def test_premis_has_one_event_per_content_event_and_the_export(package: Path) ->
     # The diary number is traceable from the post (R21), and every data file has its fixity.
     values = [v.text for v in premis.iterfind(".//premis:objectIdentifierValue", M)]
     assert "KUN 2026/123 (W3D3)" in values
-    assert "representations/rep2/data/feed-001.pdf" in values
+    # Each representation describes itself and its files, with their fixity, in its own PREMIS (CSIPSTR13).
+    rep = etree.parse(str(package / "representations/rep2" / eark.REP_PRESERVATION)).getroot()
+    files = {o.findtext("premis:objectIdentifier/premis:objectIdentifierValue", namespaces=M):
+             o.findtext("premis:objectCharacteristics/premis:fixity/premis:messageDigest", namespaces=M)
+             for o in rep.iterfind("premis:object", M)}
+    pdf = package / "representations/rep2/data/feed-001.pdf"
+    assert files == {"representations/rep2": None,
+                     "representations/rep2/data/feed-001.pdf": hashlib.sha256(pdf.read_bytes()).hexdigest()}
     # No commenter's name in the preservation metadata.
     assert "Åsa" not in (package / eark.PRESERVATION).read_text(encoding="utf-8")
 
@@ -342,7 +357,7 @@ def test_writing_twice_gives_the_same_bytes(tmp_path: Path) -> None:
 # carry four kinds of warning (see docs/archive-package.md):
 # CSIP1 (OBJID urn:uuid:<id>, folder <id>), CSIPSTR13 (no metadata/ folder in a representation) and
 # CSIP113 (no PREMIS or Dublin Core schema in the package), SL3 (the rendition is PDF/A-2b, not 2u).
-KNOWN_WARNINGS = {"CSIP1", "CSIPSTR13", "CSIP113", "SL3"}
+KNOWN_WARNINGS = {"SL3"}
 
 
 def test_verify_passes_an_untouched_package(package: Path) -> None:
@@ -411,6 +426,7 @@ def test_verify_finds_a_missing_representation_mets(package: Path) -> None:
         ("representations/rep2/METS.xml", "CSIP79"),  # listed in the package METS
         ("METS.xml", "CSIP110"),  # the representation division's METS pointer
         ("representations/rep2/data/feed-001.pdf", "SL1"),  # now listed nowhere
+        ("representations/rep2/metadata/preservation/premis.xml", "SL1"),  # its PREMIS too
     }
     assert ("representations/rep2/", "CSIPSTR12") in {(f.path, f.requirement) for f in report.warnings}
 
@@ -505,3 +521,11 @@ def test_copy_of_package_verifies(tmp_path: Path, package: Path) -> None:
     moved = tmp_path / "moved"
     shutil.copytree(package, moved)
     assert verify_package(moved) == []
+
+
+def test_every_mimetype_the_writer_gives_is_registered_with_iana() -> None:
+    # CSIP68: a file's MIMETYPE must be an IANA media type (video/webm, for one, is not registered).
+    registered = set((Path(eark.__file__).parent / "requirements" / "iana-media-types.txt")
+                     .read_text(encoding="utf-8").split())
+    given = {mimetype for mimetype, _, _ in eark._FORMATS.values()} | {eark._OCTET[0]}
+    assert given <= registered, given - registered

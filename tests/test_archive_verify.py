@@ -64,7 +64,8 @@ def test_mets_xsd_imports_the_shipped_xlink() -> None:
 def test_the_package_mets_premis_and_dublin_core_are_validated(package: Path, offline: None) -> None:
     validated = [doc.path for doc in Package(package).mets_documents] + xsd.metadata_documents(Package(package))
     assert validated == ["METS.xml", "representations/rep1/METS.xml", "representations/rep2/METS.xml",
-                         eark.DESCRIPTIVE, eark.PRESERVATION]
+                         eark.DESCRIPTIVE, eark.PRESERVATION, f"representations/rep1/{eark.REP_PRESERVATION}",
+                         f"representations/rep2/{eark.REP_PRESERVATION}"]
     assert verify(package).errors == []
 
 

@@ -67,9 +67,11 @@ _METS_NS = {"mets": METS, "xlink": XLINK, "xsi": XSI, "csip": CSIP, "sip": SIP}
 
 # The schemas a package carries (public: METS and xlink from the Library of Congress, the CSIP and
 # SIP extensions from the DILCIS Board). Looked up in socialledger/archive/schemas/ first, then in
-# the eark-validator distribution's resources. PREMIS 3.0 and oai_dc are referenced by their public
-# locations: no offline copy is available to ship.
-SCHEMA_FILES = ("mets.xsd", "xlink.xsd", "DILCISExtensionMETS.xsd", "DILCISExtensionSIPMETS.xsd")
+# the eark-validator distribution's resources. PREMIS 3.0 (Library of Congress), oai_dc and simple Dublin
+# Core (written from the OAI-PMH and DCMES texts) and xml.xsd (W3C) travel too, so that every namespace the
+# package's XML uses has its schema inside it (CSIP113); their files name them by their public locations.
+SCHEMA_FILES = ("mets.xsd", "xlink.xsd", "DILCISExtensionMETS.xsd", "DILCISExtensionSIPMETS.xsd",
+                "premis-v3-0.xsd", "oai_dc.xsd", "dc.xsd", "xml.xsd")
 _SCHEMA_LOCATIONS = (
     (METS, "mets.xsd"), (XLINK, "xlink.xsd"), (CSIP, "DILCISExtensionMETS.xsd"), (SIP, "DILCISExtensionSIPMETS.xsd"),
 )
@@ -78,6 +80,7 @@ OAI_DC_XSD = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 
 DESCRIPTIVE = "metadata/descriptive/dc.xml"
 PRESERVATION = "metadata/preservation/premis.xml"
+REP_PRESERVATION = "metadata/preservation/premis.xml"  # inside each representation's folder (CSIPSTR13)
 SEAL = "metadata/other/audit-seal.json"
 README = "documentation/README.txt"
 
@@ -107,7 +110,9 @@ _FORMATS: dict[str, tuple[str, str | None, str | None]] = {
     ".mp4": ("video/mp4", "MPEG-4", None),
     ".m4v": ("video/mp4", "MPEG-4", None),
     ".mov": ("video/quicktime", "QuickTime", None),
-    ".webm": ("video/webm", "WebM", None),
+    # video/webm is not in IANA's registry (CSIP68 wants a registered MIMETYPE): the file is described
+    # as octet-stream, its format named and identified by PRONOM instead.
+    ".webm": ("application/octet-stream", "WebM", "fmt/573"),
     ".mp3": ("audio/mpeg", "MP3", None),
     ".m4a": ("audio/mp4", "MPEG-4 audio", None),
     ".txt": ("text/plain", "Plain text", None),
@@ -141,6 +146,7 @@ class _Representation:
     role: str  # data | rendition
     files: list[_File] = field(default_factory=list)
     mets: _File | None = None
+    premis: _File | None = None  # the representation's own preservation metadata: it and its files
 
     @property
     def folder(self) -> str:
@@ -211,6 +217,7 @@ def write_package(
     for rep, files in zip(reps, (data, rendition), strict=False):
         for rel, source in files:
             rep.files.append(_copy(root, f"{rep.folder}/data/{rel}", source))
+        rep.premis = _write_premis(root, f"{rep.folder}/{REP_PRESERVATION}", _representation_premis(content, rep))
         rep.mets = _write(root, f"{rep.folder}/METS.xml",
                           _representation_mets(content, rep, created, agents))
 
@@ -222,13 +229,15 @@ def write_package(
 
     # Metadata: descriptive, preservation, the seal.
     descriptive = _write(root, DESCRIPTIVE, _descriptive(content, created))
-    preservation = _write_premis(root, content, reps, software, software_version)
+    preservation = _write_premis(root, PRESERVATION, _premis_elements(content, software, software_version))
     seal = None
     if content.seal is not None:
         seal = _write(root, SEAL, _seal_bytes(content.seal))
 
-    _write(root, "METS.xml", _package_mets(content, reps, documentation, schema_files, descriptive, preservation,
-                                           seal, created, agents))
+    # CSIP1: the package METS's OBJID is the package's folder name: the package id without "urn:uuid:",
+    # which is what `archive export` names the folder (and its container's root folder).
+    _write(root, "METS.xml", _package_mets(content.package_id.removeprefix("urn:uuid:"), content, reps, documentation, schema_files, descriptive,
+                                           preservation, seal, created, agents))
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -446,8 +455,8 @@ def _file_element(group: etree._Element, file_id: str, f: _File, created: dateti
 
 
 def _md_ref(parent: etree._Element, f: _File, created: datetime, mdtype: str, *, other: str | None = None,
-            version: str | None = None) -> None:
-    attrib = {"LOCTYPE": "URL", _xl("type"): "simple", _xl("href"): _href(f.path), "MDTYPE": mdtype}
+            version: str | None = None, href: str | None = None) -> None:
+    attrib = {"LOCTYPE": "URL", _xl("type"): "simple", _xl("href"): _href(href or f.path), "MDTYPE": mdtype}
     if other:
         attrib["OTHERMDTYPE"] = other
     if version:
@@ -457,10 +466,10 @@ def _md_ref(parent: etree._Element, f: _File, created: datetime, mdtype: str, *,
     _sub(parent, _m("mdRef"), attrib)
 
 
-def _package_mets(content: PackageContent, reps: list[_Representation], documentation: list[_File],
+def _package_mets(objid: str, content: PackageContent, reps: list[_Representation], documentation: list[_File],
                   schemas: list[_File], descriptive: _File, preservation: _File, seal: _File | None,
                   created: datetime, agents: _Agents) -> bytes:
-    mets = _mets_root(content.package_id, _label(content), CATEGORY_PACKAGE, "MIXED", None, "")
+    mets = _mets_root(objid, _label(content), CATEGORY_PACKAGE, "MIXED", None, "")
     _header(mets, content, created, agents)
 
     dmd = _sub(mets, _m("dmdSec"), {"ID": "dmd-dc", "CREATED": _iso(created), "STATUS": "CURRENT"})
@@ -491,7 +500,7 @@ def _package_mets(content: PackageContent, reps: list[_Representation], document
         _file_element(group, f"file-{rep.name}-mets", rep.mets, created, rep.mets.path)
 
     smap = _sub(mets, _m("structMap"), {"ID": "structmap-csip", "TYPE": "PHYSICAL", "LABEL": "CSIP"})
-    top = _sub(smap, _m("div"), {"ID": "div-package", "LABEL": content.package_id})
+    top = _sub(smap, _m("div"), {"ID": "div-package", "LABEL": objid})  # CSIP86: the OBJID
     _sub(top, _m("div"), {"ID": "div-metadata", "LABEL": "Metadata", "ADMID": " ".join(admids), "DMDID": "dmd-dc"})
     div = _sub(top, _m("div"), {"ID": "div-documentation", "LABEL": "Documentation"})
     _sub(div, _m("fptr"), {"FILEID": "filegrp-documentation"})
@@ -514,6 +523,11 @@ def _representation_mets(content: PackageContent, rep: _Representation, created:
                          ) -> bytes:
     mets = _mets_root(rep.name, rep.label, rep.category, "OTHER", rep.content_information_type, "../../")
     _header(mets, content, created, agents)
+    assert rep.premis is not None
+    amd = _sub(mets, _m("amdSec"), {"ID": f"amd-{rep.name}"})
+    digiprov = _sub(amd, _m("digiprovMD"), {"ID": f"digiprov-{rep.name}-premis", "CREATED": _iso(created),
+                                            "STATUS": "CURRENT"})
+    _md_ref(digiprov, rep.premis, created, "PREMIS", version="3.0", href=rep.premis.path.removeprefix(rep.folder + "/"))
     file_sec = _sub(mets, _m("fileSec"), {"ID": f"filesec-{rep.name}"})
     group = _sub(file_sec, _m("fileGrp"), {
         "ID": f"filegrp-{rep.name}-data", "USE": "Data", f"{{{CSIP}}}CONTENTINFORMATIONTYPE": "OTHER",
@@ -524,6 +538,8 @@ def _representation_mets(content: PackageContent, rep: _Representation, created:
         _file_element(group, f"file-{rep.name}-{n}", f, created, f.path.removeprefix(prefix))
     smap = _sub(mets, _m("structMap"), {"ID": f"structmap-{rep.name}", "TYPE": "PHYSICAL", "LABEL": "CSIP"})
     top = _sub(smap, _m("div"), {"ID": f"div-{rep.name}", "LABEL": rep.name})
+    _sub(top, _m("div"), {"ID": f"div-{rep.name}-metadata", "LABEL": "Metadata",
+                          "ADMID": f"digiprov-{rep.name}-premis"})
     div = _sub(top, _m("div"), {"ID": f"div-{rep.name}-data", "LABEL": "Data"})
     _sub(div, _m("fptr"), {"FILEID": f"filegrp-{rep.name}-data"})
     return _xml(mets)
@@ -624,11 +640,39 @@ ID_SOFTWARE = "software"
 ID_EVENT = "socialledger event"
 
 
-def _write_premis(root: Path, content: PackageContent, reps: list[_Representation], software: str, version: str
-                  ) -> _File:
-    """Write the PREMIS file one top-level element at a time: a half year of a busy account has tens of
+def _representation_premis(content: PackageContent, rep: _Representation) -> Iterator[etree._Element]:
+    """A representation's preservation metadata: the representation, and each of its files with its fixity,
+    size and format (PRONOM where known)."""
+    obj = _object("representation", [(ID_FILE, rep.folder)])
+    _significant(obj, "content", rep.label)
+    _relationship(obj, "structural", "is included in", ID_PACKAGE, content.package_id)
+    yield obj
+    for f in rep.files:
+        obj = _object("file", [(ID_FILE, f.path)])
+        chars = _pp(obj, "objectCharacteristics")
+        _pp(chars, "compositionLevel", "0")
+        fixity = _pp(chars, "fixity")
+        _pp(fixity, "messageDigestAlgorithm", "SHA-256")
+        _pp(fixity, "messageDigest", f.sha256)
+        _pp(chars, "size", str(f.size))
+        fmt = _pp(chars, "format")
+        designation = _pp(fmt, "formatDesignation")
+        _pp(designation, "formatName", f.format_name or f.mimetype)
+        if f.format_version:
+            _pp(designation, "formatVersion", f.format_version)
+        if f.pronom:
+            registry = _pp(fmt, "formatRegistry")
+            _pp(registry, "formatRegistryName", "PRONOM")
+            _pp(registry, "formatRegistryKey", f.pronom)
+        _pp(obj, "originalName", PurePosixPath(f.path).name)
+        _relationship(obj, "structural", "is included in", ID_FILE, rep.folder)
+        yield obj
+
+
+def _write_premis(root: Path, rel: str, elements: Iterable[etree._Element]) -> _File:
+    """Write a PREMIS file one top-level element at a time: a half year of a busy account has tens of
     thousands of items and events, and the whole tree need never be in memory at once."""
-    target = root / PRESERVATION
+    target = root / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     shell = etree.Element(_p("premis"), nsmap=_PREMIS_NS)
     shell.set("version", "3.0")
@@ -639,7 +683,7 @@ def _write_premis(root: Path, content: PackageContent, reps: list[_Representatio
     declarations = [f' xmlns:{prefix}="{uri}"'.encode() for prefix, uri in _PREMIS_NS.items()]
     with target.open("wb") as out:
         out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n" + head + b"\n")
-        for element in _premis_elements(content, reps, software, version):
+        for element in elements:
             etree.indent(element, space="  ", level=1)
             chunk = etree.tostring(element, encoding="UTF-8")
             end = chunk.index(b">")
@@ -648,11 +692,12 @@ def _write_premis(root: Path, content: PackageContent, reps: list[_Representatio
                 start_tag = start_tag.replace(declaration, b"")
             out.write(b"  " + start_tag + chunk[end:] + b"\n")
         out.write(tail + b"\n")
-    return _describe(root, PRESERVATION)
+    return _describe(root, rel)
 
 
-def _premis_elements(content: PackageContent, reps: list[_Representation], software: str, version: str
-                     ) -> Iterator[etree._Element]:
+def _premis_elements(content: PackageContent, software: str, version: str) -> Iterator[etree._Element]:
+    """The package's preservation metadata: the package and its items as entities, the events, the agents.
+    Each representation describes itself and its files in its own PREMIS file (`_representation_premis`)."""
     a = content.account
 
     # The package as an intellectual entity.
@@ -684,34 +729,6 @@ def _premis_elements(content: PackageContent, reps: list[_Representation], softw
             _significant(obj, "kind", item.kind)
             _significant(obj, "captured from", copy.source)
             _relationship(obj, "reference", "duplicates", ID_ITEM, item.id)
-            yield obj
-
-    # The representations and their files.
-    for rep in reps:
-        obj = _object("representation", [(ID_FILE, rep.folder)])
-        _significant(obj, "content", rep.label)
-        _relationship(obj, "structural", "is included in", ID_PACKAGE, content.package_id)
-        yield obj
-    for rep in reps:
-        for f in rep.files:
-            obj = _object("file", [(ID_FILE, f.path)])
-            chars = _pp(obj, "objectCharacteristics")
-            _pp(chars, "compositionLevel", "0")
-            fixity = _pp(chars, "fixity")
-            _pp(fixity, "messageDigestAlgorithm", "SHA-256")
-            _pp(fixity, "messageDigest", f.sha256)
-            _pp(chars, "size", str(f.size))
-            fmt = _pp(chars, "format")
-            designation = _pp(fmt, "formatDesignation")
-            _pp(designation, "formatName", f.format_name or f.mimetype)
-            if f.format_version:
-                _pp(designation, "formatVersion", f.format_version)
-            if f.pronom:
-                registry = _pp(fmt, "formatRegistry")
-                _pp(registry, "formatRegistryName", "PRONOM")
-                _pp(registry, "formatRegistryKey", f.pronom)
-            _pp(obj, "originalName", PurePosixPath(f.path).name)
-            _relationship(obj, "structural", "is included in", ID_FILE, rep.folder)
             yield obj
 
     # The events: what happened to the items, then the making of this package.
