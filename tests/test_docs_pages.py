@@ -136,13 +136,28 @@ def _venv(work: Path, env: dict[str, str]) -> None:
     env["VIRTUAL_ENV"] = str(where)
 
 
-#: need -> fixture(working directory, environment): it starts what the page needs and sets the environment
-NEEDS: dict[str, Callable[[Path, dict[str, str]], None]] = {
+def _postgresql(work: Path, env: dict[str, str]) -> Callable[[], None]:
+    """A PostgreSQL server of the page's own (a throwaway cluster, as the tests' `postgres_server`), its
+    superuser's connection in libpq's variables (PGHOST, PGPORT, PGUSER, PGPASSWORD): what an operator's
+    shell has. Stopped when the page is done."""
+    from socialledger.testing_postgresql import TemporaryServer
+
+    server = TemporaryServer().start()
+    for name in [k for k in env if k.startswith("PG")]:
+        del env[name]
+    env.update(server.libpq_env())
+    return server.stop
+
+
+#: need -> fixture(working directory, environment): it starts what the page needs and sets the environment,
+#: and returns what stops it again (or None)
+NEEDS: dict[str, Callable[[Path, dict[str, str]], Callable[[], None] | None]] = {
     "venv": _venv,
+    "postgresql": _postgresql,
 }
 
 
-def fixtures(page: str, needs: list[str]) -> list[Callable[[Path, dict[str, str]], None]]:
+def fixtures(page: str, needs: list[str]) -> list[Callable[[Path, dict[str, str]], Callable[[], None] | None]]:
     """The fixtures a page's needs name; a need without one fails, loudly and by name."""
     unknown = [n for n in needs if n not in NEEDS]
     if unknown:
@@ -220,10 +235,17 @@ def test_the_page_runs_as_written(page, tmp_path):
     env.update(HOME=str(home), USER="reader", LOGNAME="reader", COLUMNS="100",
                PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin")
     env.pop("VIRTUAL_ENV", None)
-    for fixture in fixtures(page.name, needs):
-        fixture(work, env)
-    result = subprocess.run(["bash", "-c", script(blocks)], check=False, cwd=work, env=env, capture_output=True,
-                            text=True, timeout=900)
+    stops = []
+    try:
+        for fixture in fixtures(page.name, needs):
+            stop = fixture(work, env)
+            if stop is not None:
+                stops.append(stop)
+        result = subprocess.run(["bash", "-c", script(blocks)], check=False, cwd=work, env=env,
+                                capture_output=True, text=True, timeout=900)
+    finally:
+        for stop in reversed(stops):
+            stop()
     outputs = dict(_split(result.stdout))
     ran = [b for b in blocks if str(b.number) in outputs]
     last = ran[-1] if ran else blocks[0]
