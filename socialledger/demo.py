@@ -24,7 +24,8 @@ MASTODON_ACTOR = "https://social.example.se/users/kommunen"
 
 #: the bundled samples: channel -> the platform id of the page they belong to
 SAMPLE_PAGES = {"facebook": "104729384756102", "instagram": "17841400000000001", "linkedin": "90362860",
-                "mastodon": MASTODON_ACTOR}
+                "mastodon": MASTODON_ACTOR, "bluesky": "did:plc:hvidovrekommune2kx4qa7bz",
+                "x": "1422334455667788990"}
 
 
 def sample(channel: str) -> Path:
