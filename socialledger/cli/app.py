@@ -13,6 +13,7 @@ import click
 from eventsourcing.persistence import PersistenceError
 
 from socialledger.app import Ledger, open_ledger
+from socialledger.cli.safe import SafeStream, escape_controls
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
 from socialledger.core.storage.config import StorageConfig
@@ -82,6 +83,9 @@ class LedgerGroup(click.Group):
     """Turns every user-caused error into one line and its exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        shown = sys.stdout
+        if not isinstance(shown, SafeStream):
+            sys.stdout = SafeStream(shown)  # type: ignore[assignment]
         try:
             return super().invoke(ctx)
         except SocialLedgerError as e:
@@ -108,6 +112,7 @@ class LedgerGroup(click.Group):
                 {"error": f"{type(e).__name__}: {e}", "rule": None},
             )
         finally:
+            sys.stdout = shown
             root = ctx.find_root()
             if isinstance(root.obj, Session):
                 root.obj.close()
@@ -117,5 +122,5 @@ def _fail(line: str, code: int, payload: dict[str, Any] | None) -> None:
     root = click.get_current_context().find_root()
     if payload is not None and isinstance(root.obj, Session) and root.obj.json:
         click.echo(json.dumps(payload, ensure_ascii=False))
-    click.echo(f"error: {line}", err=True)
+    click.echo(f"error: {escape_controls(line)}", err=True)
     sys.exit(code)

@@ -18,6 +18,7 @@ from rich.progress import (
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import clip, count, done, emit_json, plain, short_ids, short_time, table, when
+from socialledger.cli.safe import escape_controls
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.plugins import describe, plugin_manager
 
@@ -81,7 +82,7 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
     for line in accounting_lines(result["items"]):
         click.echo(line)
     for error in result["errors"]:
-        click.echo(f"not delivered by the platform: {error}", err=True)
+        click.echo(f"not delivered by the platform: {escape_controls(error)}", err=True)
 
 
 def accounting_lines(items: dict) -> list[str]:

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from socialledger.cli.app import session
+from socialledger.cli.safe import escape_controls, raw_stdout
 
 
 def local(value: datetime | None, zone: ZoneInfo) -> str | None:
@@ -81,7 +82,7 @@ def cell(value: Any) -> str:
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k} {cell(v)}" for k, v in value.items())
-    return str(value)
+    return escape_controls(str(value))
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
@@ -95,7 +96,7 @@ def emit_json(value: Any) -> None:
 
 def console() -> Console:
     """A console on stdout: rich finds the terminal's width (or `COLUMNS`) itself."""
-    return Console(highlight=False)
+    return Console(highlight=False, file=raw_stdout())
 
 
 #: on a terminal: columns never broken, free text clipped to one line, times that may take two lines
