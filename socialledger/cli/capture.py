@@ -81,6 +81,8 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
         click.echo(f"{count(n, 'media file')} {'was' if n == 1 else 'were'} attached to items captured earlier.")
     for line in accounting_lines(result["items"]):
         click.echo(line)
+    for line in result["refused"]:
+        click.echo(f"skipped: {escape_controls(line)}", err=True)
     for error in result["errors"]:
         click.echo(f"not delivered by the platform: {escape_controls(error)}", err=True)
 

@@ -34,6 +34,9 @@ class Channel(abc.ABC):
     #: the HTTP header a webhook delivery's signature comes in (`X-Hub-Signature-256`), for a channel
     #: that can verify one (`verify_signature`); None for a channel that cannot
     signature_header: ClassVar[str | None] = None
+    #: the year the platform began: a platform time before it is impossible, and the item that carries
+    #: one is skipped and named (`socialledger.core.domain.plausibility`; SOCIALLEDGER_EARLIEST_YEAR overrides)
+    founded: ClassVar[int] = 2000
 
     @abc.abstractmethod
     def detect(self, entry: InputFile) -> Source | None:

@@ -19,11 +19,13 @@ from socialledger.core.capture.inputs import InputFile
 from socialledger.core.capture.media import MediaIndex, is_media
 from socialledger.core.capture.spool import Spool
 from socialledger.core.domain.errors import BadInput
+from socialledger.core.domain.plausibility import IMPLAUSIBLE_REASON, Window, implausible
 from socialledger.core.domain.records import (
     AccountRecord,
     ContentRecord,
     MetricsRecord,
     ModerationRecord,
+    ItemError,
     Record,
     Skipped,
 )
@@ -79,6 +81,30 @@ class _ForAccount:
         return getattr(self.channel, name)
 
 
+def _kind(r: Record) -> str:
+    if isinstance(r, ContentRecord):
+        return r.format or r.kind
+    if isinstance(r, ModerationRecord):
+        return r.action
+    if isinstance(r, MetricsRecord):
+        return "metric"
+    if isinstance(r, AccountRecord):
+        return "account"
+    if isinstance(r, ItemError | Skipped):
+        return r.kind or "item"
+    return type(r).__name__
+
+
+def _named(r: Record) -> str:
+    """How the ingest's summary names an item: its platform id, else its metric, else its kind."""
+    native = getattr(r, "native_id", None)
+    if isinstance(r, MetricsRecord):
+        return f"{r.channel} metric {r.metric}" + (f" of {r.channel}:{native}" if native else "")
+    if native:
+        return f"{getattr(r, 'channel', '')}:{native}"
+    return f"a {_kind(r)} without an id"
+
+
 def _detect(channel: Channel, entry: InputFile) -> str | None:
     with _plugin_errors(entry, "recognised"):
         return channel.detect(entry)
@@ -108,6 +134,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     batch: list[Record] = []
     found = found if found is not None else Found()
     reader = _ForAccount(channel, account.platform_id)
+    window = Window.for_channel(getattr(channel, "founded", 2000))
 
     def spooled(page: list[Record]) -> None:
         spool.write(page, derive.page(page))
@@ -135,6 +162,13 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
                     and account.platform_id not in record.belongs_to:
                 record = Skipped(channel=record.channel, source=record.source, kind=record.format or record.kind,
                                  reason=NOT_THE_ACCOUNTS)
+            problem = implausible(record, window)
+            if problem is not None:
+                # Damage, not data: the item is skipped, counted, and named with what is wrong with it.
+                record = Skipped(channel=channel.name, source=getattr(record, "source", source),
+                                 kind=_kind(record), reason=IMPLAUSIBLE_REASON,
+                                 native_id=getattr(record, "native_id", None),
+                                 detail=f"{entry.name}: {_named(record)}: {problem}")
             page = _page_of(record)
             if page is not None and page != account.platform_id:
                 raise BadInput(

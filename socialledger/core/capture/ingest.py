@@ -88,6 +88,10 @@ def ingest(
                                   "content is captured only into a linked, active account")
     files: Iterable[InputFile] = iter_inputs(Path(path))
 
+    if secret is not None and signature is None:
+        # A secret is there to check a delivery's signature: without one, nothing would be checked.
+        raise BadInput("--secret-env checks a webhook delivery's signature: give its --signature too "
+                       "(an unsigned delivery is ingested without --secret-env)")
     if signature is not None:
         # Signatures are the channel's to check: only it knows its platform's header and scheme.
         header = channel.signature_header

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -133,6 +134,26 @@ def decode_utf8(data: bytes, name: str) -> str:
         raise BadInput(f"{name}: not UTF-8 text (invalid byte at offset {e.start})") from None
 
 
+#: What a directory entry that is not a regular file is, for the line that refuses it.
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"))
+
+
+def _regular(p: str, mode: int) -> None:
+    """Refuse, without opening it, a path that is no regular file: reading a FIFO or a device never ends."""
+    for test, what in _SPECIAL:
+        if test(mode):
+            raise BadInput(f"{p}: {what}, not a file; refused without reading it, nothing recorded")
+    if not stat.S_ISREG(mode):
+        raise BadInput(f"{p}: not a regular file; refused without reading it, nothing recorded")
+
+
+def _inside(p: str, top: str) -> bool:
+    """Whether the symbolic link `p` leads to a file inside the directory `top` (its real path)."""
+    real = os.path.realpath(p)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def open_inputs(path: str | os.PathLike[str]) -> list[InputFile]:
     """The files of `path` in a stable order: a file, a directory's files, or a ZIP's entries."""
     return list(iter_inputs(path))
@@ -141,13 +162,17 @@ def open_inputs(path: str | os.PathLike[str]) -> list[InputFile]:
 def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
     """`open_inputs`, one file at a time: a crawl of a million pages is never listed in memory."""
     p = Path(path)
-    if not p.exists():
-        raise BadInput(f"{p}: no such file or directory")
-    if not p.is_dir():
+    try:
+        mode = os.stat(p).st_mode  # a link given on the command line is the user's own choice: followed
+    except OSError:
+        raise BadInput(f"{p}: no such file or directory") from None
+    if not stat.S_ISDIR(mode):
+        _regular(str(p), mode)
         yield from _file_or_zip(str(p), p.name)
         return
     found = False
     top = str(p)
+    real_top = os.path.realpath(top)
 
     listed: list[InputFile] = []
 
@@ -159,14 +184,28 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputFile]:
 
     # Plain strings and os functions: a crawl has tens of thousands of files, listed
     # more than once by an ingest (to split it in two, then by each half).
+    # Inside the directory, a symbolic link that leads outside it is refused (an input is what the
+    # directory holds, never what a link inside it points at); a link to a folder is not followed.
     for folder, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in dirs:
+            here = os.path.join(folder, d)
+            if os.path.islink(here) and not _inside(here, real_top):
+                raise BadInput(f"{here}: a symbolic link to a folder outside {top}; refused, nothing recorded")
         prefix = "" if folder == top else os.path.relpath(folder, top).replace(os.sep, "/") + "/"
         for name in sorted(names):
             if name.startswith("."):
                 continue
+            here = os.path.join(folder, name)
+            if os.path.islink(here) and not _inside(here, real_top):
+                raise BadInput(f"{here}: a symbolic link to a file outside {top}; refused, nothing recorded")
+            try:
+                mode = os.stat(here).st_mode
+            except OSError:
+                raise BadInput(f"{here}: a symbolic link that leads nowhere; refused, nothing recorded") from None
+            _regular(here, mode)
             found = True
-            yield from _file_or_zip(os.path.join(folder, name), prefix + name, listing)
+            yield from _file_or_zip(here, prefix + name, listing)
     if not found:
         raise BadInput(f"{p}: an empty directory")
 
@@ -184,7 +223,7 @@ def _file_or_zip(p: str, rel: str, listing: Callable[[], Iterable[InputFile]] | 
 def _neighbour_file(p: str, rel: str, name: str) -> InputFile | None:
     """The file `name` beside `p` on disk, as an input file (None when there is none)."""
     other = os.path.join(os.path.dirname(p), name)
-    if not os.path.isfile(other):
+    if not os.path.isfile(other) or os.path.islink(other):
         return None
     folder = rel.rpartition("/")[0]
     return InputFile(name=other, path=f"{folder}/{name}" if folder else name, size=os.stat(other).st_size,
@@ -214,6 +253,9 @@ def _zip_entries(p: Path) -> list[InputFile]:
             raise BadInput(f"{p}: entry {name!r} points outside the archive; refused")
         if info.is_dir():
             continue
+        if info.flag_bits & 0x1:
+            raise BadInput(f"{p}: entry {name!r} is encrypted; socialledger reads no encrypted entries "
+                           "(unpack it, or export it again without a password); refused")
         total += info.file_size
         if total > limit:
             raise BadInput(

@@ -131,6 +131,8 @@ class Summary:
     media_attached: int = 0  # media files of an export attached to items the ledger held without them
     events: int = 0
     errors: list[str] = attrs.Factory(list)
+    # Items skipped for a value that cannot be true (a year 9999 date, a negative count), one line each.
+    refused: list[str] = attrs.Factory(list)
     # The accounting: per kind of item ("post", "comment", "event", "metric", "hide", ...), how many the
     # input holds, and how many of them were recorded, unchanged, or skipped (by reason).
     items: dict[str, dict[str, Any]] = attrs.Factory(dict)
@@ -150,8 +152,8 @@ class Summary:
 
     def add(self, other: Summary) -> None:
         for f in attrs.fields(Summary):
-            if f.name == "errors":
-                self.errors.extend(other.errors)
+            if f.name in ("errors", "refused"):
+                getattr(self, f.name).extend(getattr(other, f.name))
             elif f.name == "items":
                 for kind, tally in other.items.items():
                     mine = self.items.setdefault(kind, _tally())
@@ -472,6 +474,8 @@ class CaptureWriter:
                 key = (r.action, self._moderation(r, d, page, now))  # type: ignore[arg-type]
             elif isinstance(r, Skipped):
                 page.summary.count(r.kind, SKIPPED, r.reason)  # the channel's own reason, whatever its words
+                if r.detail:
+                    page.summary.refused.append(r.detail)
                 continue
             elif isinstance(r, ItemError):
                 page.summary.errors.append(f"{r.native_id or 'an item'}: {r.message}")

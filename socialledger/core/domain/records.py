@@ -189,6 +189,9 @@ class Skipped(_Record):
     kind: str
     reason: str
     native_id: str | None = None
+    # A line naming the item and what is wrong with it, for an item the summary lists one by one
+    # (the core's refusal of an impossible time or count: `core/domain/plausibility.py`).
+    detail: str | None = None
 
 
 Record = ContentRecord | ModerationRecord | MetricsRecord | AccountRecord | ItemError | Skipped

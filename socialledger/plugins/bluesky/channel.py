@@ -44,6 +44,7 @@ class BlueskyChannel(Channel):
     name = "bluesky"
     title = "Bluesky"
     reads: ClassVar[tuple[Source, ...]] = ("api", "stream", "export")
+    founded = 2022  # platform times before it are impossible (`Channel.founded`)
     version = "1.0"
 
     def __init__(self) -> None:

@@ -47,6 +47,7 @@ class FacebookChannel(Channel):
     name = "facebook"
     title = "Facebook Pages"
     reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
+    founded = 2004  # platform times before it are impossible (`Channel.founded`)
     version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 

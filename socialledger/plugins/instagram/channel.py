@@ -76,6 +76,7 @@ class InstagramChannel(Channel):
     name = "instagram"
     title = "Instagram"
     reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
+    founded = 2010  # platform times before it are impossible (`Channel.founded`)
     version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 

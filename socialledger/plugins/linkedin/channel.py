@@ -89,6 +89,7 @@ class LinkedInChannel(Channel):
     name = "linkedin"
     title = "LinkedIn"
     reads: ClassVar[tuple[Source, ...]] = ("api", "export")
+    founded = 2003  # platform times before it are impossible (`Channel.founded`)
     version = "1.1"
 
     def detect(self, entry: InputFile) -> Source | None:

@@ -126,6 +126,7 @@ class MastodonChannel(Channel):
     name = CHANNEL
     title = "Mastodon"
     reads: ClassVar[tuple[Source, ...]] = ("api", "stream", "webhook", "export")
+    founded = 2016  # platform times before it are impossible (`Channel.founded`)
     version = "1.0"
     signature_header = SIGNATURE_HEADER  # admin webhooks: X-Hub-Signature: sha256=<hex HMAC-SHA256>
 

@@ -23,6 +23,7 @@ class XChannel(Channel):
     name = "x"
     title = "X (account archive)"
     reads: ClassVar[tuple[Source, ...]] = ("export",)
+    founded = 2006  # platform times before it are impossible (`Channel.founded`)
     version = "1.0"
 
     def check_platform_id(self, platform_id: str) -> str | None:
