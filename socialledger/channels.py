@@ -9,7 +9,8 @@ names do not. See docs/plugins.md.
   optional `skip`, `read_for` and `verify_signature`), and `hookimpl`, the marker
   of its `register_channels` hook;
 - the normalised records a channel yields (`ContentRecord`, `ModerationRecord`,
-  `MetricsRecord`, `AccountRecord`, `ItemError`, `Skipped`, with `AuthorRef` and `Media`)
+  `MetricsRecord`, `AccountRecord`, `ItemError`, `Skipped`, with `AuthorRef` and `Media`),
+  and `Embedded`, where a channel's raw fragments embed other people and items
   and their literal types (`Source`, `Kind`, `Period`, `ModerationAction`);
 - `SOURCES`, the channel-neutral sources, and `VOCABULARY`, the ledger's metric names;
 - `InputFile`, one file of an input (`beside` finds a file saved next to it), and the errors `BadInput` and `FormatError`;
@@ -55,6 +56,7 @@ from socialledger.core.domain.records import (
     AccountRecord,
     AuthorRef,
     ContentRecord,
+    Embedded,
     ItemError,
     Kind,
     Media,
@@ -78,6 +80,7 @@ __all__ = [
     "BadInput",
     "Channel",
     "ContentRecord",
+    "Embedded",
     "FormatError",
     "InputFile",
     "ItemError",

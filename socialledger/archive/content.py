@@ -56,7 +56,9 @@ class _Builder:
     def __init__(self, event: Any, position: int) -> None:
         self.id = event.originator_id
         self.kind = event.kind
-        self.native_id = f"{event.channel}:{event.native_id}" if event.native_id else None
+        sealed = event.content.get("native_id") if isinstance(event.content, dict) else None
+        native = sealed or event.native_id  # another person's item: its platform id sealed with its content
+        self.native_id = f"{event.channel}:{native}" if native else None
         self.parent = event.parent
         self.author = event.author
         self.by_account = bool(event.by_account)

@@ -76,6 +76,10 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
         n = result["files_passed"]
         click.echo(f"{count(n, 'file')} of the input {'holds' if n == 1 else 'hold'} no items (media, HTML, "
                    "other files) and {'was' if n == 1 else 'were'} passed over.")
+    if result["by_erased"]:
+        n = result["by_erased"]
+        click.echo(f"{count(n, 'item')} by an erased subject: see gdpr.md (new records, captured; "
+                   "erase them with the same gdpr erase again)")
     if result["media_attached"]:
         n = result["media_attached"]
         click.echo(f"{count(n, 'media file')} {'was' if n == 1 else 'were'} attached to items captured earlier.")

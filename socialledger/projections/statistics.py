@@ -73,6 +73,7 @@ class Statistics(ReadModel):
     """What was posted and received: one row per captured item."""
 
     name = "statistics"
+    version = 2  # 1 excerpted the account's replies too, which name the people they answer
     needs_content = True  # questions are told by their text, top posts show the account's own words
 
     def __init__(self) -> None:
@@ -93,8 +94,9 @@ class Statistics(ReadModel):
     def captured(self, view: StatisticsView, e: Any, position: int) -> None:
         text = e.content.get("text") if e.content else None  # None once erased or disposed
         question = None if text is None else int("?" in text)
-        # Only the account's own words are kept here, for the top posts; never a commenter's.
-        excerpt = " ".join(text.split())[:120] if (text and e.by_account) else None
+        # Only the account's own posts are excerpted here, for the top posts: never a commenter's words,
+        # nor the account's replies to them (a reply greets and quotes the person it answers).
+        excerpt = " ".join(text.split())[:120] if (text and e.by_account and e.kind == "post") else None
         self._items.append((e.originator_id.hex, e.account.hex, f"{e.channel}:{e.native_id}" if e.native_id else None,
                             e.kind, int(e.by_account), (e.occurred or e.observed).timestamp(),
                             question if not e.by_account else None, excerpt))

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from socialledger.core.capture.inputs import InputFile
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.records import Record, Source
+from socialledger.core.domain.records import Embedded, Record, Source
 
 
 class Channel(abc.ABC):
@@ -37,6 +37,9 @@ class Channel(abc.ABC):
     #: the year the platform began: a platform time before it is impossible, and the item that carries
     #: one is skipped and named (`socialledger.core.domain.plausibility`; SOCIALLEDGER_EARLIEST_YEAR overrides)
     founded: ClassVar[int] = 2000
+    #: where the raw fragments this channel yields embed people and items (the item's own author,
+    #: a parent, mentions, a quoted post): the core stores references there instead (`Embedded`)
+    embedded: ClassVar[tuple[Embedded, ...]] = ()
 
     @abc.abstractmethod
     def detect(self, entry: InputFile) -> Source | None:

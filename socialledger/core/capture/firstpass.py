@@ -14,6 +14,7 @@ from typing import Protocol
 
 from socialledger.core.capture.channels import Channel
 from socialledger.core.capture.derive import Deriver
+from socialledger.core.capture.embedded import Scrubber
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile
 from socialledger.core.capture.media import MediaIndex, is_media
@@ -135,6 +136,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     found = found if found is not None else Found()
     reader = _ForAccount(channel, account.platform_id)
     window = Window.for_channel(getattr(channel, "founded", 2000))
+    scrubber = Scrubber(channel.name, getattr(channel, "embedded", ()), derive)
 
     def spooled(page: list[Record]) -> None:
         spool.write(page, derive.page(page))
@@ -169,6 +171,8 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
                                  kind=_kind(record), reason=IMPLAUSIBLE_REASON,
                                  native_id=getattr(record, "native_id", None),
                                  detail=f"{entry.name}: {_named(record)}: {problem}")
+            else:
+                record = scrubber.scrub(record)  # other people's names, ids and words: references only
             page = _page_of(record)
             if page is not None and page != account.platform_id:
                 raise BadInput(

@@ -100,6 +100,8 @@ RECORDED, UNCHANGED, SKIPPED = "recorded", "unchanged", "skipped"
 #: The kind under which the items of files passed over as ingested before are counted (`ingested.py`):
 #: the file's records are known by number only.
 READ_BEFORE = "in files ingested before"
+#: What the captured event's `native_id` starts with for an item not by the account (`sealed_native`).
+SEALED_NATIVE = "keyed:"
 #: Reasons the core skips an item for.
 STALE_REASON = "older than what the ledger holds"
 ERASED_REASON = "erased (its keys are destroyed)"
@@ -129,6 +131,7 @@ class Summary:
     files_skipped: int = 0  # files this account had already ingested unchanged: not read (`ingested.py`)
     files_passed: int = 0  # files of the input that hold no items (an export's media, HTML, other files)
     media_attached: int = 0  # media files of an export attached to items the ledger held without them
+    by_erased: int = 0  # new items by a subject already erased: new records, captured (docs/gdpr.md)
     events: int = 0
     errors: list[str] = attrs.Factory(list)
     # Items skipped for a value that cannot be true (a year 9999 date, a negative count), one line each.
@@ -291,6 +294,15 @@ class CaptureWriter:
         if found is None:
             found = self._refs[id_] = dashed(id_)
         return found
+
+    def sealed_native(self, native_id: str) -> str:
+        """How a captured event names the platform id of an item not by the account: a keyed hash.
+
+        The id itself is sealed in the item's content (`native_id`), readable while the
+        item's key exists; finding an item by its platform id (`facebook:123_456`, a
+        re-ingest) goes through the capture index's ids, which never needed it.
+        """
+        return SEALED_NATIVE + self.fingerprints.hex(f"{self.channel}:{native_id}".encode())
 
     # Writing ----------------------------------------------------------------------------
 
@@ -557,15 +569,25 @@ class CaptureWriter:
                 parent = self.ref(held)
                 if held not in page.rows:
                     parent_ref = parent_ref or r.parent_native_id
+            content = _content_of(r, parent_ref)
+            native = r.native_id
+            if native and not by_account:
+                # Another person's item: its platform id (a Bluesky reply's at:// URI names its author's DID)
+                # is sealed with its content, and the event names it by a keyed hash (`sealed_native`).
+                content["native_id"] = native
+                native = self.sealed_native(native)
             page.events.append(PendingEvent(item_id, 1, _CAPTURED[r.kind](
                 timestamp=now, originator_topic=_TOPIC_ITEM,
-                channel=self.channel, account=self.account_id, kind=r.kind, native_id=r.native_id, parent=parent,
+                channel=self.channel, account=self.account_id, kind=r.kind, native_id=native, parent=parent,
                 author=author, by_account=by_account, occurred=r.created, observed=r.observed, source=r.source,
-                hidden=bool(r.hidden), content=(content := _content_of(r, parent_ref)), **self.stamp)))
+                hidden=bool(r.hidden), content=content, **self.stamp)))
             self._media_jobs(page, page.events[-1], content)
             page.put(IndexRow(item_id, 1, obs, fp, "hidden" if r.hidden else "visible", fb, r.source,
                               1 if r.native_id else 0))
             page.summary.new += 1
+            held = page.rows.get(d.subject) if d.subject else None
+            if held is not None and is_shredded(held.state):
+                page.summary.by_erased += 1  # a new record, under its own key; its author stays erased
             if r.hidden:
                 page.summary.hidden += 1
             return RECORDED

@@ -44,7 +44,10 @@ class ContentItem(LedgerAggregate):
             item.channel = self.channel
             item.account = self.account
             item.kind = self.kind
-            item.native_id = self.native_id
+            # Another person's item keeps its platform id sealed with its content (the event names
+            # it by a keyed hash): readable while the item's key exists.
+            sealed = self.content.get("native_id") if isinstance(self.content, dict) else None
+            item.native_id = sealed or self.native_id
             item.parent = self.parent
             item.author = self.author
             item.by_account = self.by_account

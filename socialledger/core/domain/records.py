@@ -50,6 +50,32 @@ class AuthorRef(_Part):
     username: str | None = None
 
 
+class Embedded(_Part):
+    """Where a channel's raw fragments embed another person or item (a comment's parent, a mention).
+
+    A channel lists these (`Channel.embedded`); the core replaces what is found at `path`
+    in every record's `raw` by a reference before anything is stored, so that a person's
+    name, id or words live only under that person's key (DESIGN.md, Personal data):
+
+    - `person`: `{"subject": "<pseudonymous id>"}`, the id the ledger knows that person
+      by when they write (a keyed hash of `channel:<user id>`);
+    - `item`: `{"item": "<ledger id>"}`, the id the ledger gives the item by its native id;
+    - `text`: `{"withheld": "text"}`, another item's words that no id names.
+
+    `path` is dotted keys from the top of `raw` (`"parent"`, `"record.reply.parent"`);
+    a list on the way is walked element by element. `id` names the field of the found
+    object that holds the platform id (dotted, `"quoted_status.id"`); None when the value
+    found is itself the id (a user id, an at:// URI). A person known by name or username
+    only says so with `named` ("name" or "username"). An object without its id field
+    is left as it is (a link facet beside the mentions).
+    """
+
+    path: str
+    kind: Literal["person", "item", "text"]
+    id: str | None = "id"
+    named: Literal["id", "name", "username"] = "id"
+
+
 class Media(_Part):
     """A picture, video, link or file attached to an item."""
 

@@ -21,6 +21,7 @@ from socialledger.channels import (
     NOT_JSON,
     BadInput,
     Channel,
+    Embedded,
     InputFile,
     Peeked,
     Record,
@@ -45,6 +46,29 @@ class BlueskyChannel(Channel):
     title = "Bluesky"
     reads: ClassVar[tuple[Source, ...]] = ("api", "stream", "export")
     founded = 2022  # platform times before it are impossible (`Channel.founded`)
+    # Who wrote it, whom it mentions (facets), the posts it answers, quotes or hides: at:// URIs carry
+    # their authors' DIDs, and views carry their authors' profiles and words.
+    embedded = (
+        Embedded("author", "person", id="did"),
+        Embedded("did", "person", id=None),
+        Embedded("record.facets.features", "person", id="did"),
+        Embedded("record.reply.parent", "item", id="uri"),
+        Embedded("record.reply.root", "item", id="uri"),
+        Embedded("record.embed.record", "item", id="uri"),
+        Embedded("record.embed.record.record", "item", id="uri"),
+        Embedded("record.hiddenReplies", "item", id=None),
+        Embedded("commit.record.facets.features", "person", id="did"),
+        Embedded("commit.record.reply.parent", "item", id="uri"),
+        Embedded("commit.record.reply.root", "item", id="uri"),
+        Embedded("commit.record.embed.record", "item", id="uri"),
+        Embedded("commit.record.embed.record.record", "item", id="uri"),
+        Embedded("commit.record.hiddenReplies", "item", id=None),
+        Embedded("reply.parent", "item", id="uri"),
+        Embedded("reply.root", "item", id="uri"),
+        Embedded("embed.record", "item", id="uri"),
+        Embedded("embed.record.record", "item", id="uri"),
+        Embedded("hiddenReplies", "item", id=None),
+    )
     version = "1.0"
 
     def __init__(self) -> None:

@@ -11,6 +11,7 @@ from socialledger.channels import (
     JSON_SUFFIXES,
     NOT_JSON,
     Channel,
+    Embedded,
     InputFile,
     Peeked,
     Record,
@@ -48,6 +49,20 @@ class FacebookChannel(Channel):
     title = "Facebook Pages"
     reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
     founded = 2004  # platform times before it are impossible (`Channel.founded`)
+    # Who wrote it (Graph's `from`, a webhook's sender), a comment's parent with its author and words,
+    # the people a post tags, and, in an export, the words of the post the account commented on.
+    embedded = (
+        Embedded("from", "person"),
+        Embedded("sender_id", "person", id=None),
+        Embedded("sender_name", "person", id=None, named="name"),
+        Embedded("parent", "item"),
+        Embedded("message_tags", "person"),
+        Embedded("story_tags", "person"),
+        Embedded("with_tags.data", "person"),
+        Embedded("to.data", "person"),
+        Embedded("comments.data", "item"),
+        Embedded("data.post", "text"),
+    )
     version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 

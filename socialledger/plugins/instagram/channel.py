@@ -22,6 +22,7 @@ from socialledger.channels import (
     JSON_SUFFIXES,
     NOT_JSON,
     Channel,
+    Embedded,
     InputFile,
     Peeked,
     Record,
@@ -77,6 +78,17 @@ class InstagramChannel(Channel):
     title = "Instagram"
     reads: ClassVar[tuple[Source, ...]] = ("api", "webhook", "export")
     founded = 2010  # platform times before it are impossible (`Channel.founded`)
+    # Who wrote it, the media a mention or comment is on (another account's, for a mention) and the
+    # replies a comment embeds; in an export, the owner of the media the account commented on.
+    embedded = (
+        Embedded("from", "person"),
+        Embedded("user", "person"),
+        Embedded("username", "person", id=None, named="username"),
+        Embedded("media", "item"),
+        Embedded("replies.data", "item"),
+        Embedded("string_map_data.Media Owner.value", "person", id=None, named="username"),
+        Embedded("string_map_data.Medieägare.value", "person", id=None, named="username"),
+    )
     version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
 

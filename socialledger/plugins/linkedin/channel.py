@@ -35,6 +35,7 @@ from socialledger.channels import (
     NOT_JSON,
     BadInput,
     Channel,
+    Embedded,
     InputFile,
     Record,
     Source,
@@ -90,6 +91,14 @@ class LinkedInChannel(Channel):
     title = "LinkedIn"
     reads: ClassVar[tuple[Source, ...]] = ("api", "export")
     founded = 2003  # platform times before it are impossible (`Channel.founded`)
+    # Who wrote or last changed it (a member's URN for a comment), and the comment a reply answers.
+    embedded = (
+        Embedded("actor", "person", id=None),
+        Embedded("author", "person", id=None),
+        Embedded("created.actor", "person", id=None),
+        Embedded("lastModified.actor", "person", id=None),
+        Embedded("parentComment", "item", id=None),
+    )
     version = "1.1"
 
     def detect(self, entry: InputFile) -> Source | None:

@@ -27,6 +27,7 @@ from socialledger.channels import (
     NOT_JSON,
     BadInput,
     Channel,
+    Embedded,
     FormatError,
     InputFile,
     Peeked,
@@ -127,6 +128,23 @@ class MastodonChannel(Channel):
     title = "Mastodon"
     reads: ClassVar[tuple[Source, ...]] = ("api", "stream", "webhook", "export")
     founded = 2016  # platform times before it are impossible (`Channel.founded`)
+    # Who wrote it, whom it mentions or answers and addresses, and the status it boosts or quotes.
+    embedded = (
+        Embedded("account", "person", id="uri"),
+        Embedded("mentions", "person", id="url"),
+        Embedded("in_reply_to_account_id", "person", id=None),
+        Embedded("reblog", "item", id="uri"),
+        Embedded("quote.quoted_status", "item", id="uri"),
+        Embedded("actor", "person", id=None),
+        Embedded("to", "person", id=None),
+        Embedded("cc", "person", id=None),
+        Embedded("object.attributedTo", "person", id=None),
+        Embedded("object.tag", "person", id="href"),
+        Embedded("object.to", "person", id=None),
+        Embedded("object.cc", "person", id=None),
+        Embedded("object.inReplyTo", "item", id=None),
+        Embedded("object.inReplyToAtomUri", "item", id=None),
+    )
     version = "1.0"
     signature_header = SIGNATURE_HEADER  # admin webhooks: X-Hub-Signature: sha256=<hex HMAC-SHA256>
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import ClassVar
 
-from socialledger.channels import BadInput, Channel, InputFile, Record, Source, reading
+from socialledger.channels import BadInput, Channel, Embedded, InputFile, Record, Source, reading
 from socialledger.plugins.x.archive import data_name, is_manifest, read_archive
 
 
@@ -24,6 +24,13 @@ class XChannel(Channel):
     title = "X (account archive)"
     reads: ClassVar[tuple[Source, ...]] = ("export",)
     founded = 2006  # platform times before it are impossible (`Channel.founded`)
+    # Whom a post answers or mentions (an archive holds only the account's own posts).
+    embedded = (
+        Embedded("tweet.in_reply_to_user_id", "person", id=None),
+        Embedded("tweet.in_reply_to_user_id_str", "person", id=None),
+        Embedded("tweet.in_reply_to_screen_name", "person", id=None, named="username"),
+        Embedded("tweet.entities.user_mentions", "person", id="id_str"),
+    )
     version = "1.0"
 
     def check_platform_id(self, platform_id: str) -> str | None:

@@ -1,0 +1,104 @@
+"""Raw fragments keep references to the people and items they embed, never their names, ids or words.
+
+A comment's parent with its author and text (Graph's `parent{from,message}`), the
+people a post mentions (`message_tags`, mentions, facets), the post a reply quotes:
+these are other people's personal data, and the raw fragment they arrive in is
+sealed under the key of the item that carries them, which erasing *them* does not
+destroy. So the first pass of an ingest replaces each place a channel declares
+(`Channel.embedded`, `socialledger.channels.Embedded`) by a reference: the
+pseudonymous subject id of a person, the ledger id of an item. The item's own
+author is declared too: who wrote it is the subject's, under the subject's key.
+
+Pure and deterministic: the same record always becomes the same fragment, so a
+re-ingest finds nothing new (fingerprints never cover `raw`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from socialledger.core.capture.derive import Deriver, subject_key, subject_name
+from socialledger.core.domain.events import ledger_id
+from socialledger.core.domain.records import AuthorRef, ContentRecord, Embedded, ModerationRecord, Record
+
+WITHHELD: dict[str, str] = {"withheld": "text"}
+
+
+class Scrubber:
+    """Replaces what a channel's raw fragments embed (`Embedded`) by references, record by record."""
+
+    def __init__(self, channel: str, embedded: Sequence[Embedded], derive: Deriver) -> None:
+        self.channel = channel
+        self.derive = derive
+        # path -> its declarations, by first key, so a fragment that holds none is passed at one look
+        self.by_head: dict[str, list[tuple[list[str], Embedded]]] = {}
+        for e in embedded:
+            keys = e.path.split(".")
+            self.by_head.setdefault(keys[0], []).append((keys[1:], e))
+
+    def scrub(self, record: Record) -> Record:
+        if not self.by_head:
+            return record
+        if isinstance(record, ContentRecord):
+            raw = self.fragment(record.raw)
+            return record if raw is record.raw else msgspec.structs.replace(record, raw=raw)
+        if isinstance(record, ModerationRecord):
+            raw = self.fragment(record.raw)
+            item = self.scrub(record.item) if record.item is not None else None
+            if raw is record.raw and item is record.item:
+                return record
+            return msgspec.structs.replace(record, raw=raw, item=item)
+        return record
+
+    def fragment(self, raw: Any) -> Any:
+        """`raw` with every declared place replaced (a copy along the changed paths; `raw` itself when none)."""
+        if not isinstance(raw, dict) or not raw or self.by_head.keys().isdisjoint(raw):
+            return raw
+        out = dict(raw)
+        for head, declared in self.by_head.items():
+            if head in out:
+                for rest, e in declared:
+                    out[head] = self._at(out[head], rest, e)
+        return out
+
+    def _at(self, value: Any, rest: list[str], e: Embedded) -> Any:
+        if isinstance(value, list):
+            return [self._at(v, rest, e) for v in value]
+        if not rest:
+            return self._replace(value, e)
+        if isinstance(value, dict) and rest[0] in value:
+            out = dict(value)
+            out[rest[0]] = self._at(value[rest[0]], rest[1:], e)
+            return out
+        return value
+
+    def _replace(self, value: Any, e: Embedded) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, dict) and ("subject" in value or "item" in value or "withheld" in value) \
+                and len(value) == 1:
+            return value  # replaced already (a record read twice)
+        if e.kind == "text":
+            return dict(WITHHELD) if value != "" else value
+        ident = _field(value, e.id) if e.id is not None else value
+        if isinstance(ident, int | float):
+            ident = str(int(ident)) if float(ident).is_integer() else str(ident)
+        if not isinstance(ident, str) or not ident:
+            if isinstance(value, dict):
+                return value  # no id here: not one of the embedded (a link beside the mentions)
+            return None
+        if e.kind == "item":
+            return {"item": str(ledger_id(f"{self.channel}:{ident}"))}
+        author = AuthorRef(**{"native_id" if e.named == "id" else e.named: ident})
+        return {"subject": str(ledger_id(subject_name(self.derive.pseudonyms, subject_key(self.channel, author))))}
+
+
+def _field(value: Any, path: str) -> Any:
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
