@@ -177,9 +177,9 @@ class Story:
             "her under decision KS 2026/57:")
         data = ledger.subject_export(self.who("ingrid"), "facebook:10152345")
         say(f"  access: {count(len(data['items']), 'comment')}, e.g. \"{data['items'][0]['text']}\"")
+        asked = data["items"][0]["id"]  # after the erasure, not even its platform id can be read
         result = ledger.erase_subject(self.who("ingrid"), "facebook:10152345", "KS 2026/57")
-        after = next(i for i in ledger.content(self.who("ingrid"), account_id)
-                     if i["native_id"] == "facebook:1122334455667788_2233445566001")
+        after = next(i for i in ledger.content(self.who("ingrid"), account_id) if i["id"] == asked)
         name = "erased" if after["author_name"] is None else after["author_name"]
         text = "erased" if after["text"] is None else f'"{after["text"]}"'
         say(f"  erased: {count(result['items'], 'item')}; the comment now reads as author {after['author']} "

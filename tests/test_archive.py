@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_archive_eark import MISFIRING, _eark_validator
 from test_ingest_cli import FIX, PAGE, cli, ingest  # noqa: F401 - the fixture
+from socialledger.core.domain.events import ledger_id
 
 pytestmark = pytest.mark.usefixtures("cli")
 
@@ -185,7 +186,8 @@ def test_erasure_lists_the_packages_that_hold_the_subject(archived):
     (after,) = [Path(p) for p in archived.json(
         "archive", "export", "--account", archived.account, "--out", str(archived.out / "later"), "--period",
         "2024H1", "--position", str(archived.json("audit", "verify", user="ingrid")["head"]), user="arvid")["packages"]]
-    erased = next(i for i in feed(after)["items"] if i["native_id"] == "facebook:1122334455667788_2233445566001")
+    asked = str(ledger_id("facebook:1122334455667788_2233445566001"))  # its platform id is erased with it
+    erased = next(i for i in feed(after)["items"] if i["id"] == asked)
     assert erased["erased"] and erased["author"]["name"] is None and erased["versions"][0]["text"] is None
     shutil.rmtree(archived.out)
 

@@ -10,6 +10,7 @@ from conftest import who
 
 from socialledger.core.capture.writer import CaptureWriter
 from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.events import ledger_id
 from socialledger.core.domain.records import AuthorRef, ContentRecord
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
@@ -38,7 +39,8 @@ def test_access_export(filled):
     assert item["text"] == "När öppnar biblioteket på söndag? 😊"
     assert item["context"]["text"].startswith("Välkommen till Kulturhuset!")  # the post commented on
     assert item["handling"]["state"] == "answered" and item["handling"]["first_response"] is not None
-    assert item["versions"][0]["raw"]["from"]["name"] == "Åsa Öberg"
+    # The raw fragment names its author by the subject's pseudonym: the name lives under the subject's key.
+    assert item["versions"][0]["raw"]["from"] == {"subject": data["pseudonym"]}
 
 
 def test_access_needs_the_information_unit(filled):
@@ -59,9 +61,11 @@ def test_erasure_with_an_overriding_decision(filled, active):
     recent_comment(filled, active)
     result = filled.erase_subject(who("ingrid"), ASA, "KS 2026/123", override=True)
     assert result["items"] == 2
-    listed = {i["native_id"]: i for i in filled.content(who("ingrid"))}
-    erased = listed["facebook:1122334455667788_2233445566001"]
+    listed = {i["id"]: i for i in filled.content(who("ingrid"))}
+    # The ledger id is the one its platform id gives (`facebook:...`); the platform id itself is erased with it.
+    erased = listed[str(ledger_id("facebook:1122334455667788_2233445566001"))]
     assert erased["author_name"] is None and erased["text"] is None and erased["erased"]
+    assert erased["native_id"].startswith("facebook:keyed:")
     assert erased["author"].startswith("subject:")
     assert filled.verify(who("ingrid")).ok
     again = filled.subject_export(who("ingrid"), ASA)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -59,8 +60,19 @@ def captured(ledger, active):
     return active
 
 
+def status(ledger, at=None) -> list[dict]:
+    """The SLA model's rows, each with its item's platform id read from the item (the model keeps a visitor's
+    item's id only as a keyed hash: `writer.sealed_native`)."""
+    rows = sla.status(ledger.read_models(who("ingrid")).store, at=at)
+    for r in rows:
+        assert r["native_id"].startswith("facebook:keyed:"), r  # never the platform id of another's item
+        item = ledger.store.item(UUID(hex=r["item"]))
+        r["native_id"] = f"{item.channel}:{item.native_id}"
+    return rows
+
+
 def states(ledger, at: str) -> dict[str, str]:
-    return {r["native_id"]: r["state"] for r in sla.status(ledger.read_models(who("ingrid")).store, at=t(at))}
+    return {r["native_id"]: r["state"] for r in status(ledger, at=t(at))}
 
 
 def test_sla_states(ledger, captured):
@@ -77,7 +89,7 @@ def test_sla_states(ledger, captured):
 
 
 def test_due_times_follow_r12(ledger, captured):
-    rows = {r["native_id"]: r for r in sla.status(ledger.read_models(who("ingrid")).store, at=t("2026-11-30 12:00"))}
+    rows = {r["native_id"]: r for r in status(ledger, at=t("2026-11-30 12:00"))}
     due = datetime.fromtimestamp(rows["facebook:1_c2"]["due"], UTC).astimezone(STHLM)
     assert due.strftime("%a %H:%M") == "Mon 17:00"
 
@@ -89,7 +101,7 @@ def test_an_acknowledgement_is_a_first_response(ledger, captured):
     # Acknowledged now (long after it was due): late, not breached.
     assert states(ledger, "2030-01-01 00:00")["facebook:1_c3"] == "late"
     ledger.mark_final_answer(who("sara"), c3["id"])
-    row = next(r for r in sla.status(ledger.read_models(who("ingrid")).store) if r["native_id"] == "facebook:1_c3")
+    row = next(r for r in status(ledger) if r["native_id"] == "facebook:1_c3")
     assert row["final_answer"] is not None
 
 
@@ -114,7 +126,7 @@ def test_the_policy_in_force_when_the_item_arrived(ledger, active, tmp_path):
                         native_id="1_new", page_id=PAGE, parent_native_id=f"{PAGE}_1", text="Efter",
                         author=AuthorRef(native_id="10152345", name="Åsa Öberg"))
     writer.write_page([new])
-    rows = {r["native_id"]: r for r in sla.status(ledger.read_models(who("ingrid")).store, at=later + timedelta(days=9))}
+    rows = {r["native_id"]: r for r in status(ledger, at=later + timedelta(days=9))}
     assert rows["facebook:1_old"]["due"] - rows["facebook:1_old"]["received"] == 24 * 3600
     assert rows["facebook:1_new"]["due"] - rows["facebook:1_new"]["received"] == 48 * 3600
 
@@ -126,7 +138,7 @@ def test_on_call_accounts(ledger, active):
     writer.write_page([POST, ContentRecord(channel="facebook", kind="comment", source="api", observed=later,
                                           created=later, native_id="1_oc", page_id=PAGE, parent_native_id=f"{PAGE}_1",
                                           text="Jour?", author=AuthorRef(native_id="1", name="X"))])
-    row = next(r for r in sla.status(ledger.read_models(who("ingrid")).store, at=datetime(2031, 1, 1, tzinfo=UTC)))
+    row = next(r for r in status(ledger, at=datetime(2031, 1, 1, tzinfo=UTC)))
     assert row["due"] - row["received"] == 24 * 3600 and row["clock"] == "on-call"
 
 

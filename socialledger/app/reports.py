@@ -74,6 +74,9 @@ class Reports(Service):
         reader = ContentReader(self.store)
         for row in rows:
             summary = reader.summary(self.store.item(UUID(hex=row["item"])))
+            # The read model names another person's item by a keyed hash (`writer.sealed_native`): its platform id
+            # is read from the item, under its key, as its text is.
+            row["native_id"] = summary["native_id"]
             row["author"] = summary["author"]
             row["author_name"] = summary["author_name"]
             row["erased"] = summary["erased"]
