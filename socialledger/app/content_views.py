@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from socialledger.app.results import ContentDetail, ContentSummary
+from socialledger.core.capture.embedded import show_mentions
 from socialledger.core.domain.content import CAPTURED, ContentItem
 from socialledger.core.domain.subjects import Subject
 from socialledger.core.ledger import LedgerStore
@@ -35,6 +36,14 @@ class ContentReader:
             except Exception:  # noqa: BLE001 - an unknown subject reads as none
                 self._subjects[sid] = None
         return self._subjects[sid]
+
+    def identity(self, sid: UUID) -> dict[str, Any] | None:
+        subject = self.subject(sid)
+        return subject.identity if subject is not None else None
+
+    def text(self, text: str | None) -> str | None:
+        """An item's text as people read it: the people it mentions by name while they are not erased."""
+        return show_mentions(text, self.identity)
 
     def item_ids(self, account: UUID | None = None) -> list[UUID]:
         ids = []
@@ -67,7 +76,7 @@ class ContentReader:
             "parent": str(item.parent) if item.parent and self.captured(item.parent) else None,
             **self.author_fields(item),
             "by_account": item.by_account,
-            "text": current["text"] if current else None,
+            "text": self.text(current["text"]) if current else None,
             "erased": current is None,
             "created": item.occurred,
             "state": item.state,
@@ -82,12 +91,12 @@ class ContentReader:
                 "observed": v["observed"],
                 "recorded": v["recorded"],
                 "source": v["source"],
-                "text": v["content"]["text"] if v["content"] else None,
+                "text": self.text(v["content"]["text"]) if v["content"] else None,
                 "media": v["content"]["media"] if v["content"] else None,
                 "permalink": v["content"]["permalink"] if v["content"] else None,
                 "time_note": v["content"].get("time_note") if v["content"] else None,
-                **{k: v["content"][k] for k in ("format", "title", "starts", "ends", "parent_ref")
-                   if v["content"] and k in v["content"]},
+                **{k: self.text(v["content"][k]) if k == "title" else v["content"][k]
+                   for k in ("format", "title", "starts", "ends", "parent_ref") if v["content"] and k in v["content"]},
                 "raw": v["content"]["raw"] if v["content"] else None,
             }
             for v in item.versions

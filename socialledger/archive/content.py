@@ -34,6 +34,7 @@ from socialledger.archive.model import (
     PremisEvent,
     Version,
 )
+from socialledger.core.capture.embedded import show_mentions
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.events import with_subclasses
 from socialledger.core.domain.observations import MetricsObservation
@@ -190,6 +191,7 @@ def build(ledger: LedgerStore, account_id: UUID, scope: Scope, position: int, *,
         copies.setdefault(original, []).append(items[copy])
     authors = _authors(ledger, {items[i].author for i in chosen if items[i].author is not None}
                        | {c.author for i in chosen for c in copies.get(i, []) if c.author is not None})
+    people = _People(ledger, authors)  # the people texts mention (`embedded.py`), read as the authors are
     ordered = _reading_order([items[i] for i in chosen])
     window_events: list[PremisEvent] = []
     out_items = []
@@ -202,7 +204,8 @@ def build(ledger: LedgerStore, account_id: UUID, scope: Scope, position: int, *,
             id=str(b.id), native_id=b.native_id, kind=b.kind, parent=str(b.parent) if b.parent else None,
             thread=str(_thread(b, items)), author=_author(b, authors, account), created=b.created, state=b.state,
             erased=b.erased, disposed=b.disposed, in_period=scope.everything or in_period(b.placed),
-            versions=b.versions, moderation=b.moderation, cases=b.cases, metrics=dict(sorted(b.metrics.items())),
+            versions=[_mentions_shown(v, people) for v in b.versions], moderation=b.moderation, cases=b.cases,
+            metrics=dict(sorted(b.metrics.items())),
             by_account=b.by_account, delivered_here=b.delivered_here,
             duplicates=[Duplicate(id=str(c.id), source=c.versions[0].source, recorded=c.versions[0].recorded,
                                   position=c.capture_position, delivered_here=c.delivered_here)
@@ -299,6 +302,26 @@ def _authors(ledger: LedgerStore, ids: set[UUID]) -> dict[UUID, dict[str, Any] |
         except AggregateNotFoundError:
             out[sid] = None
     return out
+
+
+class _People:
+    """Identities of the people items' texts mention, read once each (the authors' are read already)."""
+
+    def __init__(self, ledger: LedgerStore, known: dict[UUID, dict[str, Any] | None]) -> None:
+        self.ledger = ledger
+        self.known = dict(known)
+
+    def __call__(self, sid: UUID) -> dict[str, Any] | None:
+        if sid not in self.known:
+            self.known.update(_authors(self.ledger, {sid}))
+        return self.known[sid]
+
+
+def _mentions_shown(v: Version, people: _People) -> Version:
+    """A version whose text names the people it mentions while they are not erased ("[erased]" after)."""
+    if not v.text or "[subject:" not in v.text:
+        return v
+    return msgspec.structs.replace(v, text=show_mentions(v.text, people))
 
 
 def _author(b: _Builder, authors: dict[UUID, dict[str, Any] | None], account: Any) -> Author | None:

@@ -15,8 +15,10 @@ re-ingest finds nothing new (fingerprints never cover `raw`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -33,6 +35,7 @@ class Scrubber:
     def __init__(self, channel: str, embedded: Sequence[Embedded], derive: Deriver) -> None:
         self.channel = channel
         self.derive = derive
+        self._mentions: list[tuple[str, str, AuthorRef]] = []  # (the words, their reference, the person)
         # path -> its declarations, by first key, so a fragment that holds none is passed at one look
         self.by_head: dict[str, list[tuple[list[str], Embedded]]] = {}
         for e in embedded:
@@ -43,8 +46,23 @@ class Scrubber:
         if not self.by_head:
             return record
         if isinstance(record, ContentRecord):
+            self._mentions = []
             raw = self.fragment(record.raw)
-            return record if raw is record.raw else msgspec.structs.replace(record, raw=raw)
+            if raw is record.raw:
+                return record
+            if not self._mentions:
+                return msgspec.structs.replace(record, raw=raw)
+            text, title = record.text, record.title
+            people: dict[str, AuthorRef] = {}
+            # The longest words first: "Åsa Öberg" before a "Åsa" another tag may name.
+            for words, token, person in sorted(self._mentions, key=lambda m: -len(m[0])):
+                if text and words in text:
+                    text = text.replace(words, token)
+                if title and words in title:
+                    title = title.replace(words, token)
+                people.setdefault(token, person)
+            return msgspec.structs.replace(record, raw=raw, text=text, title=title,
+                                           mentioned=tuple(people.values()))
         if isinstance(record, ModerationRecord):
             raw = self.fragment(record.raw)
             item = self.scrub(record.item) if record.item is not None else None
@@ -93,7 +111,22 @@ class Scrubber:
         if e.kind == "item":
             return {"item": str(ledger_id(f"{self.channel}:{ident}"))}
         author = AuthorRef(**{"native_id" if e.named == "id" else e.named: ident})
-        return {"subject": str(ledger_id(subject_name(self.derive.pseudonyms, subject_key(self.channel, author))))}
+        sid = str(ledger_id(subject_name(self.derive.pseudonyms, subject_key(self.channel, author))))
+        if e.shown is not None and isinstance(value, dict):
+            name = _field(value, e.name) if e.name else None
+            username = _field(value, e.username) if e.username else None
+            words = name if e.shown == "name" else username
+            if isinstance(words, str) and words.strip():
+                person = AuthorRef(native_id=author.native_id, name=name if isinstance(name, str) else None,
+                                   username=username if isinstance(username, str) else author.username)
+                self._mentions.append((words, mention_token(sid, e.shown), person))
+        return {"subject": sid}
+
+
+def mention_token(subject: str, shown: str) -> str:
+    """How an item's text refers to a person it mentions: `[subject:<pseudonymous id>]` (`:username` when
+    the text showed the username); readers put the name back while the person's key exists."""
+    return f"[subject:{subject}]" if shown == "name" else f"[subject:{subject}:username]"
 
 
 def _field(value: Any, path: str) -> Any:
@@ -102,3 +135,25 @@ def _field(value: Any, path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+#: A mention's reference in an item's text (`mention_token`).
+MENTION = re.compile(r"\[subject:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(:username)?\]")
+#: What a mention of an erased person reads as.
+ERASED_MENTION = "[erased]"
+
+
+def show_mentions(text: str | None, identity: Callable[[UUID], dict[str, Any] | None]) -> str | None:
+    """`text` with each mention's reference read back: the person's name (or username) while their key exists,
+    "[erased]" once it is destroyed. `identity` gives a subject's identity, or None when it cannot be read."""
+    if not text or "[subject:" not in text:
+        return text
+
+    def shown(m: re.Match[str]) -> str:
+        who = identity(UUID(m.group(1)))
+        if not who:
+            return ERASED_MENTION
+        words = who.get("username") if m.group(2) else who.get("name")
+        return words or who.get("name") or who.get("username") or ERASED_MENTION
+
+    return MENTION.sub(shown, text)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from socialledger.core.capture.channels import Channel
-from socialledger.core.capture.derive import Deriver
+from socialledger.core.capture.derive import Derived, Deriver
 from socialledger.core.capture.embedded import Scrubber
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile
@@ -138,8 +138,14 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     window = Window.for_channel(getattr(channel, "founded", 2000))
     scrubber = Scrubber(channel.name, getattr(channel, "embedded", ()), derive)
 
+    derived: list[Derived | None] = []
+
     def spooled(page: list[Record]) -> None:
-        spool.write(page, derive.page(page))
+        # Derived from each record as the channel read it (before its raw fragment and text were given
+        # references: `embedded.py`), so that fingerprints are what earlier versions of the ledger hold.
+        spool.write(page, derived[:])
+        derived.clear()
+        derive.forget()
 
     for entry in files:
         if channel.skip(entry):
@@ -171,7 +177,8 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
                                  kind=_kind(record), reason=IMPLAUSIBLE_REASON,
                                  native_id=getattr(record, "native_id", None),
                                  detail=f"{entry.name}: {_named(record)}: {problem}")
-            else:
+            derived.append(derive.derive(record))
+            if problem is None:
                 record = scrubber.scrub(record)  # other people's names, ids and words: references only
             page = _page_of(record)
             if page is not None and page != account.platform_id:

@@ -453,6 +453,8 @@ class CaptureWriter:
                 natives.add(d.parent)
             if d.subject:
                 ids.add(d.subject)
+            if isinstance(r, ContentRecord) and r.mentioned:
+                ids.update(self.derive.subject(subject_key(self.channel, m)) for m in r.mentioned)
             if isinstance(r, ModerationRecord):
                 natives.add(self._marker(r))
         aliases = self.recorder.aliases(natives)
@@ -529,6 +531,22 @@ class CaptureWriter:
             page.put(row.copy(version=row.version + 1, observed=_ts(r.observed), fingerprint=fp))
         return self.ref(sid), by_account
 
+    def _mentioned(self, r: ContentRecord, page: _Page, now: datetime) -> None:
+        """The people an item's text mentions (`embedded.py`), recorded as subjects when the ledger does not
+        know them yet: their names under their own keys, which the text's references are read through."""
+        for person in r.mentioned:
+            key = subject_key(self.channel, person)
+            sid = self.derive.subject(key)
+            if sid in page.rows:
+                continue  # known (or erased): a mention changes nothing of a subject
+            page.events.append(PendingEvent(sid, 1, _IDENTIFIED(
+                timestamp=now, originator_topic=_TOPIC_SUBJECT,
+                channel=self.channel, observed=r.observed, source=r.source,
+                identity=identity_of(key, person), **self.stamp)))
+            page.put(IndexRow(sid, 1, _ts(r.observed), self.derive.identity(key, person), "subject", None,
+                              r.source, 1))
+            page.summary.subjects += 1
+
     def _content(self, r: ContentRecord, d: Derived, page: _Page, now: datetime) -> str:
         """Decide what one observation of an item records; what became of it (`RECORDED`, `UNCHANGED` or a reason)."""
         row: IndexRow | None = None
@@ -556,6 +574,8 @@ class CaptureWriter:
         if row is not None and is_shredded(row.state):
             return ERASED_REASON
         author, by_account = self._subject(r, d, page, now)
+        if r.mentioned:
+            self._mentioned(r, page, now)
         fp = d.fingerprint
         obs = _ts(r.observed)
         if row is None:

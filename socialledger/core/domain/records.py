@@ -68,12 +68,21 @@ class Embedded(_Part):
     found is itself the id (a user id, an at:// URI). A person known by name or username
     only says so with `named` ("name" or "username"). An object without its id field
     is left as it is (a link facet beside the mentions).
+
+    A mention the item's text spells out (Graph's `message_tags` name the tagged words)
+    says which field holds those words (`shown`, with `name` and `username` naming the
+    fields of the person's name and username): the core replaces them in the text by
+    `[subject:<pseudonymous id>]` and records the person as a subject (their name under
+    their own key), so that readers show the name while it exists, and "[erased]" after.
     """
 
     path: str
     kind: Literal["person", "item", "text"]
     id: str | None = "id"
     named: Literal["id", "name", "username"] = "id"
+    name: str | None = None
+    username: str | None = None
+    shown: Literal["name", "username"] | None = None
 
 
 class Media(_Part):
@@ -127,6 +136,9 @@ class ContentRecord(_Record):
     # item only when the linked account is among them, and counts it skipped otherwise; unlike
     # `page_id`, another account here does not refuse the input. Empty: the item is the input's.
     belongs_to: tuple[str, ...] = ()
+    # Set by the core, never by a channel: the people the text mentions by name, replaced there by
+    # references (`Embedded.shown`); each is recorded as a subject, their name under their own key.
+    mentioned: tuple[AuthorRef, ...] = ()
 
 
 class ModerationRecord(_Record):

@@ -56,7 +56,7 @@ class FacebookChannel(Channel):
         Embedded("sender_id", "person", id=None),
         Embedded("sender_name", "person", id=None, named="name"),
         Embedded("parent", "item"),
-        Embedded("message_tags", "person"),
+        Embedded("message_tags", "person", name="name", shown="name"),
         Embedded("story_tags", "person"),
         Embedded("with_tags.data", "person"),
         Embedded("to.data", "person"),

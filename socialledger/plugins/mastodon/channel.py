@@ -131,7 +131,7 @@ class MastodonChannel(Channel):
     # Who wrote it, whom it mentions or answers and addresses, and the status it boosts or quotes.
     embedded = (
         Embedded("account", "person", id="uri"),
-        Embedded("mentions", "person", id="url"),
+        Embedded("mentions", "person", id="url", username="username", shown="username"),
         Embedded("in_reply_to_account_id", "person", id=None),
         Embedded("reblog", "item", id="uri"),
         Embedded("quote.quoted_status", "item", id="uri"),

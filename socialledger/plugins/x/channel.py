@@ -29,7 +29,8 @@ class XChannel(Channel):
         Embedded("tweet.in_reply_to_user_id", "person", id=None),
         Embedded("tweet.in_reply_to_user_id_str", "person", id=None),
         Embedded("tweet.in_reply_to_screen_name", "person", id=None, named="username"),
-        Embedded("tweet.entities.user_mentions", "person", id="id_str"),
+        Embedded("tweet.entities.user_mentions", "person", id="id_str", name="name", username="screen_name",
+                 shown="username"),
     )
     version = "1.0"
 
