@@ -178,3 +178,10 @@ def test_the_window_is_configurable(cli, tmp_path, monkeypatch):  # noqa: F811
     assert cli.json("ingest", "facebook", str(path), "--account", cli.account, "--recheck", user="kalle")["new"] == 1
     monkeypatch.setenv("SOCIALLEDGER_EARLIEST_YEAR", "soon")
     refused(cli, path, "SOCIALLEDGER_EARLIEST_YEAR must be a whole number")
+
+
+def test_an_access_export_to_a_folder_that_does_not_exist_is_one_line(cli, tmp_path):  # noqa: F811
+    ingest(cli, SV)
+    result = cli("gdpr", "export", "--subject", "facebook:10152345", "--out", str(tmp_path / "no" / "a.json"),
+                 user="ingrid", code=4)
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot be written" in result.stderr

@@ -67,7 +67,10 @@ def gdpr_export(subject: str, out: Path | None) -> None:
         return
     import msgspec
 
-    out.write_bytes(msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n")
+    try:
+        out.write_bytes(msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n")
+    except OSError as e:  # a folder that does not exist, a file that may not be written: one line
+        raise BadInput(f"--out {out}: cannot be written ({e.strerror or e})") from None
     click.echo(f"{count(len(data['items']), 'item')} about {subject} written to {out}.")
 
 

@@ -55,12 +55,14 @@ class Scrubber:
             text, title = record.text, record.title
             people: dict[str, AuthorRef] = {}
             # The longest words first: "Åsa Öberg" before a "Åsa" another tag may name.
-            for words, token, person in sorted(self._mentions, key=lambda m: -len(m[0])):
+            mentions = sorted(self._mentions, key=lambda m: -len(m[0]))
+            for words, token, person in mentions:
                 if text and words in text:
                     text = text.replace(words, token)
                 if title and words in title:
                     title = title.replace(words, token)
                 people.setdefault(token, person)
+            raw = _spelled(raw, [(words, token) for words, token, _ in mentions])  # the fragment's own copy
             return msgspec.structs.replace(record, raw=raw, text=text, title=title,
                                            mentioned=tuple(people.values()))
         if isinstance(record, ModerationRecord):
@@ -121,6 +123,20 @@ class Scrubber:
                                    username=username if isinstance(username, str) else author.username)
                 self._mentions.append((words, mention_token(sid, e.shown), person))
         return {"subject": sid}
+
+
+def _spelled(value: Any, mentions: list[tuple[str, str]]) -> Any:
+    """`value` (a raw fragment) with the words of each mention replaced by its reference, in every string."""
+    if isinstance(value, str):
+        for words, token in mentions:
+            if words in value:
+                value = value.replace(words, token)
+        return value
+    if isinstance(value, dict):
+        return {k: _spelled(v, mentions) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_spelled(v, mentions) for v in value]
+    return value
 
 
 def mention_token(subject: str, shown: str) -> str:
