@@ -73,7 +73,6 @@ class Statistics(ReadModel):
     """What was posted and received: one row per captured item."""
 
     name = "statistics"
-    version = 2  # 1 excerpted the account's replies too, which name the people they answer
     needs_content = True  # questions are told by their text, top posts show the account's own words
 
     def __init__(self) -> None:

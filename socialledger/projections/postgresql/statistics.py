@@ -11,13 +11,20 @@ _ITEM_TYPES = ("text", "text", "text", "text", "int4", "float8", "int4", "text")
 
 
 class PostgreSQLStatisticsView:
-    tables = ("stat_items",)
+    tables = ("stat_items", "stat_excerpts_purged")
     query_indexes = ("CREATE INDEX IF NOT EXISTS stat_items_account ON stat_items (account, created)",)
 
     @staticmethod
     def create(c: Any) -> None:
         c.execute("CREATE TABLE IF NOT EXISTS stat_items (item text PRIMARY KEY, account text, native_id text, "
                   "kind text, by_account integer, created double precision, question integer, excerpt text)")
+        # Once: earlier versions excerpted the account's replies too, which greet and quote the people they
+        # answer; only posts are excerpted now (`Statistics.captured`), and those excerpts are dropped.
+        c.execute("CREATE TABLE IF NOT EXISTS stat_excerpts_purged (done INTEGER)")
+        c.execute("SELECT count(*) FROM stat_excerpts_purged")
+        if not c.fetchone()[0]:
+            c.execute("UPDATE stat_items SET excerpt = NULL WHERE excerpt IS NOT NULL AND kind <> 'post'")
+            c.execute("INSERT INTO stat_excerpts_purged VALUES (1)")
 
     def __init__(self, c: Any) -> None:
         self.c = c

@@ -15,13 +15,20 @@ _CHUNK = 500
 
 
 class SQLiteStatisticsView:
-    tables = ("stat_items",)
+    tables = ("stat_items", "stat_excerpts_purged")
     query_indexes = ("CREATE INDEX IF NOT EXISTS stat_items_account ON stat_items (account, created)",)
 
     @staticmethod
     def create(c: SQLiteCursor) -> None:
         c.execute("CREATE TABLE IF NOT EXISTS stat_items (item TEXT PRIMARY KEY, account TEXT, native_id TEXT, "
                   "kind TEXT, by_account INTEGER, created REAL, question INTEGER, excerpt TEXT)")
+        # Once: earlier versions excerpted the account's replies too, which greet and quote the people they
+        # answer; only posts are excerpted now (`Statistics.captured`), and those excerpts are dropped.
+        c.execute("CREATE TABLE IF NOT EXISTS stat_excerpts_purged (done INTEGER)")
+        c.execute("SELECT count(*) FROM stat_excerpts_purged")
+        if not c.fetchone()[0]:
+            c.execute("UPDATE stat_items SET excerpt = NULL WHERE excerpt IS NOT NULL AND kind <> 'post'")
+            c.execute("INSERT INTO stat_excerpts_purged VALUES (1)")
 
     def __init__(self, c: SQLiteCursor) -> None:
         self.c = c
