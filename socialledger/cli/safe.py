@@ -12,8 +12,10 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2
 
 
 def _escaped(m: re.Match[str]) -> str:
+    # C0 as `\x1b`; DEL, C1 and the bidirectional marks as `\u009b`, which inside a JSON string (msgspec
+    # writes these characters as they are) is the JSON escape of the same character: the data is kept.
     c = ord(m.group())
-    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    return f"\\x{c:02x}" if c < 0x20 else f"\\u{c:04x}"
 
 
 def escape_controls(text: str) -> str:
