@@ -121,7 +121,10 @@ class Scrubber:
             if isinstance(words, str) and words.strip():
                 person = AuthorRef(native_id=author.native_id, name=name if isinstance(name, str) else None,
                                    username=username if isinstance(username, str) else author.username)
-                self._mentions.append((words, mention_token(sid, e.shown), person))
+                token = mention_token(sid, e.shown)
+                if e.shown == "username":  # a text spells a username out as @name: never a bare word's part
+                    words, token = f"@{words.lstrip('@')}", f"@{token}"
+                self._mentions.append((words, token, person))
         return {"subject": sid}
 
 
