@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import attrs
+import msgspec
 
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.records import (
@@ -93,9 +95,23 @@ def implausible(record: Record, window: Window) -> str | None:
         if problem:
             return problem
     raw = getattr(record, "raw", None)
-    if raw:
+    if raw and _may_hold_a_large_number(raw):
         return _raw_number(raw)
     return None
+
+
+#: A JSON number of 16 digits or more, or with an exponent: what may be beyond 2^53 (a string never matches,
+#: its digits follow a quote; text that happens to match is only walked, and then found fine).
+_LARGE = re.compile(rb"[:,\[]-?(?:\d{16,}|[\d.]+[eE])")
+_encode = msgspec.json.Encoder().encode
+
+
+def _may_hold_a_large_number(raw: Any) -> bool:
+    """A cheap look at the fragment's JSON before walking it (most hold only small numbers)."""
+    try:
+        return _LARGE.search(_encode(raw)) is not None
+    except (TypeError, OverflowError, msgspec.EncodeError, ValueError):
+        return True  # what JSON cannot even encode (a count past 2^64, infinity) is walked, and named
 
 
 def _times(record: Record, window: Window) -> Iterator[tuple[str, datetime | None, datetime]]:
