@@ -16,13 +16,16 @@ import json
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli import CLI
 
 from socialledger.cli import main
+from socialledger.core.capture.writer import CaptureWriter
 from socialledger.core.domain.plausibility import Window
+from socialledger.core.domain.records import AuthorRef, ContentRecord, MetricsRecord
 from socialledger.core.domain.roles import Role
 from socialledger.testing import actor, make_ledger
 
@@ -114,3 +117,28 @@ def test_the_window_runs_from_the_founding_year_to_a_day_after_now():
     now = datetime.now(UTC)
     assert w.earliest == datetime(2004, 1, 1, tzinfo=UTC)
     assert now < w.latest <= now + timedelta(days=1, seconds=5)
+
+
+def test_extreme_values_stored_by_earlier_versions_are_shown(monkeypatch, tmp_path):
+    """A ledger that holds year 9999 and year 1 times and a negative count (stored before the edge checked
+    them: written here straight through the writer) still answers every reading command."""
+    ledger, account = make_ledger(tmp_path / "ledger", "facebook", PAGE)
+    ledger.grant_role(actor("info"), "arkivarie", Role.ARCHIVIST)
+    far, old = datetime(9999, 12, 31, 23, 59, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)
+    CaptureWriter(ledger.store, ledger.store.account(UUID(account)), "facebook", actor("kalle")).write_page([
+        ContentRecord(channel="facebook", kind="comment", source="api", observed=far, created=far, native_id="1_9",
+                      page_id=PAGE, parent_native_id=POST, text="x", author=AuthorRef(native_id="5", name="N")),
+        ContentRecord(channel="facebook", kind="post", source="api", observed=old, created=old,
+                      native_id=f"{PAGE}_2", page_id=PAGE, text="y"),
+        MetricsRecord(channel="facebook", source="api", metric="followers", platform_metric="page_fans",
+                      period="day", end=far, value=-5.0, page_id=PAGE)])
+    ledger.close()
+    cli = CLI(tmp_path / "ledger", monkeypatch)
+    for command in READERS:
+        cli(*command, user="info")
+        cli(*command, "--json", user="info")
+    for item in cli.json("content", "list", user="info"):
+        cli("content", "show", item["id"], "--json", user="info")
+    cli("gdpr", "export", "--subject", "facebook:5", user="info")
+    cli("archive", "export", "--account", account, "--period", "9999H2", "--out", str(tmp_path / "o"),
+        user="arkivarie", code=4)  # a period the calendar cannot hold: one line, exit 4

@@ -30,9 +30,18 @@ from socialledger.cli.app import session
 from socialledger.cli.safe import escape_controls, raw_stdout
 
 
+def _in_zone(value: datetime, zone: ZoneInfo) -> datetime:
+    """`value` in `zone`; as it is (UTC) at the edge of the calendar, where the zone's offset overflows
+    (year 9999 or 1, stored by versions that did not check platform times: docs/ingest.md)."""
+    try:
+        return value.astimezone(zone)
+    except (OverflowError, ValueError):
+        return value
+
+
 def local(value: datetime | None, zone: ZoneInfo) -> str | None:
     """ISO 8601 with offset, in the organisation's time zone (JSON: full precision)."""
-    return value.astimezone(zone).isoformat() if value is not None else None
+    return _in_zone(value, zone).isoformat() if value is not None else None
 
 
 def when(value: datetime | str | float | None, zone: ZoneInfo | None = None, *, seconds: bool = False) -> str:
@@ -46,7 +55,7 @@ def when(value: datetime | str | float | None, zone: ZoneInfo | None = None, *, 
     elif isinstance(value, str):
         value = datetime.fromisoformat(value)
     if zone is not None:
-        value = value.astimezone(zone)
+        value = _in_zone(value, zone)
     return value.isoformat(timespec="seconds" if seconds else "minutes")
 
 

@@ -58,7 +58,17 @@ class WorkingCalendar:
     # Due times ----------------------------------------------------------------------
 
     def due(self, received: datetime, *, on_call: bool = False) -> datetime:
-        """R12: when an item received at `received` must have its first response (R14: on call, elapsed hours)."""
+        """R12: when an item received at `received` must have its first response (R14: on call, elapsed hours).
+
+        A time at the edge of the calendar (year 1 or 9999, stored by versions that did not check platform
+        times: docs/ingest.md) has no due time after it: it is due when it was received.
+        """
+        try:
+            return self._due(received, on_call)
+        except OverflowError:
+            return received.astimezone(UTC)
+
+    def _due(self, received: datetime, on_call: bool) -> datetime:
         hours = timedelta(hours=self.policy.sla.hours)
         received = received.astimezone(UTC)
         if on_call:

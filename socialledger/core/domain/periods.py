@@ -78,6 +78,13 @@ def _month_end(year: int, month: int) -> date:
 
 
 def parse(text: str) -> Period:
+    period = _parse(text)
+    if period.first.year < 2 or period.last.year > 9998:  # its bounds in a time zone would leave the calendar
+        raise BadInput(f"period {text!r}: only the years 2 to 9998 are periods")
+    return period
+
+
+def _parse(text: str) -> Period:
     t = text.strip()
     try:
         if m := re.fullmatch(r"(\d{4})", t):
