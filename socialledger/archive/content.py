@@ -22,7 +22,6 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
 from socialledger.archive.delivery import Delivery, Scope, delivered
-
 from socialledger.archive.model import (
     AccountInfo,
     Author,

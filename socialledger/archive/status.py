@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 from uuid import UUID
 
-from socialledger.archive.delivery import Delivery, deliveries, delivered, half_years, item_events
+from socialledger.archive.delivery import Delivery, delivered, deliveries, half_years, item_events
 from socialledger.archive.exports import closure_position
 from socialledger.core.domain.account import Account
 from socialledger.core.ledger import LedgerStore

@@ -24,9 +24,9 @@ from socialledger.core.domain.plausibility import IMPLAUSIBLE_REASON, Window, im
 from socialledger.core.domain.records import (
     AccountRecord,
     ContentRecord,
+    ItemError,
     MetricsRecord,
     ModerationRecord,
-    ItemError,
     Record,
     Skipped,
 )
