@@ -78,6 +78,7 @@ class Story:
             ("maria", Role.MANAGER, UNIT),
             ("olof", Role.MANAGER, OTHER_UNIT),
             ("kalle", Role.COMMUNICATOR, UNIT),
+            ("sara", Role.COMMUNICATOR, UNIT),
             ("arvid", Role.ARCHIVIST, None),
             ("astrid", Role.AUDITOR, None),
         ]:

@@ -85,6 +85,8 @@ def make_ledger(home: Path, channel: str, platform_id: str) -> tuple[Ledger, str
     ledger.init("info", actor("info"), organisation_code="SE2120001234")  # archive packages need a real code
     ledger.grant_role(actor("info"), "chef", Role.MANAGER, "Enheten")
     ledger.grant_role(actor("info"), "kommunikatör", Role.COMMUNICATOR, "Enheten")
+    for keeper in ("ägare", "ersättare"):  # the owner and the deputy hold a role in the unit (R2)
+        ledger.grant_role(actor("info"), keeper, Role.COMMUNICATOR, "Enheten")
     account = ledger.apply_account(actor("kommunikatör"), ApplicationForm(
         channel=channel, name=f"Kontraktstest {channel}", unit="Enheten", owner="ägare", deputy="ersättare",
         answering_hours="Vardagar 8–17", page_rules="Inga påhopp"))

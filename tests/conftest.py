@@ -125,13 +125,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def ledger(home: Path):
     """An initialised ledger: ingrid (information unit), maria (manager of UNIT),
-    olof (manager of OTHER), kalle (communicator of UNIT), arvid (archivist)."""
+    olof (manager of OTHER), kalle and sara (communicators of UNIT: the owner and deputy `form` names hold a role
+    in its unit, R2), arvid (archivist)."""
     led = Ledger(home)
     led.init("ingrid", who("ingrid"), organisation="Exempelkommunen", organisation_code=ORGANISATION_CODE)
     for user, role, unit in [
         ("maria", Role.MANAGER, UNIT),
         ("olof", Role.MANAGER, OTHER),
         ("kalle", Role.COMMUNICATOR, UNIT),
+        ("sara", Role.COMMUNICATOR, UNIT),
         ("arvid", Role.ARCHIVIST, None),
     ]:
         led.grant_role(who("ingrid"), user, role, unit)

@@ -6,6 +6,7 @@ import pytest
 from conftest import OTHER, UNIT, final_export, form, who
 
 from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.core.domain.roles import Role
 from socialledger.core.domain.workflow import TRANSITIONS, State
 
 
@@ -57,6 +58,7 @@ def test_reject_at_either_level_then_revise_and_start_again(ledger, applied, lev
 
 
 def test_set_changes_properties_as_events(ledger, active):
+    ledger.grant_role(who("maria"), "lisa", Role.COMMUNICATOR, UNIT)  # the new deputy holds a role (R2)
     before = ledger.head()
     changed = ledger.set_properties(who("kalle"), active, {
         "deputy": "lisa", "answering_hours": "Alla dagar 08–20", "page_rules": "Nya regler",
@@ -71,6 +73,7 @@ def test_set_changes_properties_as_events(ledger, active):
 
 
 def test_owner_can_be_handed_over(ledger, active):
+    ledger.grant_role(who("ingrid"), "nils", Role.MANAGER, UNIT)
     ledger.set_properties(who("maria"), active, {"owner": "nils"})
     assert ledger.store.account(active).owner == "nils"
 
@@ -121,5 +124,5 @@ def test_unknown_account_class_is_bad_input(ledger):
 def test_accounts_lists_in_application_order(ledger):
     first = ledger.apply_account(who("kalle"), form(name="A"))
     second = ledger.apply_account(who("maria"), form(name="B"))
-    third = ledger.apply_account(who("olof"), form(name="C", unit=OTHER))
+    third = ledger.apply_account(who("olof"), form(name="C", unit=OTHER, owner="olof", deputy=None))
     assert [a.id for a in ledger.store.accounts()] == [first, second, third]

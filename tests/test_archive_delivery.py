@@ -192,7 +192,7 @@ def test_init_names_the_organisation(tmp_path, monkeypatch):
     made = c.json("init", "--admin", "ingrid", "--organisation", "Region Norr", "--organisation-code",
                   "SE2321000000")
     assert made["organisation"] == "Region Norr" and made["organisation_code"] == "SE2321000000"
-    shown = c.json("policy", "show")
+    shown = c.json("policy", "show", user="ingrid")
     assert shown["organisation"]["name"] == "Region Norr" and shown["organisation"]["code"] == "SE2321000000"
     bad = CLI(str(tmp_path / "other"), monkeypatch)
     refused = bad("init", "--admin", "ingrid", "--organisation-code", "SE 21 20", code=4)

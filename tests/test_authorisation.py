@@ -9,6 +9,7 @@ without a line here fails `test_every_public_app_name_is_covered`.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 import pkgutil
@@ -37,6 +38,7 @@ CALLS = {
     "read_models": ("R2", lambda c: c.ledger.read_models(NOBODY)),
     "short_ids": ("R2", lambda c: c.ledger.short_ids(NOBODY, [str(c.active)])),
     "set_policy": ("R2", lambda c: c.ledger.set_policy(NOBODY, "", "policy.toml")),
+    "show_policy": ("R2", lambda c: c.ledger.show_policy(NOBODY)),
     # accounts
     "apply_account": ("R2", lambda c: c.ledger.apply_account(NOBODY, form(name="Ny sida"))),
     "approve": ("R2", lambda c: c.ledger.approve(NOBODY, c.applied, "manager")),
@@ -64,6 +66,8 @@ CALLS = {
     "stats_by_period": ("R2", lambda c: c.ledger.stats_by_period(NOBODY, "2026H1")),
     "replay": ("R2", lambda c: c.ledger.replay(NOBODY, "1")),
     "projections_rebuild": ("R2", lambda c: c.ledger.projections_rebuild(NOBODY)),
+    "projections_status": ("R2", lambda c: c.ledger.projections_status(NOBODY)),
+    "projections_update": ("R2", lambda c: c.ledger.projections_update(NOBODY)),
     # archive
     "export_archive": ("R20", lambda c: c.ledger.export_archive(NOBODY, c.active, "2026H1", c.tmp / "out")),
     "export_archive_outcomes": ("R20", lambda c: c.ledger.export_archive_outcomes(NOBODY, c.active, "2026H1",
@@ -115,15 +119,20 @@ CALLS = {
     "check_may_be_responsible": ("R2", lambda c: authorisation.check_may_be_responsible(c.roster, NOBODY.name,
                                                                                          c.account)),
     "check_may_run_alerts": ("R2", lambda c: authorisation.check_may_run_alerts(c.roster, NOBODY)),
+    "check_may_revise": ("R2", lambda c: authorisation.check_may_revise(c.roster, NOBODY, c.account)),
+    "check_named_keepers": ("R2", lambda c: authorisation.check_named_keepers(
+        c.roster, UNIT, {"owner": "kalle", "deputy": NOBODY.name}, "x")),
+    # an owner by name who holds no role: the account's powers went with the role
+    "check_keeper_holds_role": ("R2", lambda c: authorisation.check_keeper_holds_role(
+        c.roster, NOBODY, _named_owner(c.account, NOBODY.name), "x")),
 }
 
 #: public names that act for nobody, and why they need no role
 UNACTED = {
     "init": "creates the ledger: there is no roster yet (an initialised ledger refuses)",
     "configure_store": "chooses the store `init` creates the ledger in: there is no roster yet",
-    "policy": "the policy in force is public: the pages state it (policy show never needed a role)",
-    "projections_status": "read-model positions only, no personal data (as before)",
-    "projections_update": "catches read models up, which every report does first; shows nothing",
+    "policy": "the policy for the software's own use (time zone, organisation) shows no one anything: "
+              "`policy show` goes through show_policy, which checks",
     "head": "a position number",
     "close": "closes the store",
     "open_ledger": "opens a ledger home; every command on it checks",
@@ -147,6 +156,13 @@ INTERNAL = {
     "Ids": "built on a LedgerStore like ContentReader: turns typed ids into aggregates for a service that "
            "checks its role first (`Service._account`, `_item`); `Ledger.short_ids` checks its own",
 }
+
+
+def _named_owner(account, name: str):
+    """A copy of `account` that names `name` its owner (as an account applied for before R2 was checked)."""
+    named = copy.copy(account)
+    named.owner = name
+    return named
 
 
 def _app_modules() -> list:

@@ -61,6 +61,7 @@ def ledger_with_account(home: Path) -> str:
     cli(home, "init", "--admin", "ingrid")
     cli(home, "role", "grant", "maria", "manager", "--unit", "Kultur")
     cli(home, "role", "grant", "kalle", "communicator", "--unit", "Kultur")
+    cli(home, "role", "grant", "sara", "communicator", "--unit", "Kultur")  # the deputy holds a role (R2)
     account = json.loads(cli(home, "account", "apply", "--channel", "facebook", "--name", "Tornet", "--unit",
                              "Kultur", "--owner", "kalle", "--deputy", "sara", "--json", user="kalle").stdout)["id"]
     cli(home, "account", "approve", account, "--level", "manager", user="maria")

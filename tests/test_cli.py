@@ -38,6 +38,7 @@ def cli(home, monkeypatch):
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "olof", "manager", "--unit", "Teknik", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    c("role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")  # the deputy holds a role (R2)
     return c
 
 
@@ -54,6 +55,8 @@ def test_whole_lifecycle_through_the_cli(cli, account_id):
     cli("account", "approve", account_id, "--level", "manager", user="maria")
     cli("account", "approve", account_id, "--level", "information-unit", user="ingrid")
     cli("account", "link", account_id, "--platform-id", "104729384756102", user="kalle")
+    cli("account", "set", account_id, "--deputy", "lisa", "--on-call", user="kalle", code=3)  # R2: lisa holds no role
+    cli("role", "grant", "lisa", "communicator", "--unit", "Kultur", user="maria")
     cli("account", "set", account_id, "--deputy", "lisa", "--on-call", user="kalle")
     cli("account", "request-close", account_id, "--reason", "Flyttar", user="kalle")
     cli("account", "close", account_id, "--reason", "Enligt begäran", user="ingrid", code=3)  # R8
@@ -168,7 +171,8 @@ def test_policy_show_and_set(cli, tmp_path):
     shown = cli.json("policy", "show", user="ingrid")
     assert (shown["sla"]["hours"], shown["organisation"]["name"]) == (8, "Region Norr")
     assert shown["cadence"]["standard"]["min_posts_per_week"] == 1  # defaults kept
-    assert "hours = 8" in cli("policy", "show").stdout
+    assert "hours = 8" in cli("policy", "show", user="kalle").stdout  # any role reads it
+    assert cli("policy", "show", user="stranger", code=3).stderr.startswith("error: R2: ")
     types = [e["type"] for e in cli.json("audit", "log", user="ingrid")]
     assert types.count("PolicySet") == 1
 

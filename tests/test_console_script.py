@@ -43,6 +43,7 @@ def test_a_real_ledger_home_across_processes(home):
 
     run(home, "role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     run(home, "role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    run(home, "role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")  # the deputy holds a role
     out = run(home, "account", "apply", "--channel", "facebook", "--name", "Tornet", "--unit", "Kultur",
               "--owner", "kalle", "--deputy", "sara", "--json", user="kalle").stdout
     account_id = json.loads(out)["id"]

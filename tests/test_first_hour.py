@@ -22,6 +22,7 @@ def cli(home, monkeypatch):
     c("init", "--admin", "ingrid", "--organisation", "Kulturkommunen", "--organisation-code", "SE2120001234")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    c("role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")  # the deputy holds a role (R2)
     c.account = c("account", "apply", "--channel", "facebook", "--name", "Kulturhuset Tornet", "--unit", "Kultur",
                   "--owner", "kalle", "--deputy", "sara", "--answering-hours", "Vardagar 8-17",
                   "--page-rules", "Inga påhopp", user="kalle").stdout.strip()

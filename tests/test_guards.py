@@ -25,6 +25,7 @@ def refused(ledger, rule: str, command, *args):
 
 def test_r5_the_applicant_cannot_approve(ledger):
     # maria is a manager of the unit, but she submitted this one herself.
+    ledger.grant_role(who("maria"), "nils", Role.COMMUNICATOR, UNIT)  # whoever is named holds a role (R2)
     account = ledger.apply_account(who("maria"), form(owner="nils", deputy="sara"))
     e = refused(ledger, "R5", ledger.approve, who("maria"), account, "manager")
     assert "submitted" in e.message
@@ -37,6 +38,7 @@ def test_r5_the_named_owner_cannot_approve(ledger):
 
 
 def test_r5_the_named_deputy_cannot_approve_at_information_unit_level(ledger):
+    ledger.grant_role(who("ingrid"), "ingrid", Role.COMMUNICATOR, UNIT)  # a deputy holds a role in the unit (R2)
     account = ledger.apply_account(who("kalle"), form(owner="kalle", deputy="ingrid"))
     ledger.approve(who("maria"), account, "manager")
     e = refused(ledger, "R5", ledger.approve, who("ingrid"), account, "information-unit")
@@ -51,6 +53,7 @@ def test_r5_a_reviser_cannot_approve_either(ledger, applied):
 
 
 def test_r5_holds_for_rejection_too(ledger):
+    ledger.grant_role(who("maria"), "nils", Role.COMMUNICATOR, UNIT)
     account = ledger.apply_account(who("maria"), form(owner="nils"))
     refused(ledger, "R5", ledger.reject, who("maria"), account, "manager", "nej")
 

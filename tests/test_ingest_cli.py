@@ -22,6 +22,7 @@ def cli(home, monkeypatch):
     c("init", "--admin", "ingrid")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    c("role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")  # the deputy holds a role (R2)
     c.account = c.json("account", "apply", "--channel", "facebook", "--name", "Kulturhuset Tornet", "--unit",
                        "Kultur", "--owner", "kalle", "--deputy", "sara", user="kalle")["id"]
     c("account", "approve", c.account, "--level", "manager", user="maria")

@@ -41,6 +41,7 @@ def cli(home, monkeypatch):
     c("init", "--admin", "ingrid", "--organisation", "Exempelkommunen", "--organisation-code", "SE2120001234")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    c("role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")
     c("role", "grant", "arvid", "archivist", user="ingrid")
     c.account = new_account(c, "Malmö stad på Mastodon", ME)
     return c

@@ -311,6 +311,7 @@ def test_the_plan_from_the_cli(home, monkeypatch, tmp_path):
     cli("init", "--admin", "ingrid")
     cli("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     cli("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    cli("role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")
     account = cli.json("account", "apply", "--channel", "facebook", "--name", "Tornet", "--unit", "Kultur",
                        "--owner", "kalle", "--deputy", "sara", user="kalle")["id"]
     plan_id = cli.json("plan", "add", "--account", account, "--at", "2027-03-01T08:30", "--format", "post",

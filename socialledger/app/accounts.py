@@ -13,7 +13,12 @@ from uuid import UUID
 
 import attrs
 
-from socialledger.app.authorisation import require_any
+from socialledger.app.authorisation import (
+    check_keeper_holds_role,
+    check_may_revise,
+    check_named_keepers,
+    require_any,
+)
 from socialledger.app.base import Service
 from socialledger.archive.exports import closure_position, packages
 from socialledger.core.domain.account import Account, ApplicationForm
@@ -43,7 +48,8 @@ class Accounts(Service):
     def apply_account(self, actor: Actor, form: ApplicationForm) -> UUID:
         form = attrs.evolve(form, account_class=_account_class(form.account_class, self.store.policy()))
         roster = self.store.roster()
-        account = Account.apply_for(form, actor, roster)
+        account = Account.apply_for(form, actor, roster)  # who may apply (R2), then who may be named (R2)
+        check_named_keepers(roster, account.unit, {"owner": account.owner, "deputy": account.deputy}, account.name)
         self.store.save(account)
         return account.id
 
@@ -57,11 +63,21 @@ class Accounts(Service):
 
     def revise(self, actor: Actor, account_id: str | UUID, changes: dict[str, Any]) -> None:
         changes = self._with_class(changes)
-        self._on_account(account_id, lambda a, r: a.revise(changes, actor, r))
+
+        def act(account: Account, roster: Roster) -> None:
+            check_may_revise(roster, actor, account)
+            account.revise(changes, actor, roster)
+            check_named_keepers(roster, account.unit, _keepers_in(changes), account.name)
+
+        self._on_account(account_id, act)
 
     def link(self, actor: Actor, account_id: str | UUID, platform_id: str) -> None:
         def act(account: Account, roster: Roster) -> None:
+            check_keeper_holds_role(roster, actor, account, f"link {account.name}")
             account.link(platform_id, actor, roster)  # the rules first (R2, R6), then the id's form
+            # activation: the owner and the deputy still hold a role in the unit (R2)
+            check_named_keepers(roster, account.unit, {"owner": account.owner, "deputy": account.deputy},
+                                account.name)
             problem = _platform_id_problem(account.channel, platform_id)
             if problem is not None:
                 raise BadInput(f"{account.channel}: {problem}")
@@ -81,7 +97,14 @@ class Accounts(Service):
 
     def set_properties(self, actor: Actor, account_id: str | UUID, changes: dict[str, Any]) -> bool:
         changes = self._with_class(changes)
-        return self._on_account(account_id, lambda a, r: a.set_properties(changes, actor, r))
+
+        def act(account: Account, roster: Roster) -> bool:
+            check_keeper_holds_role(roster, actor, account, f"change {account.name}")
+            changed = account.set_properties(changes, actor, roster)
+            check_named_keepers(roster, account.unit, _keepers_in(changes), account.name)
+            return changed
+
+        return self._on_account(account_id, act)
 
     def _with_class(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The changes with their account class checked against the policy (the default class when empty)."""
@@ -90,7 +113,12 @@ class Accounts(Service):
         return {**changes, "account_class": _account_class(changes["account_class"], self.store.policy())}
 
     def request_close(self, actor: Actor, account_id: str | UUID, reason: str) -> None:
-        self._on_account(account_id, lambda a, r: a.request_close(reason, actor, r))
+
+        def act(account: Account, roster: Roster) -> None:
+            check_keeper_holds_role(roster, actor, account, f"request the closure of {account.name}")
+            account.request_close(reason, actor, roster)
+
+        self._on_account(account_id, act)
 
     def close_account(self, actor: Actor, account_id: str | UUID, reason: str) -> None:
         def act(account: Account, roster: Roster) -> None:
@@ -119,6 +147,11 @@ def _account_class(name: str | None, policy: Policy) -> str:
         classes = ", ".join(sorted(policy.cadence))
         raise BadInput(f"account class {name!r} is not in the policy (classes: {classes})")
     return name
+
+
+def _keepers_in(changes: dict[str, Any]) -> dict[str, str | None]:
+    """The owner and deputy a change names (the others stay as they were, checked when they were named)."""
+    return {k: changes[k] for k in ("owner", "deputy") if k in changes and isinstance(changes[k], str)}
 
 
 def _check_level(level: str) -> None:

@@ -2,8 +2,11 @@
 
 Every application service asks here, or asks the aggregate it changes (whose
 guards take the roster: R1 in `Roster.grant`, R2/R4/R5/R8 in `Account`'s
-transitions), before it records or reads anything. Nothing above `app/` checks
-roles: the CLI, and any other caller, gets the same answer from the same place.
+transitions), before it records or reads anything. Those guards know an owner
+and a deputy by name; whether they still hold a role in the unit (and whether
+whoever is named owner or deputy holds one) is decided here, before them.
+Nothing above `app/` checks roles: the CLI, and any other caller, gets the same
+answer from the same place.
 """
 
 from __future__ import annotations
@@ -23,10 +26,50 @@ def require_information_unit(roster: Roster, actor: Actor, doing: str) -> None:
     roster.require(actor.name, Role.INFORMATION_UNIT, doing)
 
 
+def _holds_unit_role(roster: Roster, name: str, unit: str) -> bool:
+    """A manager or a communicator of `unit`: what an owner or a deputy must be (R2)."""
+    return roster.has(name, Role.MANAGER, unit) or roster.has(name, Role.COMMUNICATOR, unit)
+
+
+def _keeps(roster: Roster, name: str, account: Account) -> bool:
+    """R2: the owner or the deputy acts as such only while they hold a role in the account's unit."""
+    return name in (account.owner, account.deputy) and _holds_unit_role(roster, name, account.unit)
+
+
 def _acts_in(roster: Roster, name: str, account: Account) -> bool:
-    """R2: the owner, the deputy, the information unit, or a manager or communicator of the account's unit."""
-    return (name in (account.owner, account.deputy) or roster.is_information_unit(name)
-            or roster.has(name, Role.MANAGER, account.unit) or roster.has(name, Role.COMMUNICATOR, account.unit))
+    """R2: the owner, the deputy, the information unit, or a manager or communicator of the account's unit
+    (an owner or deputy whose role was revoked no longer acts in it)."""
+    return roster.is_information_unit(name) or _holds_unit_role(roster, name, account.unit)
+
+
+def check_keeper_holds_role(roster: Roster, actor: Actor, account: Account, doing: str) -> None:
+    """R2: an owner or deputy loses the account's powers (link, set, request-close, moderate) with their role.
+
+    Asked before the `Account` transition, whose own guard knows the keepers by name only.
+    """
+    name = actor.name
+    if name not in (account.owner, account.deputy) or roster.is_information_unit(name):
+        return
+    if not _holds_unit_role(roster, name, account.unit):
+        named = "owner" if name == account.owner else "deputy"
+        raise RuleViolation("R2", f"{name} is named {named} of {account.name} but holds no role in {account.unit} "
+                                  f"and cannot {doing}")
+
+
+def check_may_revise(roster: Roster, actor: Actor, account: Account) -> None:
+    """R2: revising an application needs a role in its unit (or the information unit's), submitter or not."""
+    if not (_holds_unit_role(roster, actor.name, account.unit) or roster.is_information_unit(actor.name)):
+        raise RuleViolation("R2", f"{actor.name} holds no role in {account.unit} and cannot revise this application")
+
+
+def check_named_keepers(roster: Roster, unit: str, named: dict[str, str | None], account: str) -> None:
+    """R2, R3: whoever is named owner or deputy (at apply, revise, set and link) holds a role in the account's
+    unit: a manager or a communicator of it. `named` maps "owner"/"deputy" to the person (None: nobody)."""
+    for what in ("owner", "deputy"):
+        person = (named.get(what) or "").strip()
+        if person and not _holds_unit_role(roster, person, unit):
+            raise RuleViolation("R2", f"{person} holds no role in {unit} and cannot be named {what} of {account} "
+                                      f"(grant them communicator --unit {unit} first)")
 
 
 def check_may_answer(roster: Roster, actor: Actor, account: Account) -> None:
@@ -44,7 +87,8 @@ def check_may_register_case(roster: Roster, actor: Actor, account: Account) -> N
 
 def check_may_moderate(roster: Roster, actor: Actor, account: Account) -> None:
     """R18: the owner, the deputy or the information unit hides and removes."""
-    if not (actor.name in (account.owner, account.deputy) or roster.is_information_unit(actor.name)):
+    check_keeper_holds_role(roster, actor, account, f"moderate {account.name}")
+    if not (_keeps(roster, actor.name, account) or roster.is_information_unit(actor.name)):
         raise RuleViolation("R18", f"only the owner, the deputy or the information unit moderates "
                                    f"{account.name}; {actor.name} cannot")
 

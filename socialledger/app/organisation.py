@@ -60,7 +60,12 @@ class Organisation(Service):
         ]
 
     def policy(self) -> Policy:
-        """The policy in force: public (it is what the pages state), so no role is needed."""
+        """The policy in force, for the software's own use (time zone, organisation): shows no one anything."""
+        return self.store.policy()
+
+    def show_policy(self, actor: Actor) -> Policy:
+        """`policy show`: the policy in force, to someone with a role (R2: every read of the ledger needs one)."""
+        require_any(self.store.roster(), actor, "read the policy")
         return self.store.policy()
 
     def set_policy(self, actor: Actor, text: str, source: str = "policy") -> bool:

@@ -136,12 +136,14 @@ class Reports(Service):
         require_any(self.store.roster(), actor, "replay the ledger")
         return replay(self.store, until, parse_period(period) if period else None)
 
-    def projections_status(self) -> list[ProjectionStatus]:
-        """Each read model's position against the ledger's head (positions only: no role needed, as before)."""
+    def projections_status(self, actor: Actor) -> list[ProjectionStatus]:
+        """Each read model's position against the ledger's head (R2: a role, as every read of the ledger)."""
+        require_any(self.store.roster(), actor, "read the state of the read models")
         return self._caught_up(catch_up=False).status()
 
-    def projections_update(self) -> int:
-        """Catch every read model up (what every report does first anyway: no role needed, as before)."""
+    def projections_update(self, actor: Actor) -> int:
+        """Catch every read model up (what every report does first anyway; R2: a role, as every report)."""
+        require_any(self.store.roster(), actor, "update the read models")
         return self._caught_up(catch_up=False).catch_up()
 
     def projections_rebuild(self, actor: Actor, name: str | None = None) -> int:

@@ -104,7 +104,8 @@ def policy() -> None:
 @json_option
 def policy_show(as_json: bool) -> None:
     """Print the policy in force (TOML, or JSON with --json)."""
-    current = session().ledger().policy()
+    s = session()
+    current = s.ledger().show_policy(s.actor)
     if as_json:
         emit_json(current.to_dict())
     else:

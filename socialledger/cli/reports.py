@@ -236,7 +236,7 @@ def projections_group() -> None:
 def projections_status(as_json: bool) -> None:
     """Each read model's position against the ledger's head."""
     s = session()
-    rows = s.ledger().projections_status()
+    rows = s.ledger().projections_status(s.actor)
     if as_json:
         emit_json(rows)
     else:
@@ -262,5 +262,5 @@ def projections_rebuild(name: str | None, as_json: bool) -> None:
 def projections_update(as_json: bool) -> None:
     """Catch every read model up with the ledger (every report does this first anyway)."""
     s = session()
-    applied = s.ledger().projections_update()
+    applied = s.ledger().projections_update(s.actor)
     done(f"Applied {count(applied, 'event')}.", events=applied)

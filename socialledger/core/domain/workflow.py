@@ -48,10 +48,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("approve information-unit", (S.MANAGER_APPROVED,),           S.APPROVED,          "R4", "information unit"),
     _t("reject manager",           (S.APPLIED,),                    S.REJECTED,          "R4", "manager of the owning unit"),
     _t("reject information-unit",  (S.MANAGER_APPROVED,),           S.REJECTED,          "R4", "information unit"),
-    _t("revise",                   (S.REJECTED,),                   S.APPLIED,           "R4", "the applicant, communicator or manager of the unit, information unit"),
-    _t("link",                     (S.APPROVED,),                   S.ACTIVE,            "R6", "owner, deputy, information unit"),
-    _t("set",                      OPEN_STATES,                     None,                "R7", "owner, deputy, manager of the unit, information unit"),
-    _t("request-close",            (S.ACTIVE,),                     S.CLOSING,           "R8", "owner, deputy, manager of the unit"),
+    _t("revise",                   (S.REJECTED,),                   S.APPLIED,           "R4", "communicator or manager of the unit, information unit"),
+    _t("link",                     (S.APPROVED,),                   S.ACTIVE,            "R6", "owner or deputy holding a role in the unit, information unit"),
+    _t("set",                      OPEN_STATES,                     None,                "R7", "owner or deputy holding a role in the unit, manager of the unit, information unit"),
+    _t("request-close",            (S.ACTIVE,),                     S.CLOSING,           "R8", "owner or deputy holding a role in the unit, manager of the unit"),
     _t("close",                    (S.ACTIVE, S.CLOSING),           S.CLOSED,            "R8", "information unit"),
 )
 
