@@ -11,6 +11,8 @@ from socialledger.core.capture.channels import ChannelRegistry
 from socialledger.core.capture.ingest import ingest
 from socialledger.core.capture.writer import Summary
 from socialledger.core.domain.actor import Actor
+from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
 
 
@@ -24,3 +26,19 @@ class Ingest(Service):
         target = self._account(account)
         check_may_ingest(roster, actor, target)
         return ingest(self.store, actor, channel, path, str(target.id), channels=channels, **options)
+
+    def capture_refusals(self, actor: Actor) -> dict[str, str]:
+        """For `serve` and `poll`: the linked accounts `actor` may not capture into, each with the rule's line.
+
+        Refused outright (R2) when the actor holds no role at all.
+        """
+        roster = self.store.roster()
+        require_any(roster, actor, "run the capture service")
+        refused: dict[str, str] = {}
+        for account in self.store.accounts():
+            if account.platform_id and account.state in (State.ACTIVE, State.CLOSING):
+                try:
+                    check_may_ingest(roster, actor, account)
+                except RuleViolation as e:
+                    refused[str(account.id)] = e.line()
+        return refused

@@ -16,6 +16,7 @@ from socialledger.cli import (
     organisation,
     planning,
     reports,
+    service,
     store,
 )
 from socialledger.cli.app import LedgerGroup, common_options
@@ -51,5 +52,6 @@ main.add_command(archive.archive_group)
 main.add_command(archive.case_group)
 main.add_command(demo.demo)
 main.add_command(store.store_group)
+main.add_command(service.serve)
 
 __all__ = ["main"]

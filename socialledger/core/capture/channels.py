@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import hmac
+import json
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
@@ -83,6 +85,45 @@ class Channel(abc.ABC):
         delivered; compare in constant time.
         """
         raise NotImplementedError(f"the {self.name} channel does not verify webhook signatures")
+
+    def webhook_challenge(self, query: Mapping[str, str], verify_token: str) -> str | None:
+        """The body to answer a webhook subscription handshake with, or None to refuse it (403).
+
+        A capability of a channel with `signature_header`: `socialledger serve` calls it
+        for `GET /webhooks/<channel>` with the query parameters and the configured verify
+        token. Meta's handshake (`hub.mode=subscribe`, `hub.verify_token`, `hub.challenge`)
+        is the default; compare the token in constant time.
+        """
+        if query.get("hub.mode") != "subscribe" or not verify_token:
+            return None
+        given = query.get("hub.verify_token", "")
+        if not hmac.compare_digest(given.encode("utf-8"), verify_token.encode("utf-8")):
+            return None
+        challenge = query.get("hub.challenge")
+        return challenge if challenge else None
+
+    def webhook_accounts(self, body: bytes) -> list[str]:
+        """The platform ids of the accounts a (verified) webhook delivery's raw `body` is for, in order.
+
+        `socialledger serve` routes a delivery to the account linked to the first of them;
+        it raises `BadInput` when the body is not a delivery this channel reads (the
+        service answers 400 and stores nothing). The default reads Meta's envelope:
+        `{"object": ..., "entry": [{"id": ...}, ...]}`.
+        """
+        try:
+            doc = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise BadInput(f"the delivery is not JSON ({e})") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("entry"), list) or not doc["entry"]:
+            raise BadInput("the delivery is not an object with a non-empty 'entry' list")
+        ids: list[str] = []
+        for i, entry in enumerate(doc["entry"]):
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), (str, int)) or isinstance(
+                    entry.get("id"), bool):
+                raise BadInput(f"entry[{i}] has no id")
+            if str(entry["id"]) not in ids:
+                ids.append(str(entry["id"]))
+        return ids
 
 
 class ChannelRegistry:

@@ -1,0 +1,33 @@
+"""`serve` and `poll`: capture by itself (webhooks and polling), see docs/service.md."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from socialledger.cli.app import common_options, json_option, session
+from socialledger.cli.output import emit_json
+
+
+@click.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8700, show_default=True, type=click.IntRange(1, 65535), help="The port.")
+@click.option("--poll-every", type=click.FloatRange(min=1.0), default=None, metavar="SECONDS",
+              help="Poll every linked account's API this often (else webhooks only).")
+@click.option("--verbose", is_flag=True, help="Log every delivery (by its sequence number).")
+def serve(host: str, port: int, poll_every: float | None, verbose: bool) -> None:
+    """Run the capture service: webhooks per channel, the inbox, the worker, /health and /metrics."""
+    from socialledger.service.secrets import Secrets
+    from socialledger.service.server import serve as run
+
+    s = session()
+    ledger = s.ledger()
+    secrets = Secrets.load()  # a bad secrets file is one line before anything starts
+    for account, line in ledger.capture_refusals(s.actor).items():
+        click.echo(f"warning: account {account}: {line}; its deliveries will be set aside", err=True)
+    home = ledger.home
+    s.close()
+    run(home, s.actor, host=host, port=port, poll_every=poll_every, secrets=secrets,
+        log_level=logging.DEBUG if verbose else logging.INFO)

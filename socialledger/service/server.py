@@ -1,0 +1,73 @@
+"""`socialledger serve`: the HTTP server (uvicorn) and the worker process beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from socialledger.app import open_ledger
+from socialledger.core.domain.actor import Actor
+from socialledger.core.plugins import plugin_manager
+from socialledger.service.http import webhook_app
+from socialledger.service.inbox import InboxWriter
+from socialledger.service.secrets import Secrets
+from socialledger.service.worker import run_worker
+
+log = logging.getLogger("socialledger.service")
+
+
+def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700, poll_every: float | None = None,
+          secrets: Secrets | None = None, log_level: int = logging.INFO) -> None:
+    """Run until SIGTERM or SIGINT: answer webhooks, store them, and let the worker ingest (and poll)."""
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(message)s")
+    secrets = secrets or Secrets.load()
+    channels = plugin_manager().channels
+    ctx = multiprocessing.get_context("spawn")
+    durable = ctx.Value("q", 0, lock=False)
+    stop = ctx.Value("b", 0, lock=False)  # plain shared values: no semaphores to leak at a SIGKILL
+
+    def publish(seq: int) -> None:
+        durable.value = seq
+
+    writer = InboxWriter(home, publish)
+    worker = ctx.Process(target=run_worker, name="socialledger-worker", daemon=False,
+                         args=(str(home), (actor.name, actor.os_user, actor.host), durable, stop, poll_every,
+                               log_level))
+
+    def ledger_check() -> bool:
+        try:
+            ledger = open_ledger(home)
+        except Exception:  # noqa: BLE001 - any failure to reach the store is "unreachable"
+            return False
+        try:
+            ledger.head()
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+        finally:
+            ledger.close()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker.start()
+        log.info("worker started (pid %s); inbox at %d", worker.pid, writer.durable_seq)
+        yield
+        # uvicorn has answered every request in hand: store what is queued, then let the worker finish its batch.
+        writer.close()
+        stop.value = 1
+        worker.join(timeout=120)
+        log.info("stopped; inbox stored up to %d", writer.durable_seq)
+
+    app = webhook_app(home, channels, secrets, writer, ledger_check, lifespan=lifespan)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=30, lifespan="on")
+    server = uvicorn.Server(config)
+    server.run()
+
+
