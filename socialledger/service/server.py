@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -37,7 +40,7 @@ def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700
 
     writer = InboxWriter(home, publish)
     worker = ctx.Process(target=run_worker, name="socialledger-worker", daemon=False,
-                         args=(str(home), (actor.name, actor.os_user, actor.host), durable, stop, poll_every,
+                         args=(str(home), (actor.name, actor.os_user, actor.host), durable, stop, os.getpid(), poll_every,
                                log_level))
 
     def ledger_check() -> bool:
@@ -68,6 +71,11 @@ def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=30, lifespan="on")
     server = uvicorn.Server(config)
-    server.run()
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that be a clean exit (0).
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 

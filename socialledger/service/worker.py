@@ -172,11 +172,12 @@ def _die_with_parent() -> None:
         pass
 
 
-def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any,
+def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any, parent: int,
                poll_every: float | None, log_level: int = logging.INFO) -> None:
     """The worker process's main: ingest the inbox (and poll, every `poll_every` seconds) until `stop` is set."""
     _die_with_parent()
-    parent = os.getppid()
+    if os.getppid() != parent:  # the service died before the line above took effect
+        return
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s worker: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server tells us when to stop (after its last answer)
     stopping = threading.Event()

@@ -1,0 +1,196 @@
+"""The capture service, in process: the webhook endpoints, the inbox, the worker (issue 20).
+
+The end-to-end tests that start `socialledger serve` (and SIGKILL it) are in
+tests/test_service_e2e.py (slow).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.plugins import plugin_manager
+from socialledger.service.http import webhook_app
+from socialledger.service.inbox import MAX_BODY, InboxReader, InboxWriter, inbox_dir, last_durable_seq, scan
+from socialledger.service.loadgen import comment_delivery, sign
+from socialledger.service.secrets import Secrets
+from socialledger.service.worker import InboxWorker, WorkerState
+from socialledger.testing import actor, make_ledger
+
+PAGE = "1234567890321"
+SECRET = b"appens-hemlighet"
+SAMPLES = Path(__file__).parent / "fixtures" / "facebook" / "webhooks"
+ENV = {"SOCIALLEDGER_FACEBOOK_APP_SECRET": SECRET.decode(), "SOCIALLEDGER_FACEBOOK_VERIFY_TOKEN": "rätt-token"}
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    """A ledger with a linked Facebook page, the webhook app over its inbox, and a worker (run by hand)."""
+    ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE)
+    writer = InboxWriter(ledger.home)
+    app = webhook_app(ledger.home, plugin_manager().channels, Secrets({}, ENV, "test"), writer, lambda: True)
+    worker = InboxWorker(ledger, actor("kommunikatör"), WorkerState(ledger.home))
+    with TestClient(app) as client:
+        yield client, writer, worker, ledger, account
+    writer.close()
+    ledger.close()
+
+
+def post(client: TestClient, body: bytes, signature: str | None = None, secret: bytes = SECRET):
+    headers = {"Content-Type": "application/json"}
+    if signature != "none":
+        headers["X-Hub-Signature-256"] = signature or sign(body, secret)
+    return client.post("/webhooks/facebook", content=body, headers=headers)
+
+
+def test_the_handshake_answers_the_challenge_only_to_the_right_token(service):
+    client, *_ = service
+    ok = client.get("/webhooks/facebook", params={"hub.mode": "subscribe", "hub.verify_token": "rätt-token",
+                                                  "hub.challenge": "1158201444"})
+    assert (ok.status_code, ok.text) == (200, "1158201444")
+    wrong = client.get("/webhooks/facebook", params={"hub.mode": "subscribe", "hub.verify_token": "fel",
+                                                     "hub.challenge": "1158201444"})
+    assert wrong.status_code == 403 and "1158201444" not in wrong.text
+    assert client.get("/webhooks/facebook").status_code == 403
+    assert client.get("/webhooks/nosuch", params={"hub.mode": "subscribe"}).status_code == 404
+
+
+def test_refused_deliveries_are_not_stored(service):
+    client, writer, *_ = service
+    body = (SAMPLES / "feed-comment-add-211.json").read_bytes()
+    assert post(client, body, "none").status_code == 401
+    assert post(client, body, secret=b"fel").status_code == 403
+    assert post(client, body.replace(b"next", b"nexT"), sign(body, SECRET)).status_code == 403
+    bad = b'{"object":"page","entry":"no"}'
+    assert post(client, bad).status_code == 400
+    assert post(client, b"not json").status_code == 400
+    big = b'{"object":"page","entry":[{"id":"1","x":"' + b"a" * MAX_BODY + b'"}]}'
+    assert post(client, big).status_code == 413
+    assert writer.durable_seq == 0
+    assert last_durable_seq(writer.folder.parent) == 0
+
+
+def test_a_delivery_is_stored_before_200_and_ingested_in_arrival_order(service):
+    client, writer, worker, ledger, account = service
+    add = (SAMPLES / "feed-comment-add-211.json").read_bytes()
+    edited = add.replace(b'"verb": "add"', b'"verb": "edited"').replace(b"and the next one", b"och n\\u00e4sta, \\u00e4ndrad")
+    for body in (add, edited):
+        r = post(client, body)
+        assert r.status_code == 200
+    # Stored, byte for byte, before the answer.
+    frames = list(scan(next(inbox_dir(ledger.home).glob("seg-*.log"))))
+    assert [body for *_, body in frames] == [add, edited]
+    assert worker.round(writer.durable_seq) == 2
+    (item,) = ledger.content(actor("kommunikatör"), account)
+    assert item["versions"] == 2 and item["text"] == "och nästa, ändrad"
+    metrics = client.get("/metrics").text
+    assert 'socialledger_deliveries_total{channel="facebook",result="stored"} 2' in metrics
+    assert "socialledger_inbox_depth 0" in metrics
+    health = client.get("/health").json()
+    assert health["ledger"] and health["inbox_depth"] == 0 and health["inbox_stored"] == 2
+
+
+def test_a_crash_between_ingest_and_position_records_nothing_twice(service, tmp_path):
+    client, writer, worker, ledger, account = service
+    for n in range(5):
+        assert post(client, comment_delivery(PAGE, n)).status_code == 200
+    worker.round(writer.durable_seq)
+    head = ledger.head()
+    # The position file lost (as if the worker died before writing it): the next start reads all again.
+    (inbox_dir(ledger.home) / "position.json").unlink()
+    again = InboxWorker(ledger, actor("kommunikatör"), WorkerState(ledger.home))
+    assert again.round(writer.durable_seq) == 5
+    assert ledger.head() == head
+    assert len(ledger.content(actor("kommunikatör"), account)) == 5
+
+
+def test_a_delivery_for_an_unlinked_page_is_stored_reported_and_not_recorded(service):
+    client, writer, worker, ledger, account = service
+    other = comment_delivery("999000111", 1)
+    assert post(client, other).status_code == 200
+    head = ledger.head()
+    worker.round(writer.durable_seq)
+    assert ledger.head() == head
+    aside = inbox_dir(ledger.home) / "unlinked"
+    (body,) = aside.glob("*.json")
+    assert body.read_bytes() == other
+    (reason,) = aside.glob("*.reason")
+    assert "facebook:999000111" in reason.read_text()
+    assert "socialledger_worker_deliveries_unlinked_total 1" in client.get("/metrics").text
+
+
+def test_a_signed_delivery_the_channel_refuses_is_set_aside_the_others_go_in(service):
+    client, writer, worker, ledger, account = service
+    good = comment_delivery(PAGE, 1)
+    broken = json.dumps({"object": "page", "entry": [{"id": PAGE, "time": 1, "changes": [
+        {"field": "feed", "value": {"item": "comment", "verb": "add", "post_id": "1_2"}}]}]}).encode()
+    for body in (good, broken, comment_delivery(PAGE, 2)):
+        assert post(client, body).status_code == 200
+    worker.round(writer.durable_seq)
+    assert len(ledger.content(actor("kommunikatör"), account)) == 2
+    (reason,) = (inbox_dir(ledger.home) / "rejected").glob("*.reason")
+    assert "comment_id" in reason.read_text()
+
+
+def test_a_torn_frame_at_the_end_is_cut_off_at_the_next_start(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    writer = InboxWriter(home)
+
+    async def store() -> None:
+        for n in range(3):
+            await writer.append("facebook", PAGE, "t", comment_delivery(PAGE, n))
+    asyncio.run(store())
+    writer.close()
+    (seg,) = inbox_dir(home).glob("seg-*.log")
+    whole = seg.stat().st_size
+    with open(seg, "ab") as f:
+        f.write(b"SLD1\x00\x00\x00")  # a crash in the middle of the next write
+    again = InboxWriter(home)
+    assert again.durable_seq == 3 and seg.stat().st_size == whole
+    asyncio.run(_append(again, comment_delivery(PAGE, 3)))
+    again.close()
+    assert [d.seq for d in InboxReader(home).pending(10, 10)] == [1, 2, 3, 4]
+
+
+async def _append(writer: InboxWriter, body: bytes) -> int:
+    return await writer.append("facebook", PAGE, "t", body)
+
+
+def test_segments_rotate_and_finished_ones_are_deleted(tmp_path, monkeypatch):
+    import socialledger.service.inbox as inbox
+
+    monkeypatch.setattr(inbox, "SEGMENT_BYTES", 2000)
+    home = tmp_path / "home"
+    home.mkdir()
+    writer = InboxWriter(home)
+    for n in range(20):
+        asyncio.run(_append(writer, comment_delivery(PAGE, n)))
+    writer.close()
+    assert len(list(inbox_dir(home).glob("seg-*.log"))) > 3
+    reader = InboxReader(home)
+    got = reader.pending(20, 100)
+    assert [d.seq for d in got] == list(range(1, 21))
+    reader.done(got[-1])
+    assert len(list(inbox_dir(home).glob("seg-*.log"))) == 1
+    assert InboxReader(home).pending(20, 100) == []
+
+
+def test_a_secrets_file_others_can_read_is_refused(tmp_path):
+    path = tmp_path / "secrets.toml"
+    path.write_text('[facebook]\napp_secret = "s"\n[facebook.tokens]\n"123" = "tok"\n')
+    path.chmod(0o644)
+    with pytest.raises(BadInput, match="chmod 600"):
+        Secrets.load({"SOCIALLEDGER_SECRETS": str(path)})
+    path.chmod(0o600)
+    secrets = Secrets.load({"SOCIALLEDGER_SECRETS": str(path), "SOCIALLEDGER_FACEBOOK_TOKEN_456": "env-tok"})
+    assert secrets.app_secret("facebook") == b"s"
+    assert secrets.token("facebook", "123") == "tok" and secrets.token("facebook", "456") == "env-tok"
+    assert "tok" not in repr(secrets)
+    os.environ.pop("SOCIALLEDGER_SECRETS", None)
