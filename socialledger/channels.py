@@ -6,8 +6,10 @@ nothing under `socialledger.core`: the core's modules may move, this module's
 names do not. See docs/plugins.md.
 
 - `Channel`, the base class a channel subclasses (`detect`, `read`, and the
-  optional `skip`, `read_for` and `verify_signature`), and `hookimpl`, the marker
-  of its `register_channels` hook;
+  optional `skip`, `read_for`, `verify_signature`, `webhook_challenge`, `webhook_accounts`,
+  `poll` and `look_up`), and `hookimpl`, the marker of its `register_channels` hook;
+- for polling: `ApiClient` (what `poll` is given), `ApiPage`, `PollResult`, and the errors
+  `ApiError`, `TokenRejected` and `Throttled`;
 - the normalised records a channel yields (`ContentRecord`, `ModerationRecord`,
   `MetricsRecord`, `AccountRecord`, `ItemError`, `Skipped`, with `AuthorRef` and `Media`),
   and `Embedded`, where a channel's raw fragments embed other people and items
@@ -25,7 +27,7 @@ names do not. See docs/plugins.md.
 from __future__ import annotations
 
 from socialledger import hookimpl
-from socialledger.core.capture.channels import Channel
+from socialledger.core.capture.channels import ApiClient, ApiError, ApiPage, Channel, PollResult, Throttled, TokenRejected
 from socialledger.core.capture.inputs import InputFile
 from socialledger.core.capture.toolkit import (
     HEAD_BYTES,
@@ -76,6 +78,12 @@ __all__ = [
     "SOURCES",
     "VOCABULARY",
     "AccountRecord",
+    "ApiClient",
+    "ApiError",
+    "ApiPage",
+    "PollResult",
+    "Throttled",
+    "TokenRejected",
     "AuthorRef",
     "BadInput",
     "Channel",

@@ -8,10 +8,11 @@ from typing import Any
 from socialledger.app.authorisation import check_may_ingest, require_any
 from socialledger.app.base import Service
 from socialledger.core.capture.channels import ChannelRegistry
-from socialledger.core.capture.ingest import ingest
+from socialledger.core.capture.ingest import ingest, record_observed
 from socialledger.core.capture.writer import Summary
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import RuleViolation
+from socialledger.core.domain.records import ModerationRecord
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
 
@@ -26,6 +27,14 @@ class Ingest(Service):
         target = self._account(account)
         check_may_ingest(roster, actor, target)
         return ingest(self.store, actor, channel, path, str(target.id), channels=channels, **options)
+
+    def record_removals(self, actor: Actor, channel: str, account: str, records: list[ModerationRecord]) -> Summary:
+        """Record the removals a reconcile found (`Channel.look_up`), by someone who may capture into the account."""
+        roster = self.store.roster()
+        require_any(roster, actor, "capture content")
+        target = self._account(account)
+        check_may_ingest(roster, actor, target)
+        return record_observed(self.store, actor, channel, str(target.id), records)
 
     def capture_refusals(self, actor: Actor) -> dict[str, str]:
         """For `serve` and `poll`: the linked accounts `actor` may not capture into, each with the rule's line.

@@ -53,5 +53,6 @@ main.add_command(archive.case_group)
 main.add_command(demo.demo)
 main.add_command(store.store_group)
 main.add_command(service.serve)
+main.add_command(service.poll)
 
 __all__ = ["main"]

@@ -31,3 +31,41 @@ def serve(host: str, port: int, poll_every: float | None, verbose: bool) -> None
     s.close()
     run(home, s.actor, host=host, port=port, poll_every=poll_every, secrets=secrets,
         log_level=logging.DEBUG if verbose else logging.INFO)
+
+
+@click.command()
+@common_options
+@click.option("--account", "account_id", required=True, help="The account to poll (any id form, or channel:page).")
+@click.option("--once", is_flag=True, help="One round, then exit (else a round every --every seconds).")
+@click.option("--every", type=click.FloatRange(min=1.0), default=300.0, show_default=True, metavar="SECONDS",
+              help="Seconds between rounds without --once.")
+@json_option
+def poll(account_id: str, once: bool, every: float, as_json: bool) -> None:
+    """Fetch an account's recent content from its platform's API, ingest it and reconcile (see docs/service.md)."""
+    import time
+
+    from socialledger.service.polling import PollFailed, Poller
+    from socialledger.service.secrets import Secrets
+
+    # The errors are this command's lines (below); the service's log lines are for `serve`.
+    logging.getLogger("socialledger.service").addHandler(logging.NullHandler())
+    s = session()
+    ledger = s.ledger()
+    secrets = Secrets.load()
+    lines: list[str] = []
+    poller = Poller(ledger, s.actor, secrets=secrets, echo=lines.append)
+    while True:
+        lines.clear()
+        failed = poller.round(only=account_id)
+        if once:
+            break
+        for line in lines:
+            click.echo(f"error: {line}", err=True)
+        time.sleep(every)
+    if failed:
+        raise PollFailed("; ".join(lines))
+    target = ledger.ids.account(account_id)
+    if as_json:
+        emit_json({"account": str(target.id), "polled": True})
+    else:
+        click.echo(f"Polled account {target.id}.")

@@ -6,11 +6,79 @@ import abc
 import hmac
 import json
 from collections.abc import Iterator, Mapping
-from typing import ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+import msgspec
 
 from socialledger.core.capture.inputs import InputFile
 from socialledger.core.domain.errors import BadInput
-from socialledger.core.domain.records import Embedded, Record, Source
+from socialledger.core.domain.records import Embedded, Kind, ModerationRecord, Record, Source
+
+
+class ApiError(Exception):
+    """A platform API call that failed: its HTTP status, the platform's error code (if any) and the decoded body.
+
+    The core's client (`socialledger serve`, `socialledger poll`) raises it for an
+    answer it does not retry; `TokenRejected` and `Throttled` are the two the core
+    itself handles. A channel's `look_up` reads `status`, `code` and `subcode`
+    to tell "gone" from any other failure.
+    """
+
+    def __init__(self, status: int, message: str, *, code: int | None = None, subcode: int | None = None,
+                 body: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.subcode = subcode
+        self.body = body
+
+
+class TokenRejected(ApiError):
+    """The platform refuses the account's token (expired, revoked, lacking a permission)."""
+
+
+class Throttled(ApiError):
+    """The platform still throttles after the core's back-off: the round ends and the next one tries again."""
+
+
+class ApiClient(Protocol):
+    """What a channel's `poll` and `look_up` are given: GET against the platform's API, token and back-off handled.
+
+    `path` is relative to the channel's configured API base URL (`"104815942332364/feed"`)
+    or a full URL the platform handed back (a `paging.next`). The answer is the decoded
+    JSON; a failure raises `ApiError` (or `TokenRejected`, `Throttled`). `body` is the
+    raw bytes of the last answer, for a channel that saves pages as they came.
+    """
+
+    def get(self, path: str, params: Mapping[str, str] | None = None) -> Any: ...
+
+    def get_page(self, path: str, params: Mapping[str, str] | None = None) -> tuple[bytes, Any]:
+        """The raw bytes of the answer and their decoded JSON."""
+        ...
+
+
+class ApiPage(msgspec.Struct, frozen=True):
+    """One API answer a poll fetched, its bytes exactly as they came; `name` is a file name for it (`feed-1.json`)."""
+
+    name: str
+    body: bytes
+
+
+class PollResult(msgspec.Struct):
+    """What one poll of an account brought: its pages, the cursor for the next round, and what it saw.
+
+    `seen` are the native ids (without the channel prefix) of the items the pages hold, and
+    `window_start` the creation time from which on the poll saw everything the platform
+    shows (None: it saw nothing). The core looks up items it holds that were created in the
+    window but not seen (reconcile).
+    """
+
+    pages: list[ApiPage]
+    cursor: str | None = None
+    seen: set[str] = msgspec.field(default_factory=set)
+    window_start: datetime | None = None
 
 
 class Channel(abc.ABC):
@@ -42,6 +110,8 @@ class Channel(abc.ABC):
     #: where the raw fragments this channel yields embed people and items (the item's own author,
     #: a parent, mentions, a quoted post): the core stores references there instead (`Embedded`)
     embedded: ClassVar[tuple[Embedded, ...]] = ()
+    #: the platform API's base URL, for a channel that can `poll` (configurable per channel: `api_base`)
+    api_base: ClassVar[str | None] = None
 
     @abc.abstractmethod
     def detect(self, entry: InputFile) -> Source | None:
@@ -85,6 +155,27 @@ class Channel(abc.ABC):
         delivered; compare in constant time.
         """
         raise NotImplementedError(f"the {self.name} channel does not verify webhook signatures")
+
+    def poll(self, client: ApiClient, platform_id: str, cursor: str | None) -> PollResult:
+        """Fetch the account's recent content (and metrics) from the platform's API, starting from `cursor`.
+
+        A capability of a channel with `api_base`: the core calls it once per linked account
+        and round, with a client that adds the account's token, honours the rate-limit
+        headers and backs off on throttling; it ingests the returned pages through the
+        channel's own `read` (source `api`), keeps the returned cursor, and reconciles. A
+        token the platform refuses surfaces as `TokenRejected`: let it through.
+        """
+        raise NotImplementedError(f"the {self.name} channel does not poll")
+
+    def look_up(self, client: ApiClient, native_id: str, kind: Kind, platform_id: str,
+                observed: datetime) -> ModerationRecord | None:
+        """An item the ledger holds that the last poll did not return: None if it is still there, a removal if gone.
+
+        The removal (a `ModerationRecord`, action `remove`, source `api`) is recorded with
+        the content kept. Any other failure raises (`ApiError`): nothing is recorded and the
+        next round tries again.
+        """
+        raise NotImplementedError(f"the {self.name} channel does not look items up")
 
     def webhook_challenge(self, query: Mapping[str, str], verify_token: str) -> str | None:
         """The body to answer a webhook subscription handshake with, or None to refuse it (403).

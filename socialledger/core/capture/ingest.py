@@ -28,6 +28,7 @@ from socialledger.core.capture.spool import Spool
 from socialledger.core.capture.writer import READ_BEFORE, UNCHANGED, CaptureWriter, Summary
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput, RuleViolation, VerificationFailed
+from socialledger.core.domain.records import ModerationRecord, Record
 from socialledger.core.domain.workflow import State
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.plugins import plugin_manager
@@ -165,3 +166,29 @@ def ingest(
     if ingested.skipped_records:
         summary.count(READ_BEFORE, UNCHANGED, n=ingested.skipped_records)
     return summary
+
+
+def record_observed(ledger: LedgerStore, actor: Actor, channel_name: str, account_id: str,
+                    records: list[ModerationRecord], *, channels: ChannelRegistry | None = None) -> Summary:
+    """Record what a channel observed without an input file: the removals a reconcile found (`look_up`).
+
+    The same checks as `ingest` (the channel, an active linked account, the account's page)
+    and the same writer, in one transaction.
+    """
+    channel = (channels or plugin_manager().channels).get(channel_name)
+    account = ledger.account(account_id)
+    if account.channel != channel.name:
+        raise BadInput(f"account {account.id} ({account.name}) is a {account.channel} account, not {channel.name}")
+    if account.state not in (State.ACTIVE, State.CLOSING) or not account.platform_id:
+        raise RuleViolation("R6", f"account {account.id} ({account.name}) is {account.state.value}: "
+                                  "content is captured only into a linked, active account")
+    for r in records:
+        if r.page_id is not None and r.page_id != account.platform_id:
+            raise BadInput(f"a removal for {channel.name} page {r.page_id}, but account {account.name} "
+                           f"is linked to {account.platform_id}; nothing recorded")
+    derive = Deriver.for_account(ledger.keys, channel.name, account)
+    writer = CaptureWriter(ledger, account, channel.name, actor)
+    page: list[Record] = list(records)
+    if page:
+        writer.write_page(page, derive.page(page))
+    return writer.summary

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from socialledger.channels import (
     JSON_SUFFIXES,
+    ApiClient,
+    Kind,
+    ModerationRecord,
+    PollResult,
     NOT_JSON,
     Channel,
     Embedded,
@@ -26,6 +31,7 @@ from socialledger.plugins.facebook.export import (
     in_export_folder,
     read_export,
 )
+from socialledger.plugins.facebook import polling
 from socialledger.plugins.facebook.graph import is_insight, read_response
 from socialledger.plugins.facebook.webhooks import read_deliveries
 
@@ -65,6 +71,14 @@ class FacebookChannel(Channel):
     )
     version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
+    api_base = polling.BASE  # the Graph API (configurable: api_base in the secrets)
+
+    def poll(self, client: ApiClient, platform_id: str, cursor: str | None) -> PollResult:
+        return polling.poll(client, platform_id, cursor)
+
+    def look_up(self, client: ApiClient, native_id: str, kind: Kind, platform_id: str,
+                observed: datetime) -> ModerationRecord | None:
+        return polling.look_up(client, native_id, kind, platform_id, observed)
 
     def __init__(self) -> None:
         self._peeked = Peeked()  # the file `detect` decoded, for `read`

@@ -1,0 +1,191 @@
+"""A local stand-in for the Graph API (a test fixture): real-shaped pages built from the Facebook samples.
+
+It serves a Page's feed (posts with nested comments, paged with absolute `paging.next`
+URLs as Graph gives them), a post's comment edge, Page Insights and single objects,
+checks `Authorization: Bearer <token>` per page, and can be told to answer 429 with
+`Retry-After`, a 500, or an expired token; an item removed answers code 100/33 as Graph
+does. Run on a loopback port in a thread (uvicorn).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+GRAPH = Path(__file__).parent / "fixtures" / "facebook" / "graph"
+VERSION = "v23.0"
+
+
+def sample_page(page: str) -> dict[str, Any]:
+    """Posts from the sample `/posts` page and comments (with authors, attachments) from the sample comment page,
+    moved onto `page`: the shapes as Graph gives them, the ids the page's."""
+    posts = json.loads((GRAPH / "page_posts_fields_p1.json").read_text())["data"]
+    comments = json.loads((GRAPH / "comments_toplevel_with_from_p1.json").read_text())["data"]
+    out = []
+    for i, p in enumerate(posts):
+        post = dict(p, id=f"{page}_{p['id'].split('_')[1]}", from_={"id": page, "name": "Kulturhuset"})
+        post["from"] = post.pop("from_")
+        short = post["id"].split("_")[1]
+        nested = []
+        for j, c in enumerate(comments):
+            c = copy.deepcopy(c)
+            c["id"] = f"{short}_{9000 + 10 * i + j}"
+            c["permalink_url"] = f"https://www.facebook.com/{page}/posts/{short}/?comment_id={9000 + 10 * i + j}"
+            nested.append(c)
+        post["comments"] = {"data": nested, "summary": {"total_count": len(nested), "order": "ranked"}}
+        post["reactions"] = {"data": [], "summary": {"total_count": 3 + i}}
+        out.append(post)
+    return {"posts": out}
+
+
+class GraphStandIn:
+    def __init__(self, pages: dict[str, str]) -> None:
+        """`pages`: page id -> the token it accepts."""
+        self.tokens = dict(pages)
+        self.feeds = {page: sample_page(page)["posts"] for page in pages}
+        self.removed: set[str] = set()
+        self.throttle = 0  # answer this many requests with 429 Retry-After: 1
+        self.fail = 0  # answer this many requests with 500
+        self.fail_lookups = 0  # answer this many single-object look-ups with 500
+        self.expired: set[str] = set()  # pages whose token has expired
+        self.requests: list[str] = []
+        self.per_page = 2
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}/{VERSION}"
+        self._server: uvicorn.Server | None = None
+
+    # What the test changes between rounds -------------------------------------------------
+
+    def edit(self, page: str, item_id: str, message: str) -> None:
+        for obj in self._objects(page):
+            if obj["id"] == item_id:
+                obj["message"] = message
+                return
+        raise KeyError(item_id)
+
+    def remove(self, page: str, item_id: str) -> None:
+        self.removed.add(item_id)
+
+    def comment_ids(self, page: str) -> list[str]:
+        return [c["id"] for p in self.feeds[page] for c in p["comments"]["data"]]
+
+    def _objects(self, page: str) -> list[dict[str, Any]]:
+        return [o for p in self.feeds[page] for o in [p, *p["comments"]["data"]]]
+
+    # The API --------------------------------------------------------------------------------
+
+    def _auth(self, request: Request, page: str) -> Response | None:
+        given = request.headers.get("authorization", "")
+        if page in self.expired or given != f"Bearer {self.tokens.get(page)}":
+            return JSONResponse({"error": {"message": "Error validating access token: Session has expired.",
+                                           "type": "OAuthException", "code": 190, "error_subcode": 463,
+                                           "fbtrace_id": "AbCdEf"}}, status_code=400)
+        return None
+
+    def _faults(self) -> Response | None:
+        if self.throttle:
+            self.throttle -= 1
+            return JSONResponse({"error": {"message": "(#4) Application request limit reached", "type":
+                                           "OAuthException", "code": 4, "is_transient": True}},
+                                status_code=429, headers={"Retry-After": "1"})
+        if self.fail:
+            self.fail -= 1
+            return JSONResponse({"error": {"message": "An unknown error has occurred.", "type": "OAuthException",
+                                           "code": 1, "is_transient": True}}, status_code=500)
+        return None
+
+    def _usage(self, response: Response) -> Response:
+        response.headers["X-App-Usage"] = json.dumps({"call_count": 12, "total_cputime": 3, "total_time": 5})
+        return response
+
+    async def feed(self, request: Request) -> Response:
+        self.requests.append(str(request.url.path))
+        page = request.path_params["page"]
+        if (r := self._faults()) or (r := self._auth(request, page)):
+            return r
+        posts = [self._visible(p) for p in self.feeds[page] if p["id"] not in self.removed]
+        after = int(request.query_params.get("after", "0"))
+        chunk = posts[after:after + self.per_page]
+        doc: dict[str, Any] = {"data": chunk, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"},
+                                                         "previous": f"{self.base}/{page}/feed?before={after}"}}
+        if after + self.per_page < len(posts):
+            doc["paging"]["next"] = f"{self.base}/{page}/feed?after={after + self.per_page}"
+        return self._usage(JSONResponse(doc))
+
+    def _visible(self, post: dict[str, Any]) -> dict[str, Any]:
+        post = copy.deepcopy(post)
+        data = [c for c in post["comments"]["data"] if c["id"] not in self.removed]
+        post["comments"] = {"data": data, "summary": {"total_count": len(data), "order": "ranked"}}
+        return post
+
+    async def insights(self, request: Request) -> Response:
+        self.requests.append(str(request.url.path))
+        page = request.path_params["page"]
+        if (r := self._faults()) or (r := self._auth(request, page)):
+            return r
+        doc = {"data": [{"name": "page_media_view", "period": "day", "values": [
+            {"value": 412, "end_time": "2026-12-02T08:00:00+0000"}, {"value": 388, "end_time": "2026-12-03T08:00:00+0000"}],
+            "title": "Daily Media Views", "description": "Daily: media views", "id": f"{page}/insights/page_media_view/day"}],
+            "paging": {"previous": f"{self.base}/{page}/insights?since=1", "next": f"{self.base}/{page}/insights?until=2"}}
+        return self._usage(JSONResponse(doc))
+
+    async def node(self, request: Request) -> Response:
+        self.requests.append(str(request.url.path))
+        node = request.path_params["node"]
+        page = next((p for p in self.feeds if node.startswith(p) or any(
+            o["id"] == node for o in self._objects(p))), None)
+        if page is None:
+            page = next(iter(self.feeds))
+        if (r := self._faults()) or (r := self._auth(request, page)):
+            return r
+        if self.fail_lookups:
+            self.fail_lookups -= 1
+            return JSONResponse({"error": {"message": "An unexpected error has occurred.", "code": 2,
+                                           "type": "OAuthException"}}, status_code=500)
+        if node in self.removed or not any(o["id"] == node for o in self._objects(page)):
+            return JSONResponse({"error": {"message": f"Unsupported get request. Object with ID '{node}' does not "
+                                           "exist, cannot be loaded due to missing permissions, or does not support "
+                                           "this operation.", "type": "GraphMethodException", "code": 100,
+                                           "error_subcode": 33, "fbtrace_id": "AxYz"}}, status_code=400)
+        return self._usage(JSONResponse({"id": node}))
+
+    # Running --------------------------------------------------------------------------------
+
+    def __enter__(self) -> GraphStandIn:
+        app = Starlette(routes=[
+            Route(f"/{VERSION}/{{page}}/feed", self.feed),
+            Route(f"/{VERSION}/{{page}}/insights", self.insights),
+            Route(f"/{VERSION}/{{node}}", self.node),
+        ])
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
+                                                     lifespan="off"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Graph stand-in did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,129 @@
+"""Polling the Graph API through the Facebook channel, against a local stand-in (issue 20).
+
+Paging, edits between rounds, a removed item (reconciled), 429 with Retry-After, a 500,
+an expired token: the same code as `socialledger poll` and `serve --poll-every` run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from socialledger.service.polling import Cursors, Poller
+from socialledger.service.secrets import Secrets
+from socialledger.service.worker import WorkerState
+from socialledger.testing import actor, make_ledger
+from standin_graph import GraphStandIn
+
+PAGE = "104815942332364"
+OTHER = "200300400500600"
+
+
+@pytest.fixture
+def polled(tmp_path):
+    ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE)
+    with GraphStandIn({PAGE: "sidans-token", OTHER: "andra-token"}) as api:
+        env = {"SOCIALLEDGER_FACEBOOK_API_BASE": api.base, f"SOCIALLEDGER_FACEBOOK_TOKEN_{PAGE}": "sidans-token",
+               f"SOCIALLEDGER_FACEBOOK_TOKEN_{OTHER}": "andra-token"}
+        waits: list[float] = []
+        lines: list[str] = []
+        poller = Poller(ledger, actor("kommunikatör"), WorkerState(ledger.home), secrets=Secrets({}, env, "test"),
+                        sleep=waits.append, echo=lines.append)
+        yield ledger, account, api, poller, waits, lines
+    ledger.close()
+
+
+def _items(ledger, account):
+    return {i["native_id"]: i for i in ledger.content(actor("kommunikatör"), account)}
+
+
+def test_a_round_follows_the_paging_and_ingests_posts_comments_and_insights(polled):
+    ledger, account, api, poller, waits, lines = polled
+    api.throttle = 1  # the first answer is 429 with Retry-After: 1
+    assert poller.round() == 0, lines
+    assert waits[0] == 1.0
+    items = _items(ledger, account)
+    posts = [i for i in items.values() if i["kind"] == "post"]
+    comments = [i for i in items.values() if i["kind"] == "comment"]
+    assert len(posts) == 5 and len(comments) == 5 * len(api.feeds[PAGE][0]["comments"]["data"])
+    assert sum("/feed" in r for r in api.requests) == 1 + 3  # the 429, then three pages of two posts
+    stats = ledger.statistics(actor("kommunikatör"), account) if hasattr(ledger, "statistics") else None
+    assert stats is None or stats
+    assert Cursors(ledger.home).get(account) is not None
+    state = poller.state.doc["polls"][account]
+    assert state["last_success"] and state["ok"] == 1
+
+
+def test_edits_between_rounds_are_new_versions_and_a_removed_comment_is_reconciled(polled):
+    ledger, account, api, poller, waits, lines = polled
+    assert poller.round() == 0, lines
+    first, gone = api.comment_ids(PAGE)[:2]
+    api.edit(PAGE, first, "Ändrat: öppet till kl. 20 på torsdag 😊")
+    api.remove(PAGE, gone)
+    head = ledger.head()
+    assert poller.round() == 0, lines
+    items = _items(ledger, account)
+    edited = items[f"facebook:{first}"]
+    assert edited["versions"] == 2 and edited["text"] == "Ändrat: öppet till kl. 20 på torsdag 😊"
+    removed = items[f"facebook:{gone}"]
+    assert removed["state"] == "removed" and removed["text"]  # the content is kept
+    assert ledger.head() > head
+    # A third round with nothing new records nothing.
+    head = ledger.head()
+    assert poller.round() == 0, lines
+    assert ledger.head() == head
+
+
+def test_a_failed_look_up_records_nothing_and_the_next_round_tries_again(polled):
+    ledger, account, api, poller, waits, lines = polled
+    assert poller.round() == 0
+    gone = api.comment_ids(PAGE)[3]
+    api.remove(PAGE, gone)
+    api.fail_lookups = 5  # more than the client's retries
+    assert poller.round() == 1
+    assert "the API failed" in lines[-1]
+    assert _items(ledger, account)[f"facebook:{gone}"]["state"] != "removed"
+    assert poller.round() == 0
+    assert _items(ledger, account)[f"facebook:{gone}"]["state"] == "removed"
+
+
+def test_an_expired_token_is_one_line_for_its_account_and_the_others_are_polled(polled, tmp_path):
+    ledger, account, api, poller, waits, lines = polled
+    from socialledger.core.domain.account import ApplicationForm
+
+    other = ledger.apply_account(actor("kommunikatör"), ApplicationForm(
+        channel="facebook", name="Biblioteket", unit="Enheten", owner="ägare", deputy="ersättare",
+        answering_hours="Vardagar 8–17", page_rules="Inga påhopp"))
+    ledger.approve(actor("chef"), other, "manager")
+    ledger.approve(actor("info"), other, "information-unit")
+    ledger.link(actor("info"), other, OTHER)
+    api.expired.add(OTHER)
+    api.fail = 1  # and a 500 on the first call, retried
+    assert poller.round() == 1
+    (line,) = lines
+    assert line.startswith(f"account {other}:") and "expired" in line and "andra-token" not in line
+    assert len(_items(ledger, account)) > 0
+    assert poller.state.doc["polls"][str(other)]["last_error"]
+
+
+def test_socialledger_poll_once_from_the_command_line(tmp_path):
+    ledger, account = make_ledger(tmp_path / "home", "facebook", PAGE)
+    home = ledger.home
+    ledger.close()
+    secrets = tmp_path / "secrets.toml"
+    with GraphStandIn({PAGE: "sidans-token"}) as api:
+        secrets.write_text(f'[facebook]\napi_base = "{api.base}"\n[facebook.tokens]\n"{PAGE}" = "sidans-token"\n')
+        secrets.chmod(0o600)
+        exe = str(Path(sys.executable).with_name("socialledger"))
+        env = {"SOCIALLEDGER_SECRETS": str(secrets), "PATH": "/usr/bin:/bin"}
+        ok = subprocess.run([exe, "--home", str(home), "--as", "kommunikatör", "poll", "--account",
+                             f"facebook:{PAGE}", "--once"], capture_output=True, text=True, env=env)
+        assert ok.returncode == 0, ok.stderr
+        api.expired.add(PAGE)
+        bad = subprocess.run([exe, "--home", str(home), "--as", "kommunikatör", "poll", "--account",
+                              f"facebook:{PAGE}", "--once"], capture_output=True, text=True, env=env)
+        assert bad.returncode == 3 and "expired" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+        assert "sidans-token" not in bad.stderr + ok.stdout + ok.stderr
