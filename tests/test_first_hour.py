@@ -153,6 +153,7 @@ ID_COMMANDS = {
     "plan check": ["plan", "check", "--period", "2026-03", "--account", "{id}"],
     "plan ical": ["plan", "ical", "--account", "{id}", "--out", "{tmp}/plan.ics"],
     "report": ["report", "--period", "2024-03", "--account", "{id}", "--out", "{tmp}/report.pdf"],
+    "poll": ["poll", "--account", "{id}", "--once"],
 }
 _ID_PARAMS = {"account_id", "item_id", "reply_id", "plan_id"}
 
@@ -391,6 +392,8 @@ EVERY_COMMAND = {
     "report": (["report", "--period", "2024-03", "--account", "{account}", "--out", "{tmp}/report.pdf"], True),
     "alerts run": (["alerts", "run", "--dry-run"], True),
     "store copy": (["store", "copy", "--to", "postgresql://nobody@127.0.0.1:1/none", "--org", "x"], True),
+    "serve": (["serve", "--port", "1"], True),  # a stranger is refused before anything listens
+    "poll": (["poll", "--account", "{account}", "--once"], True),
 }
 
 #: commands and a bad value of theirs (exit 4), beside the ids above

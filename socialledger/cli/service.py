@@ -51,6 +51,7 @@ def poll(account_id: str, once: bool, every: float, as_json: bool) -> None:
     logging.getLogger("socialledger.service").addHandler(logging.NullHandler())
     s = session()
     ledger = s.ledger()
+    ledger.capture_refusals(s.actor)  # R2: a role first, before any account is looked up
     secrets = Secrets.load()
     lines: list[str] = []
     poller = Poller(ledger, s.actor, secrets=secrets, echo=lines.append)

@@ -32,7 +32,7 @@ import httpx
 from socialledger.app import Ledger
 from socialledger.core.capture.channels import ApiError, Channel, Throttled, TokenRejected
 from socialledger.core.domain.actor import Actor
-from socialledger.core.domain.errors import SocialLedgerError
+from socialledger.core.domain.errors import BadInput, RuleViolation, SocialLedgerError
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
 from socialledger.service.secrets import Secrets
@@ -232,12 +232,13 @@ class Poller:
             target = self.ledger.ids.account(only)
             accounts = [a for a in accounts if a.id == target.id]
             if not accounts:
-                raise SocialLedgerError(f"account {target.id} ({target.name}) is not linked and active: nothing to poll")
+                raise RuleViolation("R6", f"account {target.id} ({target.name}) is {target.state.value}: only a "
+                                          "linked, active account is polled")
         for account in accounts:
             channel = channels.get(account.channel)
             if channel.api_base is None and type(channel).poll is Channel.poll:
                 if only is not None:
-                    raise SocialLedgerError(f"the {channel.name} channel does not poll its platform's API")
+                    raise BadInput(f"the {channel.title or channel.name} channel does not poll its platform's API")
                 continue
             line = self._account(channel, str(account.id), account.platform_id or "")
             if line is not None:
