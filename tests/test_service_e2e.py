@@ -121,3 +121,32 @@ def test_sigkill_three_times_while_deliveries_arrive_loses_nothing_acknowledged(
     verify = subprocess.run([SOCIALLEDGER, "--home", str(home), "--as", "info", "audit", "verify"],
                             capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_serve_polls_every_linked_account_and_health_shows_the_last_poll(tmp_path):
+    from standin_graph import GraphStandIn
+
+    home, account = _ledger(tmp_path)
+    with GraphStandIn({PAGE: "sidans-token"}) as api:
+        api.throttle = 1
+        env = {**ENV, "SOCIALLEDGER_FACEBOOK_API_BASE": api.base, f"SOCIALLEDGER_FACEBOOK_TOKEN_{PAGE}": "sidans-token"}
+        serve = Serve(home, env, args=("--poll-every", "1")).start()
+        try:
+            deadline = time.monotonic() + 60
+            while not (serve.health() or {}).get("last_poll", {}).get(account):
+                assert time.monotonic() < deadline, serve.log()
+                time.sleep(0.2)
+            gone = api.comment_ids(PAGE)[0]
+            api.remove(PAGE, gone)
+            deadline = time.monotonic() + 60
+            while True:
+                items = {i["native_id"]: i for i in _items(home, account)}
+                if items[f"facebook:{gone}"]["state"] == "removed":
+                    break
+                assert time.monotonic() < deadline, serve.log()
+                time.sleep(0.5)
+            status, metrics = serve.get("/metrics")
+            assert f'socialledger_polls_total{{account="{account}",result="ok"}}' in metrics
+        finally:
+            assert serve.stop() == 0
+    assert "sidans-token" not in serve.log()
