@@ -81,7 +81,14 @@ class GraphStandIn:
         return [c["id"] for p in self.feeds[page] for c in p["comments"]["data"]]
 
     def _objects(self, page: str) -> list[dict[str, Any]]:
-        return [o for p in self.feeds[page] for o in [p, *p["comments"]["data"]]]
+        out = []
+        for p in self.feeds[page]:
+            out.append(p)
+            for c in p.get("comments", {}).get("data", []):
+                out.append(c)
+                for key in ("replies", "comments"):
+                    out += c.get(key, {}).get("data", [])
+        return out
 
     # The API --------------------------------------------------------------------------------
 
@@ -165,6 +172,7 @@ class GraphStandIn:
     def __enter__(self) -> GraphStandIn:
         app = Starlette(routes=[
             Route(f"/{VERSION}/{{page}}/feed", self.feed),
+            Route(f"/{VERSION}/{{page}}/media", self.feed),
             Route(f"/{VERSION}/{{page}}/insights", self.insights),
             Route(f"/{VERSION}/{{node}}", self.node),
         ])
@@ -189,3 +197,31 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+IG = Path(__file__).parent / "fixtures" / "instagram" / "sv"
+
+
+class InstagramStandIn(GraphStandIn):
+    """The same stand-in serving an Instagram account's `/media` (with nested comments and replies) and Insights."""
+
+    def __init__(self, accounts: dict[str, str]) -> None:
+        super().__init__(accounts)
+        media = json.loads((IG / "user_media_p1.json").read_text())["data"]
+        comments = json.loads((IG / "media_comments_p1.json").read_text())["data"]
+        for account in accounts:
+            items = copy.deepcopy(media)
+            for m in items:
+                m["comments"] = {"data": copy.deepcopy(comments) if m is items[0] else []}
+            self.feeds[account] = items
+
+    def comment_ids(self, page: str) -> list[str]:
+        return [c["id"] for p in self.feeds[page] for c in p["comments"]["data"]]
+
+    async def insights(self, request: Request) -> Response:
+        self.requests.append(str(request.url.path))
+        page = request.path_params["page"]
+        if (r := self._faults()) or (r := self._auth(request, page)):
+            return r
+        doc = json.loads((IG / "account_insights_day.json").read_text())
+        return self._usage(JSONResponse(doc))

@@ -127,3 +127,28 @@ def test_socialledger_poll_once_from_the_command_line(tmp_path):
                               f"facebook:{PAGE}", "--once"], capture_output=True, text=True, env=env)
         assert bad.returncode == 3 and "expired" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
         assert "sidans-token" not in bad.stderr + ok.stdout + ok.stderr
+
+
+def test_instagram_media_comments_replies_and_insights_and_a_removed_reply(tmp_path):
+    from standin_graph import InstagramStandIn
+
+    ig = "17841400000000001"
+    ledger, account = make_ledger(tmp_path / "home", "instagram", ig)
+    try:
+        with InstagramStandIn({ig: "ig-token"}) as api:
+            env = {"SOCIALLEDGER_INSTAGRAM_API_BASE": api.base, f"SOCIALLEDGER_INSTAGRAM_TOKEN_{ig}": "ig-token"}
+            lines: list[str] = []
+            poller = Poller(ledger, actor("kommunikatör"), WorkerState(ledger.home), secrets=Secrets({}, env, "t"),
+                            sleep=lambda s: None, echo=lines.append)
+            api.throttle = 1
+            assert poller.round() == 0, lines
+            items = _items(ledger, account)
+            kinds = sorted(i["kind"] for i in items.values())
+            assert kinds.count("post") == len(api.feeds[ig]) and "comment" in kinds and "reply" in kinds
+            reply = api.feeds[ig][0]["comments"]["data"][0]["replies"]["data"][0]["id"]
+            api.feeds[ig][0]["comments"]["data"][0]["replies"]["data"].pop(0)
+            api.removed.add(reply)
+            assert poller.round() == 0, lines
+            assert _items(ledger, account)[f"instagram:{reply}"]["state"] == "removed"
+    finally:
+        ledger.close()

@@ -22,13 +22,14 @@ from typing import Any
 
 from socialledger.channels import (
     ApiClient,
-    ApiError,
     ApiPage,
     Kind,
     ModerationRecord,
     PollResult,
     opt_time,
 )
+from socialledger.plugins._meta.polling import data, next_page
+from socialledger.plugins._meta.polling import look_up as meta_look_up
 from socialledger.plugins.facebook.common import CHANNEL
 
 #: The Graph API version the channel's endpoints are written for.
@@ -105,17 +106,7 @@ def poll(client: ApiClient, page_id: str, cursor: str | None) -> PollResult:
 
 
 def look_up(client: ApiClient, native_id: str, kind: Kind, page_id: str, observed: datetime) -> ModerationRecord | None:
-    try:
-        client.get(native_id, {"fields": "id"})
-    except ApiError as e:
-        if e.status == 404 or (e.code == 100 and e.subcode == 33):
-            return ModerationRecord(
-                channel=CHANNEL, kind=kind, source="api", action="remove", native_id=native_id, observed=observed,
-                page_id=page_id, raw={"error": {"code": e.code, "error_subcode": e.subcode, "message": e.message}},
-                if_held=True,
-            )
-        raise
-    return None
+    return meta_look_up(CHANNEL, client, native_id, kind, page_id, observed)
 
 
 def _see_comment(c: dict[str, Any], seen: set[str]) -> None:
@@ -128,12 +119,5 @@ def _see_comment(c: dict[str, Any], seen: set[str]) -> None:
             seen.add(str(r["id"]))
 
 
-def _data(doc: Any) -> list[dict[str, Any]]:
-    data = doc.get("data") if isinstance(doc, dict) else None
-    return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
-
-
-def _next(doc: Any) -> str | None:
-    paging = doc.get("paging") if isinstance(doc, dict) else None
-    nxt = paging.get("next") if isinstance(paging, dict) else None
-    return nxt if isinstance(nxt, str) and nxt else None
+_data = data
+_next = next_page

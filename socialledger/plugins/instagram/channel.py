@@ -12,6 +12,7 @@ a delivery `"object":"instagram"`, and its export files are named
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
@@ -20,6 +21,10 @@ import msgspec
 
 from socialledger.channels import (
     JSON_SUFFIXES,
+    ApiClient,
+    Kind,
+    ModerationRecord,
+    PollResult,
     NOT_JSON,
     Channel,
     Embedded,
@@ -32,6 +37,7 @@ from socialledger.channels import (
     starts_like_json,
 )
 from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
+from socialledger.plugins.instagram import polling
 from socialledger.plugins.instagram.export import (
     COMMENT_LABELS,
     comment_entries,
@@ -91,6 +97,14 @@ class InstagramChannel(Channel):
     )
     version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
+    api_base = polling.BASE  # the Graph API (configurable: api_base in the secrets)
+
+    def poll(self, client: ApiClient, platform_id: str, cursor: str | None) -> PollResult:
+        return polling.poll(client, platform_id, cursor)
+
+    def look_up(self, client: ApiClient, native_id: str, kind: Kind, platform_id: str,
+                observed: datetime) -> ModerationRecord | None:
+        return polling.look_up(client, native_id, kind, platform_id, observed)
 
     def __init__(self) -> None:
         self._peeked = Peeked()  # the file `detect` decoded, for `read`
