@@ -27,7 +27,15 @@ names do not. See docs/plugins.md.
 from __future__ import annotations
 
 from socialledger import hookimpl
-from socialledger.core.capture.channels import ApiClient, ApiError, ApiPage, Channel, PollResult, Throttled, TokenRejected
+from socialledger.core.capture.channels import (
+    ApiClient,
+    ApiError,
+    ApiPage,
+    Channel,
+    PollResult,
+    Throttled,
+    TokenRejected,
+)
 from socialledger.core.capture.inputs import InputFile
 from socialledger.core.capture.toolkit import (
     HEAD_BYTES,

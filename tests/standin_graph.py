@@ -142,9 +142,12 @@ class GraphStandIn:
         if (r := self._faults()) or (r := self._auth(request, page)):
             return r
         doc = {"data": [{"name": "page_media_view", "period": "day", "values": [
-            {"value": 412, "end_time": "2026-12-02T08:00:00+0000"}, {"value": 388, "end_time": "2026-12-03T08:00:00+0000"}],
-            "title": "Daily Media Views", "description": "Daily: media views", "id": f"{page}/insights/page_media_view/day"}],
-            "paging": {"previous": f"{self.base}/{page}/insights?since=1", "next": f"{self.base}/{page}/insights?until=2"}}
+            {"value": 412, "end_time": "2026-12-02T08:00:00+0000"},
+            {"value": 388, "end_time": "2026-12-03T08:00:00+0000"}],
+            "title": "Daily Media Views", "description": "Daily: media views",
+            "id": f"{page}/insights/page_media_view/day"}],
+            "paging": {"previous": f"{self.base}/{page}/insights?since=1",
+                       "next": f"{self.base}/{page}/insights?until=2"}}
         return self._usage(JSONResponse(doc))
 
     async def node(self, request: Request) -> Response:

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from standin_graph import GraphStandIn
 
 from socialledger.service.polling import Cursors, Poller
 from socialledger.service.secrets import Secrets
 from socialledger.service.worker import WorkerState
 from socialledger.testing import actor, make_ledger
-from standin_graph import GraphStandIn
 
 PAGE = "104815942332364"
 OTHER = "200300400500600"

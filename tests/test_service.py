@@ -79,7 +79,8 @@ def test_refused_deliveries_are_not_stored(service):
 def test_a_delivery_is_stored_before_200_and_ingested_in_arrival_order(service):
     client, writer, worker, ledger, account = service
     add = (SAMPLES / "feed-comment-add-211.json").read_bytes()
-    edited = add.replace(b'"verb": "add"', b'"verb": "edited"').replace(b"and the next one", b"och n\\u00e4sta, \\u00e4ndrad")
+    edited = add.replace(b'"verb": "add"', b'"verb": "edited"').replace(
+        b"and the next one", b"och n\\u00e4sta, \\u00e4ndrad")
     for body in (add, edited):
         r = post(client, body)
         assert r.status_code == 200

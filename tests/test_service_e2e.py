@@ -11,8 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from service_support import SOCIALLEDGER, Serve
+
 from socialledger.app import Ledger
 from socialledger.service.loadgen import comment_delivery, send_all, sign
 from socialledger.testing import actor, make_ledger

@@ -40,7 +40,8 @@ def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700
 
     writer = InboxWriter(home, publish)
     worker = ctx.Process(target=run_worker, name="socialledger-worker", daemon=False,
-                         args=(str(home), (actor.name, actor.os_user, actor.host), durable, stop, os.getpid(), poll_every,
+                         args=(str(home), (actor.name, actor.os_user, actor.host), durable, stop, os.getpid(),
+                               poll_every,
                                log_level))
 
     def ledger_check() -> bool:

@@ -36,6 +36,7 @@ from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
 from socialledger.core.domain.workflow import State
 from socialledger.service.inbox import Delivery, InboxReader, inbox_dir
+from socialledger.service.polling import Poller
 
 log = logging.getLogger("socialledger.service")
 
@@ -187,7 +188,6 @@ def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any, 
     worker = InboxWorker(ledger, Actor(*actor), state)
     poller = None
     if poll_every is not None:
-        from socialledger.service.polling import Poller
         poller = Poller(ledger, Actor(*actor), state)
     next_poll = time.monotonic()
     waiting_since: float | None = None

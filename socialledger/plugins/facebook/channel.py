@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from socialledger.channels import (
     JSON_SUFFIXES,
-    ApiClient,
-    Kind,
-    ModerationRecord,
-    PollResult,
     NOT_JSON,
+    ApiClient,
     Channel,
     Embedded,
     InputFile,
+    Kind,
+    ModerationRecord,
     Peeked,
+    PollResult,
     Record,
     Source,
     json_documents,
@@ -26,12 +26,12 @@ from socialledger.channels import (
     starts_like_json,
 )
 from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
+from socialledger.plugins.facebook import polling
 from socialledger.plugins.facebook.export import (
     export_kind,
     in_export_folder,
     read_export,
 )
-from socialledger.plugins.facebook import polling
 from socialledger.plugins.facebook.graph import is_insight, read_response
 from socialledger.plugins.facebook.webhooks import read_deliveries
 

@@ -12,8 +12,8 @@ a delivery `"object":"instagram"`, and its export files are named
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
@@ -21,15 +21,15 @@ import msgspec
 
 from socialledger.channels import (
     JSON_SUFFIXES,
-    ApiClient,
-    Kind,
-    ModerationRecord,
-    PollResult,
     NOT_JSON,
+    ApiClient,
     Channel,
     Embedded,
     InputFile,
+    Kind,
+    ModerationRecord,
     Peeked,
+    PollResult,
     Record,
     Source,
     json_documents,
