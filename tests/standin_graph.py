@@ -127,7 +127,9 @@ class GraphStandIn:
         doc: dict[str, Any] = {"data": chunk, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"},
                                                          "previous": f"{self.base}/{page}/feed?before={after}"}}
         if after + self.per_page < len(posts):
-            doc["paging"]["next"] = f"{self.base}/{page}/feed?after={after + self.per_page}"
+            # As Graph does: the next page's URL carries the access token it was asked with.
+            doc["paging"]["next"] = (f"{self.base}/{page}/feed?access_token={self.tokens.get(page)}"
+                                     f"&after={after + self.per_page}")
         return self._usage(JSONResponse(doc))
 
     def _visible(self, post: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,10 @@ def test_a_round_follows_the_paging_and_ingests_posts_comments_and_insights(poll
     assert Cursors(ledger.home).get(account) is not None
     state = poller.state.doc["polls"][account]
     assert state["last_success"] and state["ok"] == 1
+    # The token (also in Graph's paging URLs) is in no file of the ledger home.
+    for path in ledger.home.rglob("*"):
+        if path.is_file():
+            assert b"sidans-token" not in path.read_bytes(), path
 
 
 def test_edits_between_rounds_are_new_versions_and_a_removed_comment_is_reconciled(polled):

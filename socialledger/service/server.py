@@ -25,10 +25,17 @@ from socialledger.service.worker import run_worker
 log = logging.getLogger("socialledger.service")
 
 
+def quiet_clients() -> None:
+    """httpx logs every request's URL at INFO, and Graph's `paging.next` URLs carry the access token."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700, poll_every: float | None = None,
           secrets: Secrets | None = None, log_level: int = logging.INFO) -> None:
     """Run until SIGTERM or SIGINT: answer webhooks, store them, and let the worker ingest (and poll)."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(message)s")
+    quiet_clients()
     secrets = secrets or Secrets.load()
     channels = plugin_manager().channels
     ctx = multiprocessing.get_context("spawn")

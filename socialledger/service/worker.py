@@ -180,6 +180,8 @@ def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any, 
     if os.getppid() != parent:  # the service died before the line above took effect
         return
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s worker: %(message)s")
+    for name in ("httpx", "httpcore"):  # they log each URL, and Graph's paging URLs carry the access token
+        logging.getLogger(name).setLevel(logging.WARNING)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server tells us when to stop (after its last answer)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
