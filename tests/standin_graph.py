@@ -24,6 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 GRAPH = Path(__file__).parent / "fixtures" / "facebook" / "graph"
+JPEG = Path(__file__).parent / "fixtures" / "facebook" / "export_old" / "posts" / "media" / "Tidslinjefoton_abc123" \
+    / "431234567_122109876543210_n.jpg"
 VERSION = "v23.0"
 
 
@@ -53,7 +55,18 @@ class GraphStandIn:
     def __init__(self, pages: dict[str, str]) -> None:
         """`pages`: page id -> the token it accepts."""
         self.tokens = dict(pages)
+        self.port = _free_port()
         self.feeds = {page: sample_page(page)["posts"] for page in pages}
+        self.cdn: dict[str, tuple[bytes, str]] = {}  # name -> (bytes, content type) served at /cdn/<name>
+        self.cdn_requests = 0
+        # The samples' pictures point at Facebook's CDN: served here instead (never the platform).
+        for page in pages:
+            for post in self.feeds[page]:
+                for c in post.get("comments", {}).get("data", []):
+                    image = c.get("attachment", {}).get("media", {}).get("image")
+                    if image:
+                        image["src"] = f"http://127.0.0.1:{self.port}/cdn/c{c['id']}.jpg?oh=00_AfA1"
+                        self.cdn[f"c{c['id']}.jpg"] = (JPEG.read_bytes(), "image/jpeg")
         self.removed: set[str] = set()
         self.throttle = 0  # answer this many requests with 429 Retry-After: 1
         self.fail = 0  # answer this many requests with 500
@@ -61,7 +74,6 @@ class GraphStandIn:
         self.expired: set[str] = set()  # pages whose token has expired
         self.requests: list[str] = []
         self.per_page = 2
-        self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}/{VERSION}"
         self._server: uvicorn.Server | None = None
 
@@ -138,6 +150,24 @@ class GraphStandIn:
         post["comments"] = {"data": data, "summary": {"total_count": len(data), "order": "ranked"}}
         return post
 
+    async def cdn_file(self, request: Request) -> Response:
+        """The CDN: no token needed (and none must be sent)."""
+        self.cdn_requests += 1
+        assert "authorization" not in request.headers
+        name = request.path_params["name"]
+        if name not in self.cdn:
+            return Response(b"not found", status_code=404)
+        body, ctype = self.cdn[name]
+        return Response(body, media_type=ctype)
+
+    def attach(self, page: str, post_index: int, name: str) -> str:
+        """Give a post a photo attachment served by the stand-in's CDN (as Graph's attachments{media} does)."""
+        url = f"http://127.0.0.1:{self.port}/cdn/{name}?_nc_cat=1&oh=00_AfA1"
+        self.feeds[page][post_index]["attachments"] = {"data": [{"media": {"image": {"src": url, "height": 720,
+                                                                           "width": 720}},
+                                                                 "media_type": "photo", "type": "photo"}]}
+        return url
+
     async def insights(self, request: Request) -> Response:
         self.requests.append(str(request.url.path))
         page = request.path_params["page"]
@@ -180,6 +210,7 @@ class GraphStandIn:
             Route(f"/{VERSION}/{{page}}/media", self.feed),
             Route(f"/{VERSION}/{{page}}/insights", self.insights),
             Route(f"/{VERSION}/{{node}}", self.node),
+            Route("/cdn/{name}", self.cdn_file),
         ])
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
                                                      lifespan="off"))
@@ -218,6 +249,13 @@ class InstagramStandIn(GraphStandIn):
             items = copy.deepcopy(media)
             for m in items:
                 m["comments"] = {"data": copy.deepcopy(comments) if m is items[0] else []}
+                for obj in [m, *m.get("children", {}).get("data", [])]:
+                    for key in ("media_url", "thumbnail_url"):
+                        if key in obj:  # Instagram's CDN in the samples: served here instead
+                            video = key == "media_url" and obj.get("media_type") == "VIDEO"
+                            name = f"{obj['id']}-{key}.{'mp4' if video else 'jpg'}"
+                            obj[key] = f"http://127.0.0.1:{self.port}/cdn/{name}?oh=00_AfA1"
+                            self.cdn[name] = (JPEG.read_bytes(), "video/mp4" if video else "image/jpeg")
             self.feeds[account] = items
 
     def comment_ids(self, page: str) -> list[str]:

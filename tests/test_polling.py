@@ -6,6 +6,7 @@ an expired token: the same code as `socialledger poll` and `serve --poll-every` 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,41 @@ def test_instagram_media_comments_replies_and_insights_and_a_removed_reply(tmp_p
             assert _items(ledger, account)[f"instagram:{reply}"]["state"] == "removed"
     finally:
         ledger.close()
+
+
+JPEG = Path(__file__).parent / "fixtures" / "facebook" / "export_old" / "posts" / "media" / "Tidslinjefoton_abc123" \
+    / "431234567_122109876543210_n.jpg"
+
+
+def test_media_are_downloaded_within_limits_kept_encrypted_and_an_unreachable_one_is_retried_then_reported(polled):
+    ledger, account, api, poller, waits, lines = polled
+    photo = JPEG.read_bytes()
+    api.cdn["foto.jpg"] = (photo, "image/jpeg")
+    api.cdn["sida.html"] = (b"<html>inte en bild</html>", "text/html")
+    api.attach(PAGE, 0, "foto.jpg")
+    api.attach(PAGE, 1, "borta.jpg")  # the CDN answers 404
+    api.attach(PAGE, 2, "sida.html")  # not a picture: refused by type
+    assert poller.round() == 0, lines
+    post = next(i for i in _items(ledger, account).values() if i["native_id"] == f"facebook:{api.feeds[PAGE][0]['id']}")
+    detail = ledger.content_item(actor("kommunikatör"), post["id"])
+    (media,) = detail["versions"][-1]["media"]
+    assert media["stored"] and media["size"] == len(photo)
+    stored = ledger.home / "media" / post["id"].replace("-", "") / media["stored"]
+    assert stored.exists() and photo[:64] not in stored.read_bytes()  # encrypted under the item's key
+    # The archive package of the half-year carries the photo, as it came.
+    (package,) = ledger.export_archive(actor("info"), account, "2021H2", ledger.home.parent / "out")
+    files = [p for p in Path(package).rglob("*") if p.is_file()] if Path(package).is_dir() else []
+    if not files:
+        import zipfile
+        with zipfile.ZipFile(package) as z:
+            assert any(z.read(n) == photo for n in z.namelist() if not n.endswith("/"))
+    else:
+        assert any(p.read_bytes() == photo for p in files)
+    assert poller.state.doc["counters"]["media_failed"] == 2
+    # Not downloaded again; the unreachable one is tried again on the next rounds, then given up: never fatal.
+    fetched = api.cdn_requests
+    assert poller.round() == 0 and poller.round() == 0 and poller.round() == 0, lines
+    assert api.cdn_requests - fetched == 2 + 2  # two more attempts each for the two that failed
+    doc = json.loads((ledger.home / "service" / "media.json").read_text())
+    assert list(doc.values()).count("given up") == 2 and set(doc.values()) == {"given up", "kept"}
+    assert poller.state.doc["counters"]["media_given_up"] == 2

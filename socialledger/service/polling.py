@@ -35,6 +35,7 @@ from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput, RuleViolation, SocialLedgerError
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
+from socialledger.service.media import MediaDownloads, media_urls
 from socialledger.service.secrets import Secrets
 
 log = logging.getLogger("socialledger.service")
@@ -264,8 +265,18 @@ class Poller:
             work.mkdir(mode=0o700, parents=True)
             for page in result.pages:
                 (work / page.name).write_bytes(page.body)
-            summary = self.ledger.ingest(self.actor, channel.name, work, account) \
-                if result.pages else None
+            downloads = MediaDownloads(self.ledger.home)
+            try:
+                got = downloads.fetch_all(media_urls(channel, work), work) if result.pages else {}
+                summary = self.ledger.ingest(self.actor, channel.name, work, account, media_urls=got) \
+                    if result.pages else None
+                downloads.done(got)
+            finally:
+                downloads.close()
+            if self.state is not None and downloads.failed:
+                self.state.add("media_failed", downloads.failed)
+            if self.state is not None and downloads.given_up:
+                self.state.add("media_given_up", downloads.given_up)
             removed = self._reconcile(channel, client, account, platform_id, result.seen, result.window_start)
             self.cursors.set(account, result.cursor)
         except TokenRejected as e:

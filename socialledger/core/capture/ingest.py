@@ -63,6 +63,7 @@ def ingest(
     writer_process: bool | None = None,
     split_input: bool | None = None,
     recheck: bool = False,
+    media_urls: dict[str, str] | None = None,
 ) -> Summary:
     """Read `path` through the channel and record what is new; see the module's docstring.
 
@@ -79,6 +80,9 @@ def ingest(
 
     A file this account has already ingested unchanged is not read again
     (`ingested.py`): its records count as unchanged. `recheck` reads it anyway.
+
+    `media_urls` (the capture service's): platform URL -> the path in the input of the
+    media file downloaded from it; a record's media with that URL is kept from the file.
     """
     channel = (channels or plugin_manager().channels).get(channel_name)
     account = ledger.account(account_id)  # who may capture into it is checked by the caller (socialledger.app)
@@ -115,7 +119,7 @@ def ingest(
     ingested = IngestedFiles.for_ingest(ledger, channel, str(account.id), recheck=recheck)
     with ExitStack() as stack:
         spool = stack.enter_context(Spool(ledger.home))
-        media = MediaIndex()
+        media = MediaIndex(media_urls)
         found = Found()
         if split is None:
             total, known = check_inputs(channel, files, account, signature, spool, page_size, derive, media, ingested,

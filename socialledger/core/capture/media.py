@@ -6,7 +6,8 @@ erasure or a disposal makes it unreadable with the rest of the item) and named
 by a keyed hash of its bytes (no plaintext hash of a picture is stored). The
 item's content records the name and size beside the platform's reference, and
 archive packages carry the files. Platform URLs (signed CDN links) are not
-fetched: capture has no network here.
+fetched by `ingest`; the capture service downloads them beside the API pages it
+polled and names them (`urls`), and they are kept the same way.
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ def spellings(path: str) -> set[str]:
 class MediaIndex:
     """The media files of one input, found by the paths an export's records give, however spelt."""
 
-    def __init__(self) -> None:
+    def __init__(self, urls: dict[str, str] | None = None) -> None:
         self._by_path: dict[str, InputFile] = {}
         self._by_name: dict[str, list[str]] = {}
+        #: platform URL -> the path in the input of the file downloaded from it (the capture service's)
+        self.urls = dict(urls or {})
 
     def add(self, entry: InputFile) -> None:
         for path in spellings(entry.path):
@@ -71,6 +74,13 @@ class MediaIndex:
                 if path.endswith(spelt) or spelt.endswith(path):
                     return self._by_path[path]
         return None
+
+    def find_media(self, uri: str | None, url: str | None) -> InputFile | None:
+        """A record's media file: by the path an export gives (`uri`), else by the URL it was downloaded from."""
+        found = self.find(uri)
+        if found is None and url and url in self.urls:
+            found = self._by_path.get(self.urls[url])
+        return found
 
     def __bool__(self) -> bool:
         return bool(self._by_path)

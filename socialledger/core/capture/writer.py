@@ -675,7 +675,7 @@ class CaptureWriter:
         """
         if not self.media or not r.media:
             return None
-        found = [(i, f) for i, m in enumerate(r.media) if m.uri and (f := self.media.find(m.uri)) is not None]
+        found = [(i, f) for i, m in enumerate(r.media) if (f := self.media.find_media(m.uri, m.url)) is not None]
         if not found:
             return None
         held = media_store.held(self.ledger.home, fast_uuid(item_id))
@@ -702,7 +702,7 @@ class CaptureWriter:
         if not self.media:
             return
         for entry in content["media"]:
-            source = self.media.find(entry.get("uri"))
+            source = self.media.find_media(entry.get("uri"), entry.get("url"))
             if source is not None:
                 page.media.append((event, entry, source))
 

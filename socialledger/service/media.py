@@ -1,0 +1,150 @@
+"""Downloading the media a polled item refers to by URL, within limits, for the ingest to keep encrypted.
+
+The channel's own reader names the media of each API page it fetched (`Media.url` of
+a `ContentRecord`: photos, videos, thumbnails; links are not media). Each URL not
+downloaded before is fetched without the account's token (a CDN needs none), with
+limits on size (`MAX_BYTES`, by `Content-Length` and while streaming), content type
+(`image/*`, `video/*`, `audio/*`) and time (`TIMEOUT` for the whole download), and
+written beside the pages; the ingest then keeps each file encrypted under its item's
+key (`core/capture/media.py`, named by a keyed hash of its bytes), and archive
+packages carry it with its SHA-256. A URL that fails is retried on the next rounds
+(`ATTEMPTS` in all) and then reported as given up, never fatal. What was downloaded
+or given up is remembered by a hash of the URL (`<home>/service/media.json`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+
+from socialledger.core.capture.channels import Channel
+from socialledger.core.capture.inputs import iter_inputs
+from socialledger.core.domain.records import ContentRecord
+
+log = logging.getLogger("socialledger.service")
+
+MAX_BYTES = 200 * 1024**2
+TIMEOUT = 120.0
+ATTEMPTS = 3
+SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+          "image/heic": ".heic", "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm",
+          "audio/mpeg": ".mp3", "audio/mp4": ".m4a"}
+MEDIA_KINDS = frozenset({"photo", "video", "image", "thumbnail", "gif", "animated_gif", "audio"})
+
+
+class MediaError(Exception):
+    pass
+
+
+def media_urls(channel: Channel, folder: Path) -> list[str]:
+    """The media URLs the channel reads in the API pages of `folder`, in order, once each."""
+    out: dict[str, None] = {}
+    for entry in iter_inputs(folder):
+        if channel.skip(entry) or channel.detect(entry) != "api":
+            continue
+        for r in channel.read(entry, "api"):
+            if isinstance(r, ContentRecord):
+                for m in r.media:
+                    if m.url and m.kind in MEDIA_KINDS and m.url.startswith(("https://", "http://")):
+                        out[m.url] = None
+    return list(out)
+
+
+class MediaDownloads:
+    """What was downloaded or given up, by a hash of the URL; and the downloading itself."""
+
+    def __init__(self, home: Path, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT,
+                 http: httpx.Client | None = None) -> None:
+        self.path = Path(home) / "service" / "media.json"
+        try:
+            self.doc: dict[str, object] = json.loads(self.path.read_text())
+        except (FileNotFoundError, ValueError):
+            self.doc = {}
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.http = http or httpx.Client(timeout=httpx.Timeout(30.0), follow_redirects=True)
+        self.failed = 0
+        self.given_up = 0
+
+    @staticmethod
+    def _key(url: str) -> str:
+        return hashlib.sha256(url.encode()).hexdigest()
+
+    def wanted(self, urls: Iterable[str]) -> list[str]:
+        return [u for u in urls if not isinstance(self.doc.get(self._key(u)), str)]
+
+    def fetch_all(self, urls: Iterable[str], folder: Path) -> dict[str, str]:
+        """Download each wanted URL into `folder`; url -> the file's name there."""
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        got: dict[str, str] = {}
+        for n, url in enumerate(self.wanted(urls)):
+            key = self._key(url)
+            try:
+                suffix = self._download(url, folder / f"media-{n:05d}")
+            except MediaError as e:
+                tries = int(self.doc.get(key) or 0) + 1 if not isinstance(self.doc.get(key), str) else 0
+                self.failed += 1
+                if tries >= ATTEMPTS:
+                    self.doc[key] = "given up"
+                    self.given_up += 1
+                    log.warning("media %s given up after %d attempts: %s", key[:12], tries, e)
+                else:
+                    self.doc[key] = tries
+                    log.warning("media %s not downloaded (attempt %d, tried again next round): %s", key[:12], tries, e)
+                continue
+            name = f"media-{n:05d}{suffix}"
+            os.replace(folder / f"media-{n:05d}", folder / name)
+            got[url] = name
+        return got
+
+    def done(self, urls: Iterable[str]) -> None:
+        """The ingest kept these: remember them."""
+        for url in urls:
+            self.doc[self._key(url)] = "kept"
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.doc))
+        os.replace(tmp, self.path)
+
+    def _download(self, url: str, target: Path) -> str:
+        started = time.monotonic()
+        digest = hashlib.sha256()
+        try:
+            with self.http.stream("GET", url) as r:
+                if r.status_code != 200:
+                    raise MediaError(f"HTTP {r.status_code}")
+                ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
+                if ctype not in SUFFIX:
+                    raise MediaError(f"content type {ctype or 'none'} is not a picture, video or sound kept")
+                length = r.headers.get("content-length")
+                if length is not None and length.isdigit() and int(length) > self.max_bytes:
+                    raise MediaError(f"{length} bytes, more than the limit of {self.max_bytes}")
+                size = 0
+                with open(target, "wb") as f:
+                    for chunk in r.iter_bytes():
+                        size += len(chunk)
+                        if size > self.max_bytes:
+                            raise MediaError(f"more than the limit of {self.max_bytes} bytes")
+                        if time.monotonic() - started > self.timeout:
+                            raise MediaError(f"took more than {self.timeout:.0f} s")
+                        digest.update(chunk)
+                        f.write(chunk)
+                if length is not None and length.isdigit() and int(length) != size:
+                    raise MediaError(f"{size} bytes arrived of the {length} announced")
+        except httpx.HTTPError as e:
+            target.unlink(missing_ok=True)
+            raise MediaError(f"{type(e).__name__}") from None
+        except MediaError:
+            target.unlink(missing_ok=True)
+            raise
+        return SUFFIX[ctype]
+
+    def close(self) -> None:
+        self.http.close()
