@@ -268,3 +268,107 @@ class InstagramStandIn(GraphStandIn):
             return r
         doc = json.loads((IG / "account_insights_day.json").read_text())
         return self._usage(JSONResponse(doc))
+
+
+LI = Path(__file__).parent / "fixtures" / "linkedin" / "sv"
+
+
+class LinkedInStandIn:
+    """LinkedIn's REST API for one organisation: posts (paged with host-relative links), comments, statistics."""
+
+    def __init__(self, org: str, token: str) -> None:
+        self.org, self.token = org, token
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}/rest"
+        self.posts = json.loads((LI / "posts_p1.json").read_text())["elements"]
+        # The sample comment's picture is on LinkedIn's CDN: served here instead (never the platform).
+        self.comments = json.loads((LI / "comments_share_p1.json").read_text().replace(
+            "https://media.licdn.com/dms/image/", f"http://127.0.0.1:{self.port}/cdn/"))
+        self.removed: set[str] = set()
+        self.throttle = 0
+        self.expired = False
+        self.per_page = 2
+        self.requests: list[str] = []
+
+    def _check(self, request: Request) -> Response | None:
+        self.requests.append(request.url.path)
+        assert request.headers.get("x-restli-protocol-version") == "2.0.0"
+        if self.throttle:
+            self.throttle -= 1
+            return JSONResponse({"status": 429, "message": "Resource level throttle limit reached"},
+                                status_code=429, headers={"Retry-After": "1"})
+        if self.expired or request.headers.get("authorization") != f"Bearer {self.token}":
+            return JSONResponse({"status": 401, "serviceErrorCode": 65601, "code": "REVOKED_ACCESS_TOKEN",
+                                 "message": "The token used in the request has been revoked by the user"},
+                                status_code=401)
+        return None
+
+    async def posts_page(self, request: Request) -> Response:
+        if r := self._check(request):
+            return r
+        start = int(request.query_params.get("start", "0"))
+        posts = [p for p in self.posts if p["id"] not in self.removed]
+        links = []
+        if start + self.per_page < len(posts):
+            links.append({"type": "application/json", "rel": "next", "href":
+                          f"/rest/posts?author=urn%3Ali%3Aorganization%3A{self.org}&count={self.per_page}"
+                          f"&q=author&start={start + self.per_page}"})
+        return JSONResponse({"paging": {"start": start, "count": self.per_page, "total": len(posts), "links": links},
+                             "elements": posts[start:start + self.per_page]})
+
+    async def comments_page(self, request: Request) -> Response:
+        if r := self._check(request):
+            return r
+        target = request.path_params["target"]
+        if target == self.posts[0]["id"] and "start" not in request.query_params:
+            doc = copy.deepcopy(self.comments)
+            doc["elements"] = [c for c in doc["elements"] if c["commentUrn"] not in self.removed]
+            return JSONResponse(doc)
+        return JSONResponse({"paging": {"start": 0, "count": 10, "links": []}, "elements": []})
+
+    async def one(self, request: Request) -> Response:
+        if r := self._check(request):
+            return r
+        path = request.url.path
+        known = {p["id"] for p in self.posts} | {c["commentUrn"] for c in self.comments["elements"]}
+        if "/comments/" in path:
+            target, cid = request.path_params["target"], request.path_params["cid"]
+            urn = f"urn:li:comment:({target},{cid})"
+        else:
+            urn = request.path_params["urn"]
+        if urn in self.removed or urn not in known:
+            return JSONResponse({"status": 404, "code": "NOT_FOUND", "message": "Not Found"}, status_code=404)
+        return JSONResponse({"id": urn})
+
+    async def cdn(self, request: Request) -> Response:
+        assert "authorization" not in request.headers
+        return Response(JPEG.read_bytes(), media_type="image/jpeg")
+
+    async def statistics(self, request: Request) -> Response:
+        if r := self._check(request):
+            return r
+        return JSONResponse(json.loads((LI / "share_statistics_daily.json").read_text()))
+
+    def __enter__(self) -> LinkedInStandIn:
+        app = Starlette(routes=[
+            Route("/rest/posts", self.posts_page),
+            Route("/rest/posts/{urn}", self.one),
+            Route("/rest/socialActions/{target}/comments", self.comments_page),
+            Route("/rest/socialActions/{target}/comments/{cid}", self.one),
+            Route("/rest/organizationalEntityShareStatistics", self.statistics),
+            Route("/cdn/{path:path}", self.cdn),
+        ])
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
+                                                     lifespan="off"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the LinkedIn stand-in did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

@@ -195,3 +195,34 @@ def test_media_are_downloaded_within_limits_kept_encrypted_and_an_unreachable_on
     doc = json.loads((ledger.home / "service" / "media.json").read_text())
     assert list(doc.values()).count("given up") == 2 and set(doc.values()) == {"given up", "kept"}
     assert poller.state.doc["counters"]["media_given_up"] == 2
+
+
+def test_linkedin_posts_comments_statistics_a_removed_comment_and_a_revoked_token(tmp_path):
+    from standin_graph import LinkedInStandIn
+
+    org = "90362860"
+    ledger, account = make_ledger(tmp_path / "home", "linkedin", org)
+    try:
+        with LinkedInStandIn(org, "li-token") as api:
+            env = {"SOCIALLEDGER_LINKEDIN_API_BASE": api.base, f"SOCIALLEDGER_LINKEDIN_TOKEN_{org}": "li-token"}
+            lines: list[str] = []
+            waits: list[float] = []
+            poller = Poller(ledger, actor("kommunikatör"), WorkerState(ledger.home), secrets=Secrets({}, env, "t"),
+                            sleep=waits.append, echo=lines.append)
+            api.throttle = 1
+            assert poller.round() == 0, lines
+            assert waits[0] == 1.0
+            items = _items(ledger, account)
+            posts = [i for i in items.values() if i["kind"] == "post"]
+            comments = [i for i in items.values() if i["kind"] in ("comment", "reply")]
+            assert len(posts) == sum(p["lifecycleState"] == "PUBLISHED" for p in api.posts) and comments
+            gone = api.comments["elements"][0]["commentUrn"]
+            api.removed.add(gone)
+            assert poller.round() == 0, lines
+            removed = [i for i in _items(ledger, account).values() if i["state"] == "removed"]
+            assert len(removed) == 1 and removed[0]["text"]
+            api.expired = True
+            assert poller.round() == 1
+            assert lines[-1].startswith(f"account {account}:") and "access token is refused" in lines[-1]
+    finally:
+        ledger.close()

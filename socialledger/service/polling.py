@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -72,16 +73,24 @@ class HttpApiClient:
     def __repr__(self) -> str:
         return f"HttpApiClient({self.base})"
 
-    def get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        return self.get_page(path, params)[1]
+    def get(self, path: str, params: Mapping[str, str] | None = None,
+            headers: Mapping[str, str] | None = None) -> Any:
+        return self.get_page(path, params, headers)[1]
 
-    def get_page(self, path: str, params: Mapping[str, str] | None = None) -> tuple[bytes, Any]:
-        url = path if path.startswith(("http://", "https://")) else f"{self.base}/{path.lstrip('/')}"
+    def get_page(self, path: str, params: Mapping[str, str] | None = None,
+                 headers: Mapping[str, str] | None = None) -> tuple[bytes, Any]:
+        if path.startswith(("http://", "https://")):
+            url = path
+        elif path.startswith("/"):
+            url = urljoin(self.base, path)  # from the host (LinkedIn's paging links)
+        else:
+            url = f"{self.base}/{path}"
+        sent = {**(headers or {}), "Authorization": f"Bearer {self._token}"}
         attempt = 0
         while True:
             self.calls += 1
             try:
-                r = self.http.get(url, params=params, headers={"Authorization": f"Bearer {self._token}"})
+                r = self.http.get(url, params=params, headers=sent)
             except httpx.HTTPError as e:
                 if attempt >= self.retries:
                     raise ApiError(0, f"the API did not answer: {type(e).__name__}") from None

@@ -47,14 +47,18 @@ class ApiClient(Protocol):
     """What a channel's `poll` and `look_up` are given: GET against the platform's API, token and back-off handled.
 
     `path` is relative to the channel's configured API base URL (`"104815942332364/feed"`)
-    or a full URL the platform handed back (a `paging.next`). The answer is the decoded
+    a path from the host (`/rest/posts?start=5`, as LinkedIn's paging links are), or a full
+    URL the platform handed back (a `paging.next`); `headers` are the platform's own (an API
+    version), never the token, which the client adds. The answer is the decoded
     JSON; a failure raises `ApiError` (or `TokenRejected`, `Throttled`). `body` is the
     raw bytes of the last answer, for a channel that saves pages as they came.
     """
 
-    def get(self, path: str, params: Mapping[str, str] | None = None) -> Any: ...
+    def get(self, path: str, params: Mapping[str, str] | None = None,
+            headers: Mapping[str, str] | None = None) -> Any: ...
 
-    def get_page(self, path: str, params: Mapping[str, str] | None = None) -> tuple[bytes, Any]:
+    def get_page(self, path: str, params: Mapping[str, str] | None = None,
+                 headers: Mapping[str, str] | None = None) -> tuple[bytes, Any]:
         """The raw bytes of the answer and their decoded JSON."""
         ...
 

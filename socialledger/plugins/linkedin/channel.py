@@ -26,6 +26,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
@@ -33,10 +34,14 @@ from socialledger.channels import (
     HEAD_BYTES,
     JSON_SUFFIXES,
     NOT_JSON,
+    ApiClient,
     BadInput,
     Channel,
     Embedded,
     InputFile,
+    Kind,
+    ModerationRecord,
+    PollResult,
     Record,
     Source,
     json_documents,
@@ -44,6 +49,7 @@ from socialledger.channels import (
     reading,
     starts_like_json,
 )
+from socialledger.plugins.linkedin import polling
 from socialledger.plugins.linkedin.common import FormatError, ms_time
 from socialledger.plugins.linkedin.export import export_kind, header_kind, read_export
 from socialledger.plugins.linkedin.posts import (
@@ -99,6 +105,14 @@ class LinkedInChannel(Channel):
         Embedded("lastModified.actor", "person", id=None),
         Embedded("parentComment", "item", id=None),
     )
+    api_base = polling.BASE  # LinkedIn's REST API (configurable: api_base in the secrets)
+
+    def poll(self, client: ApiClient, platform_id: str, cursor: str | None) -> PollResult:
+        return polling.poll(client, platform_id, cursor)
+
+    def look_up(self, client: ApiClient, native_id: str, kind: Kind, platform_id: str,
+                observed: datetime) -> ModerationRecord | None:
+        return polling.look_up(client, native_id, kind, platform_id, observed)
     version = "1.1"
 
     def detect(self, entry: InputFile) -> Source | None:
