@@ -195,3 +195,21 @@ def test_a_secrets_file_others_can_read_is_refused(tmp_path):
     assert secrets.token("facebook", "123") == "tok" and secrets.token("facebook", "456") == "env-tok"
     assert "tok" not in repr(secrets)
     os.environ.pop("SOCIALLEDGER_SECRETS", None)
+
+
+def test_the_worker_ingests_the_inbox_on_either_backend(backend, home):
+    """The inbox is files in the ledger home on both backends; the ledger it ingests into is the home's store."""
+    ledger, account = make_ledger(home, "facebook", PAGE)
+    writer = InboxWriter(ledger.home)
+    try:
+        app = webhook_app(ledger.home, plugin_manager().channels, Secrets({}, ENV, "test"), writer, lambda: True)
+        with TestClient(app) as client:
+            for n in range(3):
+                assert post(client, comment_delivery(PAGE, n)).status_code == 200
+        worker = InboxWorker(ledger, actor("kommunikatör"), WorkerState(ledger.home))
+        assert worker.round(writer.durable_seq) == 3
+        assert len(ledger.content(actor("kommunikatör"), account)) == 3
+        assert ledger.verify(actor("info")).ok
+    finally:
+        writer.close()
+        ledger.close()
