@@ -226,3 +226,36 @@ def test_linkedin_posts_comments_statistics_a_removed_comment_and_a_revoked_toke
             assert lines[-1].startswith(f"account {account}:") and "access token is refused" in lines[-1]
     finally:
         ledger.close()
+
+
+def test_the_client_slows_down_as_meta_usage_nears_its_limit_and_backs_off_on_throttle_codes():
+    import httpx
+
+    from socialledger.core.capture.channels import Throttled
+    from socialledger.service.polling import HttpApiClient
+
+    answers = iter([
+        httpx.Response(200, json={"data": []}, headers={"X-Business-Use-Case-Usage": json.dumps(
+            {PAGE: [{"type": "pages", "call_count": 91, "total_cputime": 20, "total_time": 30,
+                     "estimated_time_to_regain_access": 0}]})}),
+        httpx.Response(200, json={"data": []}, headers={"X-App-Usage": json.dumps(
+            {"call_count": 100, "total_cputime": 5, "total_time": 5})}),
+        *[httpx.Response(400, json={"error": {"message": "(#17) User request limit reached", "code": 17}})] * 5,
+    ])
+    seen_auth = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen_auth.append(request.headers["authorization"])
+        return next(answers)
+
+    waits: list[float] = []
+    client = HttpApiClient("https://graph.example/v23.0", "hemligt", sleep=waits.append, retries=4,
+                           http=httpx.Client(transport=httpx.MockTransport(handler)))
+    client.get(f"{PAGE}/feed")
+    assert waits == [7.0]  # 91 %: slowed down (1 s + 1 s per point over 85)
+    client.get(f"{PAGE}/feed")
+    assert waits[-1] == 16.0  # at 100 % without a regain estimate: the longest slow-down below the cap
+    with pytest.raises(Throttled):
+        client.get(f"{PAGE}/feed")
+    assert waits[2:] == [2.0, 4.0, 8.0, 16.0]  # code 17: exponential back-off, then the round gives up
+    assert set(seen_auth) == {"Bearer hemligt"} and "hemligt" not in repr(client)
