@@ -90,6 +90,7 @@ CALLS = {
     "ingest": ("R2", lambda c: c.ledger.ingest(NOBODY, "facebook", FIX / "sv", str(c.active))),
     "capture_refusals": ("R2", lambda c: c.ledger.capture_refusals(NOBODY)),
     "record_removals": ("R2", lambda c: c.ledger.record_removals(NOBODY, "facebook", str(c.active), [])),
+    "check_may_capture": ("R2", lambda c: c.ledger.check_may_capture(NOBODY, str(c.active))),
     # the publication plan, the interim report, the alerts
     "plan_post": ("R2", lambda c: c.ledger.plan_post(NOBODY, c.active, "2027-03-01T08:30", "post", "kalle")),
     "move_planned": ("R2", lambda c: c.ledger.move_planned(NOBODY, c.plan, "2027-03-02T08:30")),

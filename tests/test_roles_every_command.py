@@ -115,6 +115,10 @@ TABLE: dict[str, tuple[list[str], str | None, str, int | None]] = {
     # the right person's copy needs a PostgreSQL server: tests/test_postgresql_organisations.py makes one
     "store copy": (["store", "copy", "--to", "postgresql://nobody@127.0.0.1:1/none", "--org", "x"], "ingrid",
                    REFUSED, None),
+    # the right person's service would run until stopped: tests/test_service_e2e.py runs it
+    "serve": (["serve", "--port", "1"], "lisa", REFUSED, None),
+    # the right person's poll has no token in the secrets here: one line, exit 3 (tests/test_polling.py polls)
+    "poll": (["poll", "--account", "{account}", "--once"], "lisa", REFUSED, 3),
 }
 
 def expected(name: str, person: str) -> str:

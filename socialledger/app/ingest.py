@@ -39,15 +39,27 @@ class Ingest(Service):
     def capture_refusals(self, actor: Actor) -> dict[str, str]:
         """For `serve` and `poll`: the linked accounts `actor` may not capture into, each with the rule's line.
 
-        Refused outright (R2) when the actor holds no role at all.
+        Refused outright (R2) when the actor holds no role at all, or may capture into none of the
+        linked accounts there are.
         """
         roster = self.store.roster()
         require_any(roster, actor, "run the capture service")
         refused: dict[str, str] = {}
+        linked = 0
         for account in self.store.accounts():
             if account.platform_id and account.state in (State.ACTIVE, State.CLOSING):
+                linked += 1
                 try:
                     check_may_ingest(roster, actor, account)
                 except RuleViolation as e:
                     refused[str(account.id)] = e.line()
+        if linked and len(refused) == linked:
+            raise RuleViolation("R2", f"{actor.name} holds no role in the units of the linked accounts and cannot "
+                                      "capture their content")
         return refused
+
+    def check_may_capture(self, actor: Actor, account: str) -> None:
+        """R2: `poll` of one account: a role in its unit (or the archivist's), before anything is fetched."""
+        roster = self.store.roster()
+        require_any(roster, actor, "capture content")
+        check_may_ingest(roster, actor, self._account(account))

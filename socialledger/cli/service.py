@@ -47,7 +47,7 @@ def poll(account_id: str, once: bool, every: float, as_json: bool) -> None:
     logging.getLogger("socialledger.service").addHandler(logging.NullHandler())
     s = session()
     ledger = s.ledger()
-    ledger.capture_refusals(s.actor)  # R2: a role first, before any account is looked up
+    ledger.check_may_capture(s.actor, account_id)  # R2: a role in the account's unit, before anything is fetched
     secrets = Secrets.load()
     lines: list[str] = []
     poller = Poller(ledger, s.actor, secrets=secrets, echo=lines.append)
