@@ -158,3 +158,21 @@ def check_may_be_responsible(roster: Roster, user: str, account: Account) -> Non
 def check_may_run_alerts(roster: Roster, actor: Actor) -> None:
     """R2, R12: the information unit runs the alerts (from cron, as a member of the unit)."""
     roster.require(actor.name, Role.INFORMATION_UNIT, "run the SLA alerts")
+
+
+def readable_accounts(roster: Roster, actor: Actor, accounts: list[Account]) -> list[Account] | None:
+    """R2: whose captured content a user may search and read: every account for the information unit, the
+    archivist and the auditor (None); otherwise the accounts they act in. Refused without any role."""
+    roster.require_any(actor.name, "search or read captured content")
+    if roster.is_information_unit(actor.name) or roster.has(actor.name, Role.ARCHIVIST) \
+            or roster.has(actor.name, Role.AUDITOR):
+        return None
+    return [a for a in accounts if _acts_in(roster, actor.name, a)]
+
+
+def check_may_handle_records_request(roster: Roster, actor: Actor) -> None:
+    """The information unit and the archivist (the records officers) open, decide and release records requests
+    (the Public Access to Information and Secrecy Act, OSL; aktindsigt in Denmark)."""
+    if not (roster.is_information_unit(actor.name) or roster.has(actor.name, Role.ARCHIVIST)):
+        raise RuleViolation("R2", f"the information unit or the archivist handles records requests; "
+                                  f"{actor.name} cannot")

@@ -111,6 +111,7 @@ class Gdpr(Service):
         forget_media(store.home, [i.id for i in items])
         store.recorder.mark_erased([subj.id.hex, *(i.id.hex for i in items)], "erased")
         store.shred_caches()
+        self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
         holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
         return {"subject": subject, "decision": decision, "override": override, "items": len(items),
                 "packages": holding}

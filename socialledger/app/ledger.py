@@ -1,7 +1,7 @@
 """`Ledger`: the application, every command and query of the CLI as one Python API.
 
 Each topic's services are a class of their own module (`organisation`,
-`accounts`, `content`, `reports`, `archive`, `audit`, `gdpr`, `retention`, `ingest`, `planning`, `interim`, `alerts`); the
+`accounts`, `content`, `reports`, `archive`, `audit`, `gdpr`, `retention`, `search`, `ingest`, `planning`, `interim`, `alerts`); the
 `Ledger` combines them over one `LedgerStore`. Every method that acts for a
 user takes that user (`actor`) first and checks their role before it records
 or reads anything (`authorisation.py`, or the guard of the aggregate it changes).
@@ -22,13 +22,14 @@ from socialledger.app.interim import InterimReports
 from socialledger.app.organisation import Organisation
 from socialledger.app.reports import Reports
 from socialledger.app.retention import Retention
+from socialledger.app.search import Search
 from socialledger.app.stores import Stores
 from socialledger.core.ledger import LedgerStore, store_path
 from socialledger.core.storage.config import StorageConfig
 
 
 class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest, InterimReports, Alerts,
-             Stores):
+             Stores, Search):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None, config: StorageConfig | None = None) -> None:

@@ -106,6 +106,7 @@ class Retention(Service):
         forget_media(store.home, [i.id for i, _ in due])
         store.recorder.mark_erased([i.id.hex for i, _ in due], "disposed")
         store.shred_caches()
+        self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
         return result
 
     def place_hold(self, actor: Actor, *, account: str | None = None, item: str | None = None,

@@ -16,6 +16,7 @@ from socialledger.cli import (
     organisation,
     planning,
     reports,
+    search,
     service,
     store,
 )
@@ -54,5 +55,6 @@ main.add_command(demo.demo)
 main.add_command(store.store_group)
 main.add_command(service.serve)
 main.add_command(service.poll)
+main.add_command(search.search_group)
 
 __all__ = ["main"]

@@ -1,4 +1,4 @@
-"""Read models derived from the ledger: the register, the SLA, cadence, statistics and the publication plan."""
+"""Read models derived from the ledger: the register, the SLA, cadence, statistics, the publication plan and search."""
 
 from __future__ import annotations
 
@@ -17,16 +17,17 @@ from socialledger.projections.base import (
 from socialledger.projections.cadence import Cadence
 from socialledger.projections.plan import Plan
 from socialledger.projections.register import Register
+from socialledger.projections.search import Search
 from socialledger.projections.sla import SLA
 from socialledger.projections.statistics import Metrics, Statistics
 
-NAMES = ("register", "sla", "cadence", "statistics", "metrics", "plan")
+NAMES = ("register", "sla", "cadence", "statistics", "metrics", "plan", "search")
 #: Read models that share a process when a long catch-up is split over the cores. Measured one by one on
 #: 1,005,153 events: sla 23 s, statistics 26 s (it alone decrypts every captured item's text), metrics 14 s,
 #: cadence 1.5 s, register 0.5 s. Three processes on two cores rebuild in 36 s, where two (the metrics with
 #: the SLA) took 47 s and (the metrics with the statistics) 57 s: one process waits on SQLite's write lock or
 #: the disk while the other two compute.
-GROUPS = (("sla", "register", "cadence", "plan"), ("metrics",), ("statistics",))
+GROUPS = (("sla", "register", "cadence", "plan"), ("metrics",), ("statistics",), ("search",))
 #: Below this many events to apply, one process does it all (starting another costs more).
 PARALLEL_FROM = 50_000
 
@@ -36,7 +37,7 @@ VIEWS = {"sqlite": sqlite_views.views, "postgresql": postgresql_views.views}
 
 
 def all_models() -> list[ReadModel]:
-    return [Register(), SLA(), Cadence(), Statistics(), Metrics(), Plan()]
+    return [Register(), SLA(), Cadence(), Statistics(), Metrics(), Plan(), Search()]
 
 
 class ReadModels:
@@ -83,6 +84,12 @@ class ReadModels:
         head = self.ledger.head()
         return [{"name": n, "position": self.store.position(n), "head": head,
                  "behind": head - self.store.position(n)} for n in NAMES]
+
+    def forget(self) -> None:
+        """After an erasure or a disposal (its decision recorded, its keys destroyed): every model applies the
+        decision (the search index purges its items) and the store leaves no old copy of what was purged."""
+        self.runner.catch_up()
+        self.store.compact()
 
     def close(self) -> None:
         self.store.close()

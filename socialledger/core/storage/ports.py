@@ -341,6 +341,9 @@ class ReadModelStore(Protocol):
     def contents(self, name: str) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of the model `name`'s tables, by table (`store copy` compares two stores' models)."""
 
+    def compact(self) -> None:
+        """After a purge (an erasure, a disposal): leave no old copy of a purged row in the store's files."""
+
     def close(self) -> None: ...
 
 

@@ -122,5 +122,18 @@ class PostgreSQLReadModelStore:
                 self._drop_tables(c, name, view)
                 view.create(c)
 
+    def compact(self) -> None:
+        """After a purge: VACUUM the models' tables, so that no dead row version of a purged row stays readable
+        in them (the server's write-ahead log keeps its own copy until it is recycled: docs/search.md)."""
+        with self.datastore.get_connection() as conn:
+            conn.commit()
+            conn.autocommit = True
+            try:
+                for view in self.views.values():
+                    for table in view.tables:
+                        conn.execute(SQL("VACUUM {}").format(Identifier(self.schema, table)))
+            finally:
+                conn.autocommit = False
+
     def close(self) -> None:
         self.datastore.close()

@@ -1,0 +1,110 @@
+"""The search model's tables on PostgreSQL (`projections/search.py`): the stems as a tsvector under a GIN index.
+
+The stems are the model's own (Swedish and Danish Snowball stems, computed in
+Python at index and query time), kept as a `tsvector` of the `simple`
+configuration, so that both backends find exactly the same documents for a query.
+A purge deletes the rows; PostgreSQL keeps dead row versions until VACUUM and its
+write-ahead log longer (DESIGN.md, crypto-shredding on PostgreSQL): the store's
+`compact` vacuums the tables, and docs/search.md says what remains in the WAL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socialledger.projections.search import ITEM_COLUMNS
+
+_FILTERS = {"account": "d.account = %s", "channel": "d.channel = %s", "kind": "d.kind = %s",
+            "author": "d.author = %s", "start": "d.occurred >= %s", "end": "d.occurred < %s", "state": "i.state = %s"}
+
+
+def _query(alternatives: list[list[str]]) -> str:
+    """A tsquery: every word, each as any of its stems (quoted lexemes: never operators)."""
+    return " & ".join("(" + " | ".join("'" + a.replace("'", "''").replace("\\", "\\\\") + "'" for a in alts) + ")"
+                      for alts in alternatives)
+
+
+class PostgreSQLSearchView:
+    tables = ("search_items", "search_docs")
+    query_indexes = (
+        "CREATE INDEX IF NOT EXISTS search_docs_item ON search_docs (item)",
+        "CREATE INDEX IF NOT EXISTS search_items_parent ON search_items (parent)",
+        "CREATE INDEX IF NOT EXISTS search_docs_stems ON search_docs USING gin (stems)",
+    )
+
+    @staticmethod
+    def create(c: Any) -> None:
+        c.execute("CREATE TABLE IF NOT EXISTS search_items (item text PRIMARY KEY, account text, channel text, "
+                  "kind text, author text, parent text, by_account integer, occurred double precision, state text, "
+                  "versions integer)")
+        c.execute("CREATE TABLE IF NOT EXISTS search_docs (doc bigint PRIMARY KEY, item text, version integer, "
+                  "account text, channel text, kind text, author text, occurred double precision, stems tsvector)")
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def items_indexed(self, items: list[tuple[Any, ...]], docs: list[tuple[str, int, str]]) -> None:
+        if items:
+            self.c.executemany(
+                f"INSERT INTO search_items VALUES ({', '.join(['%s'] * len(ITEM_COLUMNS))}) ON CONFLICT (item) DO "
+                "UPDATE SET " + ", ".join(f"{k}=excluded.{k}" for k in ITEM_COLUMNS[1:]), items)
+        meta = {r[0]: r for r in items}
+        missing = [d[0] for d in docs if d[0] not in meta]
+        if missing:
+            meta.update(self._raw(missing))
+        self.c.execute("SELECT coalesce(max(doc), 0) FROM search_docs")
+        first = self.c.fetchone()[0] + 1
+        rows = []
+        for n, (item, version, stems) in enumerate(docs, start=first):
+            r = meta[item]
+            rows.append((n, item, version, r[1], r[2], r[3], r[4], r[7], stems))
+        if rows:
+            self.c.executemany("INSERT INTO search_docs VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
+                               "to_tsvector('simple', %s))", rows)
+
+    def _raw(self, items: list[str]) -> dict[str, tuple[Any, ...]]:
+        self.c.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM search_items WHERE item = ANY(%s)", (list(items),))
+        return {r[0]: tuple(r) for r in self.c.fetchall()}
+
+    def version_added(self, item: str, stems: str) -> None:
+        row = self._raw([item]).get(item)
+        if row is None:
+            return
+        self.c.execute("UPDATE search_items SET versions = versions + 1 WHERE item = %s", (item,))
+        self.items_indexed([], [(item, row[9] + 1, stems)])
+
+    def state_changed(self, item: str, state: str) -> None:
+        self.c.execute("UPDATE search_items SET state = %s WHERE item = %s", (state, item))
+
+    def purge(self, items: list[str]) -> int:
+        self.c.execute("DELETE FROM search_docs WHERE item = ANY(%s)", (list(items),))
+        self.c.execute("DELETE FROM search_items WHERE item = ANY(%s)", (list(items),))
+        return int(self.c.rowcount)
+
+    def find(self, alternatives: list[list[str]], filters: dict[str, Any], limit: int) -> list[tuple[str, int]]:
+        where, params = ["d.stems @@ to_tsquery('simple', %s)"], [_query(alternatives)]
+        for key, value in filters.items():
+            if value is None:
+                continue
+            if key == "accounts":
+                where.append("d.account = ANY(%s)")
+                params.append(list(value))
+            else:
+                where.append(_FILTERS[key])
+                params.append(value)
+        self.c.execute("SELECT item, version FROM (SELECT DISTINCT ON (d.item) d.item, d.version, d.doc "
+                       "FROM search_docs d JOIN search_items i ON i.item = d.item WHERE " + " AND ".join(where)
+                       + " ORDER BY d.item, d.doc DESC) newest ORDER BY doc DESC LIMIT %s", (*params, limit))
+        return [(r[0], r[1]) for r in self.c.fetchall()]
+
+    def item_rows(self, items: list[str]) -> dict[str, dict[str, Any]]:
+        return {k: dict(zip(ITEM_COLUMNS, v, strict=True)) for k, v in self._raw(items).items()}
+
+    def children(self, parents: list[str]) -> list[str]:
+        self.c.execute("SELECT item FROM search_items WHERE parent = ANY(%s)", (list(parents),))
+        return [r[0] for r in self.c.fetchall()]
+
+    def count(self) -> tuple[int, int]:
+        self.c.execute("SELECT (SELECT count(*) FROM search_items), (SELECT count(*) FROM search_docs)")
+        items, docs = self.c.fetchone()
+        return int(items), int(docs)
