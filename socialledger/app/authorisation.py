@@ -11,6 +11,8 @@ answer from the same place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import RuleViolation
@@ -160,14 +162,14 @@ def check_may_run_alerts(roster: Roster, actor: Actor) -> None:
     roster.require(actor.name, Role.INFORMATION_UNIT, "run the SLA alerts")
 
 
-def readable_accounts(roster: Roster, actor: Actor, accounts: list[Account]) -> list[Account] | None:
+def readable_accounts(roster: Roster, actor: Actor, accounts: Callable[[], list[Account]]) -> list[Account] | None:
     """R2: whose captured content a user may search and read: every account for the information unit, the
     archivist and the auditor (None); otherwise the accounts they act in. Refused without any role."""
     roster.require_any(actor.name, "search or read captured content")
     if roster.is_information_unit(actor.name) or roster.has(actor.name, Role.ARCHIVIST) \
             or roster.has(actor.name, Role.AUDITOR):
         return None
-    return [a for a in accounts if _acts_in(roster, actor.name, a)]
+    return [a for a in accounts() if _acts_in(roster, actor.name, a)]
 
 
 def check_may_handle_records_request(roster: Roster, actor: Actor) -> None:

@@ -38,7 +38,7 @@ class Search(Service):
                state: str | None = None, limit: int = 50, via: str = "cli") -> dict[str, Any]:
         """The newest items (at most `limit`) with a version holding every word of `query` in any inflected form."""
         store = self.store
-        readable = readable_accounts(store.roster(), actor, store.accounts())
+        readable = readable_accounts(store.roster(), actor, store.accounts)
         alternatives = search_model.query_stems(query or "")
         if not alternatives:
             raise BadInput("search: give at least one word to look for")
@@ -63,8 +63,8 @@ class Search(Service):
             filters["author"] = self.subject_pseudonym(author).hex
         models = self._caught_up()
         found = search_model.find(models.store, alternatives, filters, limit)
-        reader = ContentReader(store)
-        results = [self._result(reader, UUID(hex=item), version) for item, version in found]
+        reader, seen = ContentReader(store), {}
+        results = [self._result(reader, UUID(hex=item), version, seen) for item, version in found]
         if results:
             self._record_view(actor, "search", [UUID(r["id"]) for r in results], {"query": query, **{
                 k: v for k, v in {"account": account, "channel": channel, "kind": kind, "period": period,
@@ -75,10 +75,10 @@ class Search(Service):
         """An item in its thread: the chain of parents up to the post, and the replies below each of them."""
         store = self.store
         found = self._item(item)
-        readable = readable_accounts(store.roster(), actor, store.accounts())
+        readable = readable_accounts(store.roster(), actor, store.accounts)
         if readable is not None and found.account not in {a.id for a in readable}:
             raise NotFound(f"no item {item} among the accounts {actor.name} acts in")
-        reader = ContentReader(store)
+        reader, seen = ContentReader(store), {}
         chain = [found]
         while chain[-1].parent is not None and len(chain) < THREAD_DEPTH:
             parent = self._get_item(chain[-1].parent)
@@ -88,8 +88,8 @@ class Search(Service):
         root = chain[-1]
         children = self._children(root.id)
         shown = [root, *children]
-        out = {"item": str(found.id), "root": self._result(reader, root.id, None),
-               "replies": [self._result(reader, c.id, None) for c in children]}
+        out = {"item": str(found.id), "root": self._result(reader, root.id, None, seen),
+               "replies": [self._result(reader, c.id, None, seen) for c in children]}
         self._record_view(actor, "thread", [i.id for i in shown], {"item": item}, via)
         return out
 
@@ -101,12 +101,18 @@ class Search(Service):
 
     # ----------------------------------------------------------------------------------------------------
 
-    def _get_item(self, item_id: UUID) -> ContentItem | None:
+    def _get_item(self, item_id: UUID, seen: dict[UUID, Any] | None = None) -> ContentItem | None:
+        """The item (or None), through `seen`: a call's results share parents and accounts."""
+        if seen is not None and item_id in seen:
+            return seen[item_id]
         try:
             found = self.store.repository.get(item_id)
         except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, ContentItem) else None
+            found = None
+        found = found if isinstance(found, ContentItem) else None
+        if seen is not None:
+            seen[item_id] = found
+        return found
 
     def _children(self, root: UUID) -> list[ContentItem]:
         """Every item of the thread under `root` (replies of replies too), oldest first, from the search model."""
@@ -115,12 +121,15 @@ class Search(Service):
         items = [i for i in (self._get_item(UUID(hex=h)) for h in ids) if i is not None]
         return sorted(items, key=lambda i: (i.occurred or datetime.min.replace(tzinfo=UTC), str(i.id)))
 
-    def _result(self, reader: ContentReader, item_id: UUID, matched: int | None) -> dict[str, Any]:
-        item = self._get_item(item_id)
+    def _result(self, reader: ContentReader, item_id: UUID, matched: int | None,
+                seen: dict[UUID, Any]) -> dict[str, Any]:
+        item = self._get_item(item_id, seen)
         if item is None:
             raise NotFound(f"no item {item_id}")
-        account = self.store.account(item.account)
-        parent = self._get_item(item.parent) if item.parent else None
+        if item.account not in seen:
+            seen[item.account] = self.store.account(item.account)
+        account = seen[item.account]
+        parent = self._get_item(item.parent, seen) if item.parent else None
         current = item.current
         return {
             "id": str(item.id),

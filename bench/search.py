@@ -1,0 +1,125 @@
+"""Search benchmark: queries over the search read model of a ledger of ~1,000,000 captured items.
+
+Prints, from one run:
+- the time to build the search index from position 0 (every item decrypted, stemmed in
+  Swedish and Danish, indexed), in items per second;
+- per query (a common word, a word with its inflection, two words that meet rarely,
+  a word with filters): the median of 7 warm runs of the read model's query alone, and of
+  the whole `Ledger.search` (the query, the role check, each result read from the ledger
+  with its parent, and the recorded view); target: <= 100 ms for 50 results;
+- the baseline: the same query as a scan of the stored stems (`LIKE`), no full-text index;
+- the time to purge one subject's items (an erasure) from the 1M-item index, down to the file bytes.
+
+    .venv/bin/python bench/search.py [--records 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics as stats_
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import PAGE_ID, generate  # noqa: E402
+from ingest import machine  # noqa: E402
+
+QUERIES = [
+    ("a common word", "söndag", {}),
+    ("an inflected form", "söndagarna", {}),
+    ("two words meeting rarely", "parkering rullstol", {}),
+    ("a word, kind and period", "biljetten", {"kind": "comment", "period": "2026-03"}),
+    ("a word no item holds", "zebrafink", {}),
+]
+
+
+def median_ms(fn, repeat: int = 7) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return stats_.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    from socialledger.core.domain.periods import parse as parse_period
+    from socialledger.projections import search as search_model
+    from socialledger.testing import actor, make_ledger
+
+    with tempfile.TemporaryDirectory(prefix="sl-bench-search-") as tmp:
+        work = Path(tmp)
+        print(f"machine: {machine()}")
+        generate(work / "data", args.records)
+        home = work / "home"
+        ledger, account = make_ledger(home, "facebook", PAGE_ID)
+        t0 = time.perf_counter()
+        ledger.ingest(actor("kommunikatör"), "facebook", work / "data", account)
+        print(f"(set-up: ingest of {args.records:,} records took {time.perf_counter() - t0:.0f} s)")
+        models = ledger.read_models(actor("info"), catch_up=False)
+        t0 = time.perf_counter()
+        models.catch_up(["search"])
+        build_s = time.perf_counter() - t0
+        items, docs = search_model.counts(models.store)
+        print(f"search index built from position 0: {items:,} items, {docs:,} versions in {build_s:.0f} s "
+              f"({items / build_s:,.0f} items/s)")
+        size = sum(f.stat().st_size for f in home.glob("readmodels.sqlite*"))
+        print(f"read-model store with the index: {size / 2**20:,.0f} MB")
+
+        zone = ledger.policy().zone
+        print("\nquery | read model alone | Ledger.search (50 results, read from the ledger) | results | "
+              "baseline: LIKE scan of the stems")
+        for label, query, options in QUERIES:
+            filters = {}
+            if "kind" in options:
+                filters["kind"] = options["kind"]
+            if "period" in options:
+                start, end = parse_period(options["period"]).bounds(zone)
+                filters["start"], filters["end"] = start.timestamp(), end.timestamp()
+            alternatives = search_model.query_stems(query)
+            model_ms = median_ms(lambda: search_model.find(models.store, alternatives, filters, 50))
+            app_ms = median_ms(lambda: ledger.search(actor("info"), query, limit=50, **options))
+            n = ledger.search(actor("info"), query, limit=50, **options)["count"]
+            like = " AND ".join("(" + " OR ".join("(' ' || stems || ' ') LIKE ?" for _ in alts) + ")"
+                                for alts in alternatives)
+            params = [f"% {a} %" for alts in alternatives for a in alts]
+
+            def scan() -> None:
+                with models.store.read() as c:
+                    c.execute(f"SELECT rowid FROM search_text_content WHERE {like} ORDER BY id DESC LIMIT 50"
+                              .replace("stems", "c0").replace("rowid", "id"), params)
+                    c.fetchall()
+
+            base_ms = median_ms(scan, repeat=3)
+            print(f"{label} ({query!r}{', ' + str(options) if options else ''}) | {model_ms:.1f} ms | "
+                  f"{app_ms:.1f} ms | {n} | {base_ms:.0f} ms")
+
+        # An erasure's purge: one subject's items out of the index, the index merged, the log emptied.
+        from socialledger.projections.search import Search  # noqa: F401 (the model the purge runs in)
+        with models.store.read() as c:
+            c.execute("SELECT author, count(*) FROM search_items WHERE author IS NOT NULL GROUP BY author "
+                      "ORDER BY count(*) LIMIT 1")
+            author, count = c.fetchone()
+            c.execute("SELECT item FROM search_items WHERE author = ?", (author,))
+            ids = [r[0] for r in c.fetchall()]
+        t0 = time.perf_counter()
+        with models.store.write() as c:
+            models.store.view("search", c).purge(ids)
+        models.store.compact()
+        purge_s = time.perf_counter() - t0
+        print(f"\npurge of one subject's {count} items from the index (delete, FTS5 optimize, WAL checkpoint): "
+              f"{purge_s:.1f} s")
+        ledger.close()
+
+
+if __name__ == "__main__":
+    main()
