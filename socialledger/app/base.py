@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 from socialledger.app.authorisation import require_any
 from socialledger.app.ids import Ids
+from socialledger.core.domain.access import AccessRecord
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
@@ -52,3 +54,9 @@ class Service:
         if catch_up:
             self._models.catch_up()
         return self._models
+
+    def _record_view(self, actor: Actor, what: str, items: list[UUID], asked: dict[str, Any], via: str) -> None:
+        """A view of personal data, for auditors: who viewed which items, how, and (sealed) what they asked."""
+        record = AccessRecord._create(AccessRecord.PersonalDataViewed, id=uuid4(), what=what, via=via,
+                                      items=items, asked=asked, **actor.stamp())
+        self.store.save(record)

@@ -26,6 +26,7 @@ from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.errors import BadInput, NotFound
 from socialledger.core.domain.events import ledger_hex
 from socialledger.core.domain.planning import PlannedPost
+from socialledger.core.domain.requests import RecordsRequest
 from socialledger.core.domain.workflow import State
 from socialledger.core.ledger import LedgerStore, parse_id
 from socialledger.core.storage.topics import topics_of
@@ -104,6 +105,31 @@ class Ids:
                  if p is not None]
         return self._one(text, found, "planned post", lambda p: str(p.id))
 
+    def request(self, given: str | UUID) -> RecordsRequest:
+        """The records request `given` names: its id or a short form of it."""
+        text = _typed(str(given))
+        full = given if isinstance(given, UUID) else parse_id(text)
+        if full is not None:
+            found = self._request_or_none(full)
+            if found is None:
+                raise NotFound(f"there is no records request with id {given}")
+            return found
+        prefix = _prefix(text, "a records request", native=False)
+        found = [r for r in map(self._request_or_none, (i for i in self.request_ids() if i.hex.startswith(prefix)))
+                 if r is not None]
+        return self._one(text, found, "records request", lambda r: str(r.id))
+
+    def request_ids(self) -> list[UUID]:
+        return [n.originator_id for n in self.store.notifications(topics=topics_of((RecordsRequest.Opened,)))]
+
+    def _request_or_none(self, rid: UUID) -> RecordsRequest | None:
+        try:
+            found = self.store.repository.get(rid)
+        except AggregateNotFoundError:
+            self.store.roster()
+            return None
+        return found if isinstance(found, RecordsRequest) else None
+
     def _plan_ids(self) -> list[UUID]:
         return [n.originator_id for n in self.store.notifications(topics=topics_of((PlannedPost.PostPlanned,)))]
 
@@ -133,7 +159,8 @@ class Ids:
         wanted = {str(i) for i in ids}
         if not wanted:
             return {}
-        accounts = [a.id.hex for a in self.store.accounts()] + [p.hex for p in self._plan_ids()]
+        accounts = [a.id.hex for a in self.store.accounts()] + [p.hex for p in self._plan_ids()] + [
+            r.hex for r in self.request_ids()]
         index = self.store.recorder
         out = {}
         for full in wanted:

@@ -21,6 +21,7 @@ from socialledger.app.ingest import Ingest
 from socialledger.app.interim import InterimReports
 from socialledger.app.organisation import Organisation
 from socialledger.app.reports import Reports
+from socialledger.app.requests import Requests
 from socialledger.app.retention import Retention
 from socialledger.app.search import Search
 from socialledger.app.stores import Stores
@@ -29,7 +30,7 @@ from socialledger.core.storage.config import StorageConfig
 
 
 class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest, InterimReports, Alerts,
-             Stores, Search):
+             Stores, Search, Requests):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None, config: StorageConfig | None = None) -> None:

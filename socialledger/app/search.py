@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -19,7 +19,6 @@ from socialledger.app.authorisation import readable_accounts
 from socialledger.app.base import Service
 from socialledger.app.content_views import ContentReader
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
-from socialledger.core.domain.access import AccessRecord
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import KINDS, ContentItem
 from socialledger.core.domain.errors import BadInput, NotFound
@@ -153,9 +152,3 @@ class Search(Service):
                 "id": str(parent.id), "kind": parent.kind, **reader.author_fields(parent),
                 "text": parent.current["text"] if parent.current else None},
         }
-
-    def _record_view(self, actor: Actor, what: str, items: list[UUID], asked: dict[str, Any], via: str) -> None:
-        """An auditor can read who viewed which items, and (sealed) what they asked."""
-        record = AccessRecord._create(AccessRecord.PersonalDataViewed, id=uuid4(), what=what, via=via,
-                                      items=items, asked=asked, **actor.stamp())
-        self.store.save(record)

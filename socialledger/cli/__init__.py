@@ -16,6 +16,7 @@ from socialledger.cli import (
     organisation,
     planning,
     reports,
+    requests,
     search,
     service,
     store,
@@ -56,5 +57,6 @@ main.add_command(store.store_group)
 main.add_command(service.serve)
 main.add_command(service.poll)
 main.add_command(search.search_group)
+main.add_command(requests.request_group)
 
 __all__ = ["main"]
