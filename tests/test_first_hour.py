@@ -154,6 +154,8 @@ ID_COMMANDS = {
     "plan ical": ["plan", "ical", "--account", "{id}", "--out", "{tmp}/plan.ics"],
     "report": ["report", "--period", "2024-03", "--account", "{id}", "--out", "{tmp}/report.pdf"],
     "poll": ["poll", "--account", "{id}", "--once"],
+    "search find": ["search", "söndag", "--account", "{id}"],
+    "search thread": ["search", "thread", "{id}"],
 }
 _ID_PARAMS = {"account_id", "item_id", "reply_id", "plan_id"}
 
@@ -394,6 +396,14 @@ EVERY_COMMAND = {
     "store copy": (["store", "copy", "--to", "postgresql://nobody@127.0.0.1:1/none", "--org", "x"], True),
     "serve": (["serve", "--port", "1"], True),  # a stranger is refused before anything listens
     "poll": (["poll", "--account", "{account}", "--once"], True),
+    "search find": (["search", "söndag"], True),
+    "search thread": (["search", "thread", "{item}"], True),
+    "request open": (["request", "open", "--requester", "x", "--received", "2024-03-10", "--subject", "x"], True),
+    "request add": (["request", "add", "0123abcd", "{item}"], True),
+    "request decide": (["request", "decide", "0123abcd", "{item}", "--release"], True),
+    "request list": (["request", "list"], True),
+    "request show": (["request", "show", "0123abcd"], True),
+    "request release": (["request", "release", "0123abcd", "--out", "{tmp}/release"], True),
 }
 
 #: commands and a bad value of theirs (exit 4), beside the ids above
@@ -411,6 +421,8 @@ BAD_INPUT = {
     "ingest": ["ingest", "facebook", "{tmp}/policy.toml", "--account", "{account}"],
     "account apply": ["account", "apply", "--channel", "facebook", "--name", "x", "--unit", "Kultur", "--owner",
                       "kalle", "--deputy", "sara", "--class", "no-such-class"],
+    "search find": ["search", "söndag", "--period", "2024H3"],
+    "request open": ["request", "open", "--requester", "x", "--received", "10/3/2024", "--subject", "x"],
 }
 
 

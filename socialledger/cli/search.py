@@ -31,7 +31,7 @@ def search_group() -> None:
 @search_group.command("find")
 @common_options
 @click.argument("query", nargs=-1, required=True)
-@click.option("--account", help="Only this account (its id, short id or name).")
+@click.option("--account", "account_id", help="Only this account (its id or short id, or channel:platform-id).")
 @click.option("--channel", help="Only this channel (facebook, instagram, ...).")
 @click.option("--kind", help="Only this kind: post, comment, reply, visitor_post.")
 @click.option("--period", help="Created in this period: 2026H1, 2026Q2, 2026-03, 2026-W12, A..B.")
@@ -39,12 +39,12 @@ def search_group() -> None:
 @click.option("--state", help="Only items now visible, hidden or removed.")
 @click.option("--limit", type=int, default=50, show_default=True, help="At most this many items, newest first.")
 @json_option
-def search_find(query: tuple[str, ...], account: str | None, channel: str | None, kind: str | None,
+def search_find(query: tuple[str, ...], account_id: str | None, channel: str | None, kind: str | None,
                 period: str | None, author: str | None, state: str | None, limit: int, as_json: bool) -> None:
     """Find items with every word of QUERY (in any inflected form), newest first, with their thread context."""
     s = session()
     ledger = s.ledger()
-    found = ledger.search(s.actor, " ".join(query), account=account, channel=channel, kind=kind, period=period,
+    found = ledger.search(s.actor, " ".join(query), account=account_id, channel=channel, kind=kind, period=period,
                           author=author, state=state, limit=limit)
     zone = ledger.policy().zone
     if as_json:
@@ -70,13 +70,13 @@ def _row(r: dict[str, Any], short: dict[str, str], zone: Any) -> tuple[Any, ...]
 
 @search_group.command("thread")
 @common_options
-@click.argument("item")
+@click.argument("item_id", metavar="ITEM")
 @json_option
-def search_thread(item: str, as_json: bool) -> None:
+def search_thread(item_id: str, as_json: bool) -> None:
     """An item's whole thread: the post it belongs to and every reply under it, with edits and moderation."""
     s = session()
     ledger = s.ledger()
-    found = ledger.thread(s.actor, item)
+    found = ledger.thread(s.actor, item_id)
     zone = ledger.policy().zone
     if as_json:
         emit_json(plain(found, zone))
