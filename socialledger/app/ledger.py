@@ -24,13 +24,14 @@ from socialledger.app.reports import Reports
 from socialledger.app.requests import Requests
 from socialledger.app.retention import Retention
 from socialledger.app.search import Search
+from socialledger.app.signin import SignIns
 from socialledger.app.stores import Stores
 from socialledger.core.ledger import LedgerStore, store_path
 from socialledger.core.storage.config import StorageConfig
 
 
 class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest, InterimReports, Alerts,
-             Stores, Search, Requests):
+             Stores, Search, Requests, SignIns):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None, config: StorageConfig | None = None) -> None:

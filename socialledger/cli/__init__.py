@@ -20,6 +20,7 @@ from socialledger.cli import (
     search,
     service,
     store,
+    web,
 )
 from socialledger.cli.app import LedgerGroup, common_options
 
@@ -58,5 +59,6 @@ main.add_command(service.serve)
 main.add_command(service.poll)
 main.add_command(search.search_group)
 main.add_command(requests.request_group)
+main.add_command(web.web_group)
 
 __all__ = ["main"]

@@ -1,0 +1,121 @@
+"""The web view (Starlette's test client: the ASGI app in this process; the real browser is test_web_browser.py):
+sign-in, sessions, CSRF, the app's role checks on every page, and the recorded views of personal data."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import who
+from starlette.testclient import TestClient
+
+from socialledger.core.domain.errors import BadInput, RuleViolation
+from socialledger.web.app import create_app
+
+FIX = Path(__file__).parent / "fixtures" / "facebook"
+PASSWORD = "korrekt häst batteri"
+
+
+@pytest.fixture
+def filled(ledger, active):
+    ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active))
+    for name in ("ingrid", "kalle", "olof"):
+        ledger.add_web_user(who("ingrid"), name, PASSWORD + name)
+    return ledger
+
+
+def client(ledger, **options) -> TestClient:
+    # The cookie is Secure: the test client speaks https to the app.
+    return TestClient(create_app(ledger, **options), base_url="https://testserver")
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def sign_in(c: TestClient, name: str, password: str | None = None):
+    token = csrf(c.get("/login").text)
+    return c.post("/login", data={"user": name, "password": password or PASSWORD + name, "csrf": token,
+                                  "next": "/"}, follow_redirects=False)
+
+
+def test_passwords_are_scrypt_hashes_in_a_private_file(filled):
+    line = (filled.home / "web-users").read_text().splitlines()[0]
+    assert line.startswith("ingrid\tscrypt$") and PASSWORD not in line
+    assert (filled.home / "web-users").stat().st_mode & 0o077 == 0
+    with pytest.raises(RuleViolation):
+        filled.add_web_user(who("kalle"), "kalle", "x" * 20)  # only the information unit gives sign-ins
+    with pytest.raises(BadInput):
+        filled.add_web_user(who("ingrid"), "nobody", "x" * 20)  # no role: nothing to see
+    with pytest.raises(BadInput):
+        filled.add_web_user(who("ingrid"), "kalle", "short")
+
+
+def test_sign_in_and_the_pages(filled):
+    c = client(filled)
+    assert c.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    r = sign_in(c, "ingrid")
+    assert r.status_code == 303
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
+    page = c.get("/").text
+    assert "Kulturhuset" in page and "Register" in page
+    found = c.get("/search", params={"q": "söndagen"}).text
+    assert "När öppnar biblioteket på söndag?" in found and "2 found" in found
+    item = re.search(r'href="/items/([0-9a-f-]{36})"', found).group(1)
+    assert "Välkommen till Kulturhuset" in c.get(f"/items/{item}").text
+    assert c.get("/requests").status_code == 200
+
+
+def test_wrong_password_and_unknown_user_are_refused(filled):
+    c = client(filled)
+    assert sign_in(c, "ingrid", "fel lösenord här").status_code == 401
+    assert sign_in(c, "nobody", "whatever at all").status_code == 401
+    assert c.get("/", follow_redirects=False).status_code == 303
+
+
+def test_an_idle_session_ends(filled):
+    c = client(filled, idle=0.5)
+    sign_in(c, "ingrid")
+    assert c.get("/").status_code == 200
+    time.sleep(0.8)
+    r = c.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert "Your session has ended" in c.get("/login").text
+
+
+def test_a_forged_form_post_is_refused(filled):
+    c = client(filled)
+    sign_in(c, "ingrid")
+    head = filled.head()
+    r = c.post("/requests", data={"requester": "x", "received": "2024-03-10", "subject": "y"})
+    assert r.status_code == 403
+    r = c.post("/requests", data={"requester": "x", "received": "2024-03-10", "subject": "y", "csrf": "forged"})
+    assert r.status_code == 403
+    token = csrf(c.get("/requests").text)
+    r = c.post("/requests", data={"requester": "x", "received": "2024-03-10", "subject": "y", "csrf": token},
+               headers={"origin": "https://evil.example"})
+    assert r.status_code == 403
+    assert filled.head() == head
+    r = c.post("/requests", data={"requester": "x", "received": "2024-03-10", "subject": "y", "csrf": token},
+               follow_redirects=False)
+    assert r.status_code == 303 and filled.head() == head + 1
+
+
+def test_missing_roles_are_refused_by_the_app(filled):
+    c = client(filled)
+    sign_in(c, "kalle")  # a communicator: no records requests
+    assert c.get("/requests").status_code == 403
+    assert "R2" in c.get("/requests").text
+    sign_in(c, "olof")  # a manager of another unit: none of this account's items
+    assert "0 found" in c.get("/search", params={"q": "söndag"}).text
+
+
+def test_views_of_personal_data_are_recorded(filled):
+    c = client(filled)
+    sign_in(c, "kalle")
+    c.get("/search", params={"q": "söndag"})
+    (view,) = [e for e in filled.audit_log(who("ingrid")) if e.type == "PersonalDataViewed"]
+    assert view.actor == "kalle" and view.details["via"] == "web" and len(view.details["items"]) == 2
