@@ -207,8 +207,9 @@ async def dashboard(view: WebView, request: Request, actor: Actor) -> Response:
                 sections[name] = call()
             except RuleViolation as e:
                 refusals[name] = e.line()
+    names = {a["id"]: a["name"] for a in sections.get("register", [])}
     return view.page(request, "dashboard.html", {"title": "Overview / Översikt", "period": period,
-                                                 "s": sections, "refusals": refusals})
+                                                 "s": sections, "refusals": refusals, "names": names})
 
 
 def _this_month(zone: ZoneInfo) -> str:
