@@ -58,6 +58,8 @@ def search_find(query: tuple[str, ...], account_id: str | None, channel: str | N
     table(f"{len(rows)} found for {found['query']!r}", ["id", "account", "kind", "created", "author", "state",
                                                         "versions", "text", "in reply to"],
           [_row(r, short, zone) for r in rows])
+    more = " (the newest; --limit shows more)" if len(rows) == found["limit"] else ""
+    click.echo(f"{len(rows)} found for {found['query']!r}{more}.")
 
 
 def _row(r: dict[str, Any], short: dict[str, str], zone: Any) -> tuple[Any, ...]:
