@@ -152,3 +152,19 @@ def test_disposal_purges_the_index(filled, active):
     assert result["items"]
     assert filled.search(who("ingrid"), "vattenmelon")["count"] == 0
     assert stems("vattenmelonerna").split()[0].encode() not in _index_bytes(filled.home)
+
+
+def test_both_backends_find_the_same_and_forget_the_same(ledger, active, backend):
+    # The same stems on SQLite (FTS5) and PostgreSQL (tsvector): the same items found, the same purged.
+    ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active))
+    write(ledger, active, f"{PAGE}_9101", "Kommunernes biblioteker åbner igen", author=("555", "Søren Ø"))
+    assert texts(ledger.search(who("ingrid"), "söndagen")) == [
+        "Hej Åsa! Biblioteket öppnar kl. 11 på söndagar. Välkommen! 📖", "När öppnar biblioteket på söndag? 😊"]
+    assert texts(ledger.search(who("ingrid"), "kommunen bibliotekerne")) == ["Kommunernes biblioteker åbner igen"]
+    assert ledger.search(who("ingrid"), "söndag", kind="comment", period="2024-03")["count"] == 1
+    ledger.erase_subject(who("ingrid"), ASA, "KS 2026/9", override=True)
+    assert ledger.search(who("ingrid"), "söndag")["count"] == 1  # the page's own answer stays
+    models = ledger.read_models(who("ingrid"))
+    from socialledger.projections.search import counts
+    items, docs = counts(models.store)
+    assert items == docs and items == len(ledger.content(who("ingrid"))) - 1  # everything but her one comment

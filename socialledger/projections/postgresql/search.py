@@ -1,8 +1,8 @@
 """The search model's tables on PostgreSQL (`projections/search.py`): the stems as a tsvector under a GIN index.
 
 The stems are the model's own (Swedish and Danish Snowball stems, computed in
-Python at index and query time), kept as a `tsvector` of the `simple`
-configuration, so that both backends find exactly the same documents for a query.
+Python at index and query time), kept as text and as a `tsvector` of the `simple`
+configuration generated from it, so that both backends find exactly the same documents for a query.
 A purge deletes the rows; PostgreSQL keeps dead row versions until VACUUM and its
 write-ahead log longer (DESIGN.md, crypto-shredding on PostgreSQL): the store's
 `compact` vacuums the tables, and docs/search.md says what remains in the WAL.
@@ -26,10 +26,14 @@ def _query(alternatives: list[list[str]]) -> str:
 
 class PostgreSQLSearchView:
     tables = ("search_items", "search_docs")
+    #: rows as `store copy` compares them with another backend's: each document with its stems
+    contents_queries = {
+        "search_docs": "SELECT doc, item, version, account, channel, kind, author, occurred, stems FROM search_docs",
+    }
     query_indexes = (
         "CREATE INDEX IF NOT EXISTS search_docs_item ON search_docs (item)",
         "CREATE INDEX IF NOT EXISTS search_items_parent ON search_items (parent)",
-        "CREATE INDEX IF NOT EXISTS search_docs_stems ON search_docs USING gin (stems)",
+        "CREATE INDEX IF NOT EXISTS search_docs_words ON search_docs USING gin (words)",
     )
 
     @staticmethod
@@ -38,7 +42,8 @@ class PostgreSQLSearchView:
                   "kind text, author text, parent text, by_account integer, occurred double precision, state text, "
                   "versions integer)")
         c.execute("CREATE TABLE IF NOT EXISTS search_docs (doc bigint PRIMARY KEY, item text, version integer, "
-                  "account text, channel text, kind text, author text, occurred double precision, stems tsvector)")
+                  "account text, channel text, kind text, author text, occurred double precision, stems text, "
+                  "words tsvector GENERATED ALWAYS AS (to_tsvector('simple', stems)) STORED)")
 
     def __init__(self, c: Any) -> None:
         self.c = c
@@ -59,8 +64,8 @@ class PostgreSQLSearchView:
             r = meta[item]
             rows.append((n, item, version, r[1], r[2], r[3], r[4], r[7], stems))
         if rows:
-            self.c.executemany("INSERT INTO search_docs VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
-                               "to_tsvector('simple', %s))", rows)
+            self.c.executemany("INSERT INTO search_docs (doc, item, version, account, channel, kind, author, "
+                               "occurred, stems) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
     def _raw(self, items: list[str]) -> dict[str, tuple[Any, ...]]:
         self.c.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM search_items WHERE item = ANY(%s)", (list(items),))
@@ -82,7 +87,7 @@ class PostgreSQLSearchView:
         return int(self.c.rowcount)
 
     def find(self, alternatives: list[list[str]], filters: dict[str, Any], limit: int) -> list[tuple[str, int]]:
-        where, params = ["d.stems @@ to_tsquery('simple', %s)"], [_query(alternatives)]
+        where, params = ["d.words @@ to_tsquery('simple', %s)"], [_query(alternatives)]
         for key, value in filters.items():
             if value is None:
                 continue

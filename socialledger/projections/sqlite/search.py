@@ -33,6 +33,12 @@ def _match(alternatives: list[list[str]]) -> str:
 
 class SQLiteSearchView:
     tables = ("search_items", "search_docs", "search_text")
+    #: rows as `store copy` compares them with another backend's: each document with its stems
+    contents_queries = {
+        "search_docs": "SELECT d.doc, d.item, d.version, d.account, d.channel, d.kind, d.author, d.occurred, t.stems "
+                       "FROM search_docs d JOIN search_text t ON t.rowid = d.doc",
+        "search_text": None,
+    }
     query_indexes = (
         "CREATE INDEX IF NOT EXISTS search_docs_item ON search_docs (item)",
         "CREATE INDEX IF NOT EXISTS search_items_parent ON search_items (parent)",

@@ -154,8 +154,14 @@ class SQLiteReadModelStore:
     def contents(self, name: str) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {}
         with self.read() as c:
-            for table in self.views[name].tables:
-                c.execute(f"SELECT * FROM {table}")
+            view = self.views[name]
+            # A view may name how its rows compare across backends (a full-text index's own table differs).
+            queries = getattr(view, "contents_queries", {})
+            for table in view.tables:
+                query = queries.get(table, f"SELECT * FROM {table}")
+                if query is None:
+                    continue
+                c.execute(query)
                 out[table] = [tuple(r) for r in c.fetchall()]
         return out
 
