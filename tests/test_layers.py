@@ -81,6 +81,8 @@ LATE_IMPORTS = {
     ("socialledger.core.storage.backends", "socialledger.core.storage.postgresql.backend.PostgreSQLStorage"),
     # the printout's module needs WeasyPrint; the offline verifier works without it
     ("socialledger.archive.verify", "socialledger.archive.pdf.pdfa_identification"),
+    # every command starts without loading the web view's server stack (Starlette, Jinja2): only `web` needs it
+    ("socialledger.cli.web", "socialledger.web.app.create_app"),
 }
 
 

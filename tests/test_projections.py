@@ -188,7 +188,12 @@ def test_statistics(ledger, captured):
 def dump(path) -> dict[str, list]:
     db = sqlite3.connect(path)
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name != 'tracking'")]
-    return {name: sorted(db.execute(f"SELECT * FROM {name}").fetchall(), key=repr) for name in tables}
+    # A full-text table compares by its rows; its shadow tables hold segments, which merge differently when
+    # built at once than page by page.
+    virtual = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    tables = [t for t in tables if not any(t.startswith(v + "_") for v in virtual)]
+    return {name: sorted(db.execute(f"SELECT rowid, * FROM {name}" if name in virtual else f"SELECT * FROM {name}")
+                         .fetchall(), key=repr) for name in tables}
 
 
 def test_a_rebuilt_read_model_equals_the_incremental_one(ledger, active, tmp_path):
