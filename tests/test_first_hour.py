@@ -404,6 +404,9 @@ EVERY_COMMAND = {
     "request list": (["request", "list"], True),
     "request show": (["request", "show", "0123abcd"], True),
     "request release": (["request", "release", "0123abcd", "--out", "{tmp}/release"], True),
+    "web user add": (["web", "user", "add", "kalle"], True),
+    "web user remove": (["web", "user", "remove", "kalle"], True),
+    "web user list": (["web", "user", "list"], True),
 }
 
 #: commands and a bad value of theirs (exit 4), beside the ids above
@@ -423,6 +426,7 @@ BAD_INPUT = {
                       "kalle", "--deputy", "sara", "--class", "no-such-class"],
     "search find": ["search", "söndag", "--period", "2024H3"],
     "request open": ["request", "open", "--requester", "x", "--received", "10/3/2024", "--subject", "x"],
+    "web user add": ["web", "user", "add", "kalle"],  # no password on standard input
 }
 
 

@@ -65,7 +65,8 @@ class Passwords:
     def set(self, name: str, password: str) -> bool:
         """Set `name`'s password; True when the name is new."""
         if len(password) < MIN_LENGTH:
-            raise BadInput(f"a password is at least {MIN_LENGTH} characters")
+            raise BadInput(f"a password is at least {MIN_LENGTH} characters, read from standard input (from a "
+                           "password manager, say: ... | socialledger web user add NAME)")
         salt = os.urandom(16)
         users = self._read()
         new = name not in users

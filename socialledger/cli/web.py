@@ -8,7 +8,6 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import done, emit_json
-from socialledger.core.domain.errors import BadInput
 
 
 @click.group("web", invoke_without_command=True)
@@ -46,10 +45,7 @@ def web_user() -> None:
 @json_option
 def web_user_add(name: str, as_json: bool) -> None:
     """Give ledger user NAME a sign-in (or a new password): the password is read from standard input."""
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise BadInput("give the password on standard input (e.g. from a password manager: ... | socialledger web "
-                       "user add NAME)")
+    password = sys.stdin.readline().rstrip("\r\n")  # (checked after the role: a stranger learns nothing)
     s = session()
     new = s.ledger().add_web_user(s.actor, name, password)
     done(f"{name} can sign in to the web view." if new else f"{name}'s password is changed.", user=name, new=new)
