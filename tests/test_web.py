@@ -119,3 +119,6 @@ def test_views_of_personal_data_are_recorded(filled):
     c.get("/search", params={"q": "söndag"})
     (view,) = [e for e in filled.audit_log(who("ingrid")) if e.type == "PersonalDataViewed"]
     assert view.actor == "kalle" and view.details["via"] == "web" and len(view.details["items"]) == 2
+    c.get("/", params={"period": "2024-03"})  # the overview lists open items with their authors
+    views = [e for e in filled.audit_log(who("ingrid")) if e.type == "PersonalDataViewed"]
+    assert [v.details["what"] for v in views] == ["search", "overview"] and views[1].details["items"]

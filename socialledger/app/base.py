@@ -55,6 +55,12 @@ class Service:
             self._models.catch_up()
         return self._models
 
+    def record_view(self, actor: Actor, what: str, items: list[UUID], asked: dict[str, Any], via: str) -> None:
+        """A page that showed items' personal data from several queries (the web view's overview) records so."""
+        require_any(self.store.roster(), actor, "view personal data")
+        if items:
+            self._record_view(actor, what, items, asked, via)
+
     def _record_view(self, actor: Actor, what: str, items: list[UUID], asked: dict[str, Any], via: str) -> None:
         """A view of personal data, for auditors: who viewed which items, how, and (sealed) what they asked."""
         record = AccessRecord._create(AccessRecord.PersonalDataViewed, id=uuid4(), what=what, via=via,

@@ -207,6 +207,9 @@ async def dashboard(view: WebView, request: Request, actor: Actor) -> Response:
                 sections[name] = call()
             except RuleViolation as e:
                 refusals[name] = e.line()
+        # The open items carry their authors' names and words: the view is recorded.
+        api.record_view(actor, "overview", [UUID(r["item"]) for r in sections.get("open", [])],
+                        {"period": period}, "web")
     names = {a["id"]: a["name"] for a in sections.get("register", [])}
     return view.page(request, "dashboard.html", {"title": "Overview / Översikt", "period": period,
                                                  "s": sections, "refusals": refusals, "names": names})
