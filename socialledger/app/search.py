@@ -115,7 +115,7 @@ class Search(Service):
 
     def _children(self, root: UUID) -> list[ContentItem]:
         """Every item of the thread under `root` (replies of replies too), oldest first, from the search model."""
-        models = self._caught_up(catch_up=False)
+        models = self._caught_up()
         ids = search_model.thread(models.store, root.hex)
         items = [i for i in (self._get_item(UUID(hex=h)) for h in ids) if i is not None]
         return sorted(items, key=lambda i: (i.occurred or datetime.min.replace(tzinfo=UTC), str(i.id)))

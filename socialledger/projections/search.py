@@ -105,9 +105,8 @@ class Search(ReadModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self._items: list[tuple[Any, ...]] = []
+        self._items: dict[str, list[Any]] = {}  # a page's new items, by item, in event order
         self._docs: list[tuple[str, int, str]] = []
-        self._held: dict[str, int] = {}
 
     def handlers(self) -> dict[type, Callable[[Any, Any, int], None]]:
         return {
@@ -120,25 +119,24 @@ class Search(ReadModel):
         }
 
     def begin(self, view: SearchView) -> None:
-        self._items, self._docs, self._held = [], [], {}
+        self._items, self._docs = {}, []
 
     def end(self, view: SearchView) -> None:
         self._flush(view)
 
     def _flush(self, view: SearchView) -> None:
         if self._items or self._docs:
-            view.items_indexed(self._items, self._docs)
-        self._items, self._docs, self._held = [], [], {}
+            view.items_indexed([tuple(r) for r in self._items.values()], self._docs)
+        self._items, self._docs = {}, []
 
     def captured(self, view: SearchView, e: Any, position: int) -> None:
         text = e.content.get("text") if e.content else None
         if e.content is None:
             return  # erased or disposed before this (re)build: nothing of it is indexed
         item = e.originator_id.hex
-        self._items.append((item, e.account.hex, e.channel, e.kind, e.author.hex if e.author else None,
-                            e.parent.hex if e.parent else None, int(e.by_account),
-                            (e.occurred or e.observed).timestamp(), "hidden" if e.hidden else "visible", 1))
-        self._held[item] = 1
+        self._items[item] = [item, e.account.hex, e.channel, e.kind, e.author.hex if e.author else None,
+                             e.parent.hex if e.parent else None, int(e.by_account),
+                             (e.occurred or e.observed).timestamp(), "hidden" if e.hidden else "visible", 1]
         self._docs.append((item, 1, stems(text or "")))
 
     def edited(self, view: SearchView, e: Any, position: int) -> None:
@@ -146,10 +144,10 @@ class Search(ReadModel):
             return
         item = e.originator_id.hex
         text = e.content.get("text") or ""
-        if item in self._held:
-            self._held[item] += 1
-            self._items = [(*r[:9], self._held[item]) if r[0] == item else r for r in self._items]
-            self._docs.append((item, self._held[item], stems(text)))
+        if item in self._items:  # captured in this page: its row is still to be written
+            row = self._items[item]
+            row[9] += 1
+            self._docs.append((item, row[9], stems(text)))
             return
         self._flush(view)
         view.version_added(item, stems(text))
