@@ -102,7 +102,7 @@ def sign_in(page, url: str, name: str, password: str | None = None) -> None:
 
 
 def test_a_records_officer_from_search_to_release(served, browser, tmp_path):
-    url, _, home = served
+    url, _, _home = served
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     sign_in(page, url, "ingrid")
     page.wait_for_url(url + "/")

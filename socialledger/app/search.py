@@ -60,7 +60,7 @@ class Search(Service):
             filters["start"], filters["end"] = start.timestamp(), end.timestamp()
         if author is not None:
             filters["author"] = self.subject_pseudonym(author).hex
-        models = self._caught_up()
+        models = self._search_model()
         found = search_model.find(models.store, alternatives, filters, limit)
         reader, seen = ContentReader(store), {}
         results = [self._result(reader, UUID(hex=item), version, seen) for item, version in found]
@@ -100,6 +100,13 @@ class Search(Service):
 
     # ----------------------------------------------------------------------------------------------------
 
+    def _search_model(self) -> Any:
+        """The read models with the search model caught up (only it: each search records an event, and the
+        others' catch-up of it would cost a search the set-up of every model)."""
+        models = self._caught_up(catch_up=False)
+        models.catch_up(["search"])
+        return models
+
     def _get_item(self, item_id: UUID, seen: dict[UUID, Any] | None = None) -> ContentItem | None:
         """The item (or None), through `seen`: a call's results share parents and accounts."""
         if seen is not None and item_id in seen:
@@ -115,7 +122,7 @@ class Search(Service):
 
     def _children(self, root: UUID) -> list[ContentItem]:
         """Every item of the thread under `root` (replies of replies too), oldest first, from the search model."""
-        models = self._caught_up()
+        models = self._search_model()
         ids = search_model.thread(models.store, root.hex)
         items = [i for i in (self._get_item(UUID(hex=h)) for h in ids) if i is not None]
         return sorted(items, key=lambda i: (i.occurred or datetime.min.replace(tzinfo=UTC), str(i.id)))

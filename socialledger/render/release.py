@@ -58,12 +58,12 @@ def _box(ground: str) -> str:
 
 
 def html_of(content: dict[str, Any], zone: ZoneInfo) -> str:
-    parts = [f"<h1>Utlämnande av allmänna handlingar / Release of public records</h1>",
-             f"<p>{_e(content['organisation'] or '')}<br>Begäran / request {_e(content['request'])}, "
-             f"mottagen / received {_e(content['received'])}; utlämnad / released "
-             f"{_e(_when(content['released_at'], zone))}</p>",
-             f"<p>{len(content['items'])} lämnas ut / released, {content['withheld']} sekretessprövade och inte "
-             "utlämnade / withheld (see the decision list).</p>", "<h2>Handlingar / Records</h2>"]
+    parts = ["<h1>Utlämnande av allmänna handlingar / Release of public records</h1>",
+             (f"<p>{_e(content['organisation'] or '')}<br>Begäran / request {_e(content['request'])}, "
+              f"mottagen / received {_e(content['received'])}; utlämnad / released "
+              f"{_e(_when(content['released_at'], zone))}</p>"),
+             (f"<p>{len(content['items'])} lämnas ut / released, {content['withheld']} sekretessprövade och inte "
+              "utlämnade / withheld (see the decision list).</p>"), "<h2>Handlingar / Records</h2>"]
     for item in content["items"]:
         author = _box(item["author_masked"]) if item["author_masked"] else _e(item["author"] or "okänd / unknown")
         text = "".join(_e(s["text"]) if "text" in s else _box(s["masked"]) for s in item["segments"])

@@ -13,8 +13,8 @@ from typing import Any
 
 from socialledger.projections.postgresql.cadence import PostgreSQLCadenceView
 from socialledger.projections.postgresql.plan import PostgreSQLPlanView
-from socialledger.projections.postgresql.search import PostgreSQLSearchView
 from socialledger.projections.postgresql.register import PostgreSQLRegisterView
+from socialledger.projections.postgresql.search import PostgreSQLSearchView
 from socialledger.projections.postgresql.sla import PostgreSQLSLAView
 from socialledger.projections.postgresql.statistics import PostgreSQLMetricsView, PostgreSQLStatisticsView
 

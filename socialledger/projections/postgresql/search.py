@@ -10,7 +10,7 @@ write-ahead log longer (DESIGN.md, crypto-shredding on PostgreSQL): the store's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from socialledger.projections.search import ITEM_COLUMNS
 
@@ -27,7 +27,7 @@ def _query(alternatives: list[list[str]]) -> str:
 class PostgreSQLSearchView:
     tables = ("search_items", "search_docs")
     #: rows as `store copy` compares them with another backend's: each document with its stems
-    contents_queries = {
+    contents_queries: ClassVar[dict[str, str | None]] = {
         "search_docs": "SELECT doc, item, version, account, channel, kind, author, occurred, stems FROM search_docs",
     }
     query_indexes = (

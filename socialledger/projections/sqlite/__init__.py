@@ -13,8 +13,8 @@ from typing import Any
 
 from socialledger.projections.sqlite.cadence import SQLiteCadenceView
 from socialledger.projections.sqlite.plan import SQLitePlanView
-from socialledger.projections.sqlite.search import SQLiteSearchView
 from socialledger.projections.sqlite.register import SQLiteRegisterView
+from socialledger.projections.sqlite.search import SQLiteSearchView
 from socialledger.projections.sqlite.sla import SQLiteSLAView
 from socialledger.projections.sqlite.statistics import SQLiteMetricsView, SQLiteStatisticsView
 

@@ -15,7 +15,7 @@ merge. The store checkpoints its write-ahead log afterwards (`compact`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.sqlite import SQLiteCursor
 
@@ -34,7 +34,7 @@ def _match(alternatives: list[list[str]]) -> str:
 class SQLiteSearchView:
     tables = ("search_items", "search_docs", "search_text")
     #: rows as `store copy` compares them with another backend's: each document with its stems
-    contents_queries = {
+    contents_queries: ClassVar[dict[str, str | None]] = {
         "search_docs": "SELECT d.doc, d.item, d.version, d.account, d.channel, d.kind, d.author, d.occurred, t.stems "
                        "FROM search_docs d JOIN search_text t ON t.rowid = d.doc",
         "search_text": None,
