@@ -16,6 +16,7 @@ import pkgutil
 from datetime import date
 from pathlib import Path
 from typing import is_typeddict
+from uuid import UUID
 
 import pytest
 from conftest import UNIT, form, who
@@ -102,6 +103,19 @@ CALLS = {
     "interim_report": ("R2", lambda c: c.ledger.interim_report(NOBODY, "2026H1")),
     "write_report": ("R2", lambda c: c.ledger.write_report(NOBODY, "2026H1", pdf=c.tmp / "out.pdf")),
     "run_alerts": ("R2", lambda c: c.ledger.run_alerts(NOBODY, dry_run=True)),
+    # search, records requests, the web view's sign-ins and recorded views
+    "search": ("R2", lambda c: c.ledger.search(NOBODY, "söndag")),
+    "thread": ("R2", lambda c: c.ledger.thread(NOBODY, c.item)),
+    "record_view": ("R2", lambda c: c.ledger.record_view(NOBODY, "overview", [UUID(c.item)], {}, "web")),
+    "open_request": ("R2", lambda c: c.ledger.open_request(NOBODY, "Jan", date(2026, 1, 2), "allt")),
+    "add_to_request": ("R2", lambda c: c.ledger.add_to_request(NOBODY, "0123abcd", [c.item])),
+    "decide_on_item": ("R2", lambda c: c.ledger.decide_on_item(NOBODY, "0123abcd", c.item, "release")),
+    "requests": ("R2", lambda c: c.ledger.requests(NOBODY)),
+    "request_detail": ("R2", lambda c: c.ledger.request_detail(NOBODY, "0123abcd")),
+    "release_request": ("R2", lambda c: c.ledger.release_request(NOBODY, "0123abcd", c.tmp / "out")),
+    "add_web_user": ("R2", lambda c: c.ledger.add_web_user(NOBODY, "kalle", "x" * 20)),
+    "remove_web_user": ("R2", lambda c: c.ledger.remove_web_user(NOBODY, "kalle")),
+    "web_users": ("R2", lambda c: c.ledger.web_users(NOBODY)),
     # the checks themselves (socialledger.app.authorisation)
     "require_any": ("R2", lambda c: authorisation.require_any(c.roster, NOBODY, "x")),
     "require_information_unit": ("R2", lambda c: authorisation.require_information_unit(c.roster, NOBODY, "x")),
@@ -128,6 +142,9 @@ CALLS = {
     # an owner by name who holds no role: the account's powers went with the role
     "check_keeper_holds_role": ("R2", lambda c: authorisation.check_keeper_holds_role(
         c.roster, NOBODY, _named_owner(c.account, NOBODY.name), "x")),
+    "readable_accounts": ("R2", lambda c: authorisation.readable_accounts(c.roster, NOBODY, lambda: [c.account])),
+    "check_may_handle_records_request": (
+        "R2", lambda c: authorisation.check_may_handle_records_request(c.roster, NOBODY)),
 }
 
 #: public names that act for nobody, and why they need no role
@@ -147,6 +164,9 @@ UNACTED = {
     "keep_identity": "keeps the organisation's identity in a policy set_policy records after its role check",
     "slices": "cuts a period into days, weeks or months for the report's charts: no data",
     "check_archive_package": "offline check of a package, without a ledger: whoever holds a package may",
+    "sign_in": "checks a name and password against the password file and returns the actor; every page the "
+               "actor then opens checks its role",
+    "masked_text": "splits a text at the spans to mask: no ledger, no data of its own",
 }
 
 #: public classes of app/ that are neither services nor plain results, and why they are no way around a check
@@ -156,6 +176,8 @@ INTERNAL = {
                      "after their check",
     "MailSettings": "the [mail] table of the home's config.toml (the operator's file, like the store setting)",
     "Mailer": "an SMTP session: sends what the alerts service built after its check",
+    "Passwords": "the password file of a ledger home (the operator's file, like config.toml): sign_in and "
+                 "the web user services use it after their check",
     "Ids": "built on a LedgerStore like ContentReader: turns typed ids into aggregates for a service that "
            "checks its role first (`Service._account`, `_item`); `Ledger.short_ids` checks its own",
 }

@@ -121,7 +121,7 @@ class Requests(Service):
         out = Path(out)
         if out.exists() and any(out.iterdir()):
             raise BadInput(f"{out} is not empty: a release goes into a new directory")
-        content = self.release_content(r)
+        content = self._release_content(r)
         out.mkdir(parents=True, exist_ok=True)
         files = release_render.write(content, out, self.store.policy().zone)
         digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
@@ -136,7 +136,7 @@ class Requests(Service):
         return {"request": str(r.id), "out": str(out), "files": digests, "released": len(released),
                 "withheld": content["withheld"]}
 
-    def release_content(self, r: RecordsRequest) -> dict[str, Any]:
+    def _release_content(self, r: RecordsRequest) -> dict[str, Any]:
         """What the requester receives: the released items (masked) and the decision list; nothing of a withheld
         item but its number, decision, ground, who and when."""
         reader = ContentReader(self.store)

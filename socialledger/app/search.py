@@ -59,7 +59,7 @@ class Search(Service):
             start, end = parse_period(period).bounds(store.policy().zone)
             filters["start"], filters["end"] = start.timestamp(), end.timestamp()
         if author is not None:
-            filters["author"] = self.subject_pseudonym(author).hex
+            filters["author"] = self._subject_pseudonym(author).hex
         models = self._search_model()
         found = search_model.find(models.store, alternatives, filters, limit)
         reader, seen = ContentReader(store), {}
@@ -92,7 +92,7 @@ class Search(Service):
         self._record_view(actor, "thread", [i.id for i in shown], {"item": item}, via)
         return out
 
-    def subject_pseudonym(self, subject: str) -> UUID:
+    def _subject_pseudonym(self, subject: str) -> UUID:
         channel, sep, native = subject.partition(":")
         if not sep or not channel or not native:
             raise BadInput(f"an author is named channel:user-id, like facebook:10152345, not {subject!r}")
