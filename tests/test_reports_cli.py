@@ -77,7 +77,7 @@ def test_a_bad_period_is_bad_input(loaded):
 def test_projections_status_and_rebuild(loaded):
     loaded("sla", "status", user="kalle")  # catches up
     status = loaded.json("projections", "status", user="ingrid")
-    assert {s["name"] for s in status} == {"register", "sla", "cadence", "statistics", "metrics", "plan"}
+    assert {s["name"] for s in status} == {"register", "sla", "cadence", "statistics", "metrics", "plan", "search"}
     assert all(s["behind"] == 0 for s in status)
     before = loaded.json("sla", "status", user="kalle")
     rebuilt = loaded.json("projections", "rebuild", "sla", user="ingrid")
