@@ -123,9 +123,10 @@ class SQLiteSearchView:
             else:
                 where.append(_FILTERS[key])
                 params.append(value)
-        query = ("SELECT d.item, d.version FROM search_text JOIN search_docs d ON d.doc = search_text.rowid "
-                 "JOIN search_items i ON i.item = d.item WHERE " + " AND ".join(where)
-                 + " ORDER BY search_text.rowid DESC LIMIT ? OFFSET ?")
+        # The items' table only when the state is asked for (a lookup a document saved otherwise).
+        items = " JOIN search_items i ON i.item = d.item" if filters.get("state") is not None else ""
+        query = ("SELECT d.item, d.version FROM search_text JOIN search_docs d ON d.doc = search_text.rowid"
+                 + items + " WHERE " + " AND ".join(where) + " ORDER BY search_text.rowid DESC LIMIT ? OFFSET ?")
         out: list[tuple[str, int]] = []
         seen: set[str] = set()
         batch, offset = limit * 2, 0
