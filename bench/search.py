@@ -80,8 +80,8 @@ def main() -> None:
         models.catch_up(["search"])
         build_s = time.perf_counter() - t0
         items, docs = search_model.counts(models.store)
-        print(f"search index caught up from its position: {items:,} items, {docs:,} versions in {build_s:.0f} s "
-              f"({items / max(build_s, 1e-9):,.0f} items/s when built from position 0)")
+        print(f"search index caught up: {items:,} items, {docs:,} versions; {build_s:.0f} s"
+              + (f" ({items / build_s:,.0f} items/s, built from position 0)" if build_s > 1 else " (it was)"))
         # The other read models (a first `Ledger.search` would otherwise wait for none of them: it catches up
         # the search model only), for the purge below, which catches every model up as `gdpr erase` does.
         t0 = time.perf_counter()
