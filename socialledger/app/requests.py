@@ -77,7 +77,7 @@ class Requests(Service):
                        ground: str | None = None, note: str | None = None) -> None:
         check_may_handle_records_request(self.store.roster(), actor)
         found = self._item(item)
-        text = found.current["text"] if found.current else None
+        text = ContentReader(self.store).text(found.current["text"]) if found.current else None
 
         def command() -> None:
             r = self.ids.request(request)
@@ -106,7 +106,7 @@ class Requests(Service):
             items.append({"number": n, "id": str(item.id),
                           "native_id": f"{item.channel}:{item.native_id}" if item.native_id else None,
                           "kind": item.kind, "created": item.occurred, **reader.author_fields(item),
-                          "text": item.current["text"] if item.current else None,
+                          "text": reader.text(item.current["text"]) if item.current else None,
                           "media": item.current["media"] if item.current else None,
                           "decision": r.decisions.get(item_id)})
         if items:
@@ -157,7 +157,7 @@ class Requests(Service):
             masks: list[str] = (["text"] if d["spans"] else []) + (["author"] if d["author"] else []) + (
                 ["media"] if d["media"] else [])
             author = reader.author_fields(item)
-            text = current["text"] if current else None
+            text = reader.text(current["text"]) if current else None
             segments = masked_text(text, d["spans"], d["ground"]) if text is not None else []
             media = current.get("media") if current else None
             items.append({

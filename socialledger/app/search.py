@@ -148,14 +148,15 @@ class Search(Service):
             "by_account": item.by_account,
             "created": item.occurred,
             "state": item.state,
-            "text": current["text"] if current else None,
+            "text": reader.text(current["text"]) if current else None,
             "erased": current is None,
             "matched_version": matched,
             "versions": [{"change": v["change"], "observed": v["observed"],
-                          "text": v["content"]["text"] if v["content"] else None} for v in item.versions],
+                          "text": reader.text(v["content"]["text"]) if v["content"] else None}
+                         for v in item.versions],
             "moderation": [{"action": m["action"], "by": m["by"], "reason": m["reason"], "rule": m["rule"],
                             "time": m["time"]} for m in item.moderation],
             "parent": None if parent is None else {
                 "id": str(parent.id), "kind": parent.kind, **reader.author_fields(parent),
-                "text": parent.current["text"] if parent.current else None},
+                "text": reader.text(parent.current["text"]) if parent.current else None},
         }
