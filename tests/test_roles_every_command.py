@@ -119,6 +119,21 @@ TABLE: dict[str, tuple[list[str], str | None, str, int | None]] = {
     "serve": (["serve", "--port", "1"], "lisa", REFUSED, None),
     # the right person's poll has no token in the secrets here: one line, exit 3 (tests/test_polling.py polls)
     "poll": (["poll", "--account", "{account}", "--once"], "lisa", REFUSED, 3),
+    # search reads what a role in the unit allows (another unit's manager finds none of its items); a records
+    # request is the information unit's or the archivist's ("0123abcd" is no request: not found for them)
+    "search find": (["search", "söndag"], "maria", READ, 0),
+    "search thread": (["search", "thread", "{item}"], "maria", REFUSED, 0),
+    "request open": (["request", "open", "--requester", "x", "--received", "2024-03-10", "--subject", "x"],
+                     "arvid", REFUSED, 0),
+    "request add": (["request", "add", "0123abcd", "{item}"], "arvid", REFUSED, 3),
+    "request decide": (["request", "decide", "0123abcd", "{item}", "--release"], "arvid", REFUSED, 3),
+    "request list": (["request", "list"], "arvid", REFUSED, 0),
+    "request show": (["request", "show", "0123abcd"], "arvid", REFUSED, 3),
+    "request release": (["request", "release", "0123abcd", "--out", "{tmp}/release"], "arvid", REFUSED, 3),
+    # the information unit gives sign-ins; no password on standard input is bad input, kalle has no sign-in
+    "web user add": (["web", "user", "add", "kalle"], "ingrid", REFUSED, 4),
+    "web user remove": (["web", "user", "remove", "kalle"], "ingrid", REFUSED, 3),
+    "web user list": (["web", "user", "list"], "ingrid", REFUSED, 0),
 }
 
 def expected(name: str, person: str) -> str:

@@ -104,14 +104,16 @@ def test_results_show_their_thread(filled):
     assert "Hej Åsa! Biblioteket öppnar kl. 11 på söndagar. Välkommen! 📖" in replies
 
 
-def test_roles(filled, ledger):
+def test_roles(filled, ledger, active):
     assert filled.search(who("kalle"), "söndag")["count"] == 2  # a communicator of the account's unit
     assert filled.search(who("arvid"), "söndag")["count"] == 2  # the archivist: every account
     assert filled.search(who("olof"), "söndag")["count"] == 0  # a manager of another unit: not its accounts
     with pytest.raises(RuleViolation):
         filled.search(who("nobody"), "söndag")
-    with pytest.raises(NotFound):
+    with pytest.raises(RuleViolation):
         filled.thread(who("olof"), filled.search(who("ingrid"), "söndag")["results"][0]["id"])
+    with pytest.raises(RuleViolation):
+        filled.search(who("olof"), "söndag", account=str(active))
 
 
 def test_a_search_that_shows_items_is_recorded_for_auditors(filled):

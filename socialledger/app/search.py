@@ -21,7 +21,7 @@ from socialledger.app.content_views import ContentReader
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import KINDS, ContentItem
-from socialledger.core.domain.errors import BadInput, NotFound
+from socialledger.core.domain.errors import BadInput, NotFound, RuleViolation
 from socialledger.core.domain.events import ledger_id
 from socialledger.core.domain.periods import parse as parse_period
 from socialledger.projections import search as search_model
@@ -51,7 +51,7 @@ class Search(Service):
         if account is not None:
             acc = self._account(account)
             if readable is not None and acc.id not in {a.id for a in readable}:
-                raise NotFound(f"no account {account} among the accounts {actor.name} acts in")
+                raise RuleViolation("R2", f"{actor.name} holds no role in {acc.unit} and cannot search {acc.name}")
             filters["account"] = acc.id.hex
         elif readable is not None:
             filters["accounts"] = [a.id.hex for a in readable]
@@ -76,7 +76,8 @@ class Search(Service):
         found = self._item(item)
         readable = readable_accounts(store.roster(), actor, store.accounts)
         if readable is not None and found.account not in {a.id for a in readable}:
-            raise NotFound(f"no item {item} among the accounts {actor.name} acts in")
+            acc = store.account(found.account)
+            raise RuleViolation("R2", f"{actor.name} holds no role in {acc.unit} and cannot read {acc.name}'s items")
         reader, seen = ContentReader(store), {}
         chain = [found]
         while chain[-1].parent is not None and len(chain) < THREAD_DEPTH:
