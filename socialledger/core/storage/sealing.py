@@ -58,6 +58,12 @@ class Sealer:
                 None if cipher is None else _decode(cipher.decrypt(sealed[:12], sealed[12:], _aad(oid.bytes, field)))
             )
 
+    def discard(self) -> None:
+        """Close the key store and remove it, when this process made it (it was missing): `core/keycheck.py`."""
+        if self._keystore is not None and getattr(self._keystore, "made_now", False):
+            self._keystore.remove()  # type: ignore[attr-defined]
+            self._keystore = None
+
     def close(self) -> None:
         if self._keystore is not None:
             self._keystore.close()
