@@ -133,8 +133,8 @@ def receipt_findings(path: Path, package: Package, receipt: Path | None, public_
         if given:
             return [error("SL-RECEIPT", str(receipt), "no such package receipt")]
         if (package.root / _SEAL_IN_PACKAGE).is_file():
-            return [warning("SL-RECEIPT", receipt.name, "no package receipt beside the package: the root "
-                                                        "METS.xml is checked against its schema only")]
+            return [warning("SL-RECEIPT", "METS.xml", "no package receipt beside the package (or --receipt): "
+                                                      "the root METS.xml is checked against its schemas only")]
         return []
     try:
         found = msgspec.json.decode(receipt.read_bytes(), type=Receipt)
