@@ -15,6 +15,7 @@ from socialledger.app.accounts import Accounts
 from socialledger.app.alerts import Alerts
 from socialledger.app.archive import Archives
 from socialledger.app.audit import Audit
+from socialledger.app.backup import Backups
 from socialledger.app.content import Content
 from socialledger.app.gdpr import Gdpr
 from socialledger.app.ingest import Ingest
@@ -31,7 +32,7 @@ from socialledger.core.storage.config import StorageConfig
 
 
 class Ledger(Organisation, Accounts, Content, Reports, Archives, Audit, Gdpr, Retention, Ingest, InterimReports, Alerts,
-             Stores, Search, Requests, SignIns):
+             Stores, Search, Requests, SignIns, Backups):
     """The ledger in `home`: commands and queries, each checking who acts (R1, R2 and each command's rule)."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None, config: StorageConfig | None = None, *,

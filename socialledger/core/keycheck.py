@@ -22,7 +22,7 @@ keep the two apart (DESIGN.md, Personal data; docs/audit.md, "Keys"):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -38,8 +38,8 @@ from socialledger.core.domain.subjects import Subject
 from socialledger.core.storage.masterkey import master_key_available
 from socialledger.core.storage.topics import topics_of
 
-if TYPE_CHECKING:
-    from socialledger.core.ledger import LedgerStore
+#: The ledger store (`core.ledger.LedgerStore`, which calls into this module: named here, not imported).
+LedgerStore = Any
 
 
 #: Every event class with a sealed field: an aggregate with one of these stored has a key.

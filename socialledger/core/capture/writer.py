@@ -427,14 +427,13 @@ class CaptureWriter:
         if existing:
             # An item or subject with events has its key already: one that is not there was lost (a key
             # store missing, replaced or older than the events), never made again under what was recorded.
-            states = self.keys.states(existing)
-            lost = [k for k in existing if k not in states]
+            self.keys.preload(existing)  # (keys this run made, in an earlier page, are in the cache already)
+            lost = [k for k in existing if self.keys.cipher(k) is None]
             if lost:
                 raise VerificationFailed(
                     f"the key store lacks the keys of {len(lost)} items or subjects the ledger holds data "
                     "under (a key store missing, replaced or older than the events): nothing recorded; "
                     "restore the key store backup (docs/operations.md) and run 'socialledger audit verify'")
-            self.keys.preload(existing)
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
             info = media_store.store(self.ledger.home, event.originator_id,
