@@ -11,12 +11,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import who
+from conftest import UNIT, who
 from test_cli import CLI
 from test_first_hour import EVERY_COMMAND, QUESTION, _fill
 
 from socialledger.app import Ledger
 from socialledger.core.domain.errors import BadInput, VerificationFailed
+from socialledger.core.domain.roles import Role
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 PAGE = "104729384756102"
@@ -183,8 +184,8 @@ def test_both_backends_refuse_a_wrong_master_key_and_a_lost_key_store(backend, h
 
     ledger = Ledger(home)
     ledger.init("ingrid", who("ingrid"))
-    ledger.grant_role(who("ingrid"), "maria", "manager", "Kultur")
-    ledger.grant_role(who("maria"), "kalle", "communicator", "Kultur")
+    ledger.grant_role(who("ingrid"), "maria", Role.MANAGER, UNIT)
+    ledger.grant_role(who("maria"), "kalle", Role.COMMUNICATOR, UNIT)
     account = ledger.apply_account(who("kalle"), form())
     ledger.approve(who("maria"), account, "manager")
     ledger.approve(who("ingrid"), account, "information-unit")

@@ -264,6 +264,17 @@ def report_keys(store: LedgerStore, report: Any) -> None:
     key is refused (BadInput); without one nothing is checked (`report.keys` stays None)."""
     if not master_key_available(store.home):
         return
+    if not report.ok:
+        # Damaged events cannot say which keys must exist: only the master key is checked, against the key
+        # store's own check value (nothing of the events is read).
+        if getattr(store.keys, "made_now", False):
+            store.sealer.discard()
+            return
+        identity = store.keys.identity()
+        if identity is not None and identity[1] != store.keys.check_value():
+            raise BadInput("the master key does not match this ledger's key store (its check value differs; "
+                           "wrong master key?): nothing read or written")
+        return
     try:
         check_keys(store)
     except VerificationFailed as e:
