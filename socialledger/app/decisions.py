@@ -27,6 +27,7 @@ from socialledger.core.ledger import LedgerStore
 
 #: The steps after a decision is recorded, in order: a test kills the process at each (`crashpoints.py`).
 STEPS = ("decided", "keys-destroyed", "media-removed", "index-marked")
+#: and in the seal that follows: `seal:inventory-recorded` (`LedgerStore.seal_after`)
 
 
 def carry_out(store: LedgerStore, actor: Actor, kind: str, keys: Sequence[UUID], items: Sequence[UUID],

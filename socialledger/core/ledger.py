@@ -34,6 +34,7 @@ from socialledger.core.domain.policy import Policy
 from socialledger.core.domain.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.domain.roles import ROSTER_ID, Roster
 from socialledger.core.domain.seals import SEALS_ID, Seals
+from socialledger.core.crashpoints import crash_point
 from socialledger.core.keycheck import check_keys, record_inventory
 from socialledger.core.receipts import sign, signature_problem, signing_key, stored_receipts, write_receipt
 from socialledger.core.storage import chain
@@ -254,6 +255,7 @@ class LedgerStore(Application):  # type: ignore[type-arg]
         head of the chain (without recomputing it: `audit verify` does that) unless nothing was recorded
         since the last seal. The receipt written, or None."""
         record_inventory(self, actor)
+        crash_point("seal:inventory-recorded")
         head = self.recorder.chain_head()
         if head is None:
             return None
