@@ -70,7 +70,12 @@ class Backups(Service):
                             finally:
                                 keys.close()
                         else:
-                            db.backup(target)
+                            # read through a connection of its own: the lock's holds the write lock only
+                            reader = sqlite3.connect(home / EVENT_STORE_FILE, timeout=60)
+                            try:
+                                reader.backup(target)
+                            finally:
+                                reader.close()
                     finally:
                         target.close()
                 head = int(source.execute("SELECT coalesce(max(position), 0) FROM event_chain").fetchone()[0])
