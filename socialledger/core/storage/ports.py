@@ -273,8 +273,9 @@ class KeyStore(Protocol):
     def identity(self) -> tuple[str, str] | None:
         """(this store's random id, the check value it was stamped under); None when never stamped."""
 
-    def stamp(self) -> tuple[str, str]:
-        """Give the store an identity (a new id, this master key's check value) unless it has one; it."""
+    def stamp(self, store_id: str | None = None) -> tuple[str, str]:
+        """Give the store an identity (a new id, this master key's check value) unless it has one; it. With
+        `store_id`: that id, replacing any (`store copy`: a copy is the same key store)."""
 
     def counts(self) -> tuple[int, int]:
         """(key rows, destroyed ones): what the key inventory events record (`core/keycheck.py`)."""

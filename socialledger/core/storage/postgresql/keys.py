@@ -95,12 +95,13 @@ class KeyStore:
             return None
         return str(rows["id"]), str(rows["check"])
 
-    def stamp(self) -> tuple[str, str]:
-        made = (str(uuid.uuid4()), self.check_value())
+    def stamp(self, store_id: str | None = None) -> tuple[str, str]:
+        made = (store_id or str(uuid.uuid4()), self.check_value())
+        conflict = "DO UPDATE SET value = excluded.value" if store_id else "DO NOTHING"
         with self.db.transaction():
             for name, value in (("id", made[0]), ("check", made[1])):
                 self.db.execute(self._sql("INSERT INTO {schema}.key_store (name, value) VALUES (%s, %s) "
-                                          "ON CONFLICT (name) DO NOTHING"), (name, value))
+                                          f"ON CONFLICT (name) {conflict}"), (name, value))
         return self.identity() or made
 
     def counts(self) -> tuple[int, int]:

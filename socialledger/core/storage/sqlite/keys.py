@@ -75,13 +75,14 @@ class KeyStore:
             return None
         return str(rows["id"]), str(rows["check"])
 
-    def stamp(self) -> tuple[str, str]:
-        """Give a store that has no identity one (a new id, this master key's check value)."""
-        made = (str(uuid.uuid4()), self.check_value())
+    def stamp(self, store_id: str | None = None) -> tuple[str, str]:
+        """Give a store that has no identity one (a new id, this master key's check value); with `store_id`,
+        that id whatever it had (`store copy`: the copy is the same key store)."""
+        made = (store_id or str(uuid.uuid4()), self.check_value())
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.executemany("INSERT OR IGNORE INTO key_store (name, value) VALUES (?, ?)",
-                                [("id", made[0]), ("check", made[1])])
+            self.db.executemany(f"INSERT OR {'REPLACE' if store_id else 'IGNORE'} INTO key_store (name, value) "
+                                "VALUES (?, ?)", [("id", made[0]), ("check", made[1])])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
