@@ -218,8 +218,7 @@ def _lost(store: LedgerStore, inventory: KeyInventory | None, what: str) -> None
     """Fail naming how many keys are missing (and whose); a key store this open made is removed again."""
     keys = store.keys
     audit = audit_keys(store)
-    if getattr(keys, "made_now", False):
-        store.sealer.discard()  # leave no empty key store behind to be mistaken for the real one
+    store.sealer.discard()  # leave no empty key store made by this check behind, to be mistaken for the real one
     lost = audit.missing + audit.destroyed_undecided
     names = account_names(store, audit.accounts.values())
     whose = f" ({audit.whose(lost, names)})" if lost else ""
@@ -267,10 +266,10 @@ def report_keys(store: LedgerStore, report: Any) -> None:
     if not report.ok:
         # Damaged events cannot say which keys must exist: only the master key is checked, against the key
         # store's own check value (nothing of the events is read).
-        if getattr(store.keys, "made_now", False):
-            store.sealer.discard()
-            return
         identity = store.keys.identity()
+        if identity is None:
+            store.sealer.discard()  # (a key store this check made, where there was none: removed again)
+            return
         if identity is not None and identity[1] != store.keys.check_value():
             raise BadInput("the master key does not match this ledger's key store (its check value differs; "
                            "wrong master key?): nothing read or written")

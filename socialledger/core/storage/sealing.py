@@ -60,8 +60,10 @@ class Sealer:
 
     def discard(self) -> None:
         """Close the key store and remove it, when this process made it (it was missing): `core/keycheck.py`."""
-        if self._keystore is not None and getattr(self._keystore, "made_now", False):
-            self._keystore.remove()  # type: ignore[attr-defined]
+        keys = self._keystore
+        # Only a store this process made and that still holds nothing: never one that was in use.
+        if keys is not None and keys.made_now and keys.identity() is None and keys.counts() == (0, 0):
+            keys.remove()
             self._keystore = None
 
     def close(self) -> None:
