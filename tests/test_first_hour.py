@@ -356,7 +356,6 @@ EVERY_COMMAND = {
     "audit seal": (["audit", "seal"], True),
     "audit public-key": (["audit", "public-key"], True),
     "store backup": (["store", "backup", "--out", "{tmp}/backup"], True),
-    "store copy": (["store", "copy", "--to", "postgresql://nobody@127.0.0.1:1/none", "--org", "none"], True),
     "audit replay": (["audit", "replay", "--until", "3"], True),
     "ingest": (["ingest", "facebook", str(FIX / "sv"), "--account", "{account}"], True),
     "content list": (["content", "list"], True),
