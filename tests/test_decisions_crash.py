@@ -35,6 +35,7 @@ def original(tmp_path_factory) -> Path:
     ledger.init("ingrid", who("ingrid"), organisation="Exempelkommunen", organisation_code="SE2120001234")
     ledger.grant_role(who("ingrid"), "maria", Role.MANAGER, UNIT)
     ledger.grant_role(who("maria"), "kalle", Role.COMMUNICATOR, UNIT)
+    ledger.grant_role(who("maria"), "sara", Role.COMMUNICATOR, UNIT)
     ledger.grant_role(who("ingrid"), "arvid", Role.ARCHIVIST)
     account = ledger.apply_account(who("kalle"), form())
     ledger.approve(who("maria"), account, "manager")

@@ -33,6 +33,7 @@ def loaded(home, monkeypatch):
     c("init", "--admin", "ingrid", "--organisation", "Kulturkommunen", "--organisation-code", "SE2120001234")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    c("role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")  # the deputy holds a role (R2)
     c.account = c("account", "apply", "--channel", "facebook", "--name", "Kulturhuset Tornet", "--unit", "Kultur",
                   "--owner", "kalle", "--deputy", "sara", "--answering-hours", "Vardagar 8-17",
                   "--page-rules", "Inga påhopp", user="kalle").stdout.strip()
@@ -186,6 +187,7 @@ def test_both_backends_refuse_a_wrong_master_key_and_a_lost_key_store(backend, h
     ledger.init("ingrid", who("ingrid"))
     ledger.grant_role(who("ingrid"), "maria", Role.MANAGER, UNIT)
     ledger.grant_role(who("maria"), "kalle", Role.COMMUNICATOR, UNIT)
+    ledger.grant_role(who("maria"), "sara", Role.COMMUNICATOR, UNIT)
     account = ledger.apply_account(who("kalle"), form())
     ledger.approve(who("maria"), account, "manager")
     ledger.approve(who("ingrid"), account, "information-unit")

@@ -28,6 +28,7 @@ def loaded(home, tmp_path, monkeypatch):
     c("init", "--admin", "ingrid", "--organisation", "Kulturkommunen", "--organisation-code", "SE2120001234")
     c("role", "grant", "maria", "manager", "--unit", "Kultur", user="ingrid")
     c("role", "grant", "kalle", "communicator", "--unit", "Kultur", user="maria")
+    c("role", "grant", "sara", "communicator", "--unit", "Kultur", user="maria")  # the deputy holds a role (R2)
     c("role", "grant", "arvid", "archivist", user="ingrid")
     c.account = c("account", "apply", "--channel", "facebook", "--name", "Kulturhuset Tornet", "--unit", "Kultur",
                   "--owner", "kalle", "--deputy", "sara", "--answering-hours", "Vardagar 8-17",
