@@ -178,7 +178,8 @@ def test_one_file_to_deliver_with_its_sha256(ledger, active, tmp_path, kind):
     (container,) = ledger.export_archive(who("arvid"), active, "2024H1", out, container=kind)
     assert container.suffix == f".{kind}" and container.parent == out
     package_id = container.name.removesuffix(f".{kind}")
-    assert sorted(p.name for p in out.iterdir()) == [container.name, container.name + ".sha256"]
+    assert sorted(p.name for p in out.iterdir()) == [container.name, container.name + ".receipt.json",
+                                                     container.name + ".sha256"]
     digest, name = (out / (container.name + ".sha256")).read_text(encoding="utf-8").split()
     assert name == container.name and digest == hashlib.sha256(container.read_bytes()).hexdigest()
     unpacked = tmp_path / "unpacked"

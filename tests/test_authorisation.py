@@ -78,6 +78,8 @@ CALLS = {
     "audit_log": ("R2", lambda c: c.ledger.audit_log(NOBODY)),
     "verify": ("R2", lambda c: c.ledger.verify(NOBODY)),
     "seal": ("R2", lambda c: c.ledger.seal(NOBODY)),
+    "public_key": ("R2", lambda c: c.ledger.public_key(NOBODY)),
+    "backup": ("R2", lambda c: c.ledger.backup(NOBODY, c.tmp / "backup")),
     # data subjects and retention
     "subject_export": ("R23", lambda c: c.ledger.subject_export(NOBODY, "facebook:10152345")),
     "erase_subject": ("R23", lambda c: c.ledger.erase_subject(NOBODY, "facebook:10152345", "KS 2026/2")),
@@ -180,6 +182,9 @@ INTERNAL = {
                  "the web user services use it after their check",
     "Ids": "built on a LedgerStore like ContentReader: turns typed ids into aggregates for a service that "
            "checks its role first (`Service._account`, `_item`); `Ledger.short_ids` checks its own",
+    "carry_out": "carries out a decision that erase_subject or apply_retention recorded after its check",
+    "unfinished": "reads key states for erase_subject, after its check",
+    "finish_disposals": "finishes an interrupted disposal for apply_retention, after its check",
 }
 
 

@@ -73,6 +73,8 @@ TABLE: dict[str, tuple[list[str], str | None, str, int | None]] = {
     "audit log": (["audit", "log"], "lisa", READ, 0),
     "audit verify": (["audit", "verify"], "lisa", READ, 0),
     "audit seal": (["audit", "seal"], "lisa", READ, 0),
+    "audit public-key": (["audit", "public-key"], "lisa", READ, 0),
+    "store backup": (["store", "backup", "--out", "{tmp}/backup"], "ingrid", REFUSED, 0),
     "audit replay": (["audit", "replay", "--until", "3"], "lisa", READ, 0),
     "ingest": (["ingest", "facebook", str(FIX / "sv"), "--account", "{account}"], "lisa", REFUSED, 0),
     "content list": (["content", "list"], "lisa", READ, 0),

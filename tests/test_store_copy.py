@@ -41,7 +41,7 @@ def test_a_copy_verifies_and_every_read_model_matches(sqlite_ledger, active, pg_
     # The home now works on the copy: the receipt of a seal made on SQLite holds, the content reads the same,
     # the erased subject stays erased (its key was copied as destroyed).
     verified = json.loads(cli(home, "audit", "verify", "--seal", str(receipt), "--json").stdout)
-    assert verified["ok"] and verified["seals"] == 1
+    assert verified["ok"] and verified["seals"] >= 1 and verified["keys"] is not None  # (and the automatic seals)
     moved = Ledger(home)
     try:
         assert moved.store.storage.kind == "postgresql"

@@ -65,7 +65,11 @@ def verify_archive_package(package: Path) -> list[str]:
     return [f.line() for f in verify(package).errors]
 
 
-def check_archive_package(package: Path, profile: str | None = None) -> Report:
+def check_archive_package(package: Path, profile: str | None = None, *, receipt: Path | None = None,
+                          public_key: Path | None = None) -> Report:
     """Check a package folder or container offline (no ledger, so no role: whoever holds a package may check
-    it) against `profile` (default: socialledger's delivery profile); every finding, warnings too."""
-    return verify(package, profile) if profile else verify(package)
+    it) against `profile` (default: socialledger's delivery profile) and its package receipt (`receipt`, else
+    the one beside it; signed by `public_key` when given); every finding, warnings too."""
+    if profile:
+        return verify(package, profile, receipt=receipt, public_key=public_key)
+    return verify(package, receipt=receipt, public_key=public_key)

@@ -21,11 +21,11 @@ from eventsourcing.application import AggregateNotFoundError
 from socialledger.app.authorisation import check_may_answer_access_request, check_may_erase
 from socialledger.app.base import Service
 from socialledger.app.content_views import CAPTURED_TOPICS, ContentReader
+from socialledger.app.decisions import carry_out, unfinished
 from socialledger.app.results import Erasure, SubjectExport
 from socialledger.app.retention import check_not_held
 from socialledger.archive.exports import packages
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
-from socialledger.core.capture.media import forget as forget_media
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.errors import BadInput, NotFound
@@ -87,6 +87,11 @@ class Gdpr(Service):
         if not decision:
             raise BadInput("an erasure needs the reference of its decision: --decision REF")
         subj = _subject(store, subject)
+        if subj.erasure is not None:  # decided before: first finish what an interrupted run left (no new decision)
+            finished = _finish_erasure(store, actor, subject, subj)
+            if finished is not None:
+                self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
+                return finished
         items = _items_by(store, subj.id)
         if subj.identity is None:
             # Erased before: what they wrote since (new records, captured under keys of their own) is
@@ -107,14 +112,24 @@ class Gdpr(Service):
             store.save(current)
 
         store.decide(command)
-        store.keys.destroy([str(subj.id), *(str(i.id) for i in items)])
-        forget_media(store.home, [i.id for i in items])
-        store.recorder.mark_erased([subj.id.hex, *(i.id.hex for i in items)], "erased")
-        store.shred_caches()
+        carry_out(store, actor, "erasure", [subj.id, *(i.id for i in items)], [i.id for i in items], "erased")
         self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
         holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
         return {"subject": subject, "decision": decision, "override": override, "items": len(items),
-                "packages": holding}
+                "packages": holding, "finished": False}
+
+
+def _finish_erasure(store: LedgerStore, actor: Actor, subject: str, subj: Subject) -> Erasure | None:
+    """A subject whose erasure was decided: carry out what an interrupted run left of the last decision
+    undone (no second decision); None when nothing was."""
+    assert subj.erasure is not None
+    keys, items = [subj.id, *subj.erased_items], list(subj.erased_items)
+    if not unfinished(store, keys, items):
+        return None
+    carry_out(store, actor, "erasure", keys, items, "erased")
+    holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
+    return {"subject": subject, "decision": subj.erasure["decision"], "override": subj.erasure["override"],
+            "items": len(items), "packages": holding, "finished": True}
 
 
 def _subject_id(store: LedgerStore, subject: str) -> UUID:

@@ -26,7 +26,9 @@ class Ingest(Service):
         require_any(roster, actor, "capture content")  # R2 before the account is looked up: no answer to a stranger
         target = self._account(account)
         check_may_ingest(roster, actor, target)
-        return ingest(self.store, actor, channel, path, str(target.id), channels=channels, **options)
+        summary = ingest(self.store, actor, channel, path, str(target.id), channels=channels, **options)
+        self.store.seal_after(actor, f"ingest {channel} into {target.id}")  # key inventory, seal, receipt
+        return summary
 
     def record_removals(self, actor: Actor, channel: str, account: str, records: list[ModerationRecord]) -> Summary:
         """Record the removals a reconcile found (`Channel.look_up`), by someone who may capture into the account."""
@@ -34,7 +36,9 @@ class Ingest(Service):
         require_any(roster, actor, "capture content")
         target = self._account(account)
         check_may_ingest(roster, actor, target)
-        return record_observed(self.store, actor, channel, str(target.id), records)
+        summary = record_observed(self.store, actor, channel, str(target.id), records)
+        self.store.seal_after(actor, f"removals {channel} in {target.id}")  # key inventory, seal, receipt
+        return summary
 
     def capture_refusals(self, actor: Actor) -> dict[str, str]:
         """For `serve` and `poll`: the linked accounts `actor` may not capture into, each with the rule's line.

@@ -83,6 +83,7 @@ class Erasure(TypedDict):
     override: bool
     items: int
     packages: list[str]  # archive packages exported earlier that hold the subject
+    finished: bool  # True: this run finished a decision an interrupted run had recorded (none recorded now)
 
 
 class Disposal(TypedDict):
@@ -93,6 +94,7 @@ class Disposal(TypedDict):
     rules: dict[str, dict[str, Any]]
     items: list[dict[str, Any]]  # id, kind, class (the record class), by_account, native_id, created
     held: list[dict[str, Any]]  # the same, and the reason each is kept although its rule has passed
+    finished: int  # items of an earlier, interrupted run's decision this run carried out first
 
 
 class Hold(TypedDict):

@@ -19,9 +19,9 @@ from eventsourcing.application import AggregateNotFoundError
 from socialledger.app.authorisation import check_may_dispose, check_may_hold
 from socialledger.app.base import Service
 from socialledger.app.content_views import CAPTURED_TOPICS
+from socialledger.app.decisions import carry_out, finish_disposals
 from socialledger.app.results import Disposal, Hold
 from socialledger.archive.delivery import delivered_items
-from socialledger.core.capture.media import forget as forget_media
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
 from socialledger.core.domain.errors import BadInput, RuleViolation
@@ -51,6 +51,9 @@ class Retention(Service):
         decision = " ".join((decision or "").split())
         if not decision:
             raise BadInput("R22: a disposal names the reference of its decision: --decision REF")
+        finished = [] if dry_run else finish_disposals(store, actor)  # an interrupted run's decision, first
+        if finished:
+            self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
         policy = store.policy()
         holds = _holds(store)
         delivery = delivered_items(store)
@@ -84,6 +87,7 @@ class Retention(Service):
             "as_of": as_of, "decision": decision, "undelivered": undelivered, "dry_run": dry_run, "rules": rules,
             "items": [_row(i, c) for i, c in due],
             "held": [{**_row(i, c), "reason": why} for i, c, why in held],
+            "finished": len(finished),
         }
         if dry_run or not due:
             return result
@@ -102,10 +106,7 @@ class Retention(Service):
 
         # The decision first, then the keys: a crash in between leaves a decision to carry out again.
         store.decide(command)
-        store.keys.destroy([str(i.id) for i, _ in due])
-        forget_media(store.home, [i.id for i, _ in due])
-        store.recorder.mark_erased([i.id.hex for i, _ in due], "disposed")
-        store.shred_caches()
+        carry_out(store, actor, "disposal", [i.id for i, _ in due], [i.id for i, _ in due], "disposed")
         self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
         return result
 

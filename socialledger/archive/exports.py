@@ -24,6 +24,7 @@ from socialledger.archive.containers import CONTAINERS, pack
 from socialledger.archive.delivery import FINAL, Scope, deliveries
 from socialledger.archive.model import PackageContent, localised
 from socialledger.archive.profile import EARK, PackageProfile
+from socialledger.archive.verify import RECEIPT_SUFFIX
 from socialledger.core.capture.media import read
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
@@ -109,13 +110,18 @@ def export(ledger: LedgerStore, actor: Actor, account_ref: str, period_text: str
         where = "undelivered" if final else f"in {scope.label}"
         return skipped(f"no items {where} for {account.name}; no package written (--allow-empty writes one)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    receipt = ledger.record_seal(actor, purpose=f"archive export {account.id} {scope.label}")
+    # (the exporting machine's path stays out of the package's receipts)
+    receipt = ledger.record_seal(actor, purpose=f"archive export {account.id} {scope.label}", with_home=False)
     seal = msgspec.to_builtins(receipt)
-    seal.pop("ledger", None)  # the exporting machine's path stays out of the package
     content = localised(msgspec.structs.replace(content, seal=seal), zone)
     root = out_dir / package_id.removeprefix("urn:uuid:")
     _write(root, content, ledger.policy().organisation.code or None, ledger, profile)
+    # The package's receipt: the seal, and the root METS.xml's checksum (which no file of the package can
+    # carry), signed; beside the package and in the receipts directory (`archive verify` checks it).
+    package_receipt = ledger.write_receipt(receipt, package=package_id,
+                                           mets_sha256=hashlib.sha256((root / "METS.xml").read_bytes()).hexdigest())
     target = pack(root, container, content.created) if container in CONTAINERS else root
+    target.with_name(target.name + RECEIPT_SUFFIX).write_bytes(package_receipt.encode())
     subjects = sorted({UUID(i.author.pseudonym) for i in content.items
                        if i.author is not None and i.author.pseudonym is not None}, key=str)
     aid = archive_id(account.id, scope.label)
@@ -135,6 +141,7 @@ def export(ledger: LedgerStore, actor: Actor, account_ref: str, period_text: str
         ledger.save(current)
 
     ledger.decide(command)
+    ledger.seal_after(actor, f"archive export {account.id} {scope.label} recorded")
     return Outcome(account.id, account.name, scope.label, target, new_items,
                    events=sum(1 for e in content.events if e.type != "export"))
 

@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from socialledger.archive.requirements import ERROR, WARNING, Finding, PackageProfile, error, warning
 from socialledger.archive.requirements.eark import CSIP_2_1_0, SIP_2_1_0
 from socialledger.archive.requirements.package import Package
+from socialledger.core.audit import Receipt
+from socialledger.core.domain.errors import BadInput
+from socialledger.core.receipts import read_public_key, signature_problem
 
 _PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']\s*([1-4])\s*[\"']|>\s*([1-4])\s*<)")
 _CONFORMANCE = re.compile(rb"pdfaid:conformance\s*(?:=\s*[\"']\s*([A-Za-z])\s*[\"']|>\s*([A-Za-z])\s*<)")
@@ -99,8 +104,11 @@ def profile_named(name: str) -> PackageProfile:
     return PROFILES[name]
 
 
-def verify(path: Path, profile: PackageProfile | str = DEFAULT_PROFILE) -> Report:
-    """Check the package folder or container at `path` against `profile`."""
+def verify(path: Path, profile: PackageProfile | str = DEFAULT_PROFILE, *, receipt: Path | None = None,
+           public_key: Path | None = None) -> Report:
+    """Check the package folder or container at `path` against `profile`, and against its package receipt
+    (`receipt`, else `<package>.receipt.json` beside it): the root METS.xml's checksum and the signature
+    (by `public_key` when given)."""
     chosen = profile_named(profile) if isinstance(profile, str) else profile
     path = Path(path)
     report = Report(str(path), chosen.name)
@@ -108,7 +116,57 @@ def verify(path: Path, profile: PackageProfile | str = DEFAULT_PROFILE) -> Repor
         report.findings += findings
         if package is not None:
             report.findings += chosen.check(package)
+            report.findings += receipt_findings(path, package, receipt, public_key)
     return report
+
+
+RECEIPT_SUFFIX = ".receipt.json"
+_SEAL_IN_PACKAGE = "metadata/other/audit-seal.json"
+
+
+def receipt_findings(path: Path, package: Package, receipt: Path | None, public_key: Path | None) -> list[Finding]:
+    """The package against its receipt: the root METS.xml cannot list its own checksum, so the receipt the
+    export wrote beside the package (and into the receipts directory), signed, carries it."""
+    given = receipt is not None
+    receipt = receipt or path.with_name(path.name + RECEIPT_SUFFIX)
+    if not receipt.is_file():
+        if given:
+            return [error("SL-RECEIPT", str(receipt), "no such package receipt")]
+        if (package.root / _SEAL_IN_PACKAGE).is_file():
+            return [warning("SL-RECEIPT", "METS.xml", "no package receipt beside the package (or --receipt): "
+                                                      "the root METS.xml is checked against its schemas only")]
+        return []
+    try:
+        found = msgspec.json.decode(receipt.read_bytes(), type=Receipt)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
+        return [error("SL-RECEIPT", receipt.name, f"not a package receipt ({e})")]
+    out = []
+    if not found.mets_sha256:
+        out.append(error("SL-RECEIPT", receipt.name, "names no checksum of the root METS.xml"))
+    else:
+        mets = package.root / "METS.xml"
+        try:
+            digest = hashlib.sha256(mets.read_bytes()).hexdigest()
+        except OSError:
+            digest = "(none: no root METS.xml)"
+        if digest != found.mets_sha256.lower():
+            out.append(error("SL-RECEIPT", "METS.xml", f"SHA-256 {digest}, the package receipt says "
+                                                       f"{found.mets_sha256}: the root METS.xml was changed"))
+    try:
+        key = read_public_key(public_key) if public_key is not None else _embedded_key(found)
+    except BadInput as e:
+        return [*out, error("SL-RECEIPT", str(public_key), e.message)]
+    why = signature_problem(found, key) if key is not None else "it is not signed"
+    if why is not None:
+        out.append(error("SL-RECEIPT", receipt.name, f"the package receipt's signature: {why}"))
+    return out
+
+
+def _embedded_key(receipt: Receipt) -> Ed25519PublicKey | None:
+    try:
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(receipt.public_key)) if receipt.public_key else None
+    except ValueError:
+        return None
 
 
 def verify_package(root: Path) -> list[str]:

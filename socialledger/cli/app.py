@@ -32,9 +32,9 @@ class Session:
     def actor(self) -> Actor:
         return Actor.current(self.as_user)
 
-    def ledger(self, *, create: bool = False, config: StorageConfig | None = None) -> Ledger:
+    def ledger(self, *, create: bool = False, config: StorageConfig | None = None, check_keys: bool = True) -> Ledger:
         if self._ledger is None:
-            self._ledger = open_ledger(self.home, create=create, config=config)
+            self._ledger = open_ledger(self.home, create=create, config=config, check_keys=check_keys)
         return self._ledger
 
     def close(self) -> None:

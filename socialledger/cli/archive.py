@@ -98,13 +98,18 @@ def _count(n: int, noun: str) -> str:
               help="The requirements: socialledger (SIP 2.1.0 and the delivery rules), e-ark-sip-2.1.0, "
                    "e-ark-csip-2.1.0.")
 @click.option("--strict", is_flag=True, help="Fail on warnings (SHOULD requirements) too.")
+@click.option("--receipt", type=click.Path(dir_okay=False, path_type=Path),
+              help="The package's receipt (else PACKAGE.receipt.json beside it): the root METS.xml's checksum.")
+@click.option("--public-key", "public_key", type=click.Path(dir_okay=False, path_type=Path),
+              help="The organisation's public key (PEM): the receipt must be signed by it.")
 @json_option
-def archive_verify(package: Path, profile_name: str, strict: bool, as_json: bool) -> None:
+def archive_verify(package: Path, profile_name: str, strict: bool, receipt: Path | None, public_key: Path | None,
+                   as_json: bool) -> None:
     """Check a package folder, or its zip or tar container, offline: the CSIP and SIP requirements, the METS,
     PREMIS and Dublin Core schemas, every checksum and size, no missing or extra file, PDF/A."""
     if not package.exists():  # a missing package is bad input (exit 4), not a failed verification
         raise BadInput(f"{package}: no such package (a package folder, or its .zip or .tar container)")
-    report = check_archive_package(package, profile_name)
+    report = check_archive_package(package, profile_name, receipt=receipt, public_key=public_key)
     ok = report.ok(strict=strict)
     if as_json:
         emit_json(report.as_dict() | {"ok": ok, "strict": strict})

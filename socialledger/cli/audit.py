@@ -58,16 +58,23 @@ def log(account_id: str | None, as_json: bool) -> None:
 @common_options
 @click.option("--seal", "seals", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="A seal receipt to check the ledger against (repeatable).")
+@click.option("--public-key", "public_key", type=click.Path(dir_okay=False, path_type=Path),
+              help="The organisation's public key (PEM, from 'audit public-key'): each --seal receipt must be "
+                   "signed by it. Needs no secret of the ledger.")
 @json_option
-def verify(seals: tuple[Path, ...], as_json: bool) -> None:
-    """Recompute the hash chain; check every recorded seal and the given receipts. Exit 5 when broken."""
+def verify(seals: tuple[Path, ...], public_key: Path | None, as_json: bool) -> None:
+    """Recompute the hash chain; check every recorded seal, the receipts in the receipts directory and the
+    given ones, and the keys against the events. Exit 5 when broken."""
     s = session()
-    report = s.ledger().verify(s.actor, receipt_files=seals)
+    report = s.ledger(check_keys=False).verify(s.actor, receipt_files=seals, public_key_file=public_key)
     if as_json:
         emit_json(report.as_dict())
     elif report.ok:
+        keys = (f"; {count(report.keys, 'key')} as the events say"
+                if report.keys is not None else "; keys not checked (no master key here)")
         click.echo(f"The ledger verifies: {count(report.events, 'event')} chained up to position {report.head}, "
-                   f"{count(report.seals, 'recorded seal')} and {count(len(seals), 'receipt')} match.")
+                   f"{count(report.seals, 'recorded seal')} and {count(report.receipts, 'receipt')} match"
+                   f"{keys}.")
     if not report.ok:
         if not as_json:
             for problem in report.problems:
@@ -93,3 +100,17 @@ def seal(out: Path | None, as_json: bool) -> None:
         click.echo(data.decode(), nl=False)
     else:
         click.echo(f"Sealed position {receipt.position} ({receipt.hash[:16]}…); receipt written to {out}.")
+
+
+@audit.command("public-key")
+@common_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the key here (PEM).")
+def public_key_command(out: Path | None) -> None:
+    """The organisation's public signing key (PEM): give it to whoever checks receipts and packages."""
+    s = session()
+    pem = s.ledger().public_key(s.actor)
+    if out is None:
+        click.echo(pem.decode("ascii"), nl=False)
+    else:
+        out.write_bytes(pem)
+        click.echo(f"Public key written to {out}.")

@@ -87,8 +87,13 @@ def gdpr_erase(subject: str, decision: str, override: bool, as_json: bool) -> No
     if as_json:
         emit_json(result)
         return
-    click.echo(f"{subject} erased under decision {decision}: their identity and {count(result['items'], 'item')} "
-               "can no longer be read.")
+    if result.get("finished"):
+        click.echo(f"{subject}: finished the erasure decided under {result['decision']} that an interrupted run "
+                   f"left undone (no second decision recorded): their identity and "
+                   f"{count(result['items'], 'item')} can no longer be read.")
+    else:
+        click.echo(f"{subject} erased under decision {decision}: their identity and "
+                   f"{count(result['items'], 'item')} can no longer be read.")
     packages = result["packages"]
     click.echo("Archive packages exported earlier that hold the subject: "
                + (", ".join(packages) if packages else "none."))
@@ -124,6 +129,9 @@ def retention_apply(as_of: str, decision: str, dry_run: bool, include_undelivere
         emit_json(out)
         return
     verb = "would be disposed of" if dry_run else "disposed of"
+    if out.get("finished"):
+        click.echo(f"Finished an earlier disposal decision that an interrupted run left undone: "
+                   f"{count(out['finished'], 'item')} (no second decision recorded).")
     items = out["items"]
     click.echo(f"{count(len(items), 'item')} {verb} as of {as_of} under decision {decision}.")
     if items:

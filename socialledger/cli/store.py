@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from socialledger.cli.app import common_options, json_option, session
@@ -28,3 +30,18 @@ def store_copy(to: str, org: str, switch: bool, as_json: bool) -> None:
     done(f"Copied {result['events']} events (head {result['head']}), {result['index_rows']} index rows and "
          f"{result['keys']} keys to {result['store']}: the copy verifies and its "
          f"{len(result['read_models'])} read models match.{then}", **result)
+
+
+@store_group.command("backup")
+@common_options
+@json_option
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A new or empty directory for the copies.")
+def store_backup(out: Path, as_json: bool) -> None:
+    """Copy the event store and the key store together, at one moment (SQLite), with a manifest; keep the
+    master key and the signing key apart from it (docs/operations.md)."""
+    s = session()
+    result = s.ledger().backup(s.actor, out)
+    done(f"Backed up the ledger up to position {result['head']} and its {result['keys']} keys "
+         f"({result['destroyed']} destroyed) into {result['out']}; master key check value "
+         f"{result['master_key_check']}.", **result)

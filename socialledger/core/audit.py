@@ -22,17 +22,32 @@ from socialledger.core.storage import chain
 from socialledger.core.storage.ports import ChainReader
 
 
-class Receipt(msgspec.Struct, frozen=True, kw_only=True):
-    """What a seal says, written to a file kept outside the ledger home (or in an archive package)."""
+class Receipt(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What a seal says, written to a file kept outside the ledger home (or in an archive package).
+
+    Signed (Ed25519) by the organisation's signing key when made by this version: `signature` covers
+    every other field (`signed_bytes`), `public_key` says which key (`core/receipts.py`). A package's
+    receipt also carries the checksum of its root METS.xml, which the METS cannot list itself.
+    """
 
     algorithm: str
     position: int
     hash: str
     time: str
     ledger: str = ""
+    purpose: str = ""
+    package: str = ""  # an archive package's id (urn:uuid:...), on a package's receipt
+    mets_sha256: str = ""  # its root METS.xml's SHA-256
+    public_key: str = ""  # the signing key's raw public bytes, hex
+    signature: str = ""  # Ed25519 over `signed_bytes()`, hex
 
     def encode(self) -> bytes:
         return msgspec.json.format(msgspec.json.encode(self), indent=2) + b"\n"
+
+    def signed_bytes(self) -> bytes:
+        """What the signature covers: every field but the signature, keys sorted, no spaces."""
+        fields = msgspec.to_builtins(msgspec.structs.replace(self, signature=""))
+        return msgspec.json.Encoder(order="sorted").encode(fields)
 
 
 def read_receipt(path: Path) -> Receipt:
@@ -55,6 +70,8 @@ class Report:
     seals: int = 0
     first_broken_position: int | None = None
     problems: list[str] = attrs.Factory(list)
+    receipts: int = 0  # receipts checked (given, and in the receipts directory)
+    keys: int | None = None  # keys checked against the events (None: not checked, no master key here)
 
     def broken(self, position: int, problem: str) -> None:
         self.ok = False
@@ -121,6 +138,7 @@ def verify(store: ChainReader, receipts: list[Receipt] = (), seal_topics: tuple[
             report.seals += 1
             _check_sealed(report, recomputed, head, sealed, hash_hex, f"the seal recorded at position {at}")
         for receipt in receipts:
+            report.receipts += 1
             _check_sealed(report, recomputed, head, receipt.position, receipt.hash,
                           f"the receipt of {receipt.time}")
     finally:

@@ -64,6 +64,9 @@ def copy_store(source: Storage, target: Storage) -> Copied:
     source_keys, target_keys = source.open_keys(), target.open_keys()
     try:
         keys = target_keys.import_keys(source_keys.export_keys())
+        identity = source_keys.identity()
+        if identity is not None:  # the copy is the same key store: the key inventory's events name its id
+            target_keys.stamp(identity[0])
     finally:
         source_keys.close()
         target_keys.close()

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Notification
 
@@ -27,11 +29,14 @@ from socialledger.core.audit import Receipt, Report, verify
 from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
-from socialledger.core.domain.errors import LedgerNotFound, NotFound, VerificationFailed
+from socialledger.core.domain.errors import BadInput, LedgerNotFound, NotFound, VerificationFailed
 from socialledger.core.domain.policy import Policy
 from socialledger.core.domain.policy_record import POLICY_ID, PolicyRecord
 from socialledger.core.domain.roles import ROSTER_ID, Roster
 from socialledger.core.domain.seals import SEALS_ID, Seals
+from socialledger.core.crashpoints import crash_point
+from socialledger.core.keycheck import check_keys, record_inventory
+from socialledger.core.receipts import sign, signature_problem, signing_key, stored_receipts, write_receipt
 from socialledger.core.storage import chain
 from socialledger.core.storage.backends import open_storage
 from socialledger.core.storage.config import StorageConfig
@@ -97,6 +102,11 @@ class LedgerStore(Application):  # type: ignore[type-arg]
                 if attempt == _RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
+
+    def check_keys(self) -> None:
+        """Refuse a wrong master key and a key store that lost keys, before anything is read or written
+        (`core/keycheck.py`)."""
+        check_keys(self)
 
     def shred_caches(self) -> None:
         """Forget everything decrypted in memory (after keys were destroyed)."""
@@ -170,19 +180,50 @@ class LedgerStore(Application):  # type: ignore[type-arg]
 
     # Integrity -----------------------------------------------------------------------
 
-    def verify(self, receipts: Sequence[Receipt] = ()) -> Report:
-        """Recompute the hash chain and check every seal and the given receipts."""
+    def verify(self, receipts: Sequence[Receipt] = (), *, public_key: Ed25519PublicKey | None = None,
+               stored: bool = True) -> Report:
+        """Recompute the hash chain and check every seal, the given receipts and (`stored`) those in the
+        receipts directory; with `public_key`, every given receipt must carry its signature. Receipts in the
+        directory are checked against the organisation's own key when this machine holds it."""
         topics = topics_of((Seals.SealRecorded, Seals.SealAdded))
-        return verify(self.storage.chain_reader(), list(receipts), topics)
+        own = None
+        if stored:
+            try:
+                key = signing_key(self.home, create=False)
+            except BadInput:
+                key = None
+            own = key.public_key() if key is not None else None
+        checked: list[Receipt] = []
+        problems: list[str] = []
+        for receipt in receipts:
+            if public_key is not None and (why := signature_problem(receipt, public_key)) is not None:
+                problems.append(f"the receipt of {receipt.time} (position {receipt.position}): {why}")
+            checked.append(receipt)
+        for path, found in (stored_receipts(self.home) if stored else []):
+            if isinstance(found, str):
+                problems.append(f"{path.name}: {found}")
+                continue
+            if own is not None and found.signature and (why := signature_problem(found, own)) is not None:
+                problems.append(f"{path.name}: {why}")
+                continue
+            checked.append(found)
+        report = verify(self.storage.chain_reader(), checked, topics)
+        for problem in problems:
+            report.broken(report.head + 1, problem)
+        return report
 
-    def record_seal(self, actor: Actor, purpose: str = "seal") -> Receipt:
-        """Verify, then record the head of the chain as a seal; the receipt to keep elsewhere.
+    def record_seal(self, actor: Actor, purpose: str = "seal", *, check: bool = True, with_home: bool = True,
+                    **extra: str) -> Receipt:
+        """Verify (unless `check` is off: an automatic seal), then record the head of the chain as a seal;
+        the receipt, signed and written into the receipts directory, to keep elsewhere too. `extra`: a
+        package's fields (`package`, `mets_sha256`) for the receipt.
 
         Who may seal is checked by the caller (`socialledger.app.audit`).
         """
-        report = self.verify()
-        if not report.ok:
-            raise VerificationFailed(f"the ledger does not verify, nothing sealed: {report.problems[0]}")
+        if check:
+            report = self.verify(stored=False)
+            if not report.ok:
+                raise VerificationFailed(f"the ledger does not verify, nothing sealed: {report.problems[0]}")
 
         def command() -> Receipt:
             position, digest = self.recorder.chain_head()
@@ -195,9 +236,42 @@ class LedgerStore(Application):  # type: ignore[type-arg]
                                       purpose=purpose, **actor.stamp())
             self.save(seals)
             return Receipt(algorithm=chain.ALGORITHM, position=position, hash=digest.hex(),
-                           time=datetime.now(UTC).isoformat(), ledger=str(self.home))
+                           time=datetime.now(UTC).isoformat(), ledger=str(self.home) if with_home else "",
+                           purpose=purpose)
 
-        return self.decide(command)
+        receipt = self.decide(command)
+        return self.write_receipt(receipt, **extra)
+
+    def write_receipt(self, receipt: Receipt, **extra: str) -> Receipt:
+        """Sign `receipt` (with `extra` fields) and write it into the receipts directory; the signed receipt."""
+        key = signing_key(self.home)
+        assert key is not None
+        signed = sign(msgspec.structs.replace(receipt, **extra), key)
+        write_receipt(self.home, signed)
+        return signed
+
+    def seal_after(self, actor: Actor, purpose: str) -> Receipt | None:
+        """After an ingest, an export or a decision: record the key inventory when it changed, then seal the
+        head of the chain (without recomputing it: `audit verify` does that) unless nothing was recorded
+        since the last seal. The receipt written, or None."""
+        record_inventory(self, actor)
+        crash_point("seal:inventory-recorded")
+        head = self.recorder.chain_head()
+        if head is None:
+            return None
+        if not self.needs_seal():
+            return None
+        return self.record_seal(actor, purpose, check=False)
+
+    def needs_seal(self) -> bool:
+        """Whether anything but seals was recorded since the last seal."""
+        try:
+            last = self.repository.get(SEALS_ID).last_position
+        except AggregateNotFoundError:
+            last = 0
+        seal_topics = set(topics_of((Seals.SealRecorded, Seals.SealAdded)))
+        since = self.recorder.select_notifications(last, 4, inclusive_of_start=False)
+        return not all(n.topic in seal_topics for n in since)
 
 
 def parse_id(value: str | UUID) -> UUID | None:

@@ -50,6 +50,7 @@ from socialledger.core.domain.capture_rules import (
     written_by_account,
 )
 from socialledger.core.domain.content import CAPTURED, EDITED, MODERATED, ContentItem
+from socialledger.core.domain.errors import VerificationFailed
 from socialledger.core.domain.observations import MetricsObservation
 from socialledger.core.domain.records import (
     AccountRecord,
@@ -422,7 +423,17 @@ class CaptureWriter:
             storing = self.keys.ensure_in_background(new, new=True)
         else:
             self.keys.ensure(new, new=True)
-        self.keys.ensure(key_id for e, key_id in sealed if e.originator_version > 1)
+        existing = list(dict.fromkeys(key_id for e, key_id in sealed if e.originator_version > 1))
+        if existing:
+            # An item or subject with events has its key already: one that is not there was lost (a key
+            # store missing, replaced or older than the events), never made again under what was recorded.
+            self.keys.preload(existing)  # (keys this run made, in an earlier page, are in the cache already)
+            lost = [k for k in existing if self.keys.cipher(k) is None]
+            if lost:
+                raise VerificationFailed(
+                    f"the key store lacks the keys of {len(lost)} items or subjects the ledger holds data "
+                    "under (a key store missing, replaced or older than the events): nothing recorded; "
+                    "restore the key store backup (docs/operations.md) and run 'socialledger audit verify'")
         for event, entry, source in page.media:
             # Kept before the events that name them are committed: never an event without its file.
             info = media_store.store(self.ledger.home, event.originator_id,

@@ -32,6 +32,7 @@ class Disposals(LedgerAggregate):
 
         def apply(self, d: Disposals) -> None:
             d.runs = 1
+            d.decided_items = list(self.items)
 
     class RetentionAppliedAgain(LedgerAggregate.Event):
         as_of: date
@@ -40,6 +41,7 @@ class Disposals(LedgerAggregate):
 
         def apply(self, d: Disposals) -> None:
             d.runs += 1
+            d.decided_items = [*getattr(d, "decided_items", []), *self.items]
 
     class DisposalDecided(RetentionApplied):
         """A run of the retention rules that disposed of items under a named decision (R22)."""
@@ -55,6 +57,7 @@ class Disposals(LedgerAggregate):
 
     def __init__(self) -> None:
         self.runs = 0
+        self.decided_items: list[UUID] = []  # every item a run decided to dispose of
 
 
 class Holds(LedgerAggregate):

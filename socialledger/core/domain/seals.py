@@ -17,6 +17,7 @@ class Seals(LedgerAggregate):
 
         def apply(self, seals: Seals) -> None:
             seals.count = 1
+            seals.last_position = self.position
 
     class SealAdded(LedgerAggregate.Event):
         position: int
@@ -25,6 +26,8 @@ class Seals(LedgerAggregate):
 
         def apply(self, seals: Seals) -> None:
             seals.count += 1
+            seals.last_position = self.position
 
     def __init__(self) -> None:
         self.count = 0
+        self.last_position = 0

@@ -48,9 +48,11 @@ class Subject(LedgerAggregate):
         def apply(self, subject: Subject) -> None:
             subject.erasure = {"decision": self.decision, "override": self.override, "actor": self.actor,
                                "time": self.timestamp, "items": len(self.items)}
+            subject.erased_items = list(self.items)
 
     def __init__(self) -> None:
         self.erasure: dict[str, Any] | None = None
+        self.erased_items: list[UUID] = []  # the items the erasure decision named
 
     channel: str
     identity: dict[str, Any] | None

@@ -12,6 +12,9 @@ import binascii
 import os
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.storage.home import create_private_file
 
@@ -30,6 +33,19 @@ def _parse_key(text: str, where: str) -> bytes:
         if len(key) == 32:
             return key
     raise BadInput(f"{where}: a master key is 32 bytes, written as 64 hex digits or base64")
+
+
+def check_value(master: bytes) -> str:
+    """The check value of a master key (hex): HKDF of the key for this one purpose, so that a key store and
+    the event store can say which master key they were written under without holding anything of it."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=b"socialledger master key check")
+    return derived.derive(master).hex()
+
+
+def master_key_available(home: Path) -> bool:
+    """Whether a master key is given at all (the environment or its file): commands that need no secret
+    (`audit verify`) run without one."""
+    return bool(os.environ.get(MASTER_ENV)) or master_key_file(home).exists()
 
 
 def master_key_file(home: Path) -> Path:

@@ -263,6 +263,29 @@ class KeyStore(Protocol):
     def forget(self) -> None:
         """Drop every cached key from memory."""
 
+    #: True when this open made the store (it was missing): `core/keycheck.py` removes it again when the
+    #: ledger holds data that needed keys, so that no empty store is left to be mistaken for the real one.
+    made_now: bool
+
+    def check_value(self) -> str:
+        """The master key's check value (hex, one-way): whether a master key matches, and nothing more."""
+
+    def identity(self) -> tuple[str, str] | None:
+        """(this store's random id, the check value it was stamped under); None when never stamped."""
+
+    def stamp(self, store_id: str | None = None) -> tuple[str, str]:
+        """Give the store an identity (a new id, this master key's check value) unless it has one; it. With
+        `store_id`: that id, replacing any (`store copy`: a copy is the same key store)."""
+
+    def counts(self) -> tuple[int, int]:
+        """(key rows, destroyed ones): what the key inventory events record (`core/keycheck.py`)."""
+
+    def opens_a_key(self) -> bool | None:
+        """Whether the master key unwraps a stored live key; None when none is stored."""
+
+    def remove(self) -> None:
+        """Close and remove the store (only one this open made: see `made_now`)."""
+
     def derived(self, purpose: str) -> bytes: ...
 
     def hasher(self, purpose: str) -> Hasher: ...

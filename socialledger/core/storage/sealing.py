@@ -58,6 +58,14 @@ class Sealer:
                 None if cipher is None else _decode(cipher.decrypt(sealed[:12], sealed[12:], _aad(oid.bytes, field)))
             )
 
+    def discard(self) -> None:
+        """Close the key store and remove it, when this process made it (it was missing): `core/keycheck.py`."""
+        keys = self._keystore
+        # Only a store this process made and that still holds nothing: never one that was in use.
+        if keys is not None and keys.made_now and keys.identity() is None and keys.counts() == (0, 0):
+            keys.remove()
+            self._keystore = None
+
     def close(self) -> None:
         if self._keystore is not None:
             self._keystore.close()

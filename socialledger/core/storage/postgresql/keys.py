@@ -30,6 +30,7 @@ import base64
 import binascii
 import os
 import re
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -45,6 +46,7 @@ from psycopg.sql import SQL, Identifier
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.storage.config import StorageConfig
 from socialledger.core.storage.hashing import Hasher
+from socialledger.core.storage.masterkey import check_value
 from socialledger.core.storage.postgresql.connect import connect, create_schema, creating
 
 _CHUNK = 10_000
@@ -53,6 +55,7 @@ _CREATE = (
     "destroyed timestamptz)",
     "CREATE TABLE IF NOT EXISTS {schema}.key_state (one boolean PRIMARY KEY DEFAULT true CHECK (one), "
     "generation integer NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}.key_store (name text PRIMARY KEY, value text NOT NULL)",
 )
 
 
@@ -68,8 +71,11 @@ class KeyStore:
         self._cache: OrderedDict[str, AESGCM | None] = OrderedDict()
         self._cache_size = cache_size
         self.db: psycopg.Connection[Any] = connect(config)
-        made = self.db.execute("SELECT to_regclass(%s)", (f'"{self.schema}".key_state',)).fetchone()
-        if made is None or made[0] is None:
+        made = self.db.execute("SELECT to_regclass(%s), to_regclass(%s)",
+                               (f'"{self.schema}".key_state', f'"{self.schema}".key_store')).fetchone()
+        #: True when this open made the tables (a key store that was missing): see the SQLite store's.
+        self.made_now = made is None or made[0] is None
+        if made is None or made[0] is None or made[1] is None:
             with creating(config, "keys"):  # (two processes making the tables at once would collide)
                 create_schema(self.db, self.schema)
                 with self.db.transaction():
@@ -77,6 +83,49 @@ class KeyStore:
                         self.db.execute(self._sql(statement))
         self.generation = self._first_generation()
         self._shred_old(self.generation)
+
+    # Which key store, under which master key (`core/keycheck.py`) ------------------------------
+
+    def check_value(self) -> str:
+        return check_value(self._derive_root)
+
+    def identity(self) -> tuple[str, str] | None:
+        rows = dict(self.db.execute(self._sql("SELECT name, value FROM {schema}.key_store")).fetchall())
+        if "id" not in rows or "check" not in rows:
+            return None
+        return str(rows["id"]), str(rows["check"])
+
+    def stamp(self, store_id: str | None = None) -> tuple[str, str]:
+        made = (store_id or str(uuid.uuid4()), self.check_value())
+        conflict = "DO UPDATE SET value = excluded.value" if store_id else "DO NOTHING"
+        with self.db.transaction():
+            for name, value in (("id", made[0]), ("check", made[1])):
+                self.db.execute(self._sql("INSERT INTO {schema}.key_store (name, value) VALUES (%s, %s) "
+                                          f"ON CONFLICT (name) {conflict}"), (name, value))
+        return self.identity() or made
+
+    def counts(self) -> tuple[int, int]:
+        keys, destroyed = self.db.execute(self._sql(
+            "SELECT count(*), count(*) - count(wrapped) FROM {schema}.keys")).fetchone()
+        return int(keys), int(destroyed)
+
+    def opens_a_key(self) -> bool | None:
+        row = self.db.execute(self._sql(
+            "SELECT id, generation, wrapped FROM {schema}.keys WHERE wrapped IS NOT NULL LIMIT 1")).fetchone()
+        if row is None:
+            return None
+        try:
+            self._unwrap_raw(row[0], row[1], bytes(row[2]))
+        except (InvalidTag, ValueError, BadInput):
+            return False
+        return True
+
+    def remove(self) -> None:
+        """Drop the tables this open made (a key store found missing; see `made_now`) and close."""
+        with self.db.transaction():
+            for table in ("keys", "key_state", "key_store"):
+                self.db.execute(self._sql(f"DROP TABLE IF EXISTS {{schema}}.{table}"))
+        self.close()
 
     def _sql(self, statement: str) -> SQL:
         return SQL(statement).format(schema=Identifier(self.schema))  # type: ignore[return-value]

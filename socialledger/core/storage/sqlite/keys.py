@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from socialledger.core.storage.hashing import Hasher
 from socialledger.core.storage.home import create_private_file
-from socialledger.core.storage.masterkey import create_master_key_file, load_master_key
+from socialledger.core.storage.masterkey import check_value, create_master_key_file, load_master_key
 
 __all__ = ["Hasher", "KeyStore", "StoringKeys", "create_master_key_file", "load_master_key"]
 
@@ -43,6 +44,9 @@ class KeyStore:
 
     def __init__(self, home: Path, master: bytes, cache_size: int = 60_000) -> None:
         self.path = home / KEYS_FILE
+        #: True when this open made the file (a key store that was missing): `core/keycheck.py` then removes it
+        #: again if the ledger holds data that needed keys.
+        self.made_now = not self.path.exists()
         create_private_file(self.path)
         self._wrap = AESGCM(master)
         self._derive_root = master
@@ -56,6 +60,45 @@ class KeyStore:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, wrapped BLOB, destroyed TEXT)"
         )
+        self.db.execute("CREATE TABLE IF NOT EXISTS key_store (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    # Which key store, under which master key (`core/keycheck.py`) ------------------------------
+
+    def check_value(self) -> str:
+        """The master key's check value: derived from it one way, so it says whether a key matches, nothing more."""
+        return check_value(self._derive_root)
+
+    def identity(self) -> tuple[str, str] | None:
+        """(this store's id, the check value of the master key it was stamped under); None when never stamped."""
+        rows = dict(self.db.execute("SELECT name, value FROM key_store").fetchall())
+        if "id" not in rows or "check" not in rows:
+            return None
+        return str(rows["id"]), str(rows["check"])
+
+    def stamp(self, store_id: str | None = None) -> tuple[str, str]:
+        """Give a store that has no identity one (a new id, this master key's check value); with `store_id`,
+        that id whatever it had (`store copy`: the copy is the same key store)."""
+        made = (store_id or str(uuid.uuid4()), self.check_value())
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(f"INSERT OR {'REPLACE' if store_id else 'IGNORE'} INTO key_store (name, value) "
+                                "VALUES (?, ?)", [("id", made[0]), ("check", made[1])])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return self.identity() or made
+
+    def counts(self) -> tuple[int, int]:
+        """(key rows, destroyed ones)."""
+        keys, destroyed = self.db.execute("SELECT count(*), count(*) - count(wrapped) FROM keys").fetchone()
+        return int(keys), int(destroyed)
+
+    def opens_a_key(self) -> bool | None:
+        """Whether the master key unwraps a stored key (None when no live key is stored): for stores
+        made before they carried a check value."""
+        row = self.db.execute("SELECT id, wrapped FROM keys WHERE wrapped IS NOT NULL LIMIT 1").fetchone()
+        return None if row is None else self.unwraps(row[0], row[1])
 
     # Derived keys -------------------------------------------------------------
 
@@ -249,6 +292,11 @@ class KeyStore:
     def forget(self) -> None:
         """Drop cached keys (long runs call this between pages to bound memory)."""
         self._cache.clear()
+
+    def remove(self) -> None:
+        """Close and delete the store's file (one this open made, found to be no use: see `made_now`)."""
+        self.close()
+        self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._storing_now is not None:
