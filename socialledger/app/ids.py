@@ -93,31 +93,25 @@ class Ids:
 
     def planned(self, given: str | UUID) -> PlannedPost:
         """The planned post `given` names: its id or a short form of it."""
-        text = _typed(str(given))
-        full = given if isinstance(given, UUID) else parse_id(text)
-        if full is not None:
-            found = self._planned_or_none(full)
-            if found is None:
-                raise NotFound(f"there is no planned post with id {given}")
-            return found
-        prefix = _prefix(text, "a planned post", native=False)
-        found = [p for p in map(self._planned_or_none, (i for i in self._plan_ids() if i.hex.startswith(prefix)))
-                 if p is not None]
-        return self._one(text, found, "planned post", lambda p: str(p.id))
+        return self._aggregate(given, self._planned_or_none, self._plan_ids, "planned post")
 
     def request(self, given: str | UUID) -> RecordsRequest:
         """The records request `given` names: its id or a short form of it."""
+        return self._aggregate(given, self._request_or_none, self.request_ids, "records request")
+
+    def _aggregate(self, given: str | UUID, load: Callable[[UUID], T | None], ids: Callable[[], Iterable[UUID]],
+                   noun: str) -> T:
+        """An aggregate with no platform id (a planned post, a records request) by its id or a short form."""
         text = _typed(str(given))
         full = given if isinstance(given, UUID) else parse_id(text)
         if full is not None:
-            found = self._request_or_none(full)
+            found = load(full)
             if found is None:
-                raise NotFound(f"there is no records request with id {given}")
+                raise NotFound(f"there is no {noun} with id {given}")
             return found
-        prefix = _prefix(text, "a records request", native=False)
-        found = [r for r in map(self._request_or_none, (i for i in self.request_ids() if i.hex.startswith(prefix)))
-                 if r is not None]
-        return self._one(text, found, "records request", lambda r: str(r.id))
+        prefix = _prefix(text, f"a {noun}", native=False)
+        candidates = [a for a in map(load, (i for i in ids() if i.hex.startswith(prefix))) if a is not None]
+        return self._one(text, candidates, noun, lambda a: str(a.id))  # type: ignore[attr-defined]
 
     def request_ids(self) -> list[UUID]:
         return [n.originator_id for n in self.store.notifications(topics=topics_of((RecordsRequest.Opened,)))]
