@@ -58,7 +58,11 @@ def _child(data: Path, home: Path, reingest: bool) -> dict:
     first = ingest(ledger.store, actor("kommunikatör"), "facebook", data, account)
     t1 = time.perf_counter()
     out = {"records": first.records, "events": first.events, "ingest_s": t1 - t0,
-           "summary": {k: v for k, v in first.as_dict().items() if k != "errors"}}
+           "summary": {k: v for k, v in first.as_dict().items() if k not in ("errors", "refused")}}
+    if first.skipped or first.refused:
+        # A benchmark of a partly refused input measures something else: say so and stop.
+        raise SystemExit(f"the generated input was not recorded whole: {first.skipped} skipped, "
+                         f"{len(first.refused)} refused, the first: {first.refused[:1]}")
     if reingest:
         t2 = time.perf_counter()
         again = ingest(ledger.store, actor("kommunikatör"), "facebook", data, account)
