@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from socialledger.projections.postgresql.bulk import copy_rows
 from socialledger.projections.search import ITEM_COLUMNS
+
+_ITEM_TYPES = ("text", "text", "text", "text", "text", "text", "int4", "float8", "text", "int4")
+_DOC_COLUMNS = ("doc", "item", "version", "account", "channel", "kind", "author", "occurred", "stems")
+_DOC_TYPES = ("int8", "text", "int4", "text", "text", "text", "text", "float8", "text")
 
 _FILTERS = {"account": "d.account = %s", "channel": "d.channel = %s", "kind": "d.kind = %s",
             "author": "d.author = %s", "start": "d.occurred >= %s", "end": "d.occurred < %s", "state": "i.state = %s"}
@@ -49,10 +54,8 @@ class PostgreSQLSearchView:
         self.c = c
 
     def items_indexed(self, items: list[tuple[Any, ...]], docs: list[tuple[str, int, str]]) -> None:
-        if items:
-            self.c.executemany(
-                f"INSERT INTO search_items VALUES ({', '.join(['%s'] * len(ITEM_COLUMNS))}) ON CONFLICT (item) DO "
-                "UPDATE SET " + ", ".join(f"{k}=excluded.{k}" for k in ITEM_COLUMNS[1:]), items)
+        # Through COPY (`bulk.py`): a rebuild writes a row per item and per version.
+        copy_rows(self.c, "search_items", ITEM_COLUMNS, _ITEM_TYPES, items, conflict=("item",))
         meta = {r[0]: r for r in items}
         missing = [d[0] for d in docs if d[0] not in meta]
         if missing:
@@ -63,9 +66,7 @@ class PostgreSQLSearchView:
         for n, (item, version, stems) in enumerate(docs, start=first):
             r = meta[item]
             rows.append((n, item, version, r[1], r[2], r[3], r[4], r[7], stems))
-        if rows:
-            self.c.executemany("INSERT INTO search_docs (doc, item, version, account, channel, kind, author, "
-                               "occurred, stems) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+        copy_rows(self.c, "search_docs", _DOC_COLUMNS, _DOC_TYPES, rows)
 
     def _raw(self, items: list[str]) -> dict[str, tuple[Any, ...]]:
         self.c.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM search_items WHERE item = ANY(%s)", (list(items),))
