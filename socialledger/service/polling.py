@@ -115,6 +115,9 @@ class HttpApiClient:
             url = f"{self.base}/{path}"
         sent = dict(headers or {})
         if token and self._token:
+            if not (self._token.isascii() and self._token.isprintable()) or " " in self._token:
+                raise TokenRejected(0, "the access token in the secrets holds characters no HTTP header carries "
+                                       "(a space, a line break, a letter outside ASCII): put the token as issued")
             sent["Authorization"] = f"Bearer {self._token}"
         attempt = 0
         while True:
