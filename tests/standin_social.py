@@ -210,9 +210,18 @@ class BlueskyStandIn(_StandIn):
         self.thread: dict[str, Any] = json.loads((BLUESKY / "thread_sv.json").read_text())
         self.profile: dict[str, Any] = json.loads((BLUESKY / "profile_sv.json").read_text())
         self.removed: set[str] = set()
+        for view in self._views():  # the AppView hydrates a post's pictures: CDN URLs (served here)
+            embed = view["record"].get("embed") or {}
+            if embed.get("$type") == "app.bsky.embed.images":
+                did = view["author"]["did"]
+                view["embed"] = {"$type": "app.bsky.embed.images#view", "images": [
+                    {"thumb": f"{self.base}/cdn/img/feed_thumbnail/plain/{did}/{i['image']['ref']['$link']}@jpeg",
+                     "fullsize": f"{self.base}/cdn/img/feed_fullsize/plain/{did}/{i['image']['ref']['$link']}@jpeg",
+                     "alt": i.get("alt", "")} for i in embed["images"]]}
 
     def _views(self) -> list[dict[str, Any]]:
         out = [i["post"] for i in self.feed]
+        out += [v for i in self.feed for v in i.get("reply", {}).values() if isinstance(v, dict) and "record" in v]
 
         def walk(node: dict[str, Any]) -> None:
             if isinstance(node.get("post"), dict):

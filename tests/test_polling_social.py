@@ -136,6 +136,10 @@ def test_bluesky_a_session_from_the_app_password_the_feed_by_cursor_threads_and_
     items = _items(ledger, account)
     assert items[f"bluesky:{ASTRID_REPLY}"]["kind"] == "comment"
     assert items[f"bluesky:{THREAD_ROOT}"]["kind"] == "post"
+    # The post's picture: its CDN URL from the hydrated view, downloaded without the token, kept encrypted.
+    version = ledger.content_item(actor("kommunikatör"), items[f"bluesky:{THREAD_ROOT}"]["id"])["versions"][-1]
+    (photo,) = [m for m in version["media"] if m["kind"] == "photo"]
+    assert photo["stored"] and b.cdn_requests == 1
     b.edit(THREAD_ROOT, "Välkommen på söndag 😊 Ändrat: Åbent hus kl. 10–15.")
     b.removed.add(ASTRID_REPLY)  # deleted: its branch leaves the thread, getPosts leaves it out
     assert poller.round() == 0, lines
