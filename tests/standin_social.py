@@ -335,3 +335,171 @@ class BlueskyStandIn(_StandIn):
             Route("/xrpc/app.bsky.feed.getPosts", self.get_posts),
             Route("/xrpc/app.bsky.actor.getProfile", self.get_profile),
         ]
+
+
+# X ------------------------------------------------------------------------------------------------
+
+X_ID = "1512345678901234567"
+X_USERS = {
+    X_ID: {"id": X_ID, "name": "Kommunen", "username": "kommunen",
+           "public_metrics": {"followers_count": 4210, "following_count": 87, "tweet_count": 1337, "listed_count": 41,
+                              "like_count": 512}},
+    "1400000000000000001": {"id": "1400000000000000001", "name": "Astrid Öberg", "username": "astrid_o"},
+    "1400000000000000002": {"id": "1400000000000000002", "name": "Lars Åkesson", "username": "larsakesson"},
+}
+
+
+class XStandIn(_StandIn):
+    """X API v2 for one account: its tweets (pagination_token), recent search by conversation, tweets lookup.
+
+    Our own tweets (Swedish text) in the shapes API v2 answers with `tweet.fields`, `expansions`
+    and `includes` (as recorded by tweepy's cassettes and twitter4j-v2's tests); times are hours
+    before now, as recent search only reaches 7 days back.
+    """
+
+    name = "X stand-in"
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        now = datetime.now(UTC).replace(microsecond=0)
+
+        def at(hours: float) -> str:
+            return (now - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+        def tweet(tid: str, author: str, text: str, hours: float, conversation: str, *, replied_to: str | None = None,
+                  to_user: str | None = None, metrics: tuple[int, int, int, int] = (0, 0, 0, 0),
+                  media: list[str] | None = None, retweet: str | None = None) -> dict[str, Any]:
+            t: dict[str, Any] = {"id": tid, "text": text, "created_at": at(hours), "author_id": author,
+                                 "conversation_id": conversation, "edit_history_tweet_ids": [tid],
+                                 "public_metrics": {"retweet_count": metrics[0], "reply_count": metrics[1],
+                                                    "like_count": metrics[2], "quote_count": metrics[3],
+                                                    "bookmark_count": 0, "impression_count": 40 * metrics[2]}}
+            if replied_to:
+                t["referenced_tweets"] = [{"type": "replied_to", "id": replied_to}]
+                t["in_reply_to_user_id"] = to_user
+            if retweet:
+                t["referenced_tweets"] = [{"type": "retweeted", "id": retweet}]
+            if media:
+                t["attachments"] = {"media_keys": media}
+            return t
+
+        self.tweets: list[dict[str, Any]] = [  # newest first, as the timeline answers
+            tweet("1870000000000000005", X_ID, "RT @skolverket: Nya kursplaner från hösten", 2, "1870000000000000005",
+                  retweet="1869999999999999999"),
+            tweet("1870000000000000004", X_ID, "Snöröjningen är igång i hela kommunen ❄️ Prioriterade gång- och "
+                  "cykelvägar först.", 5, "1870000000000000004", metrics=(3, 0, 17, 0)),
+            tweet("1870000000000000003", X_ID, "@astrid_o Tack! Biblioteket har öppet till kl. 20 på torsdagar.",
+                  20, "1870000000000000001", replied_to="1870000000000000002", to_user="1400000000000000001"),
+            tweet("1870000000000000001", X_ID, "Välkommen till julmarknaden på torget på lördag 🎄 Öppet 10–16.", 30,
+                  "1870000000000000001", metrics=(4, 3, 25, 1), media=["3_1870000000000000101"]),
+        ]
+        self.replies: list[dict[str, Any]] = [
+            tweet("1870000000000000002", "1400000000000000001", "@kommunen Har biblioteket öppet på kvällen också?",
+                  25, "1870000000000000001", replied_to="1870000000000000001", to_user=X_ID),
+            tweet("1870000000000000006", "1400000000000000002", "@astrid_o @kommunen Ja, torsdagar är bäst 👍", 19,
+                  "1870000000000000001", replied_to="1870000000000000003", to_user=X_ID),
+        ]
+        self.media = {"3_1870000000000000101": {"media_key": "3_1870000000000000101", "type": "photo",
+                                                "url": f"{self.base}/cdn/media/GdJul2025torget.jpg",
+                                                "width": 1200, "height": 800,
+                                                "alt_text": "Julmarknaden på torget i snö"}}
+        self.removed: set[str] = set()
+
+    def edit(self, tid: str, text: str) -> None:
+        """An edit: a new tweet id in the same chain (`edit_history_tweet_ids`, oldest first)."""
+        for i, t in enumerate(self.tweets):
+            if t["id"] == tid:
+                new = copy.deepcopy(t)
+                new["id"] = str(int(tid) + 50)
+                new["text"] = text
+                new["edit_history_tweet_ids"] = [tid, new["id"]]
+                new["created_at"] = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                self.tweets[i] = new
+                return
+        raise KeyError(tid)
+
+    def _check(self, request: Request) -> Response | None:
+        self.requests.append(request.url.path)
+        if self.throttle:  # X sends no Retry-After: the reset time, in epoch seconds
+            self.throttle -= 1
+            return JSONResponse({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
+                                 "status": 429}, status_code=429,
+                                headers={"x-rate-limit-limit": "1500", "x-rate-limit-remaining": "0",
+                                         "x-rate-limit-reset": str(int(time.time()) + 1)})
+        if self.fail:
+            self.fail -= 1
+            return JSONResponse({"title": "Service Unavailable", "type": "about:blank", "status": 503}, status_code=503)
+        if self.expired or request.headers.get("authorization") != f"Bearer {self.token}":
+            return JSONResponse({"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                 "detail": "Unauthorized"}, status_code=401)
+        for key, wanted in (("expansions", "attachments.media_keys"), ("tweet.fields", "public_metrics")):
+            if request.url.path != "/2/tweets" and wanted not in request.query_params.get(key, ""):
+                return JSONResponse({"errors": [{"message": f"{key} lacks {wanted}"}],
+                                     "title": "Invalid Request", "type": "https://api.twitter.com/2/problems/"
+                                     "invalid-request"}, status_code=400)
+        return None
+
+    def _page(self, tweets: list[dict[str, Any]], token: str | None, token_name: str) -> Response:
+        start = int(token or 0)
+        chunk = tweets[start:start + self.per_page]
+        authors = {t["author_id"] for t in chunk}
+        keys = [k for t in chunk for k in t.get("attachments", {}).get("media_keys", [])]
+        doc: dict[str, Any] = {}
+        if chunk:
+            doc["data"] = chunk
+            doc["includes"] = {"users": [X_USERS[a] for a in sorted(authors)]}
+            if keys:
+                doc["includes"]["media"] = [self.media[k] for k in keys]
+        meta: dict[str, Any] = {"result_count": len(chunk)}
+        if chunk:
+            meta["newest_id"], meta["oldest_id"] = chunk[0]["id"], chunk[-1]["id"]
+        if start + self.per_page < len(tweets):
+            meta["next_token"] = str(start + self.per_page)
+        doc["meta"] = meta
+        return JSONResponse(doc, headers={"x-rate-limit-limit": "1500", "x-rate-limit-remaining": "1490",
+                                          "x-rate-limit-reset": str(int(time.time()) + 900)})
+
+    async def user_tweets(self, request: Request) -> Response:
+        if r := self._check(request):
+            return r
+        assert request.path_params["id"] == X_ID
+        visible = [t for t in self.tweets if t["id"] not in self.removed]
+        return self._page(visible, request.query_params.get("pagination_token"), "pagination_token")
+
+    async def search(self, request: Request) -> Response:
+        if r := self._check(request):
+            return r
+        query = request.query_params["query"]
+        assert query.startswith("conversation_id:")
+        conversation = query.split(":", 1)[1]
+        found = [t for t in [*self.replies, *self.tweets] if t["conversation_id"] == conversation
+                 and t["id"] != conversation and t["id"] not in self.removed]
+        return self._page(found, request.query_params.get("next_token"), "next_token")
+
+    async def lookup(self, request: Request) -> Response:
+        if r := self._check(request):
+            return r
+        if self.fail_lookups:
+            self.fail_lookups -= 1
+            return JSONResponse({"title": "Service Unavailable", "type": "about:blank", "status": 503},
+                                status_code=503)
+        known = {i: t for t in [*self.tweets, *self.replies] for i in t["edit_history_tweet_ids"]}
+        doc: dict[str, Any] = {}
+        for tid in request.query_params["ids"].split(","):
+            if tid in known and tid not in self.removed:
+                doc.setdefault("data", []).append({"id": tid, "text": known[tid]["text"],
+                                                   "edit_history_tweet_ids": known[tid]["edit_history_tweet_ids"]})
+            else:
+                doc.setdefault("errors", []).append({
+                    "value": tid, "detail": f"Could not find tweet with ids: [{tid}].", "title": "Not Found Error",
+                    "resource_type": "tweet", "parameter": "ids", "resource_id": tid,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found"})
+        return JSONResponse(doc)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/2/users/{id}/tweets", self.user_tweets),
+            Route("/2/tweets/search/recent", self.search),
+            Route("/2/tweets", self.lookup),
+        ]

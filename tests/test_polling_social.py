@@ -1,7 +1,7 @@
-"""Polling Mastodon and Bluesky through their channels, against local stand-ins (issue 20).
+"""Polling Mastodon, Bluesky and X through their channels, against local stand-ins (issue 20).
 
-Paging (Mastodon's `Link` header, Bluesky's `cursor`), replies (a status's context, a post's
-thread), edits between rounds, a removed reply reconciled, 429 with the platforms' rate-limit
+Paging (Mastodon's `Link` header, Bluesky's `cursor`, X's `next_token`), replies (a status's
+context, a post's thread, a conversation's recent search), edits between rounds, a removed reply reconciled, 429 with the platforms' rate-limit
 headers, a 500, a refused token that stops only its account, media downloaded: the same code
 `socialledger poll` and `serve --poll-every` run.
 """
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from standin_social import BLUESKY_DID, MASTODON_ME, THREAD_ROOT, BlueskyStandIn, MastodonStandIn
+from standin_social import BLUESKY_DID, MASTODON_ME, THREAD_ROOT, X_ID, BlueskyStandIn, MastodonStandIn, XStandIn
 
 from socialledger.app import Ledger
 from socialledger.core.domain.account import ApplicationForm
@@ -26,6 +26,7 @@ from socialledger.service.worker import WorkerState
 from socialledger.testing import actor, make_ledger
 
 TOKEN = "Vb3kQ8_mastodon-user-token-1"
+X_TOKEN = "AAAAAAAAAAAAAAAAAAAAAKommunenBearer%2Ftoken"
 PASSWORD = "abcd-efgh-ijkl-mnop"
 SOREN = status_key("https://mastodon.dk/users/soren/statuses/111900000000000202", MASTODON_ME)
 ASTRID_REPLY = "at://did:plc:astridjensenaarhus2345ab/app.bsky.feed.post/3mabcr7kqx52b"
@@ -175,19 +176,67 @@ def test_a_refused_token_is_one_line_for_its_account_and_the_other_channel_is_po
     assert lines[0].startswith(f"account {b_account}:") and "refused" in lines[0] and PASSWORD not in lines[0]
 
 
+def test_x_tweets_by_pagination_token_conversations_by_search_an_edit_and_a_deleted_reply(tmp_path):
+    ledger, account = make_ledger(tmp_path / "home", "x", X_ID)
+    try:
+        with XStandIn(X_TOKEN) as x:
+            waits: list[float] = []
+            lines: list[str] = []
+            env = {"SOCIALLEDGER_X_API_BASE": f"{x.base}/2", f"SOCIALLEDGER_X_TOKEN_{X_ID}": X_TOKEN}
+            poller = Poller(ledger, actor("kommunikatör"), WorkerState(ledger.home), secrets=Secrets({}, env, "t"),
+                            sleep=waits.append, echo=lines.append)
+            x.throttle = 1  # 429 with x-rate-limit-remaining 0 and the reset in epoch seconds (no Retry-After)
+            assert poller.round() == 0, lines
+            assert 0 < waits[0] <= 2.0
+            assert x.requests.count(f"/2/users/{X_ID}/tweets") == 1 + 2  # the 429, then two pages by next_token
+            assert x.requests.count("/2/tweets/search/recent") == 2  # one conversation, two pages by next_token
+            items = _items(ledger, account)
+            assert {k: i["kind"] for k, i in items.items()} == {
+                "x:1870000000000000001": "post", "x:1870000000000000004": "post",
+                "x:1870000000000000003": "comment",  # the account answering Astrid
+                "x:1870000000000000002": "comment", "x:1870000000000000006": "reply"}  # the retweet: skipped
+            post = items["x:1870000000000000001"]
+            (photo,) = ledger.content_item(actor("kommunikatör"), post["id"])["versions"][-1]["media"]
+            assert photo["stored"] and x.cdn_requests == 1
+            x.edit("1870000000000000004", "Snöröjningen är igång i hela kommunen ❄️ Rättat: gång- och cykelvägar "
+                                          "och busshållplatser först.")
+            x.removed.add("1870000000000000002")  # Astrid deleted her question
+            x.fail = 1  # and a 503, retried
+            assert poller.round() == 0, lines
+            items = _items(ledger, account)
+            assert items["x:1870000000000000004"]["versions"] == 2
+            assert "Rättat" in items["x:1870000000000000004"]["text"]
+            gone = items["x:1870000000000000002"]
+            assert gone["state"] == "removed" and gone["text"]
+            head = ledger.head()
+            assert poller.round() == 0, lines
+            assert ledger.head() == head
+            x.expired = True
+            assert poller.round() == 1
+            assert lines[-1].startswith(f"account {account}:") and "refused (HTTP 401)" in lines[-1]
+            assert X_TOKEN not in lines[-1]
+        for path in ledger.home.rglob("*"):
+            if path.is_file():
+                assert X_TOKEN.encode() not in path.read_bytes(), path
+    finally:
+        ledger.close()
+
+
 EXE = str(Path(sys.executable).with_name("socialledger"))
 
 
-def test_socialledger_poll_once_polls_mastodon_and_bluesky_from_a_secrets_file(tmp_path):
+def test_socialledger_poll_once_polls_mastodon_bluesky_and_x_from_a_secrets_file(tmp_path):
     ledger, m_account = make_ledger(tmp_path / "home", "mastodon", MASTODON_ME)
     b_account = _link_second(ledger, "bluesky", BLUESKY_DID)
+    x_account = _link_second(ledger, "x", X_ID)
     home = ledger.home
     ledger.close()
     secrets = tmp_path / "secrets.toml"
-    with MastodonStandIn(TOKEN) as m, BlueskyStandIn(PASSWORD) as b:
+    with MastodonStandIn(TOKEN) as m, BlueskyStandIn(PASSWORD) as b, XStandIn(X_TOKEN) as x:
         secrets.write_text(f'[mastodon.api_bases]\n"{MASTODON_ME}" = "{m.base}"\n'
                            f'[mastodon.tokens]\n"{MASTODON_ME}" = "{TOKEN}"\n'
-                           f'[bluesky]\napi_base = "{b.base}"\n[bluesky.passwords]\n"{BLUESKY_DID}" = "{PASSWORD}"\n')
+                           f'[bluesky]\napi_base = "{b.base}"\n[bluesky.passwords]\n"{BLUESKY_DID}" = "{PASSWORD}"\n'
+                           f'[x]\napi_base = "{x.base}/2"\n[x.tokens]\n"{X_ID}" = "{X_TOKEN}"\n')
         secrets.chmod(0o600)
         env = {"SOCIALLEDGER_SECRETS": str(secrets), "PATH": "/usr/bin:/bin"}
         for account in (m_account, b_account):
@@ -195,41 +244,49 @@ def test_socialledger_poll_once_polls_mastodon_and_bluesky_from_a_secrets_file(t
                                  "--once"], capture_output=True, text=True, env=env)
             assert ok.returncode == 0, ok.stderr
         assert m.requests and b.sessions
-        m.expired = True
-        bad = subprocess.run([EXE, "--home", str(home), "--as", "kommunikatör", "poll", "--account", m_account,
+        x.expired = True  # X's 401: one line, exit 3
+        bad = subprocess.run([EXE, "--home", str(home), "--as", "kommunikatör", "poll", "--account", x_account,
                               "--once"], capture_output=True, text=True, env=env)
         assert bad.returncode == 3 and "refused" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
-        assert TOKEN not in bad.stderr and PASSWORD not in bad.stderr
+        assert x.requests == [f"/2/users/{X_ID}/tweets"]
+        for secret in (TOKEN, PASSWORD, X_TOKEN):
+            assert secret not in bad.stderr + ok.stderr + ok.stdout
 
 
-def test_serve_polls_mastodon_and_bluesky_and_reconciles_a_removed_reply(tmp_path):
+def test_serve_polls_mastodon_bluesky_and_x_and_reconciles_removed_replies(tmp_path):
     from service_support import Serve
 
     ledger, m_account = make_ledger(tmp_path / "home", "mastodon", MASTODON_ME)
     b_account = _link_second(ledger, "bluesky", BLUESKY_DID)
+    x_account = _link_second(ledger, "x", X_ID)
     home = ledger.home
     ledger.close()
-    with MastodonStandIn(TOKEN) as m, BlueskyStandIn(PASSWORD) as b:
-        serve = Serve(home, {**_env(m, b), "SOCIALLEDGER_USER": "kommunikatör"}, args=("--poll-every", "1")).start()
+    with MastodonStandIn(TOKEN) as m, BlueskyStandIn(PASSWORD) as b, XStandIn(X_TOKEN) as x:
+        env = {**_env(m, b), "SOCIALLEDGER_X_API_BASE": f"{x.base}/2", f"SOCIALLEDGER_X_TOKEN_{X_ID}": X_TOKEN,
+               "SOCIALLEDGER_USER": "kommunikatör"}
+        serve = Serve(home, env, args=("--poll-every", "1")).start()
         try:
             deadline = time.monotonic() + 60
-            while not all((serve.health() or {}).get("last_poll", {}).get(a) for a in (m_account, b_account)):
+            accounts = (m_account, b_account, x_account)
+            while not all((serve.health() or {}).get("last_poll", {}).get(a) for a in accounts):
                 assert time.monotonic() < deadline, serve.log()
                 time.sleep(0.2)
             m.removed.add("111900000000000202")
             b.removed.add(ASTRID_REPLY)
+            x.removed.add("1870000000000000002")
             deadline = time.monotonic() + 60
             while True:
                 reader = Ledger(home)
                 try:
                     gone = (_items(reader, m_account)[f"mastodon:{SOREN}"]["state"],
-                            _items(reader, b_account)[f"bluesky:{ASTRID_REPLY}"]["state"])
+                            _items(reader, b_account)[f"bluesky:{ASTRID_REPLY}"]["state"],
+                            _items(reader, x_account)["x:1870000000000000002"]["state"])
                 finally:
                     reader.close()
-                if gone == ("removed", "removed"):
+                if gone == ("removed", "removed", "removed"):
                     break
                 assert time.monotonic() < deadline, (gone, m.requests[-12:], b.requests[-8:])
                 time.sleep(0.5)
         finally:
             assert serve.stop() == 0
-    assert TOKEN not in serve.log() and PASSWORD not in serve.log()
+    assert TOKEN not in serve.log() and PASSWORD not in serve.log() and X_TOKEN not in serve.log()
