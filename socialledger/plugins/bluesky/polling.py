@@ -114,8 +114,8 @@ def poll(client: ApiClient, did: str, cursor: str | None) -> PollResult:
 
 def look_up(client: ApiClient, uri: str, kind: Kind, did: str, observed: datetime) -> ModerationRecord | None:
     """getPosts answers the posts it has: one it leaves out is deleted (or taken down)."""
-    if not uri.startswith("at://"):
-        return None
+    if not uri.startswith("at://") or "/app.bsky.feed.post/" not in uri:
+        return None  # getPosts answers posts only: another record is not asked for (never a removal by absence)
     doc = client.get(POSTS, {"uris": uri})
     if not isinstance(doc, dict) or not isinstance(doc.get("posts"), list):
         raise ApiError(0, "getPosts answered no posts list")
