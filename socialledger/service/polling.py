@@ -97,7 +97,7 @@ class HttpApiClient:
         return body, doc
 
     def post(self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Any:
-        """POST JSON without the account's token (a login: `Channel.open_session`); no retries but on throttling."""
+        """POST JSON without the account's token (a login: `Channel.open_session`), retried and backed off as a GET."""
         return self._call("POST", path, None, headers, json_body=body, token=False)[1]
 
     def get_answer(self, path: str, params: Mapping[str, str] | None = None,
