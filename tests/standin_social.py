@@ -239,7 +239,6 @@ class BlueskyStandIn(_StandIn):
                 view["record"]["facets"] = []  # the client made the record anew: facets for the new text
                 view["cid"] = "bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
                 view["indexedAt"] = "2026-03-02T08:00:00.000Z"
-        return None
 
     def _check(self, request: Request) -> Response | None:
         self.requests.append(request.url.path)
