@@ -39,8 +39,8 @@ class XChannel(Channel):
     """X (Twitter): the account archive's tweets, replies, long posts, edits, deletions and media."""
 
     name = "x"
-    title = "X (account archive)"
-    reads: ClassVar[tuple[Source, ...]] = ("export", "api")
+    title = "X"
+    reads: ClassVar[tuple[Source, ...]] = ("api", "export")
     founded = 2006  # platform times before it are impossible (`Channel.founded`)
     # Whom a post answers or mentions (an archive holds only the account's own posts).
     embedded = (
