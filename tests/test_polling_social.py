@@ -253,6 +253,7 @@ def test_socialledger_poll_once_polls_mastodon_bluesky_and_x_from_a_secrets_file
             assert secret not in bad.stderr + ok.stderr + ok.stdout
 
 
+@pytest.mark.slow  # a real `serve` process, as tests/test_service_e2e.py's Facebook polling test
 def test_serve_polls_mastodon_bluesky_and_x_and_reconciles_removed_replies(tmp_path):
     from service_support import Serve
 
