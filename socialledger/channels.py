@@ -9,7 +9,9 @@ names do not. See docs/plugins.md.
   optional `skip`, `read_for`, `verify_signature`, `webhook_challenge`, `webhook_accounts`,
   `poll` and `look_up`), and `hookimpl`, the marker of its `register_channels` hook;
 - for polling: `ApiClient` (what `poll` is given), `ApiPage`, `PollResult`, and the errors
-  `ApiError`, `TokenRejected` and `Throttled`;
+  `ApiError`, `TokenRejected` and `Throttled`; `follow` (a list, page by page, however the
+  platform pages: `graph_next`, `links_next`, `link_next`, `cursor_next`, `link_header`),
+  `Followed` and `Window` (the revisit window a newest-first cursor makes);
 - the normalised records a channel yields (`ContentRecord`, `ModerationRecord`,
   `MetricsRecord`, `AccountRecord`, `ItemError`, `Skipped`, with `AuthorRef` and `Media`),
   and `Embedded`, where a channel's raw fragments embed other people and items
@@ -37,6 +39,16 @@ from socialledger.core.capture.channels import (
     TokenRejected,
 )
 from socialledger.core.capture.inputs import InputFile
+from socialledger.core.capture.paging import (
+    Followed,
+    Window,
+    cursor_next,
+    follow,
+    graph_next,
+    link_header,
+    link_next,
+    links_next,
+)
 from socialledger.core.capture.toolkit import (
     HEAD_BYTES,
     JSON_SUFFIXES,
@@ -89,14 +101,12 @@ __all__ = [
     "ApiClient",
     "ApiError",
     "ApiPage",
-    "PollResult",
-    "Throttled",
-    "TokenRejected",
     "AuthorRef",
     "BadInput",
     "Channel",
     "ContentRecord",
     "Embedded",
+    "Followed",
     "FormatError",
     "InputFile",
     "ItemError",
@@ -107,14 +117,24 @@ __all__ = [
     "ModerationRecord",
     "Peeked",
     "Period",
+    "PollResult",
     "Record",
     "Skipped",
     "Source",
+    "Throttled",
+    "TokenRejected",
+    "Window",
     "as_id",
     "clean",
+    "cursor_next",
     "dict_at",
+    "follow",
+    "graph_next",
     "hookimpl",
     "json_documents",
+    "link_header",
+    "link_next",
+    "links_next",
     "list_at",
     "number",
     "opt_id",

@@ -5,7 +5,9 @@ account's token (from the secrets, sent as `Authorization: Bearer`, never in a
 log or the ledger), the API base URL (the channel's, or `api_base` in the
 secrets / `SOCIALLEDGER_<CHANNEL>_API_BASE`), back-off on HTTP 429 (`Retry-After`)
 and on Meta's throttling codes (4, 17, 32, 613, 80000-80008), slowing down when
-`X-App-Usage` / `X-Business-Use-Case-Usage` near their limit, retries on 5xx,
+`X-App-Usage` / `X-Business-Use-Case-Usage` near their limit, waiting for the reset
+when the remaining calls of `X-RateLimit-*` (Mastodon), `RateLimit-*` (Bluesky) or
+`X-Rate-Limit-*` (X) reach 0, retries on 5xx,
 and a token the platform refuses reported as one line for that account while the
 others go on. Cursors live in `<home>/service/cursors.json`.
 
@@ -47,6 +49,12 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80009)})
 TOKEN_CODES = frozenset({190, 102})
 #: Usage (percent) from which the client slows down.
 SLOW_DOWN_AT = 85.0
+#: XRPC error names (Bluesky) that mean the access token or password is refused.
+TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing",
+                          "AccountTakedown"})
+#: The remaining-calls and reset headers of the platforms that send them: Mastodon, Bluesky, X.
+RATE_HEADERS = (("x-ratelimit-remaining", "x-ratelimit-reset"), ("ratelimit-remaining", "ratelimit-reset"),
+                ("x-rate-limit-remaining", "x-rate-limit-reset"))
 
 
 class PollFailed(SocialLedgerError):
@@ -58,14 +66,16 @@ class PollFailed(SocialLedgerError):
 class HttpApiClient:
     """`socialledger.channels.ApiClient` over httpx, for one account: its token, back-off and retries."""
 
-    def __init__(self, base: str, token: str, *, http: httpx.Client | None = None, retries: int = 4,
-                 max_wait: float = 300.0, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, base: str, token: str | None, *, http: httpx.Client | None = None, retries: int = 4,
+                 max_wait: float = 300.0, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
         self.base = base.rstrip("/")
         self._token = token
         self.http = http or httpx.Client(timeout=httpx.Timeout(30.0), follow_redirects=False)
         self.retries = retries
         self.max_wait = max_wait
         self.sleep = sleep
+        self.clock = clock
         self.calls = 0
         self.waited = 0.0
         self.last_usage = 0.0
@@ -77,20 +87,43 @@ class HttpApiClient:
             headers: Mapping[str, str] | None = None) -> Any:
         return self.get_page(path, params, headers)[1]
 
+    def authorize(self, token: str) -> None:
+        """Send `token` from now on (a session a channel opened: `Channel.open_session`)."""
+        self._token = token
+
     def get_page(self, path: str, params: Mapping[str, str] | None = None,
                  headers: Mapping[str, str] | None = None) -> tuple[bytes, Any]:
+        body, doc, _headers = self.get_answer(path, params, headers)
+        return body, doc
+
+    def post(self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Any:
+        """POST JSON without the account's token (a login: `Channel.open_session`), retried and backed off as a GET."""
+        return self._call("POST", path, None, headers, json_body=body, token=False)[1]
+
+    def get_answer(self, path: str, params: Mapping[str, str] | None = None,
+                   headers: Mapping[str, str] | None = None) -> tuple[bytes, Any, Mapping[str, str]]:
+        return self._call("GET", path, params, headers)
+
+    def _call(self, method: str, path: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None,
+              *, json_body: Mapping[str, Any] | None = None,
+              token: bool = True) -> tuple[bytes, Any, Mapping[str, str]]:
         if path.startswith(("http://", "https://")):
             url = path
         elif path.startswith("/"):
             url = urljoin(self.base, path)  # from the host (LinkedIn's paging links)
         else:
             url = f"{self.base}/{path}"
-        sent = {**(headers or {}), "Authorization": f"Bearer {self._token}"}
+        sent = dict(headers or {})
+        if token and self._token:
+            if not (self._token.isascii() and self._token.isprintable()) or " " in self._token:
+                raise TokenRejected(0, "the access token in the secrets holds characters no HTTP header carries "
+                                       "(a space, a line break, a letter outside ASCII): put the token as issued")
+            sent["Authorization"] = f"Bearer {self._token}"
         attempt = 0
         while True:
             self.calls += 1
             try:
-                r = self.http.get(url, params=params, headers=sent)
+                r = self.http.request(method, url, params=params, headers=sent, json=json_body)
             except httpx.HTTPError as e:
                 if attempt >= self.retries:
                     raise ApiError(0, f"the API did not answer: {type(e).__name__}") from None
@@ -102,16 +135,20 @@ class HttpApiClient:
             code = _int(err.get("code")) if isinstance(err, dict) else None
             subcode = _int(err.get("error_subcode")) if isinstance(err, dict) else None
             message = str(err.get("message") or "") if isinstance(err, dict) else ""
+            if isinstance(err, str):  # XRPC (Bluesky) and Mastodon: {"error": "Name", "message": "..."}
+                message = str(doc.get("message") or doc.get("error_description") or err)
             self._usage(r.headers)
             if r.status_code == 429 or code in THROTTLE_CODES:
                 if attempt >= self.retries:
                     raise Throttled(r.status_code, f"throttled (HTTP {r.status_code}, code {code})", code=code,
                                     subcode=subcode, body=doc)
-                self._wait(_retry_after(r.headers) or min(60.0, 2.0 ** (attempt + 1)), "throttled")
+                self._wait(_retry_after(r.headers) or self._until_reset(r.headers)
+                           or min(60.0, 2.0 ** (attempt + 1)), "throttled")
                 attempt += 1
                 continue
-            if r.status_code == 401 or code in TOKEN_CODES:
-                raise TokenRejected(r.status_code, _token_line(code, subcode), code=code, subcode=subcode, body=doc)
+            if r.status_code == 401 or code in TOKEN_CODES or (isinstance(err, str) and err in TOKEN_ERRORS):
+                raise TokenRejected(r.status_code, _token_line(code, subcode, r.status_code, err),
+                                    code=code, subcode=subcode, body=doc)
             if r.status_code >= 500:
                 if attempt >= self.retries:
                     raise ApiError(r.status_code, f"HTTP {r.status_code} from the API", code=code, body=doc)
@@ -122,7 +159,37 @@ class HttpApiClient:
                 raise ApiError(r.status_code, message or f"HTTP {r.status_code}", code=code, subcode=subcode, body=doc)
             if doc is _NOT_JSON:
                 raise ApiError(r.status_code, "the API answered something that is not JSON")
-            return r.content, doc
+            self._remaining(r.headers)
+            return r.content, doc, {k.lower(): v for k, v in r.headers.items()}
+
+    def _until_reset(self, headers: Mapping[str, str]) -> float | None:
+        """Seconds until the rate limit's reset (`X-RateLimit-Reset`: an ISO time on Mastodon; epoch seconds
+        on Bluesky and X), or None when no header says."""
+        for _remaining, reset in RATE_HEADERS:
+            v = headers.get(reset)
+            if not v:
+                continue
+            v = v.strip()
+            if v.isdigit():
+                n = float(v)
+                return max(1.0, n - self.clock()) if n > 10**9 else max(1.0, n)  # epoch, or seconds from now
+            try:
+                when = datetime.fromisoformat(v)
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(1.0, when.timestamp() - self.clock())
+        return None
+
+    def _remaining(self, headers: Mapping[str, str]) -> None:
+        """No calls left until the reset: wait for it before the next call."""
+        for remaining, _reset in RATE_HEADERS:
+            v = headers.get(remaining)
+            if v is not None and v.strip().isdigit():
+                if int(v.strip()) == 0:
+                    self._wait(self._until_reset(headers) or 60.0, "no calls left until the rate limit resets")
+                return
 
     def _usage(self, headers: Mapping[str, str]) -> None:
         """Slow down as Meta's usage headers near the limit (the largest percentage of any of them)."""
@@ -189,7 +256,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def _token_line(code: int | None, subcode: int | None) -> str:
+def _token_line(code: int | None, subcode: int | None, status: int = 0, error: Any = None) -> str:
+    if code is None:
+        named = f": {error}" if isinstance(error, str) and error.isidentifier() else ""
+        return f"the platform says the access token is refused (HTTP {status}{named}); " \
+               "issue a new token (or app password) and put it in the secrets"
     what = {463: "expired", 467: "invalid", 460: "invalidated by a password change", 458: "revoked (app removed)",
             492: "invalid for the page (session)"}.get(subcode or 0, "refused")
     return f"the platform says the access token is {what} (code {code}{f'/{subcode}' if subcode else ''}); " \
@@ -260,15 +331,22 @@ class Poller:
 
     def _account(self, channel: Channel, account: str, platform_id: str) -> str | None:
         token = self.secrets.token(channel.name, platform_id)
-        if token is None:
+        password = self.secrets.password(channel.name, platform_id) if token is None else None
+        if token is None and password is None:
             return self._failed(account, f"no access token for {channel.name}:{platform_id} in the secrets "
                                          f"(SOCIALLEDGER_{channel.name.upper()}_TOKEN_{platform_id})")
-        base = self.secrets.api_base(channel.name, channel.api_base)
+        base = self.secrets.api_base(channel.name, channel.poll_base(platform_id), platform_id)
         if not base:
             return self._failed(account, f"no API base URL for {channel.name}")
+        if token is None and type(channel).open_session is Channel.open_session:
+            return self._failed(account, f"the {channel.name} channel opens no session with a password: put an "
+                                         f"access token in the secrets (SOCIALLEDGER_{channel.name.upper()}_TOKEN_"
+                                         f"{platform_id})")
         client = HttpApiClient(base, token, sleep=self.sleep)
         work = self.ledger.home / "service" / f"poll-{account}"
         try:
+            if token is None and password is not None:  # an app password: a session for this round
+                client.authorize(channel.open_session(client, platform_id, password))
             result = channel.poll(client, platform_id, self.cursors.get(account))
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(mode=0o700, parents=True)

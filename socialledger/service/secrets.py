@@ -10,9 +10,18 @@
     [facebook.tokens]
     "104815942332364" = "EAAB..."
 
+    [bluesky.passwords]                     # an app password: a session is opened with it each round
+    "did:plc:ewvi7nxzyoun6zhxrhs64oiz" = "abcd-efgh-ijkl-mnop"
+
+    [mastodon.api_bases]                    # one account's server, where it is not the channel's
+    "https://social.example/users/kultur" = "https://social.example"
+
 The environment overrides the file: `SOCIALLEDGER_FACEBOOK_APP_SECRET`,
 `SOCIALLEDGER_FACEBOOK_VERIFY_TOKEN`, `SOCIALLEDGER_FACEBOOK_API_BASE`,
-`SOCIALLEDGER_FACEBOOK_TOKEN_<platform id>` (the same for every channel). A
+`SOCIALLEDGER_FACEBOOK_TOKEN_<platform id>`, `SOCIALLEDGER_BLUESKY_PASSWORD_<platform id>`,
+`SOCIALLEDGER_MASTODON_API_BASE_<platform id>` (the same for every channel; a platform id
+with characters a shell variable cannot hold, a DID or an actor uri, has each of them
+written `_`: `SOCIALLEDGER_BLUESKY_TOKEN_did_plc_ewvi7nxzyoun6zhxrhs64oiz`). A
 secrets file others can read is refused. Nothing here is ever written to the
 ledger, the inbox or a log: `Secrets` has no repr of its values.
 """
@@ -20,6 +29,7 @@ ledger, the inbox or a log: `Secrets` has no repr of its values.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -28,6 +38,7 @@ from pathlib import Path
 from socialledger.core.domain.errors import BadInput
 
 SECRETS_ENV = "SOCIALLEDGER_SECRETS"
+_ENV_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
 class Secrets:
@@ -79,16 +90,27 @@ class Secrets:
     def verify_token(self, channel: str) -> str | None:
         return self._value(channel, "verify_token")
 
-    def api_base(self, channel: str, default: str | None) -> str | None:
-        return (self._value(channel, "api_base") or default or None)
+    def api_base(self, channel: str, default: str | None, platform_id: str | None = None) -> str | None:
+        """The account's own base URL (`api_bases`), else the channel's (`api_base`), else `default`."""
+        own = self._per_account(channel, "api_base", "api_bases", platform_id) if platform_id else None
+        return own or self._value(channel, "api_base") or default or None
 
     def token(self, channel: str, platform_id: str) -> str | None:
-        v = self._env.get(f"SOCIALLEDGER_{channel.upper()}_TOKEN_{platform_id}")
-        if v:
-            return v
-        tokens = self._table(channel).get("tokens")
-        if isinstance(tokens, Mapping):
-            t = tokens.get(platform_id)
+        return self._per_account(channel, "token", "tokens", platform_id)
+
+    def password(self, channel: str, platform_id: str) -> str | None:
+        """An app password for the account (`[<channel>.passwords]`), for a channel that opens sessions."""
+        return self._per_account(channel, "password", "passwords", platform_id)
+
+    def _per_account(self, channel: str, key: str, table: str, platform_id: str) -> str | None:
+        prefix = f"SOCIALLEDGER_{channel.upper()}_{key.upper()}_"
+        for name in (prefix + platform_id, prefix + _ENV_UNSAFE.sub("_", platform_id)):
+            v = self._env.get(name)
+            if v:
+                return v
+        values = self._table(channel).get(table)
+        if isinstance(values, Mapping):
+            t = values.get(platform_id)
             if isinstance(t, str) and t:
                 return t
         return None
@@ -96,11 +118,12 @@ class Secrets:
     def values(self) -> list[str]:
         """Every secret value (for tests that check none leaks)."""
         out = [v for k, v in self._env.items() if k.startswith("SOCIALLEDGER_") and k != SECRETS_ENV and (
-            k.endswith(("_APP_SECRET", "_VERIFY_TOKEN")) or "_TOKEN_" in k)]
+            k.endswith(("_APP_SECRET", "_VERIFY_TOKEN")) or "_TOKEN_" in k or "_PASSWORD_" in k)]
         for t in self._doc.values():
             if isinstance(t, Mapping):
                 out += [str(t[k]) for k in ("app_secret", "verify_token") if k in t]
-                tokens = t.get("tokens")
-                if isinstance(tokens, Mapping):
-                    out += [str(v) for v in tokens.values()]
+                for table in ("tokens", "passwords"):
+                    values = t.get(table)
+                    if isinstance(values, Mapping):
+                        out += [str(v) for v in values.values()]
         return out

@@ -62,6 +62,17 @@ class ApiClient(Protocol):
         """The raw bytes of the answer and their decoded JSON."""
         ...
 
+    def get_answer(self, path: str, params: Mapping[str, str] | None = None,
+                   headers: Mapping[str, str] | None = None) -> tuple[bytes, Any, Mapping[str, str]]:
+        """`get_page`, and the answer's HTTP headers (lower-case names): for a platform that pages
+        by a `Link` header (Mastodon)."""
+        ...
+
+    def post(self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Any:
+        """POST `body` as JSON, without the account's token: for a channel whose `open_session` logs
+        in with a password the secrets hold (Bluesky's `com.atproto.server.createSession`)."""
+        ...
+
 
 class ApiPage(msgspec.Struct, frozen=True):
     """One API answer a poll fetched, its bytes exactly as they came; `name` is a file name for it (`feed-1.json`)."""
@@ -170,6 +181,22 @@ class Channel(abc.ABC):
         token the platform refuses surfaces as `TokenRejected`: let it through.
         """
         raise NotImplementedError(f"the {self.name} channel does not poll")
+
+    def poll_base(self, platform_id: str) -> str | None:
+        """The API base URL for the account linked to `platform_id` when the secrets name none: `api_base`
+        by default; a channel whose accounts live on different servers (Mastodon: each account's
+        instance) answers per account."""
+        return self.api_base
+
+    def open_session(self, client: ApiClient, platform_id: str, password: str) -> str:
+        """An access token for the account, from the password the secrets hold for it (`passwords`).
+
+        A capability of a channel whose platform hands out short-lived tokens for an app
+        password (Bluesky's `com.atproto.server.createSession`): the core asks it when the
+        secrets hold no token for the account but a password, each round; a password the
+        platform refuses surfaces as `TokenRejected`.
+        """
+        raise NotImplementedError(f"the {self.name} channel does not open sessions")
 
     def look_up(self, client: ApiClient, native_id: str, kind: Kind, platform_id: str,
                 observed: datetime) -> ModerationRecord | None:

@@ -1,4 +1,7 @@
-"""What polling the Graph API shares between Facebook and Instagram: paging, and looking one item up."""
+"""What polling the Graph API shares between Facebook and Instagram: a list's `data`, and looking one item up.
+
+Paging is `socialledger.channels.follow` with `graph_next`, as every channel's.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +35,3 @@ def look_up(channel: str, client: ApiClient, native_id: str, kind: Kind, page_id
 def data(doc: Any) -> list[dict[str, Any]]:
     d = doc.get("data") if isinstance(doc, dict) else None
     return [x for x in d if isinstance(x, dict)] if isinstance(d, list) else []
-
-
-def next_page(doc: Any) -> str | None:
-    paging = doc.get("paging") if isinstance(doc, dict) else None
-    nxt = paging.get("next") if isinstance(paging, dict) else None
-    return nxt if isinstance(nxt, str) and nxt else None

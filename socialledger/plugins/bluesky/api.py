@@ -24,7 +24,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from socialledger.channels import AccountRecord, MetricsRecord, ModerationRecord, Skipped, number
+import msgspec
+
+from socialledger.channels import AccountRecord, ContentRecord, MetricsRecord, ModerationRecord, Skipped, number
 from socialledger.plugins.bluesky.common import (
     CHANNEL,
     FormatError,
@@ -140,6 +142,7 @@ def post_view(view: dict[str, Any], where: str, *, page_id: str | None = None,
         raise FormatError(f"{where}: record is {type(record).__name__}, not an object")
     content = post_record(CHANNEL, SOURCE, uri, record, author_of(view.get("author"), uri_did(uri)), observed, view,
                           page_id=page_id, hidden=None if gate is None or hidden else False)
+    content = _with_view_urls(content, view.get("embed"))
     yield content
     if hidden:
         # Hidden by the thread's author (the organisation, in its own threads): a moderation of the
@@ -155,6 +158,37 @@ def post_view(view: dict[str, Any], where: str, *, page_id: str | None = None,
             yield MetricsRecord(channel=CHANNEL, source=SOURCE, metric=metric, platform_metric=field,
                                 period="lifetime", end=None, value=value, native_id=uri,
                                 breakdown={kind: value} if kind else None)
+
+
+def _with_view_urls(content: ContentRecord, embed: Any) -> ContentRecord:
+    """The picture and video URLs the AppView's hydrated embed (`#view`) gives, on the record's media.
+
+    The post record names a picture only by its blob's CID; the view gives its CDN URL
+    (`fullsize`; a video's `thumbnail`), which polling downloads. Matched by the CID the URL
+    ends with, else in order.
+    """
+    media = embed.get("media") if isinstance(embed, dict) and isinstance(embed.get("media"), dict) else embed
+    if not isinstance(media, dict):
+        return content
+    kind = media.get("$type")
+    if kind == "app.bsky.embed.images#view":
+        urls = [i.get("fullsize") for i in list_at(media, "images") if isinstance(i, dict)]
+        wanted = "photo"
+    elif kind == "app.bsky.embed.video#view":
+        urls, wanted = [media.get("thumbnail")], "video"
+    else:
+        return content
+    urls = [u for u in urls if isinstance(u, str) and u.startswith(("https://", "http://"))]
+    if not urls:
+        return content
+    out, spare = [], list(urls)
+    for m in content.media:
+        if m.kind == wanted and m.url is None and spare:
+            url = next((u for u in spare if m.title and m.title in u), spare[0])
+            spare.remove(url)
+            m = msgspec.structs.replace(m, url=url)
+        out.append(m)
+    return msgspec.structs.replace(content, media=tuple(out))
 
 
 def _unavailable(branch: dict[str, Any]) -> Skipped | None:

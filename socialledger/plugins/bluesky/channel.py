@@ -13,24 +13,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import ClassVar
 
 from socialledger.channels import (
     JSON_SUFFIXES,
     NOT_JSON,
+    ApiClient,
     BadInput,
     Channel,
     Embedded,
     InputFile,
+    Kind,
+    ModerationRecord,
     Peeked,
+    PollResult,
     Record,
     Source,
     json_documents,
     reading,
     starts_like_json,
 )
-from socialledger.plugins.bluesky import api, jetstream, repo
+from socialledger.plugins.bluesky import api, jetstream, polling, repo
 
 _EVENT = re.compile(rb'^\{[^\n]*"time_us"\s*:\s*\d+[^\n]*"kind"\s*:\s*"(commit|identity|account)"'
                     rb'|^\{[^\n]*"kind"\s*:\s*"(commit|identity|account)"[^\n]*"time_us"\s*:\s*\d+')
@@ -70,9 +75,20 @@ class BlueskyChannel(Channel):
         Embedded("hiddenReplies", "item", id=None),
     )
     version = "1.0"
+    api_base = polling.BASE  # the entryway; an account's own PDS where the secrets name it (`api_base(s)`)
 
     def __init__(self) -> None:
         self._peeked = Peeked()
+
+    def open_session(self, client: ApiClient, platform_id: str, password: str) -> str:
+        return polling.open_session(client, platform_id, password)
+
+    def poll(self, client: ApiClient, platform_id: str, cursor: str | None) -> PollResult:
+        return polling.poll(client, platform_id, cursor)
+
+    def look_up(self, client: ApiClient, native_id: str, kind: Kind, platform_id: str,
+                observed: datetime) -> ModerationRecord | None:
+        return polling.look_up(client, native_id, kind, platform_id, observed)
 
     def check_platform_id(self, platform_id: str) -> str | None:
         """A Bluesky account is linked to its DID: a handle can change hands, the DID cannot."""

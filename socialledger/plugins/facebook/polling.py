@@ -17,18 +17,22 @@ answers a removed one with code 100, subcode 33 ("does not exist"), or HTTP 404.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from socialledger.channels import (
     ApiClient,
     ApiPage,
+    Followed,
     Kind,
     ModerationRecord,
     PollResult,
+    Window,
+    follow,
+    graph_next,
     opt_time,
 )
-from socialledger.plugins._meta.polling import data, next_page
+from socialledger.plugins._meta.polling import data
 from socialledger.plugins._meta.polling import look_up as meta_look_up
 from socialledger.plugins.facebook.common import CHANNEL
 
@@ -52,57 +56,38 @@ INSIGHTS = "page_media_view,page_total_media_view_unique,page_follows,page_post_
 def poll(client: ApiClient, page_id: str, cursor: str | None) -> PollResult:
     pages: list[ApiPage] = []
     seen: set[str] = set()
-    since = None
-    if cursor:
-        newest = opt_time(cursor, "cursor")
-        since = (newest - REVISIT) if newest is not None else None
+    window = Window(cursor, REVISIT)
     params = {"fields": FEED_FIELDS, "limit": "25"}
-    if since is not None:
-        params["since"] = str(int(since.timestamp()))
-    newest_seen: datetime | None = None
-    oldest_seen: datetime | None = None
-    path: str | None = f"{page_id}/feed"
-    n = 0
+    if window.since is not None:
+        params["since"] = str(int(window.since.timestamp()))
     more_comments: list[str] = []
-    while path is not None and n < MAX_PAGES:
-        body, doc = client.get_page(path, params if n == 0 else None)
-        n += 1
-        pages.append(ApiPage(f"feed-{n:04d}.json", body))
-        for post in _data(doc):
+    feed = Followed()
+    for page, doc in follow(client, f"{page_id}/feed", params, graph_next, name="feed", max_pages=MAX_PAGES,
+                            followed=feed):
+        pages.append(page)
+        for post in data(doc):
             pid = str(post.get("id") or "")
             if not pid:
                 continue
             seen.add(pid)
-            created = opt_time(post.get("created_time"), "created_time")
-            if created is not None:
-                newest_seen = created if newest_seen is None or created > newest_seen else newest_seen
-                oldest_seen = created if oldest_seen is None or created < oldest_seen else oldest_seen
+            window.see(opt_time(post.get("created_time"), "created_time"))
             comments = post.get("comments") if isinstance(post.get("comments"), dict) else {}
-            for c in _data(comments):
+            for c in data(comments):
                 _see_comment(c, seen)
-            if _next(comments):
+            if graph_next(comments):
                 more_comments.append(pid)
-        path = _next(doc)
     for pid in more_comments:  # comments beyond the first 100 of a post: the post's comment edge
-        cpath: str | None = f"{pid}/comments"
-        k = 0
-        while cpath is not None and k < MAX_PAGES:
-            body, doc = client.get_page(cpath, {"fields": f"{_COMMENT},comments.limit(100){{{_COMMENT}}}",
-                                                "limit": "100"} if k == 0 else None)
-            k += 1
-            pages.append(ApiPage(f"comments-{pid}-{k:04d}.json", body))
-            for c in _data(doc):
+        for page, doc in follow(client, f"{pid}/comments", {"fields": f"{_COMMENT},comments.limit(100){{{_COMMENT}}}",
+                                                            "limit": "100"}, graph_next, name=f"comments-{pid}",
+                                max_pages=MAX_PAGES):
+            pages.append(page)
+            for c in data(doc):
                 _see_comment(c, seen)
-            cpath = _next(doc)
     body, _doc = client.get_page(f"{page_id}/insights", {"metric": INSIGHTS, "period": "day"})
     pages.append(ApiPage("insights.json", body))
-    # The window the poll saw in full: from the oldest post it returned (a complete feed) or `since`.
-    window = since if since is not None and (oldest_seen is None or since < oldest_seen) else oldest_seen
-    if path is not None:  # stopped at MAX_PAGES: only what it saw is complete
-        window = oldest_seen
-    cursor_out = (newest_seen or (opt_time(cursor, "cursor") if cursor else None))
-    return PollResult(pages=pages, seen=seen, window_start=window,
-                      cursor=cursor_out.astimezone(UTC).isoformat() if cursor_out else cursor)
+    # The window the poll saw in full: from `since` (a complete feed) or the oldest post it returned.
+    return PollResult(pages=pages, seen=seen, window_start=window.start(feed.complete),
+                      cursor=window.cursor() or cursor)
 
 
 def look_up(client: ApiClient, native_id: str, kind: Kind, page_id: str, observed: datetime) -> ModerationRecord | None:
@@ -114,10 +99,7 @@ def _see_comment(c: dict[str, Any], seen: set[str]) -> None:
     if cid:
         seen.add(str(cid))
     replies = c.get("comments") if isinstance(c.get("comments"), dict) else {}
-    for r in _data(replies):
+    for r in data(replies):
         if r.get("id"):
             seen.add(str(r["id"]))
 
-
-_data = data
-_next = next_page

@@ -14,7 +14,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from socialledger.channels import ApiClient, ApiError, ApiPage, Kind, ModerationRecord, PollResult
+from socialledger.channels import (
+    ApiClient,
+    ApiError,
+    ApiPage,
+    Followed,
+    Kind,
+    ModerationRecord,
+    PollResult,
+    follow,
+    links_next,
+)
 from socialledger.plugins.linkedin.common import CHANNEL, comment_target, ms_time, normalise_comment_urn
 
 BASE = "https://api.linkedin.com/rest"
@@ -30,14 +40,10 @@ def poll(client: ApiClient, org: str, cursor: str | None) -> PollResult:
     posts: list[str] = []
     oldest: datetime | None = None
     newest: datetime | None = None
-    path: str | None = "posts"
-    params: dict[str, str] | None = {"q": "author", "author": author, "count": "50"}
-    n = 0
-    while path is not None and n < MAX_PAGES:
-        body, doc = client.get_page(path, params, HEADERS)
-        params = None
-        n += 1
-        pages.append(ApiPage(f"posts-{n:04d}.json", body))
+    listed = Followed()
+    for page, doc in follow(client, "posts", {"q": "author", "author": author, "count": "50"}, links_next,
+                            name="posts", headers=HEADERS, max_pages=MAX_PAGES, followed=listed):
+        pages.append(page)
         for post in _elements(doc):
             urn = post.get("id")
             if not isinstance(urn, str):
@@ -48,24 +54,18 @@ def poll(client: ApiClient, org: str, cursor: str | None) -> PollResult:
             if created is not None:
                 oldest = created if oldest is None or created < oldest else oldest
                 newest = created if newest is None or created > newest else newest
-        path = _next(doc)
-    complete = path is None
-    for urn in posts:
-        cpath: str | None = f"socialActions/{quote(urn, safe='')}/comments"
-        k = 0
-        while cpath is not None and k < MAX_PAGES:
-            body, doc = client.get_page(cpath, None, HEADERS)
-            k += 1
-            pages.append(ApiPage(f"comments-{len(pages):05d}.json", body))
+    for n, urn in enumerate(posts, 1):
+        for page, doc in follow(client, f"socialActions/{quote(urn, safe='')}/comments", None, links_next,
+                                name=f"comments-{n:05d}", headers=HEADERS, max_pages=MAX_PAGES):
+            pages.append(page)
             for c in _elements(doc):
                 urn_c = c.get("commentUrn")
                 if isinstance(urn_c, str):
                     seen.add(normalise_comment_urn(urn_c) or urn_c)
-            cpath = _next(doc)
     body, _doc = client.get_page("organizationalEntityShareStatistics",
                                  {"q": "organizationalEntity", "organizationalEntity": author}, HEADERS)
     pages.append(ApiPage("share-statistics.json", body))
-    return PollResult(pages=pages, seen=seen, window_start=oldest if complete else None,
+    return PollResult(pages=pages, seen=seen, window_start=oldest if listed.complete else None,
                       cursor=newest.isoformat() if newest else cursor)
 
 
@@ -90,12 +90,3 @@ def look_up(client: ApiClient, native_id: str, kind: Kind, org: str, observed: d
 def _elements(doc: Any) -> list[dict[str, Any]]:
     e = doc.get("elements") if isinstance(doc, dict) else None
     return [x for x in e if isinstance(x, dict)] if isinstance(e, list) else []
-
-
-def _next(doc: Any) -> str | None:
-    paging = doc.get("paging") if isinstance(doc, dict) else None
-    links = paging.get("links") if isinstance(paging, dict) else None
-    for link in links if isinstance(links, list) else []:
-        if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
-            return link["href"]
-    return None

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
@@ -25,12 +26,16 @@ import msgspec
 
 from socialledger.channels import (
     NOT_JSON,
+    ApiClient,
     BadInput,
     Channel,
     Embedded,
     FormatError,
     InputFile,
+    Kind,
+    ModerationRecord,
     Peeked,
+    PollResult,
     Record,
     Skipped,
     Source,
@@ -38,6 +43,7 @@ from socialledger.channels import (
     json_documents,
     reading,
 )
+from socialledger.plugins.mastodon import polling
 from socialledger.plugins.mastodon.archive import is_actor, is_collection, read_archive_file
 from socialledger.plugins.mastodon.common import (
     ADMIN_EVENT_REASON,
@@ -151,6 +157,24 @@ class MastodonChannel(Channel):
     def __init__(self) -> None:
         self._peeked = Peeked()
         self._mentions = self._mine = 0  # a stream's mention notifications, and those that mention the account
+        self._refs: dict[str, dict[str, str]] = {}  # per account: status key -> its id on the instance
+
+    # Polling (socialledger serve / poll) -------------------------------------------------------
+
+    def poll_base(self, platform_id: str) -> str | None:
+        """The account's instance, from its actor uri (the secrets may name another: `api_base(s)`)."""
+        return polling.poll_base(platform_id)
+
+    def poll(self, client: ApiClient, platform_id: str, cursor: str | None) -> PollResult:
+        result, refs = polling.poll(client, platform_id, cursor)
+        self._refs[platform_id] = refs
+        return result
+
+    def look_up(self, client: ApiClient, native_id: str, kind: Kind, platform_id: str,
+                observed: datetime) -> ModerationRecord | None:
+        if platform_id not in self._refs:
+            self._refs[platform_id] = {}
+        return polling.look_up(client, self._refs[platform_id], native_id, kind, platform_id, observed)
 
     def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
         """Mastodon signs the body as sent: `sha256=` and the hex HMAC-SHA256 of it under the webhook's secret."""
