@@ -213,3 +213,68 @@ def test_the_worker_ingests_the_inbox_on_either_backend(backend, home):
     finally:
         writer.close()
         ledger.close()
+
+
+def test_media_of_webhook_deliveries_are_downloaded_kept_encrypted_and_failures_reported(service, caplog):
+    """A comment with a photo and a post with photos, as Meta delivers them (the samples), their CDN a stand-in
+    on loopback: the photos kept encrypted under their items' keys; a 404 and a file over the limit given up at
+    once, a 503 tried again; counted in /health and /metrics, logged by ids only; every item recorded."""
+    from standin_graph import JPEG, GraphStandIn
+
+    from socialledger.service.media import MediaDownloads
+
+    client, writer, _, ledger, account = service
+    photo = JPEG.read_bytes()
+    with GraphStandIn({PAGE: "sidans-token"}) as cdn:
+        cdn.cdn["kommentar.jpg"] = (photo, "image/jpeg")
+        cdn.cdn["bild1.png"] = (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "image/png")
+        cdn.cdn["bild3.png"] = (b"\x89PNG\r\n\x1a\n" + b"\x00" * 200_000, "image/png")  # over the limit below
+        cdn.cdn_flaky["bild1.png"] = 1  # the first answer is a 503
+        base = f"http://127.0.0.1:{cdn.port}/cdn"
+        comment = (SAMPLES / "feed-comment-add-with-photo.json").read_bytes().replace(
+            b"https://scontent-fra3-1.xx.fbcdn.net/v/t31.0-8/16715996_472849323104563_2289972788116415727_o.jpg",
+            f"{base}/kommentar.jpg".encode()).replace(b"and the next one", b"H\\u00e4r \\u00e4r bilden fr\\u00e5n i g\\u00e5r")
+        status = (SAMPLES / "feed-status-add-photos.json").read_bytes().replace(
+            b"https://scontent-frt3-1.xx.fbcdn.net/exampleimage", f"{base}/bild".encode())  # bild2.png: 404
+        for body in (comment, status):
+            assert post(client, body).status_code == 200
+        waits: list[float] = []
+        worker = InboxWorker(ledger, actor("kommunikatör"), WorkerState(ledger.home),
+                             downloads=lambda: MediaDownloads(ledger.home, max_bytes=100_000, sleep=waits.append))
+        with caplog.at_level("INFO", logger="socialledger.service"):
+            assert worker.round(writer.durable_seq) == 2
+        cdn_asked = [r for r in cdn.requests if r.startswith("/cdn/")]
+    assert sorted(cdn_asked) == ["/cdn/bild1.png", "/cdn/bild1.png", "/cdn/bild2.png", "/cdn/bild3.png",
+                                 "/cdn/kommentar.jpg"]
+    assert waits == [0.5]  # the 503, tried again after a pause; the 404 and the large file not
+    items = {i["native_id"]: i for i in ledger.content(actor("kommunikatör"), account)}
+    got = {}
+    for native, n in (("facebook:901097836652708_903438993085259", 1), ("facebook:1234567890321_930145403745849", 1)):
+        item = items[native]
+        assert item["versions"] == 1
+        media = ledger.content_item(actor("kommunikatör"), item["id"])["versions"][-1]["media"]
+        got[native] = [m for m in media if m.get("stored")]
+        assert len(got[native]) == n, media
+        for m in got[native]:
+            stored = ledger.home / "media" / item["id"].replace("-", "") / m["stored"]
+            assert stored.exists() and stored.read_bytes()[12:] != b"" and photo[:200] not in stored.read_bytes()
+    assert got["facebook:901097836652708_903438993085259"][0]["size"] == len(photo)
+    assert items["facebook:901097836652708_903438993085259"]["text"] == "Här är bilden från i går"
+    health = client.get("/health").json()
+    assert health["media_given_up"] == 2
+    metrics = client.get("/metrics").text
+    assert "socialledger_worker_media_given_up_total 2" in metrics
+    assert "socialledger_worker_media_kept_total 2" in metrics
+    assert "socialledger_worker_media_failed_total 3" in metrics
+    # The log names the URL by a hash and the item by its id; no URL, name or text.
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("given up" in line for line in lines) == 2
+    assert any("facebook:1234567890321_930145403745849" in line and "HTTP 404" in line for line in lines)
+    for line in lines:
+        assert "/cdn/" not in line and "Tester" not in line and "bilden" not in line
+    # Delivered again (Meta retries what it thinks failed), the CDN gone: nothing recorded, nothing asked for.
+    head = ledger.head()
+    assert post(client, status).status_code == 200
+    assert worker.round(writer.durable_seq) == 1
+    assert ledger.head() == head
+    assert "socialledger_worker_media_failed_total 3" in client.get("/metrics").text

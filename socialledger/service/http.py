@@ -110,7 +110,8 @@ def webhook_app(home: Path, channels: ChannelRegistry, secrets: Secrets, writer:
         polls = {a: p.get("last_success") for a, p in state.get("polls", {}).items()}
         doc = {"status": "ok" if ok else "ledger unreachable", "ledger": ok, "inbox_depth": depth,
                "inbox_stored": writer.durable_seq, "last_poll": polls,
-               "poll_errors": {a: p["last_error"] for a, p in state.get("polls", {}).items() if p.get("last_error")}}
+               "poll_errors": {a: p["last_error"] for a, p in state.get("polls", {}).items() if p.get("last_error")},
+               "media_given_up": state.get("counters", {}).get("media_given_up", 0)}
         return JSONResponse(doc, status_code=200 if ok else 503)
 
     async def metrics(request: Request) -> Response:

@@ -10,6 +10,15 @@ actor the service runs as). Only then does it move its position on. A crash
 between the two ingests the run again on the next start, which records nothing
 twice (the capture index knows every item and version).
 
+Media: the pictures and videos a run's deliveries name by URL (a comment's `photo`,
+a post's `photos`, a video's `link`: what the channel's reader gives as
+`Media.url`) are downloaded first, beside the run, within the limits of
+`service/media.py`, and the ingest keeps each one encrypted under its item's key.
+A delivery comes once, so a URL that fails is tried again at once (a passing
+failure) or given up (a lasting one: 404, too large, not a picture), then counted
+(`media_failed`, `media_given_up` in `/metrics` and `/health`) and logged by the
+URL's hash and the item's id; the item is recorded all the same.
+
 A run the ingest refuses (bad input, a rule) is ingested delivery by delivery;
 a delivery still refused is set aside in `inbox/rejected/` with its reason, one
 for a page no account is linked to in `inbox/unlinked/`: stored, reported (the
@@ -23,6 +32,7 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -35,7 +45,9 @@ from socialledger.app import Ledger, open_ledger
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
 from socialledger.core.domain.workflow import State
+from socialledger.core.plugins import plugin_manager
 from socialledger.service.inbox import Delivery, InboxReader, inbox_dir
+from socialledger.service.media import MediaDownloads, media_of
 from socialledger.service.polling import Poller
 
 log = logging.getLogger("socialledger.service")
@@ -91,10 +103,13 @@ def now() -> str:
 class InboxWorker:
     """Ingests what the inbox holds; `round()` does one batch."""
 
-    def __init__(self, ledger: Ledger, actor: Actor, state: WorkerState) -> None:
+    def __init__(self, ledger: Ledger, actor: Actor, state: WorkerState, *,
+                 downloads: Callable[[], MediaDownloads] | None = None) -> None:
+        """`downloads` makes the media downloader of a run whose deliveries name media (None: not downloaded)."""
         self.ledger = ledger
         self.actor = actor
         self.state = state
+        self.downloads = downloads
         self.reader = InboxReader(ledger.home)
         self.folder = inbox_dir(ledger.home)
         for sub in ("unlinked", "rejected", "work"):
@@ -136,10 +151,20 @@ class InboxWorker:
 
     def _ingest(self, run: list[Delivery], account: str) -> None:
         channel = run[0].channel
-        path = self.folder / "work" / f"{channel}-{run[0].seq:012d}-{run[-1].seq:012d}.json"
-        path.write_bytes(b"[" + b",\n".join(d.body for d in run) + b"]")
+        folder = self.folder / "work" / f"{channel}-{run[0].seq:012d}-{run[-1].seq:012d}"
+        shutil.rmtree(folder, ignore_errors=True)  # what a crash left
+        folder.mkdir(mode=0o700, parents=True)
+        (folder / "deliveries.json").write_bytes(b"[" + b",\n".join(d.body for d in run) + b"]")
         try:
-            summary = self.ledger.ingest(self.actor, channel, path, account)
+            got, downloads = self._media(channel, folder)
+            try:
+                summary = self.ledger.ingest(self.actor, channel, folder, account, media_urls=got or None)
+                if downloads is not None:
+                    downloads.done(got)  # kept, and what was given up
+                    self.state.add("media_kept", len(got))
+            finally:
+                if downloads is not None:
+                    downloads.close()
         except SocialLedgerError as e:
             if len(run) > 1:
                 for d in run:  # find the delivery that is refused; the others go in
@@ -148,13 +173,31 @@ class InboxWorker:
                 self._set_aside("rejected", run[0], e.line())
             return
         finally:
-            path.unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
         result = summary.as_dict()
         self.state.add("deliveries_ingested", len(run))
         self.state.add("records", result["records"])
         self.state.add("events", result["events"])
         log.info("ingested deliveries %d-%d into account %s: %d records, %d events recorded",
                  run[0].seq, run[-1].seq, account, result["records"], result["events"])
+
+    def _media(self, channel: str, folder: Path) -> tuple[dict[str, str], MediaDownloads | None]:
+        """Download the media the run's deliveries name into `folder`: url -> the file's name there."""
+        if self.downloads is None:
+            return {}, None
+        try:
+            items = media_of(plugin_manager().channels.get(channel), folder, ("webhook",))
+        except SocialLedgerError:
+            return {}, None  # the ingest refuses the run, and says why
+        if not items:
+            return {}, None
+        downloads = self.downloads()  # reads what was downloaded before (a poll may have added to it)
+        got = downloads.fetch_all(items, folder, now=True, items=items)
+        if downloads.failed:
+            self.state.add("media_failed", downloads.failed)
+        if downloads.given_up:
+            self.state.add("media_given_up", downloads.given_up)
+        return got, downloads
 
     def _set_aside(self, where: str, d: Delivery, reason: str) -> None:
         folder = self.folder / where
@@ -187,7 +230,7 @@ def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any, 
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     ledger = open_ledger(home)
     state = WorkerState(ledger.home)
-    worker = InboxWorker(ledger, Actor(*actor), state)
+    worker = InboxWorker(ledger, Actor(*actor), state, downloads=lambda: MediaDownloads(ledger.home))
     poller = None
     if poll_every is not None:
         poller = Poller(ledger, Actor(*actor), state)
