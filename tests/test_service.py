@@ -278,3 +278,97 @@ def test_media_of_webhook_deliveries_are_downloaded_kept_encrypted_and_failures_
     assert worker.round(writer.durable_seq) == 1
     assert ledger.head() == head
     assert "socialledger_worker_media_failed_total 3" in client.get("/metrics").text
+
+
+def _inbox_holds(home: Path, *needles: bytes) -> list[str]:
+    """Files under the inbox whose raw bytes hold any of `needles`."""
+    return [str(p) for p in inbox_dir(home).rglob("*") if p.is_file() and any(n in p.read_bytes() for n in needles)]
+
+
+def test_deliveries_are_overwritten_in_the_inbox_once_ingested_and_erasure_waits_for_the_inbox(service):
+    """Deliveries hold commenters' names and words in plain text: once in the ledger (encrypted) their bodies
+    are overwritten in the inbox; an erasure is refused (R23) while the inbox holds any not in the ledger."""
+    from socialledger.core.domain.errors import RuleViolation
+
+    client, writer, worker, ledger, account = service
+    text = "Min granne Åsa Öberg på Ängsvägen 3 har inte fått sin soptunna tömd"
+    body = comment_delivery(PAGE, 5, text=text)
+    escaped = json.dumps(text).strip('"').encode()  # as Meta sends it: \u00c5sa \u00d6berg
+    needles = (escaped, text.encode(), b"Inv\\u00e5nare 5", "Invånare 5".encode(), b'"id":"7000005"')
+    assert post(client, body).status_code == 200
+    assert post(client, comment_delivery(PAGE, 6)).status_code == 200
+    assert _inbox_holds(ledger.home, *needles)  # stored as it came: the search below can fail
+    with pytest.raises(RuleViolation, match="2 waiting") as refused:
+        ledger.erase_subject(actor("info"), "facebook:7000005", "KS 2026/123")
+    assert refused.value.rule == "R23"
+    assert worker.round(writer.durable_seq) == 2
+    assert _inbox_holds(ledger.home, *needles) == []
+    (item, _) = sorted(ledger.content(actor("kommunikatör"), account), key=lambda i: i["native_id"])
+    assert item["text"] == text  # in the ledger, under its key
+    # The frames stay whole: a restart reads on from the position, and new deliveries go in.
+    assert post(client, comment_delivery(PAGE, 7)).status_code == 200
+    again = InboxWorker(ledger, actor("kommunikatör"), WorkerState(ledger.home))
+    assert again.round(writer.durable_seq) == 1
+    assert last_durable_seq(ledger.home) == 3
+    # A delivery set aside (no account for its page) is still plain text: erasure waits until it is dealt with.
+    stray = comment_delivery("999000111", 8, text=text)
+    assert post(client, stray).status_code == 200
+    again.round(writer.durable_seq)
+    with pytest.raises(RuleViolation, match="1 set aside"):
+        ledger.erase_subject(actor("info"), "facebook:7000005", "KS 2026/123")
+    assert _inbox_holds(ledger.home, escaped) == [str(p) for p in (inbox_dir(ledger.home) / "unlinked").glob("*.json")]
+    for p in (inbox_dir(ledger.home) / "unlinked").iterdir():
+        p.unlink()  # the operator's decision: not this organisation's page
+    ledger.erase_subject(actor("info"), "facebook:7000005", "KS 2026/123", override=True)
+    assert _inbox_holds(ledger.home, *needles) == []
+    assert text not in [i["text"] for i in ledger.content(actor("kommunikatör"), account)]
+
+
+def test_bodies_left_by_a_crash_after_the_position_moved_are_overwritten_at_the_next_start(tmp_path):
+    from socialledger.core.capture.inbox import Position, write_position
+
+    home = tmp_path / "home"
+    home.mkdir()
+    writer = InboxWriter(home)
+    for n in range(3):
+        asyncio.run(_append(writer, comment_delivery(PAGE, n, text=f"Hemligt nummer {n}")))
+    writer.close()
+    (seg,) = inbox_dir(home).glob("seg-*.log")
+    ends = [end for _seq, end, _m, _b in scan(seg)]
+    write_position(inbox_dir(home), Position(1, ends[1], 2))  # the worker died before it overwrote the two
+    assert b"Hemligt nummer 0" in seg.read_bytes()
+    reader = InboxReader(home)
+    data = seg.read_bytes()
+    assert b"Hemligt nummer 0" not in data and b"Hemligt nummer 1" not in data and b"Hemligt nummer 2" in data
+    assert [d.seq for d in reader.pending(3, 10)] == [3]
+    assert [seq for seq, *_ in scan(seg)] == [1, 2, 3]  # every frame whole
+
+
+def test_health_keeps_one_ledger_handle_and_asks_the_store_at_most_once_a_second(tmp_path):
+    from socialledger.service.server import LedgerProbe
+
+    ledger, _account = make_ledger(tmp_path / "home", "facebook", PAGE)
+    ledger.close()
+    now = [100.0]
+    probe = LedgerProbe(tmp_path / "home", clock=lambda: now[0])
+    heads = 0
+    try:
+        assert probe() is True
+        handle = probe.ledger
+        real_head = handle.head
+
+        def head() -> int:
+            nonlocal heads
+            heads += 1
+            return real_head()
+
+        handle.head = head
+        for _ in range(200):  # a monitor asking four times a second for 50 seconds
+            now[0] += 0.25
+            assert probe() is True
+        assert probe.opened == 1 and probe.ledger is handle
+        assert 49 <= heads <= 51
+    finally:
+        probe.close()
+    missing = LedgerProbe(tmp_path / "nowhere", clock=lambda: now[0])
+    assert missing() is False and missing.ledger is None

@@ -16,52 +16,52 @@ caller's future; a caller answers 200 after that. A crash in the middle of a
 write leaves a torn frame at the end of the last segment: the next start cuts it
 off (it was never acknowledged). Reading: `InboxReader` reads frames from the
 worker's position (`position.json`, replaced atomically) up to the durable end
-the writer published, and never past it. A processed segment other than the one
-being written is deleted, so raw deliveries (which hold people's words in plain
-text) stay only until they are in the ledger, where they are encrypted.
+the writer published, and never past it.
+
+Erasable: raw deliveries hold people's names and words in plain text, so they stay
+only until they are in the ledger, where they are encrypted under their items'
+keys. Once the worker's position has moved past a delivery, its body is overwritten
+with zeros in place (`core/capture/inbox.py`, `purge`; the frame stays whole), at
+the next start too for what a crash left; a finished segment is deleted. Until
+then, and while deliveries are set aside, an erasure (`gdpr erase`) is refused
+(R23): see docs/service.md. The frame format is in `core/capture/inbox.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import queue
-import struct
 import threading
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-MAGIC = b"SLD1"
-_HEAD = struct.Struct(">4sQIII")
+from socialledger.core.capture.inbox import (
+    MAX_BODY,
+    Position,
+    frame,
+    inbox_dir,
+    last_durable_seq,
+    purge,
+    read_position,
+    scan,
+    segment_path,
+    segments,
+    write_position,
+)
+from socialledger.core.capture.inbox import fsync_dir as _fsync_dir
+
+__all__ = ["MAX_BODY", "Delivery", "InboxReader", "InboxWriter", "inbox_dir", "last_durable_seq", "read_position",
+           "scan"]
+
 #: A segment is closed (a new one started) once it holds this many bytes.
 SEGMENT_BYTES = 8 * 1024 * 1024
-#: The largest delivery the service takes (a bigger one is answered 413).
-MAX_BODY = 1024 * 1024
 
-
-def inbox_dir(home: Path) -> Path:
-    return Path(home) / "inbox"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _segments(folder: Path) -> list[int]:
-    return sorted(int(p.stem.split("-")[1]) for p in folder.glob("seg-*.log"))
-
-
-def _segment_path(folder: Path, n: int) -> Path:
-    return folder / f"seg-{n:08d}.log"
+_segments = segments
+_segment_path = segment_path
 
 
 @attrs.frozen
@@ -75,57 +75,6 @@ class Delivery:
     page: str
     received: str
     body: bytes
-
-
-@attrs.frozen
-class Position:
-    """What the worker has finished: every frame up to `offset` of `segment` (seq `seq` the last)."""
-
-    segment: int = 1
-    offset: int = 0
-    seq: int = 0
-
-
-def read_position(folder: Path) -> Position:
-    try:
-        doc = json.loads((folder / "position.json").read_text())
-    except FileNotFoundError:
-        return Position(segment=(_segments(folder) or [1])[0])
-    return Position(int(doc["segment"]), int(doc["offset"]), int(doc["seq"]))
-
-
-def write_position(folder: Path, position: Position) -> None:
-    tmp = folder / "position.json.tmp"
-    with open(tmp, "w") as f:
-        json.dump(attrs.asdict(position), f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, folder / "position.json")
-    _fsync_dir(folder)
-
-
-def scan(path: Path, offset: int = 0, limit: int | None = None) -> Iterator[tuple[int, int, dict[str, Any], bytes]]:
-    """(seq, end offset, meta, body) of each whole, intact frame of a segment from `offset` (up to `limit`)."""
-    with open(path, "rb") as f:
-        f.seek(offset)
-        pos = offset
-        while limit is None or pos < limit:
-            head = f.read(_HEAD.size)
-            if len(head) < _HEAD.size:
-                return
-            magic, seq, meta_len, body_len, crc = _HEAD.unpack(head)
-            if magic != MAGIC or meta_len > 65536 or body_len > MAX_BODY:
-                return
-            rest = f.read(meta_len + body_len)
-            if len(rest) < meta_len + body_len or zlib.crc32(rest) != crc:
-                return
-            pos += _HEAD.size + meta_len + body_len
-            yield seq, pos, json.loads(rest[:meta_len]), rest[meta_len:]
-
-
-def frame(seq: int, meta: dict[str, Any], body: bytes) -> bytes:
-    m = json.dumps(meta, separators=(",", ":")).encode()
-    return _HEAD.pack(MAGIC, seq, len(m), len(body), zlib.crc32(m + body)) + m + body
 
 
 class InboxWriter:
@@ -240,6 +189,8 @@ class InboxReader:
         self.folder = inbox_dir(home)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.position = read_position(self.folder)
+        self._purged = (self.position.segment, 0)  # bodies overwritten up to here (from 0: what a crash left)
+        self.purge()
 
     def pending(self, durable_seq: int, limit: int) -> list[Delivery]:
         """Up to `limit` deliveries after the position, none later than `durable_seq`."""
@@ -261,18 +212,19 @@ class InboxReader:
         write_position(self.folder, self.position)
         for n in _segments(self.folder):
             if n < last.segment:
+                purge(_segment_path(self.folder, n), self._purged[1] if self._purged[0] == n else 0)
                 _segment_path(self.folder, n).unlink(missing_ok=True)
+        self.purge()
+
+    def purge(self) -> int:
+        """Overwrite with zeros the bodies of the deliveries before the position (they are in the ledger)."""
+        segment, offset = self._purged
+        if segment != self.position.segment:
+            offset = 0
+        path = _segment_path(self.folder, self.position.segment)
+        done = purge(path, offset, self.position.offset) if path.exists() and self.position.offset > offset else 0
+        self._purged = (self.position.segment, self.position.offset)
+        return done
 
     def depth(self, durable_seq: int) -> int:
         return max(0, durable_seq - self.position.seq)
-
-
-def last_durable_seq(home: Path) -> int:
-    """The last sequence number stored whole on disk (what a reader in another process may read up to)."""
-    folder = inbox_dir(home)
-    segments = _segments(folder)
-    seq = read_position(folder).seq
-    if segments:
-        for s, _end, _meta, _body in scan(_segment_path(folder, segments[-1])):
-            seq = s
-    return seq

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from socialledger.app import Ledger, open_ledger
+from socialledger.core.capture.inbox import shred
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
 from socialledger.core.domain.workflow import State
@@ -152,7 +153,7 @@ class InboxWorker:
     def _ingest(self, run: list[Delivery], account: str) -> None:
         channel = run[0].channel
         folder = self.folder / "work" / f"{channel}-{run[0].seq:012d}-{run[-1].seq:012d}"
-        shutil.rmtree(folder, ignore_errors=True)  # what a crash left
+        _shred_folder(folder)  # what a crash left
         folder.mkdir(mode=0o700, parents=True)
         (folder / "deliveries.json").write_bytes(b"[" + b",\n".join(d.body for d in run) + b"]")
         try:
@@ -173,7 +174,7 @@ class InboxWorker:
                 self._set_aside("rejected", run[0], e.line())
             return
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            _shred_folder(folder)  # the deliveries and media in plain text: overwritten, not only unlinked
         result = summary.as_dict()
         self.state.add("deliveries_ingested", len(run))
         self.state.add("records", result["records"])
@@ -205,6 +206,15 @@ class InboxWorker:
         (folder / f"{d.seq:012d}-{d.channel}-{d.page}.reason").write_text(reason + "\n")
         self.state.add(f"deliveries_{where}")
         log.warning("delivery %d for %s:%s set aside (%s): %s", d.seq, d.channel, d.page, where, reason)
+
+
+def _shred_folder(folder: Path) -> None:
+    if not folder.exists():
+        return
+    for path in folder.rglob("*"):
+        if path.is_file():
+            shred(path)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _die_with_parent() -> None:
