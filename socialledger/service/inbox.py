@@ -162,8 +162,12 @@ class InboxWriter:
             self.durable_seq = self.seq
             self._changed.notify_all()
         self._publish(self.seq)
+        # One wake-up of each event loop for the whole group, rather than one per delivery.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int]]] = {}
         for seq, (_meta, _body, fut, loop) in zip(seqs, batch, strict=True):
-            loop.call_soon_threadsafe(_succeed, fut, seq)
+            by_loop.setdefault(loop, []).append((fut, seq))
+        for loop, done in by_loop.items():
+            loop.call_soon_threadsafe(_succeed_all, done)
 
     def close(self) -> None:
         """Write what is queued, then stop."""
@@ -175,6 +179,12 @@ class InboxWriter:
 def _succeed(fut: asyncio.Future[int], seq: int) -> None:
     if not fut.done():
         fut.set_result(seq)
+
+
+def _succeed_all(done: list[tuple[asyncio.Future[int], int]]) -> None:
+    for fut, seq in done:
+        if not fut.done():
+            fut.set_result(seq)
 
 
 def _fail(fut: asyncio.Future[int], e: BaseException) -> None:

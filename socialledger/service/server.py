@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -98,6 +99,10 @@ def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         worker.start()
+        # What is loaded by now lives as long as the service: out of the collector's way, so that its full
+        # collections stay short and do not hold up an answer.
+        gc.collect()
+        gc.freeze()
         log.info("worker started (pid %s); inbox at %d", worker.pid, writer.durable_seq)
         yield
         # uvicorn has answered every request in hand: store what is queued, then let the worker finish its batch.

@@ -28,6 +28,7 @@ either later with `socialledger ingest`.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
@@ -58,6 +59,8 @@ BATCH = 2000
 #: Fewer deliveries than this wait up to LINGER seconds for more before they are ingested.
 GATHER = 500
 LINGER = 0.5
+#: How much lower the worker's scheduling priority is than the server's.
+WORKER_NICENESS = 10
 
 
 def state_path(home: Path) -> Path:
@@ -232,6 +235,10 @@ def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any, 
     _die_with_parent()
     if os.getppid() != parent:  # the service died before the line above took effect
         return
+    # The answers to deliveries come first: on a busy machine the server's process is scheduled before this one
+    # (ingesting has seconds to spare; an acknowledgement has milliseconds).
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s worker: %(message)s")
     for name in ("httpx", "httpcore"):  # they log each URL, and Graph's paging URLs carry the access token
         logging.getLogger(name).setLevel(logging.WARNING)
