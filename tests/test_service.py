@@ -372,3 +372,47 @@ def test_health_keeps_one_ledger_handle_and_asks_the_store_at_most_once_a_second
         probe.close()
     missing = LedgerProbe(tmp_path / "nowhere", clock=lambda: now[0])
     assert missing() is False and missing.ledger is None
+
+
+def test_a_delivery_is_answered_only_after_a_sync_that_began_after_it_was_written(tmp_path, monkeypatch):
+    """Two syncs may be in flight at once (a group waits for the next sync to begin, not for the one in flight
+    to end); each answer must still come after an fdatasync that began once its frame was in the file."""
+    import random
+    import threading
+    import time as clock
+
+    import socialledger.service.inbox as inbox
+
+    home = tmp_path / "home"
+    home.mkdir()
+    syncs: list[tuple[int, float]] = []  # (the file's size when a sync began, when it ended)
+    lock = threading.Lock()
+    real = os.fdatasync
+
+    def slow_sync(fd: int) -> None:
+        size = os.fstat(fd).st_size
+        clock.sleep(random.uniform(0, 0.004))
+        real(fd)
+        with lock:
+            syncs.append((size, clock.monotonic()))
+
+    monkeypatch.setattr(inbox.os, "fdatasync", slow_sync)
+    writer = InboxWriter(home)
+    answered: dict[int, float] = {}
+
+    async def one(n: int) -> None:
+        seq = await writer.append("facebook", PAGE, "t", comment_delivery(PAGE, n))
+        answered[seq] = clock.monotonic()
+
+    async def many() -> None:
+        await asyncio.gather(*(one(n) for n in range(300)))
+
+    asyncio.run(many())
+    writer.close()
+    (seg,) = inbox_dir(home).glob("seg-*.log")
+    ends = {seq: end for seq, end, _m, _b in scan(seg)}
+    assert sorted(answered) == list(range(1, 301)) == sorted(ends)
+    assert writer.durable_seq == 300 and writer.stored == 300
+    for seq, at in answered.items():
+        assert any(size >= ends[seq] and done <= at for size, done in syncs), seq
+    assert len(syncs) < 300  # grouped

@@ -10,11 +10,15 @@ it arrived); `body` is the delivery's bytes exactly as they came (the signature
 was checked over them, and a later `ingest` may check it again). Deliveries carry
 no tokens: the secrets stay in the secrets file.
 
-Writing: `InboxWriter.append` hands a frame to one writer thread, which writes
-every frame waiting, fsyncs once (group commit) and only then completes each
-caller's future; a caller answers 200 after that. A crash in the middle of a
-write leaves a torn frame at the end of the last segment: the next start cuts it
-off (it was never acknowledged). Reading: `InboxReader` reads frames from the
+Writing: `InboxWriter.append` hands a frame to one writer thread, which appends every
+frame waiting as one group and hands the group to a sync (fdatasync); only when a sync
+that began after the group was written has ended is each caller's future completed,
+and a caller answers 200 after that. Two syncs may be in flight at once (`SYNCS`): a
+delivery waits for the next sync to begin, not for the one in flight to end as well,
+which is what the tail of the acknowledgement latency was made of; a sync covers every
+group written before it began, so the durable end only moves forward, in order. A crash
+in the middle of a write leaves a torn frame at the end of the last segment: the next
+start cuts it off (it was never acknowledged). Reading: `InboxReader` reads frames from the
 worker's position (`position.json`, replaced atomically) up to the durable end
 the writer published, and never past it.
 
@@ -33,6 +37,7 @@ import asyncio
 import os
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,6 +64,8 @@ __all__ = ["MAX_BODY", "Delivery", "InboxReader", "InboxWriter", "inbox_dir", "l
 
 #: A segment is closed (a new one started) once it holds this many bytes.
 SEGMENT_BYTES = 8 * 1024 * 1024
+#: fdatasyncs in flight at once: a group waits for the next sync to begin, not for the one in flight to end.
+SYNCS = 2
 
 _segments = segments
 _segment_path = segment_path
@@ -108,6 +115,10 @@ class InboxWriter:
         self._queue: queue.Queue[tuple[dict[str, Any], bytes, asyncio.Future[int], asyncio.AbstractEventLoop] | None]
         self._queue = queue.Queue()
         self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._unsynced: list[tuple[int, list[tuple[asyncio.Future[int], asyncio.AbstractEventLoop, int]]]] = []
+        self._slots = threading.Semaphore(SYNCS)
+        self._syncs = ThreadPoolExecutor(max_workers=SYNCS, thread_name_prefix="inbox-sync")
         self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
         self._thread.start()
 
@@ -122,58 +133,117 @@ class InboxWriter:
         while True:
             first = self._queue.get()
             if first is None:
+                self._drain()
                 return
+            if self.offset >= SEGMENT_BYTES:
+                self._drain()  # no sync in flight on the segment being closed
+                self._rotate()
+            # At most SYNCS syncs in flight: while they run, what arrives gathers into the next group.
+            self._slots.acquire()
             batch = [first]
+            stop = False
             while True:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
-                    self._queue.put(None)  # stop after this batch
+                    stop = True
                     break
                 batch.append(nxt)
             try:
-                self._write(batch)
+                last, fd = self._write(batch)
             except BaseException as e:  # a full disk: every caller of this batch gets the error (500)
+                self._slots.release()
                 for _meta, _body, fut, loop in batch:
                     loop.call_soon_threadsafe(_fail, fut, e)
+            else:
+                self._syncs.submit(self._sync, last, fd)
+            if stop:
+                self._drain()
+                return
 
-    def _write(self, batch: list[tuple[dict[str, Any], bytes, asyncio.Future[int], asyncio.AbstractEventLoop]]) -> None:
-        if self.offset >= SEGMENT_BYTES:
-            self._file.close()
-            self.segment += 1
-            self._file = open(_segment_path(self.folder, self.segment), "ab")
-            _fsync_dir(self.folder)
-            self.offset = 0
-        seqs = []
+    def _rotate(self) -> None:
+        self._file.close()
+        self.segment += 1
+        self._file = open(_segment_path(self.folder, self.segment), "ab")  # noqa: SIM115 - kept open
+        _fsync_dir(self.folder)
+        self.offset = 0
+
+    def _drain(self) -> None:
+        """Wait until no sync is in flight."""
+        for _ in range(SYNCS):
+            self._slots.acquire()
+        for _ in range(SYNCS):
+            self._slots.release()
+
+    def _write(self, batch: list[tuple[dict[str, Any], bytes, asyncio.Future[int], asyncio.AbstractEventLoop]]
+               ) -> tuple[int, int]:
+        """Append a group's frames (not yet synced); the last sequence number and the file to sync."""
         chunks = []
-        for meta, body, _fut, _loop in batch:
+        group = []
+        for meta, body, fut, loop in batch:
             self.seq += 1
-            seqs.append(self.seq)
             chunks.append(frame(self.seq, meta, body))
+            group.append((fut, loop, self.seq))
         data = b"".join(chunks)
         self._file.write(data)
         self._file.flush()
-        os.fdatasync(self._file.fileno())  # the data and the file's new size
         self.offset += len(data)
-        self.stored += len(batch)
-        with self._changed:
-            self.durable_seq = self.seq
-            self._changed.notify_all()
-        self._publish(self.seq)
-        # One wake-up of each event loop for the whole group, rather than one per delivery.
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int]]] = {}
-        for seq, (_meta, _body, fut, loop) in zip(seqs, batch, strict=True):
-            by_loop.setdefault(loop, []).append((fut, seq))
-        for loop, done in by_loop.items():
-            loop.call_soon_threadsafe(_succeed_all, done)
+        with self._lock:
+            self._unsynced.append((self.seq, group))
+        return self.seq, self._file.fileno()
+
+    def _sync(self, last: int, fd: int) -> None:
+        """fdatasync (the data and the file's new size), then answer every group written before it began.
+
+        Two syncs may run at once: one that began after a group was written covers that group too, so
+        when either ends, every group up to its last sequence number is on disk, in order.
+        """
+        try:
+            os.fdatasync(fd)
+            error: BaseException | None = None
+        except BaseException as e:  # noqa: BLE001 - the callers of this group get it (500)
+            error = e
+        try:
+            with self._lock:
+                if error is None and last > self.durable_seq:
+                    done = [g for g in self._unsynced if g[0] <= last]
+                    self._unsynced = [g for g in self._unsynced if g[0] > last]
+                    self.stored += sum(len(g) for _, g in done)
+                    with self._changed:
+                        self.durable_seq = last
+                        self._changed.notify_all()
+                    self._publish(last)
+                    _answer(done, None)
+                elif error is not None:
+                    failed = [g for g in self._unsynced if g[0] == last]
+                    self._unsynced = [g for g in self._unsynced if g[0] != last]
+                    _answer(failed, error)
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
-        """Write what is queued, then stop."""
+        """Write and sync what is queued, then stop."""
         self._queue.put(None)
         self._thread.join()
+        self._syncs.shutdown(wait=True)
         self._file.close()
+
+
+def _answer(groups: list[tuple[int, list[tuple[asyncio.Future[int], asyncio.AbstractEventLoop, int]]]],
+            error: BaseException | None) -> None:
+    """Complete each caller's future, with one wake-up of each event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int]]] = {}
+    for _last, group in groups:
+        for fut, loop, seq in group:
+            by_loop.setdefault(loop, []).append((fut, seq))
+    for loop, futures in by_loop.items():
+        if error is None:
+            loop.call_soon_threadsafe(_succeed_all, futures)
+        else:
+            for fut, _seq in futures:
+                loop.call_soon_threadsafe(_fail, fut, error)
 
 
 def _succeed(fut: asyncio.Future[int], seq: int) -> None:
