@@ -141,7 +141,8 @@ def main() -> None:
 
     elapsed = t_last - t0
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          "load average %.2f, %.2f, %.2f at the start" % os.getloadavg())
     print(f"deliveries sent: {n} over {args.connections} connections; acknowledged 200: {len(acked)}; "
           f"other answers: {len(results) - len(acked)}")
     print(f"acknowledged per second: {len(acked) / elapsed:.0f} ({elapsed:.2f} s for all)  [target >= 500]")

@@ -59,6 +59,7 @@ class GraphStandIn:
         self.feeds = {page: sample_page(page)["posts"] for page in pages}
         self.cdn: dict[str, tuple[bytes, str]] = {}  # name -> (bytes, content type) served at /cdn/<name>
         self.cdn_requests = 0
+        self.cdn_flaky: dict[str, int] = {}  # name -> answer this many requests for it with 503 first
         # The samples' pictures point at Facebook's CDN: served here instead (never the platform).
         for page in pages:
             for post in self.feeds[page]:
@@ -155,6 +156,10 @@ class GraphStandIn:
         self.cdn_requests += 1
         assert "authorization" not in request.headers
         name = request.path_params["name"]
+        self.requests.append(f"/cdn/{name}")
+        if self.cdn_flaky.get(name):
+            self.cdn_flaky[name] -= 1
+            return Response(b"slow down", status_code=503)
         if name not in self.cdn:
             return Response(b"not found", status_code=404)
         body, ctype = self.cdn[name]

@@ -54,6 +54,7 @@ CALLS = {
     # content, cases, answering
     "content": ("R2", lambda c: c.ledger.content(NOBODY, c.active)),
     "content_item": ("R2", lambda c: c.ledger.content_item(NOBODY, c.item)),
+    "not_returned": ("R2", lambda c: c.ledger.not_returned(NOBODY, c.active, set(), None)),
     "moderate": ("R18", lambda c: c.ledger.moderate(NOBODY, c.item, "hide", "spam", "regel 1")),
     "register_case": ("R2", lambda c: c.ledger.register_case(NOBODY, c.item, "KS 2026/1", None)),
     "cases": ("R2", lambda c: c.ledger.cases(NOBODY)),
@@ -185,6 +186,8 @@ INTERNAL = {
     "carry_out": "carries out a decision that erase_subject or apply_retention recorded after its check",
     "unfinished": "reads key states for erase_subject, after its check",
     "finish_disposals": "finishes an interrupted disposal for apply_retention, after its check",
+    "check_inbox_empty": "reads how many deliveries the capture service's inbox holds, for erase_subject after "
+                         "its check",
 }
 
 

@@ -259,3 +259,68 @@ def test_the_client_slows_down_as_meta_usage_nears_its_limit_and_backs_off_on_th
         client.get(f"{PAGE}/feed")
     assert waits[2:] == [2.0, 4.0, 8.0, 16.0]  # code 17: exponential back-off, then the round gives up
     assert set(seen_auth) == {"Bearer hemligt"} and "hemligt" not in repr(client)
+
+
+def test_reconcile_decrypts_only_what_the_poll_did_not_return_on_a_larger_account(polled, monkeypatch):
+    """A round's reconcile finds the items a poll should have returned by their ids and the search model's rows:
+    on an account of some hundreds of items, one comment removed, it decrypts that one, not the account."""
+    import copy
+
+    from socialledger.core.storage.sealing import Sealer
+
+    ledger, account, api, poller, waits, lines = polled
+    feed = api.feeds[PAGE]
+    for n in range(40):  # 45 posts, 10 comments each
+        post = copy.deepcopy(feed[n % 5])
+        short = str(7000000 + n)
+        post["id"] = f"{PAGE}_{short}"
+        comments = []
+        for j in range(10):
+            c = copy.deepcopy(post["comments"]["data"][j % len(post["comments"]["data"])])
+            c["id"] = f"{short}_{80000 + j}"
+            c["permalink_url"] = f"https://www.facebook.com/{PAGE}/posts/{short}/?comment_id={80000 + j}"
+            comments.append(c)
+        post["comments"]["data"] = comments
+        feed.append(post)
+    api.per_page = 100
+    assert poller.round() == 0, lines
+    held = len(_items(ledger, account))
+    assert held > 400
+    gone = api.comment_ids(PAGE)[-3]
+    api.remove(PAGE, gone)
+    unsealed: set[str] = set()
+    unseal = Sealer.unseal
+
+    def counting(self, cls, originator_id, state):
+        unsealed.add(str(originator_id))
+        return unseal(self, cls, originator_id, state)
+
+    monkeypatch.setattr(Sealer, "unseal", counting)
+    assert poller.round() == 0, lines
+    monkeypatch.setattr(Sealer, "unseal", unseal)
+    assert _items(ledger, account)[f"facebook:{gone}"]["state"] == "removed"
+    # The removed comment (looked up, then its removal indexed), and nothing of the hundreds the poll returned.
+    assert 1 <= len(unsealed) <= 3, (len(unsealed), held)
+
+
+def test_not_returned_finds_the_items_a_poll_missed_by_ids_on_either_backend(backend, home, tmp_path):
+    from datetime import UTC, datetime
+
+    from standin_graph import sample_page
+
+    ledger, account = make_ledger(home, "facebook", PAGE)
+    try:
+        posts = sample_page(PAGE)["posts"]
+        page = tmp_path / "feed.json"
+        page.write_text(json.dumps({"data": posts}))
+        ledger.ingest(actor("kommunikatör"), "facebook", page, account)
+        every = {p["id"] for p in posts} | {c["id"] for p in posts for c in p["comments"]["data"]}
+        post, comment = posts[1]["id"], posts[2]["comments"]["data"][3]["id"]
+        seen = every - {post, comment}
+        missed = ledger.not_returned(actor("kommunikatör"), account, seen, datetime(2000, 1, 1, tzinfo=UTC))
+        assert sorted(missed) == sorted([(post, "post"), (comment, "comment")])
+        # A window after every post: only the comment, found under a post the poll returned.
+        assert ledger.not_returned(actor("kommunikatör"), account, seen, datetime(2100, 1, 1, tzinfo=UTC)) \
+            == [(comment, "comment")]
+    finally:
+        ledger.close()

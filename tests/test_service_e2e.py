@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from service_support import SOCIALLEDGER, Serve
+from standin_graph import JPEG, GraphStandIn
 
 from socialledger.app import Ledger
 from socialledger.service.loadgen import comment_delivery, send_all, sign
@@ -20,6 +21,7 @@ from socialledger.testing import actor, make_ledger
 pytestmark = pytest.mark.slow
 
 PAGE = "104815942332364"
+SAMPLES = Path(__file__).parent / "fixtures" / "facebook" / "webhooks"
 SECRET = b"kill-test-secret"
 ENV = {"SOCIALLEDGER_FACEBOOK_APP_SECRET": SECRET.decode(), "SOCIALLEDGER_FACEBOOK_VERIFY_TOKEN": "vt",
        "SOCIALLEDGER_USER": "kommunikatör"}
@@ -54,7 +56,8 @@ def _post(serve: Serve, body: bytes, signature: str | None) -> int:
 
 def test_serve_end_to_end_handshake_deliveries_health_metrics_and_sigterm(tmp_path):
     home, account = _ledger(tmp_path)
-    serve = Serve(home, ENV).start()
+    serve = Serve(home, {**ENV, "SOCIALLEDGER_MEDIA_MAX_BYTES": "1000"}).start()
+    cdn = GraphStandIn({PAGE: "t"}).__enter__()
     try:
         assert serve.get("/webhooks/facebook?hub.mode=subscribe&hub.verify_token=vt&hub.challenge=42") == (200, "42")
         assert serve.get("/webhooks/facebook?hub.mode=subscribe&hub.verify_token=x&hub.challenge=42")[0] == 403
@@ -69,10 +72,23 @@ def test_serve_end_to_end_handshake_deliveries_health_metrics_and_sigterm(tmp_pa
         status, metrics = serve.get("/metrics")
         assert 'result="stored"} 30' in metrics and 'result="unsigned"} 1' in metrics
         assert "socialledger_worker_deliveries_ingested_total 30" in metrics
+        # A post with photos (the sample delivery): one kept, one 404, one over SOCIALLEDGER_MEDIA_MAX_BYTES.
+        cdn.cdn["bild1.jpg"] = (JPEG.read_bytes(), "image/jpeg")
+        cdn.cdn["bild3.jpg"] = (b"\xff\xd8" + b"\x00" * 2000, "image/jpeg")
+        photos = (SAMPLES / "feed-status-add-photos.json").read_bytes().replace(b"1234567890321", PAGE.encode()) \
+            .replace(b"https://scontent-frt3-1.xx.fbcdn.net/exampleimage", f"http://127.0.0.1:{cdn.port}/cdn/bild".encode()) \
+            .replace(b".png", b".jpg")
+        assert _post(serve, photos, sign(photos, SECRET)) == 200
+        health = serve.wait_ingested()
+        assert health["media_given_up"] == 2
+        assert "socialledger_worker_media_kept_total 1" in serve.get("/metrics")[1]
     finally:
+        cdn.__exit__(None, None, None)
         assert serve.stop() == 0
     items = _items(home, account)
-    assert len(items) == 30 and all(i["versions"] == 1 for i in items)
+    assert len(items) == 31 and all(i["versions"] == 1 for i in items)
+    post = next(i for i in items if i["native_id"] == f"facebook:{PAGE}_930145403745849")
+    assert len(list((home / "media" / post["id"].replace("-", "")).iterdir())) == 1
     # Logs carry ids, never names or texts.
     log = serve.log()
     assert "Invånare" not in log and "biblioteket" not in log and SECRET.decode() not in log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -16,7 +17,12 @@ from socialledger.app.content_views import ContentReader
 from socialledger.app.results import CaseRegistration, ContentDetail, ContentSummary
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
+from socialledger.core.domain.events import ledger_hex
 from socialledger.core.storage.topics import topics_of
+from socialledger.projections import search as search_model
+
+#: What a reconcile looks up: the kinds a poll returns in full.
+RECONCILED_KINDS = frozenset({"post", "comment", "reply", "visitor_post"})
 
 
 class Content(Service):
@@ -26,6 +32,37 @@ class Content(Service):
         only = self._account(account).id if account else None
         reader = ContentReader(self.store)
         return [reader.summary(self.store.repository.get(i)) for i in reader.item_ids(only)]
+
+    def not_returned(self, actor: Actor, account: str | UUID, seen: Iterable[str],
+                     since: datetime | None) -> list[tuple[str, str]]:
+        """Reconcile (the capture service's polls): (native id, kind) of the items of `account` that a poll which
+        returned the native ids `seen`, having seen every post from `since` on in full, should have returned and
+        did not (posts dated from `since`, and the threads under what it returned), leaving out items removed.
+
+        Found through the ids (`facebook:<id>` makes the ledger id) and the search model's rows (account, parent,
+        kind, date, state), which hold nothing sealed: only the items found are loaded, so a round decrypts what
+        the poll did not return, not the whole account.
+        """
+        require_any(self.store.roster(), actor, "read captured content")
+        acc = self._account(account)
+        keys = [ledger_hex(f"{acc.channel}:{n}") for n in seen]
+        aliases = self.store.recorder.aliases(keys) if keys else {}
+        seen_ids = {aliases.get(k, k) for k in keys}
+        models = self._caught_up(catch_up=False)
+        models.catch_up(["search"])
+        found, rows = search_model.window(models.store, acc.id.hex, sorted(seen_ids),
+                                          since.timestamp() if since is not None else None)
+        out: list[tuple[str, str]] = []
+        for item in found:
+            row = rows.get(item)
+            if item in seen_ids or row is None or row["account"] != acc.id.hex:
+                continue
+            if row["state"] == "removed" or row["kind"] not in RECONCILED_KINDS:
+                continue
+            loaded = self.store.repository.get(UUID(hex=item))  # its platform id may be sealed with its content
+            if isinstance(loaded, ContentItem) and loaded.native_id:
+                out.append((loaded.native_id, loaded.kind))
+        return out
 
     def content_item(self, actor: Actor, item_id: str | UUID) -> ContentDetail:
         """One item with every version, as `content show` shows it."""

@@ -26,9 +26,10 @@ from socialledger.app.results import Erasure, SubjectExport
 from socialledger.app.retention import check_not_held
 from socialledger.archive.exports import packages
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
+from socialledger.core.capture.inbox import pending as inbox_pending
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
-from socialledger.core.domain.errors import BadInput, NotFound
+from socialledger.core.domain.errors import BadInput, NotFound, RuleViolation
 from socialledger.core.domain.events import ledger_id
 from socialledger.core.domain.retention import check_erasable
 from socialledger.core.domain.subjects import Subject
@@ -86,6 +87,7 @@ class Gdpr(Service):
         decision = decision.strip()
         if not decision:
             raise BadInput("an erasure needs the reference of its decision: --decision REF")
+        check_inbox_empty(store)  # before looking the subject up: the inbox may hold all the ledger will know
         subj = _subject(store, subject)
         if subj.erasure is not None:  # decided before: first finish what an interrupted run left (no new decision)
             finished = _finish_erasure(store, actor, subject, subj)
@@ -162,3 +164,23 @@ def _items_by(store: LedgerStore, sid: UUID) -> list[ContentItem]:
 
 def _ts(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def check_inbox_empty(store: LedgerStore) -> None:
+    """R23: no erasure while the capture service's inbox holds deliveries not in the ledger.
+
+    Their bodies are the platform's bytes in plain text (names, words), which no key
+    destroyed can reach; once in the ledger they are encrypted under their items' keys
+    and the inbox overwrites them (`core/capture/inbox.py`).
+    """
+    held = inbox_pending(store.home)
+    if not held:
+        return
+    parts = []
+    if held.queued:
+        parts.append(f"{held.queued} waiting for the service to ingest them (GET /health: inbox_depth)")
+    if held.set_aside:
+        parts.append(f"{held.set_aside} set aside in {store.home / 'inbox'}/unlinked or /rejected: ingest them "
+                     "with 'socialledger ingest' or delete them")
+    raise RuleViolation("R23", "the capture service's inbox holds deliveries that are not in the ledger yet, in "
+                               "plain text an erasure cannot reach: " + "; ".join(parts) + "; then erase again")

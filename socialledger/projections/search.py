@@ -90,6 +90,10 @@ class SearchView(Protocol):
     def item_rows(self, items: list[str]) -> dict[str, dict[str, Any]]:
         """The rows of these items, by item."""
 
+    def roots_since(self, account: str, since: float) -> list[str]:
+        """Items of `account` without a parent (posts) that the platform dates at or after `since`."""
+        ...
+
     def children(self, parents: list[str]) -> list[str]:
         """The items whose parent is one of these."""
 
@@ -181,6 +185,20 @@ def thread(store: Any, root: str) -> list[str]:
             level = view.children(level)
             out.extend(level)
         return out
+
+
+def window(store: Any, account: str, seen: list[str], since: float | None) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """What a poll that saw `seen` (item ids) in full should have returned of `account`: the posts dated from
+    `since` on and the threads under the items it saw (replies of replies too); with their rows."""
+    with store.read() as c:
+        view = store.view("search", c)
+        out: dict[str, None] = dict.fromkeys(view.roots_since(account, since) if since is not None else ())
+        level = list(seen)
+        while level and len(out) < 1_000_000:
+            level = [i for i in view.children(level) if i not in out]
+            out.update(dict.fromkeys(level))
+        found = list(out)
+        return found, view.item_rows(found)
 
 
 def counts(store: Any) -> tuple[int, int]:

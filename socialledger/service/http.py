@@ -49,6 +49,8 @@ def webhook_app(home: Path, channels: ChannelRegistry, secrets: Secrets, writer:
                 ledger_check: Callable[[], bool], *, lifespan: Any = None) -> Starlette:
     counters = Counters()
     webhook_channels = {c.name: c for c in channels if c.signature_header is not None}
+    # Read once: the secrets do not change while the service runs (a restart reads them again).
+    app_secrets = {name: s for name in webhook_channels if (s := secrets.app_secret(name)) is not None}
 
     def channel_of(request: Request) -> Channel | None:
         return webhook_channels.get(request.path_params["channel"])
@@ -76,20 +78,22 @@ def webhook_app(home: Path, channels: ChannelRegistry, secrets: Secrets, writer:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return _refuse(counters, name, 413, "too large")
-        body = b""
+        chunks, size = [], 0
         async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY:
                 return _refuse(counters, name, 413, "too large")
-        secret = secrets.app_secret(name)
+        body = b"".join(chunks)
+        secret = app_secrets.get(name)
         if secret is None:
             log.error("no app secret for %s: deliveries cannot be verified (SOCIALLEDGER_%s_APP_SECRET)",
                       name, name.upper())
             return _refuse(counters, name, 503, "not configured")
-        header = channel.signature_header or ""
-        if header.lower() not in {k.lower() for k in request.headers.keys()}:
+        headers = request.headers  # Starlette's: names compared without regard to case
+        if (channel.signature_header or "") not in headers:
             return _refuse(counters, name, 401, "unsigned")
-        if not channel.verify_signature(body, dict(request.headers), secret):
+        if not channel.verify_signature(body, dict(headers), secret):
             return _refuse(counters, name, 403, "bad signature")
         try:
             pages = channel.webhook_accounts(body)
@@ -110,7 +114,8 @@ def webhook_app(home: Path, channels: ChannelRegistry, secrets: Secrets, writer:
         polls = {a: p.get("last_success") for a, p in state.get("polls", {}).items()}
         doc = {"status": "ok" if ok else "ledger unreachable", "ledger": ok, "inbox_depth": depth,
                "inbox_stored": writer.durable_seq, "last_poll": polls,
-               "poll_errors": {a: p["last_error"] for a, p in state.get("polls", {}).items() if p.get("last_error")}}
+               "poll_errors": {a: p["last_error"] for a, p in state.get("polls", {}).items() if p.get("last_error")},
+               "media_given_up": state.get("counters", {}).get("media_given_up", 0)}
         return JSONResponse(doc, status_code=200 if ok else 503)
 
     async def metrics(request: Request) -> Response:

@@ -10,58 +10,65 @@ it arrived); `body` is the delivery's bytes exactly as they came (the signature
 was checked over them, and a later `ingest` may check it again). Deliveries carry
 no tokens: the secrets stay in the secrets file.
 
-Writing: `InboxWriter.append` hands a frame to one writer thread, which writes
-every frame waiting, fsyncs once (group commit) and only then completes each
-caller's future; a caller answers 200 after that. A crash in the middle of a
-write leaves a torn frame at the end of the last segment: the next start cuts it
-off (it was never acknowledged). Reading: `InboxReader` reads frames from the
+Writing: `InboxWriter.append` hands a frame to one writer thread, which appends every
+frame waiting as one group and hands the group to a sync (fdatasync); only when a sync
+that began after the group was written has ended is each caller's future completed,
+and a caller answers 200 after that. Two syncs may be in flight at once (`SYNCS`): a
+delivery waits for the next sync to begin, not for the one in flight to end as well,
+which is what the tail of the acknowledgement latency was made of; a sync covers every
+group written before it began, so the durable end only moves forward, in order. A crash
+in the middle of a write leaves a torn frame at the end of the last segment: the next
+start cuts it off (it was never acknowledged). Reading: `InboxReader` reads frames from the
 worker's position (`position.json`, replaced atomically) up to the durable end
-the writer published, and never past it. A processed segment other than the one
-being written is deleted, so raw deliveries (which hold people's words in plain
-text) stay only until they are in the ledger, where they are encrypted.
+the writer published, and never past it.
+
+Erasable: raw deliveries hold people's names and words in plain text, so they stay
+only until they are in the ledger, where they are encrypted under their items'
+keys. Once the worker's position has moved past a delivery, its body is overwritten
+with zeros in place (`core/capture/inbox.py`, `purge`; the frame stays whole), at
+the next start too for what a crash left; a finished segment is deleted. Until
+then, and while deliveries are set aside, an erasure (`gdpr erase`) is refused
+(R23): see docs/service.md. The frame format is in `core/capture/inbox.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import queue
-import struct
 import threading
-import zlib
-from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-MAGIC = b"SLD1"
-_HEAD = struct.Struct(">4sQIII")
+from socialledger.core.capture.inbox import (
+    MAX_BODY,
+    Position,
+    frame,
+    inbox_dir,
+    last_durable_seq,
+    purge,
+    read_position,
+    scan,
+    segment_path,
+    segments,
+    write_position,
+)
+from socialledger.core.capture.inbox import fsync_dir as _fsync_dir
+
+__all__ = ["MAX_BODY", "Delivery", "InboxReader", "InboxWriter", "inbox_dir", "last_durable_seq", "read_position",
+           "scan"]
+
 #: A segment is closed (a new one started) once it holds this many bytes.
 SEGMENT_BYTES = 8 * 1024 * 1024
-#: The largest delivery the service takes (a bigger one is answered 413).
-MAX_BODY = 1024 * 1024
+#: fdatasyncs in flight at once: a group waits for the next sync to begin, not for the one in flight to end.
+SYNCS = 2
 
-
-def inbox_dir(home: Path) -> Path:
-    return Path(home) / "inbox"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _segments(folder: Path) -> list[int]:
-    return sorted(int(p.stem.split("-")[1]) for p in folder.glob("seg-*.log"))
-
-
-def _segment_path(folder: Path, n: int) -> Path:
-    return folder / f"seg-{n:08d}.log"
+_segments = segments
+_segment_path = segment_path
 
 
 @attrs.frozen
@@ -75,57 +82,6 @@ class Delivery:
     page: str
     received: str
     body: bytes
-
-
-@attrs.frozen
-class Position:
-    """What the worker has finished: every frame up to `offset` of `segment` (seq `seq` the last)."""
-
-    segment: int = 1
-    offset: int = 0
-    seq: int = 0
-
-
-def read_position(folder: Path) -> Position:
-    try:
-        doc = json.loads((folder / "position.json").read_text())
-    except FileNotFoundError:
-        return Position(segment=(_segments(folder) or [1])[0])
-    return Position(int(doc["segment"]), int(doc["offset"]), int(doc["seq"]))
-
-
-def write_position(folder: Path, position: Position) -> None:
-    tmp = folder / "position.json.tmp"
-    with open(tmp, "w") as f:
-        json.dump(attrs.asdict(position), f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, folder / "position.json")
-    _fsync_dir(folder)
-
-
-def scan(path: Path, offset: int = 0, limit: int | None = None) -> Iterator[tuple[int, int, dict[str, Any], bytes]]:
-    """(seq, end offset, meta, body) of each whole, intact frame of a segment from `offset` (up to `limit`)."""
-    with open(path, "rb") as f:
-        f.seek(offset)
-        pos = offset
-        while limit is None or pos < limit:
-            head = f.read(_HEAD.size)
-            if len(head) < _HEAD.size:
-                return
-            magic, seq, meta_len, body_len, crc = _HEAD.unpack(head)
-            if magic != MAGIC or meta_len > 65536 or body_len > MAX_BODY:
-                return
-            rest = f.read(meta_len + body_len)
-            if len(rest) < meta_len + body_len or zlib.crc32(rest) != crc:
-                return
-            pos += _HEAD.size + meta_len + body_len
-            yield seq, pos, json.loads(rest[:meta_len]), rest[meta_len:]
-
-
-def frame(seq: int, meta: dict[str, Any], body: bytes) -> bytes:
-    m = json.dumps(meta, separators=(",", ":")).encode()
-    return _HEAD.pack(MAGIC, seq, len(m), len(body), zlib.crc32(m + body)) + m + body
 
 
 class InboxWriter:
@@ -159,6 +115,10 @@ class InboxWriter:
         self._queue: queue.Queue[tuple[dict[str, Any], bytes, asyncio.Future[int], asyncio.AbstractEventLoop] | None]
         self._queue = queue.Queue()
         self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._unsynced: list[tuple[int, list[tuple[asyncio.Future[int], asyncio.AbstractEventLoop, int]]]] = []
+        self._slots = threading.Semaphore(SYNCS)
+        self._syncs = ThreadPoolExecutor(max_workers=SYNCS, thread_name_prefix="inbox-sync")
         self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
         self._thread.start()
 
@@ -173,59 +133,128 @@ class InboxWriter:
         while True:
             first = self._queue.get()
             if first is None:
+                self._drain()
                 return
+            if self.offset >= SEGMENT_BYTES:
+                self._drain()  # no sync in flight on the segment being closed
+                self._rotate()
+            # At most SYNCS syncs in flight: while they run, what arrives gathers into the next group.
+            self._slots.acquire()
             batch = [first]
+            stop = False
             while True:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
-                    self._queue.put(None)  # stop after this batch
+                    stop = True
                     break
                 batch.append(nxt)
             try:
-                self._write(batch)
+                last, fd = self._write(batch)
             except BaseException as e:  # a full disk: every caller of this batch gets the error (500)
+                self._slots.release()
                 for _meta, _body, fut, loop in batch:
                     loop.call_soon_threadsafe(_fail, fut, e)
+            else:
+                self._syncs.submit(self._sync, last, fd)
+            if stop:
+                self._drain()
+                return
 
-    def _write(self, batch: list[tuple[dict[str, Any], bytes, asyncio.Future[int], asyncio.AbstractEventLoop]]) -> None:
-        if self.offset >= SEGMENT_BYTES:
-            self._file.close()
-            self.segment += 1
-            self._file = open(_segment_path(self.folder, self.segment), "ab")
-            _fsync_dir(self.folder)
-            self.offset = 0
-        seqs = []
+    def _rotate(self) -> None:
+        self._file.close()
+        self.segment += 1
+        self._file = open(_segment_path(self.folder, self.segment), "ab")  # noqa: SIM115 - kept open
+        _fsync_dir(self.folder)
+        self.offset = 0
+
+    def _drain(self) -> None:
+        """Wait until no sync is in flight."""
+        for _ in range(SYNCS):
+            self._slots.acquire()
+        for _ in range(SYNCS):
+            self._slots.release()
+
+    def _write(self, batch: list[tuple[dict[str, Any], bytes, asyncio.Future[int], asyncio.AbstractEventLoop]]
+               ) -> tuple[int, int]:
+        """Append a group's frames (not yet synced); the last sequence number and the file to sync."""
         chunks = []
-        for meta, body, _fut, _loop in batch:
+        group = []
+        for meta, body, fut, loop in batch:
             self.seq += 1
-            seqs.append(self.seq)
             chunks.append(frame(self.seq, meta, body))
+            group.append((fut, loop, self.seq))
         data = b"".join(chunks)
         self._file.write(data)
         self._file.flush()
-        os.fdatasync(self._file.fileno())  # the data and the file's new size
         self.offset += len(data)
-        self.stored += len(batch)
-        with self._changed:
-            self.durable_seq = self.seq
-            self._changed.notify_all()
-        self._publish(self.seq)
-        for seq, (_meta, _body, fut, loop) in zip(seqs, batch, strict=True):
-            loop.call_soon_threadsafe(_succeed, fut, seq)
+        with self._lock:
+            self._unsynced.append((self.seq, group))
+        return self.seq, self._file.fileno()
+
+    def _sync(self, last: int, fd: int) -> None:
+        """fdatasync (the data and the file's new size), then answer every group written before it began.
+
+        Two syncs may run at once: one that began after a group was written covers that group too, so
+        when either ends, every group up to its last sequence number is on disk, in order.
+        """
+        try:
+            os.fdatasync(fd)
+            error: BaseException | None = None
+        except BaseException as e:  # noqa: BLE001 - the callers of this group get it (500)
+            error = e
+        try:
+            with self._lock:
+                if error is None and last > self.durable_seq:
+                    done = [g for g in self._unsynced if g[0] <= last]
+                    self._unsynced = [g for g in self._unsynced if g[0] > last]
+                    self.stored += sum(len(g) for _, g in done)
+                    with self._changed:
+                        self.durable_seq = last
+                        self._changed.notify_all()
+                    self._publish(last)
+                    _answer(done, None)
+                elif error is not None:
+                    failed = [g for g in self._unsynced if g[0] == last]
+                    self._unsynced = [g for g in self._unsynced if g[0] != last]
+                    _answer(failed, error)
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
-        """Write what is queued, then stop."""
+        """Write and sync what is queued, then stop."""
         self._queue.put(None)
         self._thread.join()
+        self._syncs.shutdown(wait=True)
         self._file.close()
+
+
+def _answer(groups: list[tuple[int, list[tuple[asyncio.Future[int], asyncio.AbstractEventLoop, int]]]],
+            error: BaseException | None) -> None:
+    """Complete each caller's future, with one wake-up of each event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int]]] = {}
+    for _last, group in groups:
+        for fut, loop, seq in group:
+            by_loop.setdefault(loop, []).append((fut, seq))
+    for loop, futures in by_loop.items():
+        if error is None:
+            loop.call_soon_threadsafe(_succeed_all, futures)
+        else:
+            for fut, _seq in futures:
+                loop.call_soon_threadsafe(_fail, fut, error)
 
 
 def _succeed(fut: asyncio.Future[int], seq: int) -> None:
     if not fut.done():
         fut.set_result(seq)
+
+
+def _succeed_all(done: list[tuple[asyncio.Future[int], int]]) -> None:
+    for fut, seq in done:
+        if not fut.done():
+            fut.set_result(seq)
 
 
 def _fail(fut: asyncio.Future[int], e: BaseException) -> None:
@@ -240,6 +269,8 @@ class InboxReader:
         self.folder = inbox_dir(home)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.position = read_position(self.folder)
+        self._purged = (self.position.segment, 0)  # bodies overwritten up to here (from 0: what a crash left)
+        self.purge()
 
     def pending(self, durable_seq: int, limit: int) -> list[Delivery]:
         """Up to `limit` deliveries after the position, none later than `durable_seq`."""
@@ -261,18 +292,19 @@ class InboxReader:
         write_position(self.folder, self.position)
         for n in _segments(self.folder):
             if n < last.segment:
+                purge(_segment_path(self.folder, n), self._purged[1] if self._purged[0] == n else 0)
                 _segment_path(self.folder, n).unlink(missing_ok=True)
+        self.purge()
+
+    def purge(self) -> int:
+        """Overwrite with zeros the bodies of the deliveries before the position (they are in the ledger)."""
+        segment, offset = self._purged
+        if segment != self.position.segment:
+            offset = 0
+        path = _segment_path(self.folder, self.position.segment)
+        done = purge(path, offset, self.position.offset) if path.exists() and self.position.offset > offset else 0
+        self._purged = (self.position.segment, self.position.offset)
+        return done
 
     def depth(self, durable_seq: int) -> int:
         return max(0, durable_seq - self.position.seq)
-
-
-def last_durable_seq(home: Path) -> int:
-    """The last sequence number stored whole on disk (what a reader in another process may read up to)."""
-    folder = inbox_dir(home)
-    segments = _segments(folder)
-    seq = read_position(folder).seq
-    if segments:
-        for s, _end, _meta, _body in scan(_segment_path(folder, segments[-1])):
-            seq = s
-    return seq

@@ -1,15 +1,22 @@
-"""Downloading the media a polled item refers to by URL, within limits, for the ingest to keep encrypted.
+"""Downloading the media a captured item refers to by URL, within limits, for the ingest to keep encrypted.
 
-The channel's own reader names the media of each API page it fetched (`Media.url` of
-a `ContentRecord`: photos, videos, thumbnails; links are not media). Each URL not
+The channel's own reader names the media of each API page it fetched, and of each
+webhook delivery the worker ingests (`Media.url` of a `ContentRecord`: photos,
+videos, thumbnails; links are not media). Each URL not
 downloaded before is fetched without the account's token (a CDN needs none), with
 limits on size (`MAX_BYTES`, by `Content-Length` and while streaming), content type
 (`image/*`, `video/*`, `audio/*`) and time (`TIMEOUT` for the whole download), and
 written beside the pages; the ingest then keeps each file encrypted under its item's
 key (`core/capture/media.py`, named by a keyed hash of its bytes), and archive
-packages carry it with its SHA-256. A URL that fails is retried on the next rounds
-(`ATTEMPTS` in all) and then reported as given up, never fatal. What was downloaded
-or given up is remembered by a hash of the URL (`<home>/service/media.json`).
+packages carry it with its SHA-256. A URL that fails is retried and then reported as
+given up (a counter in `/metrics` and `/health`, a log line with the URL's hash and the
+item's id), never fatal: a polled URL on the next rounds (`ATTEMPTS` in all: the poll
+sees the item again); a delivered one at once (`fetch_all(..., now=True)`: a delivery
+comes once), a failure that lasts (404, 403, 410, too large, not a picture) given up
+without more tries, a passing one (no answer, 5xx, 429, too slow) tried `ATTEMPTS`
+times with back-off. What was downloaded or given up is remembered by a hash of the
+URL (`<home>/service/media.json`). The size limit is `SOCIALLEDGER_MEDIA_MAX_BYTES`
+(bytes; 200 MiB when unset).
 """
 
 from __future__ import annotations
@@ -19,14 +26,14 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import httpx
 
 from socialledger.core.capture.channels import Channel
 from socialledger.core.capture.inputs import iter_inputs
-from socialledger.core.domain.records import ContentRecord
+from socialledger.core.domain.records import ContentRecord, ModerationRecord
 
 log = logging.getLogger("socialledger.service")
 
@@ -39,36 +46,59 @@ SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image
 MEDIA_KINDS = frozenset({"photo", "video", "image", "thumbnail", "gif", "animated_gif", "audio"})
 
 
+#: HTTP answers that will not change by asking again (a delivered URL is then given up at once).
+LASTING_STATUS = frozenset({400, 401, 403, 404, 410, 451})
+MAX_BYTES_ENV = "SOCIALLEDGER_MEDIA_MAX_BYTES"
+
+
 class MediaError(Exception):
-    pass
+    def __init__(self, message: str, *, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.lasting = lasting  # asking again will not help (404, too large, not a picture)
+
+
+def media_of(channel: Channel, folder: Path, sources: tuple[str, ...] = ("api",)) -> dict[str, str]:
+    """url -> the native id of the item naming it, for the media the channel reads in the inputs of `folder`
+    of those `sources` (`api` pages, `webhook` deliveries), in order, once each."""
+    out: dict[str, str] = {}
+    for entry in iter_inputs(folder):
+        if channel.skip(entry):
+            continue
+        source = channel.detect(entry)
+        if source not in sources:
+            continue
+        for r in channel.read(entry, source):
+            item = r.item if isinstance(r, ModerationRecord) else r
+            if isinstance(item, ContentRecord):
+                for m in item.media:
+                    if m.url and m.kind in MEDIA_KINDS and m.url.startswith(("https://", "http://")):
+                        out.setdefault(m.url, f"{channel.name}:{item.native_id}")
+    return out
 
 
 def media_urls(channel: Channel, folder: Path) -> list[str]:
     """The media URLs the channel reads in the API pages of `folder`, in order, once each."""
-    out: dict[str, None] = {}
-    for entry in iter_inputs(folder):
-        if channel.skip(entry) or channel.detect(entry) != "api":
-            continue
-        for r in channel.read(entry, "api"):
-            if isinstance(r, ContentRecord):
-                for m in r.media:
-                    if m.url and m.kind in MEDIA_KINDS and m.url.startswith(("https://", "http://")):
-                        out[m.url] = None
-    return list(out)
+    return list(media_of(channel, folder))
+
+
+def default_max_bytes() -> int:
+    v = os.environ.get(MAX_BYTES_ENV, "").strip()
+    return int(v) if v.isdigit() and int(v) > 0 else MAX_BYTES
 
 
 class MediaDownloads:
     """What was downloaded or given up, by a hash of the URL; and the downloading itself."""
 
-    def __init__(self, home: Path, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT,
-                 http: httpx.Client | None = None) -> None:
+    def __init__(self, home: Path, *, max_bytes: int | None = None, timeout: float = TIMEOUT,
+                 http: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.path = Path(home) / "service" / "media.json"
         try:
             self.doc: dict[str, object] = json.loads(self.path.read_text())
         except (FileNotFoundError, ValueError):
             self.doc = {}
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes or default_max_bytes()
         self.timeout = timeout
+        self.sleep = sleep
         self.http = http or httpx.Client(timeout=httpx.Timeout(30.0), follow_redirects=True)
         self.failed = 0
         self.given_up = 0
@@ -80,24 +110,43 @@ class MediaDownloads:
     def wanted(self, urls: Iterable[str]) -> list[str]:
         return [u for u in urls if not isinstance(self.doc.get(self._key(u)), str)]
 
-    def fetch_all(self, urls: Iterable[str], folder: Path) -> dict[str, str]:
-        """Download each wanted URL into `folder`; url -> the file's name there."""
+    def fetch_all(self, urls: Iterable[str], folder: Path, *, now: bool = False,
+                  items: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Download each wanted URL into `folder`; url -> the file's name there.
+
+        `now`: no later round will see these URLs again (a webhook delivery's), so a passing failure is
+        tried again at once, with back-off, and a lasting one given up. `items`: url -> the item's id, for the log.
+        """
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         got: dict[str, str] = {}
         for n, url in enumerate(self.wanted(urls)):
             key = self._key(url)
-            try:
-                suffix = self._download(url, folder / f"media-{n:05d}")
-            except MediaError as e:
-                tries = int(self.doc.get(key) or 0) + 1 if not isinstance(self.doc.get(key), str) else 0
-                self.failed += 1
-                if tries >= ATTEMPTS:
-                    self.doc[key] = "given up"
-                    self.given_up += 1
-                    log.warning("media %s given up after %d attempts: %s", key[:12], tries, e)
-                else:
-                    self.doc[key] = tries
-                    log.warning("media %s not downloaded (attempt %d, tried again next round): %s", key[:12], tries, e)
+            item = (items or {}).get(url, "")
+            tries = int(self.doc.get(key) or 0) if not isinstance(self.doc.get(key), str) else 0
+            suffix: str | None = None
+            while True:
+                try:
+                    suffix = self._download(url, folder / f"media-{n:05d}")
+                    break
+                except MediaError as e:
+                    tries += 1
+                    self.failed += 1
+                    if tries >= ATTEMPTS or (now and e.lasting):
+                        self.doc[key] = "given up"
+                        self.given_up += 1
+                        log.warning("media %s of item %s given up after %d attempt%s: %s", key[:12], item or "?",
+                                    tries, "" if tries == 1 else "s", e)
+                    elif now:
+                        log.warning("media %s of item %s not downloaded (attempt %d, trying again): %s", key[:12],
+                                    item or "?", tries, e)
+                        self.sleep(0.5 * 2 ** (tries - 1))
+                        continue
+                    else:
+                        self.doc[key] = tries
+                        log.warning("media %s of item %s not downloaded (attempt %d, tried again next round): %s",
+                                    key[:12], item or "?", tries, e)
+                    break
+            if suffix is None:
                 continue
             name = f"media-{n:05d}{suffix}"
             os.replace(folder / f"media-{n:05d}", folder / name)
@@ -119,19 +168,20 @@ class MediaDownloads:
         try:
             with self.http.stream("GET", url) as r:
                 if r.status_code != 200:
-                    raise MediaError(f"HTTP {r.status_code}")
+                    raise MediaError(f"HTTP {r.status_code}", lasting=r.status_code in LASTING_STATUS)
                 ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
                 if ctype not in SUFFIX:
-                    raise MediaError(f"content type {ctype or 'none'} is not a picture, video or sound kept")
+                    raise MediaError(f"content type {ctype or 'none'} is not a picture, video or sound kept",
+                                     lasting=True)
                 length = r.headers.get("content-length")
                 if length is not None and length.isdigit() and int(length) > self.max_bytes:
-                    raise MediaError(f"{length} bytes, more than the limit of {self.max_bytes}")
+                    raise MediaError(f"{length} bytes, more than the limit of {self.max_bytes}", lasting=True)
                 size = 0
                 with open(target, "wb") as f:
                     for chunk in r.iter_bytes():
                         size += len(chunk)
                         if size > self.max_bytes:
-                            raise MediaError(f"more than the limit of {self.max_bytes} bytes")
+                            raise MediaError(f"more than the limit of {self.max_bytes} bytes", lasting=True)
                         if time.monotonic() - started > self.timeout:
                             raise MediaError(f"took more than {self.timeout:.0f} s")
                         digest.update(chunk)

@@ -389,33 +389,8 @@ class Poller:
                    window_start: datetime | None) -> int:
         if window_start is None:
             return 0
-        prefix = f"{channel.name}:"
-        rows = self.ledger.content(self.actor, account)
-        by_id = {r["id"]: r for r in rows}
-
-        def root(row: dict[str, Any]) -> dict[str, Any]:
-            for _ in range(50):  # a thread is not deeper than this; a loop in bad data ends here
-                parent = by_id.get(row.get("parent") or "")
-                if parent is None:
-                    return row
-                row = parent
-            return row
-
-        def native(row: dict[str, Any]) -> str:
-            return (row.get("native_id") or "")[len(prefix):]
-
-        missing = []
-        for item in rows:
-            if not (item.get("native_id") or "").startswith(prefix) or item.get("state") == "removed":
-                continue
-            if item.get("kind") not in ("post", "comment", "reply", "visitor_post") or native(item) in seen:
-                continue
-            # In the window the poll saw in full: a post created in it, or a comment under a post it returned.
-            top = root(item)
-            created = top.get("created")
-            in_window = native(top) in seen if top is not item else (created is not None and created >= window_start)
-            if in_window:
-                missing.append((native(item), item["kind"]))
+        # What the poll should have returned and did not: found by ids, only those items decrypted.
+        missing = self.ledger.not_returned(self.actor, account, seen, window_start)
         removals = []
         observed = datetime.now(UTC)
         for native_id, kind in missing:

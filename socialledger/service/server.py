@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 
-from socialledger.app import open_ledger
+from socialledger.app import Ledger, open_ledger
 from socialledger.core.domain.actor import Actor
 from socialledger.core.plugins import plugin_manager
 from socialledger.service.http import webhook_app
@@ -29,6 +31,47 @@ def quiet_clients() -> None:
     """httpx logs every request's URL at INFO, and Graph's `paging.next` URLs carry the access token."""
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class LedgerProbe:
+    """Whether the ledger is reachable, for `/health`: one handle kept open (reopened after a failure), and its
+    answer kept for `EVERY` seconds, so that a monitor asking often costs the store one small read a second."""
+
+    EVERY = 1.0
+
+    def __init__(self, home: Path, clock: Callable[[], float] = time.monotonic) -> None:
+        self.home = home
+        self.clock = clock
+        self.ledger: Ledger | None = None
+        self.opened = 0
+        self._answer: tuple[float, bool] | None = None
+
+    def __call__(self) -> bool:
+        now = self.clock()
+        if self._answer is not None and now - self._answer[0] < self.EVERY:
+            return self._answer[1]
+        ok = self._probe()
+        self._answer = (now, ok)
+        return ok
+
+    def _probe(self) -> bool:
+        try:
+            if self.ledger is None:
+                self.ledger = open_ledger(self.home)
+                self.opened += 1
+            self.ledger.head()
+            return True
+        except Exception:  # noqa: BLE001 - any failure to reach the store is "unreachable"
+            self.close()
+            return False
+
+    def close(self) -> None:
+        if self.ledger is not None:
+            try:
+                self.ledger.close()
+            except Exception:  # noqa: BLE001 - closing a store that failed
+                pass
+            self.ledger = None
 
 
 def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700, poll_every: float | None = None,
@@ -51,28 +94,22 @@ def serve(home: Path, actor: Actor, *, host: str = "127.0.0.1", port: int = 8700
                                poll_every,
                                log_level))
 
-    def ledger_check() -> bool:
-        try:
-            ledger = open_ledger(home)
-        except Exception:  # noqa: BLE001 - any failure to reach the store is "unreachable"
-            return False
-        try:
-            ledger.head()
-            return True
-        except Exception:  # noqa: BLE001
-            return False
-        finally:
-            ledger.close()
+    ledger_check = LedgerProbe(home)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         worker.start()
+        # What is loaded by now lives as long as the service: out of the collector's way, so that its full
+        # collections stay short and do not hold up an answer.
+        gc.collect()
+        gc.freeze()
         log.info("worker started (pid %s); inbox at %d", worker.pid, writer.durable_seq)
         yield
         # uvicorn has answered every request in hand: store what is queued, then let the worker finish its batch.
         writer.close()
         stop.value = 1
         worker.join(timeout=120)
+        ledger_check.close()
         log.info("stopped; inbox stored up to %d", writer.durable_seq)
 
     app = webhook_app(home, channels, secrets, writer, ledger_check, lifespan=lifespan)

@@ -10,6 +10,15 @@ actor the service runs as). Only then does it move its position on. A crash
 between the two ingests the run again on the next start, which records nothing
 twice (the capture index knows every item and version).
 
+Media: the pictures and videos a run's deliveries name by URL (a comment's `photo`,
+a post's `photos`, a video's `link`: what the channel's reader gives as
+`Media.url`) are downloaded first, beside the run, within the limits of
+`service/media.py`, and the ingest keeps each one encrypted under its item's key.
+A delivery comes once, so a URL that fails is tried again at once (a passing
+failure) or given up (a lasting one: 404, too large, not a picture), then counted
+(`media_failed`, `media_given_up` in `/metrics` and `/health`) and logged by the
+URL's hash and the item's id; the item is recorded all the same.
+
 A run the ingest refuses (bad input, a rule) is ingested delivery by delivery;
 a delivery still refused is set aside in `inbox/rejected/` with its reason, one
 for a page no account is linked to in `inbox/unlinked/`: stored, reported (the
@@ -19,10 +28,12 @@ either later with `socialledger ingest`.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -32,10 +43,13 @@ from pathlib import Path
 from typing import Any
 
 from socialledger.app import Ledger, open_ledger
+from socialledger.core.capture.inbox import shred
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
 from socialledger.core.domain.workflow import State
+from socialledger.core.plugins import plugin_manager
 from socialledger.service.inbox import Delivery, InboxReader, inbox_dir
+from socialledger.service.media import MediaDownloads, media_of
 from socialledger.service.polling import Poller
 
 log = logging.getLogger("socialledger.service")
@@ -45,6 +59,8 @@ BATCH = 2000
 #: Fewer deliveries than this wait up to LINGER seconds for more before they are ingested.
 GATHER = 500
 LINGER = 0.5
+#: How much lower the worker's scheduling priority is than the server's.
+WORKER_NICENESS = 10
 
 
 def state_path(home: Path) -> Path:
@@ -91,10 +107,13 @@ def now() -> str:
 class InboxWorker:
     """Ingests what the inbox holds; `round()` does one batch."""
 
-    def __init__(self, ledger: Ledger, actor: Actor, state: WorkerState) -> None:
+    def __init__(self, ledger: Ledger, actor: Actor, state: WorkerState, *,
+                 downloads: Callable[[], MediaDownloads] | None = None) -> None:
+        """`downloads` makes the media downloader of a run whose deliveries name media (None: not downloaded)."""
         self.ledger = ledger
         self.actor = actor
         self.state = state
+        self.downloads = downloads
         self.reader = InboxReader(ledger.home)
         self.folder = inbox_dir(ledger.home)
         for sub in ("unlinked", "rejected", "work"):
@@ -136,10 +155,20 @@ class InboxWorker:
 
     def _ingest(self, run: list[Delivery], account: str) -> None:
         channel = run[0].channel
-        path = self.folder / "work" / f"{channel}-{run[0].seq:012d}-{run[-1].seq:012d}.json"
-        path.write_bytes(b"[" + b",\n".join(d.body for d in run) + b"]")
+        folder = self.folder / "work" / f"{channel}-{run[0].seq:012d}-{run[-1].seq:012d}"
+        _shred_folder(folder)  # what a crash left
+        folder.mkdir(mode=0o700, parents=True)
+        (folder / "deliveries.json").write_bytes(b"[" + b",\n".join(d.body for d in run) + b"]")
         try:
-            summary = self.ledger.ingest(self.actor, channel, path, account)
+            got, downloads = self._media(channel, folder)
+            try:
+                summary = self.ledger.ingest(self.actor, channel, folder, account, media_urls=got or None)
+                if downloads is not None:
+                    downloads.done(got)  # kept, and what was given up
+                    self.state.add("media_kept", len(got))
+            finally:
+                if downloads is not None:
+                    downloads.close()
         except SocialLedgerError as e:
             if len(run) > 1:
                 for d in run:  # find the delivery that is refused; the others go in
@@ -148,7 +177,7 @@ class InboxWorker:
                 self._set_aside("rejected", run[0], e.line())
             return
         finally:
-            path.unlink(missing_ok=True)
+            _shred_folder(folder)  # the deliveries and media in plain text: overwritten, not only unlinked
         result = summary.as_dict()
         self.state.add("deliveries_ingested", len(run))
         self.state.add("records", result["records"])
@@ -156,12 +185,39 @@ class InboxWorker:
         log.info("ingested deliveries %d-%d into account %s: %d records, %d events recorded",
                  run[0].seq, run[-1].seq, account, result["records"], result["events"])
 
+    def _media(self, channel: str, folder: Path) -> tuple[dict[str, str], MediaDownloads | None]:
+        """Download the media the run's deliveries name into `folder`: url -> the file's name there."""
+        if self.downloads is None:
+            return {}, None
+        try:
+            items = media_of(plugin_manager().channels.get(channel), folder, ("webhook",))
+        except SocialLedgerError:
+            return {}, None  # the ingest refuses the run, and says why
+        if not items:
+            return {}, None
+        downloads = self.downloads()  # reads what was downloaded before (a poll may have added to it)
+        got = downloads.fetch_all(items, folder, now=True, items=items)
+        if downloads.failed:
+            self.state.add("media_failed", downloads.failed)
+        if downloads.given_up:
+            self.state.add("media_given_up", downloads.given_up)
+        return got, downloads
+
     def _set_aside(self, where: str, d: Delivery, reason: str) -> None:
         folder = self.folder / where
         (folder / f"{d.seq:012d}-{d.channel}-{d.page}.json").write_bytes(d.body)
         (folder / f"{d.seq:012d}-{d.channel}-{d.page}.reason").write_text(reason + "\n")
         self.state.add(f"deliveries_{where}")
         log.warning("delivery %d for %s:%s set aside (%s): %s", d.seq, d.channel, d.page, where, reason)
+
+
+def _shred_folder(folder: Path) -> None:
+    if not folder.exists():
+        return
+    for path in folder.rglob("*"):
+        if path.is_file():
+            shred(path)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _die_with_parent() -> None:
@@ -179,6 +235,10 @@ def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any, 
     _die_with_parent()
     if os.getppid() != parent:  # the service died before the line above took effect
         return
+    # The answers to deliveries come first: on a busy machine the server's process is scheduled before this one
+    # (ingesting has seconds to spare; an acknowledgement has milliseconds).
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s worker: %(message)s")
     for name in ("httpx", "httpcore"):  # they log each URL, and Graph's paging URLs carry the access token
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -187,7 +247,7 @@ def run_worker(home: str, actor: tuple[str, str, str], durable: Any, stop: Any, 
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     ledger = open_ledger(home)
     state = WorkerState(ledger.home)
-    worker = InboxWorker(ledger, Actor(*actor), state)
+    worker = InboxWorker(ledger, Actor(*actor), state, downloads=lambda: MediaDownloads(ledger.home))
     poller = None
     if poll_every is not None:
         poller = Poller(ledger, Actor(*actor), state)

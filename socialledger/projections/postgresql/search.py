@@ -38,6 +38,7 @@ class PostgreSQLSearchView:
     query_indexes = (
         "CREATE INDEX IF NOT EXISTS search_docs_item ON search_docs (item)",
         "CREATE INDEX IF NOT EXISTS search_items_parent ON search_items (parent)",
+        "CREATE INDEX IF NOT EXISTS search_items_account ON search_items (account, occurred)",
         "CREATE INDEX IF NOT EXISTS search_docs_words ON search_docs USING gin (words)",
     )
 
@@ -105,6 +106,11 @@ class PostgreSQLSearchView:
 
     def item_rows(self, items: list[str]) -> dict[str, dict[str, Any]]:
         return {k: dict(zip(ITEM_COLUMNS, v, strict=True)) for k, v in self._raw(items).items()}
+
+    def roots_since(self, account: str, since: float) -> list[str]:
+        self.c.execute("SELECT item FROM search_items WHERE account = %s AND occurred >= %s AND parent IS NULL",
+                       (account, since))
+        return [r[0] for r in self.c.fetchall()]
 
     def children(self, parents: list[str]) -> list[str]:
         self.c.execute("SELECT item FROM search_items WHERE parent = ANY(%s)", (list(parents),))

@@ -42,6 +42,7 @@ class SQLiteSearchView:
     query_indexes = (
         "CREATE INDEX IF NOT EXISTS search_docs_item ON search_docs (item)",
         "CREATE INDEX IF NOT EXISTS search_items_parent ON search_items (parent)",
+        "CREATE INDEX IF NOT EXISTS search_items_account ON search_items (account, occurred)",
     )
 
     @staticmethod
@@ -146,6 +147,11 @@ class SQLiteSearchView:
 
     def item_rows(self, items: list[str]) -> dict[str, dict[str, Any]]:
         return {k: dict(zip(ITEM_COLUMNS, v, strict=True)) for k, v in self.item_rows_raw(items).items()}
+
+    def roots_since(self, account: str, since: float) -> list[str]:
+        self.c.execute("SELECT item FROM search_items WHERE account = ? AND occurred >= ? AND parent IS NULL",
+                       (account, since))
+        return [r[0] for r in self.c.fetchall()]
 
     def children(self, parents: list[str]) -> list[str]:
         out: list[str] = []
