@@ -75,6 +75,15 @@ class Serve:
                 raise AssertionError(f"the inbox was not emptied: {h}\n{self.log()}")
             time.sleep(0.1)
 
+    def wait_metric(self, line: str, timeout: float = 30) -> str:
+        """/metrics once it holds `line` (the worker's counters reach the server a moment after its inbox marks)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            _, metrics = self.get("/metrics")
+            if line in metrics or time.monotonic() > deadline:
+                return metrics
+            time.sleep(0.1)
+
     def kill(self) -> None:
         """SIGKILL the service (its worker dies with it)."""
         assert self.proc is not None

@@ -69,7 +69,7 @@ def test_serve_end_to_end_handshake_deliveries_health_metrics_and_sigterm(tmp_pa
         assert all(r.status == 200 for r in results)
         health = serve.wait_ingested()
         assert health["ledger"] is True and health["inbox_stored"] == 30
-        status, metrics = serve.get("/metrics")
+        metrics = serve.wait_metric("socialledger_worker_deliveries_ingested_total 30")
         assert 'result="stored"} 30' in metrics and 'result="unsigned"} 1' in metrics
         assert "socialledger_worker_deliveries_ingested_total 30" in metrics
         # A post with photos (the sample delivery): one kept, one 404, one over SOCIALLEDGER_MEDIA_MAX_BYTES.
@@ -79,9 +79,9 @@ def test_serve_end_to_end_handshake_deliveries_health_metrics_and_sigterm(tmp_pa
             .replace(b"https://scontent-frt3-1.xx.fbcdn.net/exampleimage", f"http://127.0.0.1:{cdn.port}/cdn/bild".encode()) \
             .replace(b".png", b".jpg")
         assert _post(serve, photos, sign(photos, SECRET)) == 200
-        health = serve.wait_ingested()
-        assert health["media_given_up"] == 2
-        assert "socialledger_worker_media_kept_total 1" in serve.get("/metrics")[1]
+        serve.wait_ingested()
+        assert "socialledger_worker_media_kept_total 1" in serve.wait_metric("socialledger_worker_media_kept_total 1")
+        assert serve.health()["media_given_up"] == 2
     finally:
         cdn.__exit__(None, None, None)
         assert serve.stop() == 0
