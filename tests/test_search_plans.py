@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from socialledger.core.domain.content import KINDS
 from socialledger.projections.search import query_stems, stems
+from socialledger.projections.postgresql import search as postgresql_search
 from socialledger.projections.sqlite import search as sqlite_search
 
 WORDS = ["biljetten", "söndag", "parkering", "rullstol", "biblioteket", "konserten", "kommunen", "öppet",
@@ -102,6 +103,7 @@ searches = st.fixed_dictionaries({
     "limit": st.sampled_from([1, 3, 50]),
     "most": st.sampled_from([2, 40, sqlite_search.FILTER_FIRST_MOST]),
     "gap": st.sampled_from([0, 3, sqlite_search.RANGE_GAP]),
+    "newest": st.sampled_from([0, 60, postgresql_search.NEWEST]),
 })
 
 
@@ -109,9 +111,10 @@ searches = st.fixed_dictionaries({
 @given(search=searches)
 def test_every_plan_finds_the_same(indexed, search, monkeypatch):
     store, held = indexed
-    # (the SQLite plan's thresholds, small too, so that every branch of the choice is taken)
+    # (the plans' thresholds, small too, so that every branch of the choice is taken)
     monkeypatch.setattr(sqlite_search, "FILTER_FIRST_MOST", search["most"])
     monkeypatch.setattr(sqlite_search, "RANGE_GAP", search["gap"])
+    monkeypatch.setattr(postgresql_search, "NEWEST", search["newest"])
     filters = {k: search[k] for k in ("account", "accounts", "channel", "kind", "author", "state")}
     if search["months"] is not None:
         filters["start"], filters["end"] = (T0 + m * MONTH for m in search["months"])

@@ -19,6 +19,7 @@ from socialledger.app.authorisation import readable_accounts
 from socialledger.app.base import Service
 from socialledger.app.content_views import ContentReader
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
+from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import KINDS, ContentItem
 from socialledger.core.domain.errors import BadInput, NotFound, RuleViolation
@@ -123,13 +124,15 @@ class Search(Service):
         return found
 
     def _read_together(self, reader: ContentReader, ids: list[UUID], seen: dict[UUID, Any]) -> None:
-        """The items, their parents and the authors of both, each in one read of the ledger (rather than one
+        """The items, their parents, their accounts and the authors, each in one read of the ledger (rather than one
         read and one key at a time), into `seen` and the reader's subjects."""
         items = self.store.aggregates(i for i in ids if i not in seen)
         seen.update({i: (items[i] if isinstance(items.get(i), ContentItem) else None) for i in ids if i not in seen})
         parents = {i.parent for i in items.values() if isinstance(i, ContentItem) and i.parent} - set(seen)
         found = self.store.aggregates(parents)
         seen.update({p: (found[p] if isinstance(found.get(p), ContentItem) else None) for p in parents})
+        accounts = {i.account for i in seen.values() if isinstance(i, ContentItem)} - set(seen)
+        seen.update({a: found for a, found in self.store.aggregates(accounts).items() if isinstance(found, Account)})
         reader.read_subjects({i.author for i in seen.values() if isinstance(i, ContentItem) and i.author})
 
     def _children(self, root: UUID, reader: ContentReader, seen: dict[UUID, Any]) -> list[ContentItem]:

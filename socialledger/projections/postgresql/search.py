@@ -28,6 +28,10 @@ _UNINDEXED = {"account": "d.account || '' = %s", "channel": "d.channel || '' = %
               "state": "i.state || '' = %s", "accounts": "d.account || '' = ANY(%s)", "kinds": "d.kind || '' = ANY(%s)"}
 
 
+#: the newest documents a search walks in document order before it reads the older ones through the indexes
+NEWEST = 20000
+
+
 def _query(alternatives: list[list[str]]) -> str:
     """A tsquery: every word, each as any of its stems (quoted lexemes: never operators)."""
     return " & ".join("(" + " | ".join("'" + a.replace("'", "''").replace("\\", "\\\\") + "'" for a in alts) + ")"
@@ -102,15 +106,20 @@ class PostgreSQLSearchView:
              plan: str | None = None) -> list[tuple[str, int]]:
         """(item, version) of the newest matching documents, one per item.
 
-        PostgreSQL's planner makes the choice the SQLite view makes from its own
-        counts (`projections/sqlite/search.py`): from its statistics of the words
-        (the tsvector's most common lexemes) and of the filter columns, it reads
-        the word's documents through the GIN index, or the filters' documents
-        through their btree indexes (the period with the kind, the account, the
-        author, the state) and checks the words on each, or walks the documents
-        newest first. `plan` forces one ("words": no btree can serve the filters;
-        "filters", or a filter's name: the GIN index cannot serve the words), so
-        the tests hold them against each other.
+        The newest `NEWEST` documents are walked newest first (the primary key
+        backwards, each checked against the words and the filters): enough when
+        the words and filters are common, and bounded when they are not. The older
+        ones, if the results are still short, are read through the indexes
+        PostgreSQL's planner picks from its statistics of the words (the
+        tsvector's most common lexemes) and of the filter columns: the word's
+        documents through the GIN index, the filters' through their btree indexes
+        (the period with the kind, the account, the author, the state), or both
+        (a bitmap of each, and-ed), never the whole table in document order. (Left
+        to itself the planner walks the primary key backwards for a `LIMIT`, and
+        for a word no document holds reads all of them.) `plan` forces one over
+        every document ("words": only the GIN index can serve; "filters", or a
+        filter's name: only the btree indexes can), so the tests hold them against
+        each other and against the choice.
         """
         words = "d.words @@ to_tsquery('simple', %s)"
         if plan is not None and plan != "words":
@@ -126,10 +135,24 @@ class PostgreSQLSearchView:
                 where.append(forms[key])
                 params.append(list(value) if key in ("accounts", "kinds") else value)
         state = " JOIN search_items i ON i.item = d.item" if filters.get("state") is not None else ""
-        query = ("SELECT d.item, d.version FROM search_docs d" + state + " WHERE " + " AND ".join(where)
-                 + " ORDER BY d.doc DESC LIMIT %s OFFSET %s")
+        query = "SELECT d.item, d.version FROM search_docs d" + state + " WHERE " + " AND ".join(where)
         out: list[tuple[str, int]] = []
         seen: set[str] = set()
+        if plan is not None:
+            self._collect(query + " ORDER BY d.doc + 0 DESC LIMIT %s OFFSET %s", params, limit, out, seen)
+            return out
+        self.c.execute("SELECT coalesce(max(doc), 0) FROM search_docs")
+        bound = int(self.c.fetchone()[0]) - NEWEST
+        self._collect(query + " AND d.doc > %s ORDER BY d.doc DESC LIMIT %s OFFSET %s", [*params, bound], limit,
+                      out, seen)
+        if len(out) < limit and bound > 0:
+            self._collect(query + " AND d.doc <= %s ORDER BY d.doc + 0 DESC LIMIT %s OFFSET %s", [*params, bound],
+                          limit, out, seen)
+        return out
+
+    def _collect(self, query: str, params: list[Any], limit: int, out: list[tuple[str, int]],
+                 seen: set[str]) -> None:
+        """Add to `out` the newest document of each item not yet seen, until it holds `limit`."""
         batch, offset = limit * 2, 0
         while len(out) < limit:
             self.c.execute(query, (*params, batch, offset))
@@ -143,7 +166,6 @@ class PostgreSQLSearchView:
             if len(rows) < batch:
                 break
             offset += batch
-        return out
 
     def item_rows(self, items: list[str]) -> dict[str, dict[str, Any]]:
         return {k: dict(zip(ITEM_COLUMNS, v, strict=True)) for k, v in self._raw(items).items()}
