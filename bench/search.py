@@ -197,9 +197,9 @@ def postgresql(store, zone) -> None:
             def __init__(self, c) -> None:
                 self.c, self.last = c, None
 
-            def execute(self, query, params=None):
+            def execute(self, query, params=None, **options):
                 self.last = (query, params)
-                return self.c.execute(query, params)
+                return self.c.execute(query, params, **options)
 
             def fetchall(self):
                 return self.c.fetchall()

@@ -28,8 +28,8 @@ _UNINDEXED = {"account": "d.account || '' = %s", "channel": "d.channel || '' = %
               "state": "i.state || '' = %s", "accounts": "d.account || '' = ANY(%s)", "kinds": "d.kind || '' = ANY(%s)"}
 
 
-#: the newest documents a search walks in document order before it reads the older ones through the indexes
-NEWEST = 20000
+#: the newest documents a search reads first (the next windows are twice as wide each)
+NEWEST = 10000
 
 
 def _query(alternatives: list[list[str]]) -> str:
@@ -106,17 +106,18 @@ class PostgreSQLSearchView:
              plan: str | None = None) -> list[tuple[str, int]]:
         """(item, version) of the newest matching documents, one per item.
 
-        The newest `NEWEST` documents are walked newest first (the primary key
-        backwards, each checked against the words and the filters): enough when
-        the words and filters are common, and bounded when they are not. The older
-        ones, if the results are still short, are read through the indexes
-        PostgreSQL's planner picks from its statistics of the words (the
-        tsvector's most common lexemes) and of the filter columns: the word's
-        documents through the GIN index, the filters' through their btree indexes
-        (the period with the kind, the account, the author, the state), or both
-        (a bitmap of each, and-ed), never the whole table in document order. (Left
-        to itself the planner walks the primary key backwards for a `LIMIT`, and
-        for a word no document holds reads all of them.) `plan` forces one over
+        The documents are read newest first a window at a time (the newest
+        `NEWEST`, then each window twice as wide as the one before, until the
+        results are full), each window through the indexes PostgreSQL's planner
+        picks from its statistics of the words (the tsvector's most common
+        lexemes), of the filter columns and of the window: the primary key
+        backwards (each document checked against the words and filters), the
+        word's documents through the GIN index, the filters' through their btree
+        indexes (the period with the kind, the account, the author, the state), or
+        a bitmap of several, and-ed. (Over the whole table at once, the planner
+        walks the primary key backwards for a `LIMIT`, through every document for
+        a word none holds; or it reads every document of a common word to sort
+        them, when the newest ones do not hold it.) `plan` forces one over
         every document ("words": only the GIN index can serve; "filters", or a
         filter's name: only the btree indexes can), so the tests hold them against
         each other and against the choice.
@@ -141,13 +142,14 @@ class PostgreSQLSearchView:
         if plan is not None:
             self._collect(query + " ORDER BY d.doc + 0 DESC LIMIT %s OFFSET %s", params, limit, out, seen)
             return out
+        # Newest first, a window of documents at a time, each twice as wide as the one before.
         self.c.execute("SELECT coalesce(max(doc), 0) FROM search_docs")
-        bound = int(self.c.fetchone()[0]) - NEWEST
-        self._collect(query + " AND d.doc > %s ORDER BY d.doc DESC LIMIT %s OFFSET %s", [*params, bound], limit,
-                      out, seen)
-        if len(out) < limit and bound > 0:
-            self._collect(query + " AND d.doc <= %s ORDER BY d.doc + 0 DESC LIMIT %s OFFSET %s", [*params, bound],
-                          limit, out, seen)
+        high, width = int(self.c.fetchone()[0]), NEWEST
+        while len(out) < limit and high > 0:
+            low = max(high - width, 0)
+            self._collect(query + " AND d.doc > %s AND d.doc <= %s ORDER BY d.doc DESC LIMIT %s OFFSET %s",
+                          [*params, low, high], limit, out, seen)
+            high, width = low, width * 2
         return out
 
     def _collect(self, query: str, params: list[Any], limit: int, out: list[tuple[str, int]],
@@ -155,7 +157,9 @@ class PostgreSQLSearchView:
         """Add to `out` the newest document of each item not yet seen, until it holds `limit`."""
         batch, offset = limit * 2, 0
         while len(out) < limit:
-            self.c.execute(query, (*params, batch, offset))
+            # (never a prepared statement: its generic plan knows neither the words nor the bounds, and reads
+            # every document of a common word where the values' own plan reads a few)
+            self.c.execute(query, (*params, batch, offset), prepare=False)
             rows = self.c.fetchall()
             for item, version in rows:
                 if item not in seen:
