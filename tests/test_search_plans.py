@@ -103,7 +103,7 @@ searches = st.fixed_dictionaries({
     "limit": st.sampled_from([1, 3, 50]),
     "most": st.sampled_from([2, 40, sqlite_search.FILTER_FIRST_MOST]),
     "gap": st.sampled_from([0, 3, sqlite_search.RANGE_GAP]),
-    "newest": st.sampled_from([0, 60, postgresql_search.NEWEST]),
+    "newest": st.sampled_from([1, 60, postgresql_search.NEWEST]),
 })
 
 

@@ -144,7 +144,7 @@ class PostgreSQLSearchView:
             return out
         # Newest first, a window of documents at a time, each twice as wide as the one before.
         self.c.execute("SELECT coalesce(max(doc), 0) FROM search_docs")
-        high, width = int(self.c.fetchone()[0]), NEWEST
+        high, width = int(self.c.fetchone()[0]), max(NEWEST, 1)
         while len(out) < limit and high > 0:
             low = max(high - width, 0)
             self._collect(query + " AND d.doc > %s AND d.doc <= %s ORDER BY d.doc DESC LIMIT %s OFFSET %s",
