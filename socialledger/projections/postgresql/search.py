@@ -110,14 +110,14 @@ class PostgreSQLSearchView:
         `NEWEST`, then each window twice as wide as the one before, until the
         results are full), each window through the indexes PostgreSQL's planner
         picks from its statistics of the words (the tsvector's most common
-        lexemes), of the filter columns and of the window: the primary key
-        backwards (each document checked against the words and filters), the
-        word's documents through the GIN index, the filters' through their btree
-        indexes (the period with the kind, the account, the author, the state), or
-        a bitmap of several, and-ed. (Over the whole table at once, the planner
-        walks the primary key backwards for a `LIMIT`, through every document for
-        a word none holds; or it reads every document of a common word to sort
-        them, when the newest ones do not hold it.) `plan` forces one over
+        lexemes), of the filter columns and of the window: the word's documents
+        through the GIN index, the filters' through their btree indexes (the
+        period with the kind, the account, the author, the state), the window's
+        through the primary key, or a bitmap of several, and-ed; then sorted. (The
+        order is asked as `doc + 0`, which no index gives: in document order the
+        planner walks the primary key backwards for a `LIMIT`, through every
+        document for a word none holds. Over the whole table at once, it reads
+        every document of a common word to sort them.) `plan` forces one over
         every document ("words": only the GIN index can serve; "filters", or a
         filter's name: only the btree indexes can), so the tests hold them against
         each other and against the choice.
@@ -147,7 +147,7 @@ class PostgreSQLSearchView:
         high, width = int(self.c.fetchone()[0]), max(NEWEST, 1)
         while len(out) < limit and high > 0:
             low = max(high - width, 0)
-            self._collect(query + " AND d.doc > %s AND d.doc <= %s ORDER BY d.doc DESC LIMIT %s OFFSET %s",
+            self._collect(query + " AND d.doc > %s AND d.doc <= %s ORDER BY d.doc + 0 DESC LIMIT %s OFFSET %s",
                           [*params, low, high], limit, out, seen)
             high, width = low, width * 2
         return out
