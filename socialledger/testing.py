@@ -468,6 +468,23 @@ class EventStoreContract(StorageContract):
             (p, e.originator_id, e.state) for p, e in zip(positions[3:7], written[3:7], strict=True)]
         assert [r.id for r in events.read_rows(0, 100, positions[11], [_OTHER_TOPIC])] == positions[10:12]
 
+    def test_events_of_many_aggregates_in_one_read(self, storage):
+        events = storage.open_event_store()
+        first = _stored_events(4)
+        later = [StoredEvent(originator_id=e.originator_id, originator_version=2, topic=_OTHER_TOPIC,
+                             state=os.urandom(9)) for e in first[:2]]
+        positions = list(events.insert_events(first + later))
+        wanted = [first[2].originator_id, first[0].originator_id, uuid4()]  # (one never stored)
+        rows = events.events_of(wanted)
+        by_id = {}
+        for r in rows:
+            by_id.setdefault(r.originator_id, []).append((r.id, r.originator_version, r.topic, r.state))
+        assert by_id == {
+            first[0].originator_id: [(positions[0], 1, _CONTRACT_TOPIC, first[0].state),
+                                     (positions[4], 2, _OTHER_TOPIC, later[0].state)],
+            first[2].originator_id: [(positions[2], 1, _CONTRACT_TOPIC, first[2].state)]}
+        assert events.events_of([]) == []
+
     def test_the_chain_covers_what_is_written(self, storage):
         events = storage.open_event_store()
         events.insert_events(_stored_events(7))

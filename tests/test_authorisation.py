@@ -75,6 +75,7 @@ CALLS = {
     "export_archive_outcomes": ("R20", lambda c: c.ledger.export_archive_outcomes(NOBODY, c.active, "2026H1",
                                                                                   c.tmp / "out")),
     "archive_status": ("R20", lambda c: c.ledger.archive_status(NOBODY)),
+    "archive_overview": ("R20", lambda c: c.ledger.archive_overview(NOBODY)),
     # audit
     "audit_log": ("R2", lambda c: c.ledger.audit_log(NOBODY)),
     "verify": ("R2", lambda c: c.ledger.verify(NOBODY)),
@@ -170,6 +171,8 @@ UNACTED = {
     "sign_in": "checks a name and password against the password file and returns the actor; every page the "
                "actor then opens checks its role",
     "masked_text": "splits a text at the spans to mask: no ledger, no data of its own",
+    "may_read_archive_status": "answers whether the actor's role may read the archive status (the web view's "
+                               "menu): shows nothing; archive_overview checks",
 }
 
 #: public classes of app/ that are neither services nor plain results, and why they are no way around a check

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import who
@@ -122,3 +123,50 @@ def test_views_of_personal_data_are_recorded(filled):
     c.get("/", params={"period": "2024-03"})  # the overview lists open items with their authors
     views = [e for e in filled.audit_log(who("ingrid")) if e.type == "PersonalDataViewed"]
     assert [v.details["what"] for v in views] == ["search", "overview"] and views[1].details["items"]
+
+
+def test_the_archivists_page(filled, active, tmp_path):
+    # Per account and half-year, what is overdue, the packages made and, on request, a package's offline check;
+    # offered in the menu to whose role may read the archive status, refused (by the app) to others; recorded.
+    filled.add_web_user(who("ingrid"), "arvid", PASSWORD + "arvid")
+    c = client(filled)
+    sign_in(c, "arvid")
+    page = c.get("/").text
+    assert 'href="/archive"' in page
+    page = c.get("/archive").text
+    overdue = page.split('id="overdue"')[1].split('id="halfyears"')[0]
+    assert "Kulturhuset" in overdue and ">due<" in overdue and "2024H1" in overdue  # ended, nothing exported
+    assert "No package has been exported yet" in page
+    (path,) = filled.export_archive(who("arvid"), str(active), "2024H1", tmp_path / "out")
+    page = c.get("/archive").text
+    assert "Nothing is overdue" in page
+    package = unquote(re.search(r'verify=([^"#]+)#checked', page).group(1))
+    row = page.split('id="packages"')[1]
+    assert "2024H1" in row and ">arvid<" in row and "beside the package" in row
+    checked = c.get("/archive", params={"verify": package}).text
+    assert "passed / godkänt" in checked and "every checksum" in checked
+    changed = next(p for p in sorted(path.rglob("*.json")) if p.is_file())
+    changed.write_bytes(changed.read_bytes() + b" ")  # one byte more in one file of the package
+    failed = c.get("/archive", params={"verify": package}).text
+    assert "failed / underkänt" in failed and 'class="flag"' in failed
+    assert c.get("/archive", params={"verify": "no-such-package"}).status_code == 404
+    views = [e for e in filled.audit_log(who("ingrid")) if e.type == "PersonalDataViewed"]
+    assert [v.details["what"] for v in views].count("archive status") == 4 and views[-1].actor == "arvid"
+    sign_in(c, "kalle")  # a communicator: neither the menu entry nor the page
+    assert 'href="/archive"' not in c.get("/").text
+    refused = c.get("/archive")
+    assert refused.status_code == 403 and "R20" in refused.text
+
+
+def test_a_closure_request_makes_the_final_package_overdue(filled, active, tmp_path):
+    # R8: after a closure request, the final package is due; once exported, nothing is overdue for the account.
+    filled.export_archive(who("arvid"), str(active), "2024H1", tmp_path / "out")
+    assert filled.archive_overview(who("arvid"))["overdue"] == []
+    filled.request_close(who("kalle"), str(active), "the project ended")
+    (due,) = filled.archive_overview(who("arvid"))["overdue"]
+    assert due["what"] == "final due" and due["name"] == "Kulturhuset Tornet" and due["days"] == 0
+    filled.export_archive(who("arvid"), str(active), None, tmp_path / "final", final=True)
+    overview = filled.archive_overview(who("arvid"))
+    assert overview["overdue"] == [] and [p["final"] for p in overview["packages"]] == [False, True]
+    with pytest.raises(RuleViolation):
+        filled.archive_overview(who("kalle"))

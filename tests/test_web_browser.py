@@ -38,7 +38,7 @@ def free_port() -> int:
 def served(ledger, active) -> Iterator[tuple[str, str, Path]]:
     """Two servers of one ledger: the usual one, and one whose sessions end after 1.5 idle seconds."""
     ledger.ingest(who("kalle"), "facebook", FIX / "sv", str(active))
-    for name in ("ingrid", "kalle"):
+    for name in ("ingrid", "kalle", "arvid"):
         ledger.add_web_user(who("ingrid"), name, PASSWORD + name)
     home = ledger.home
     ledger.close()
@@ -191,3 +191,23 @@ def test_refusals(served, browser):
     assert page.url.startswith(quick + "/login")
     assert page.get_by_text("Your session has ended").is_visible()
     context.close()
+
+
+def test_the_archivists_page(served, browser, tmp_path):
+    # The archivist finds the page in the menu: 2024H1 overdue, then (a package exported meanwhile) delivered,
+    # the package listed with who made it, and checked offline on request.
+    url, _, home = served
+    page = browser.new_page()
+    sign_in(page, url, "arvid")
+    page.get_by_role("link", name="Archive / Arkivering").click()
+    assert page.locator("#overdue + table").get_by_text("2024H1").is_visible()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLEDGER_")}
+    subprocess.run([sys.executable, "-m", "socialledger.cli", "--home", str(home), "--as", "arvid", "archive",
+                    "export", "--all-accounts", "--period", "2024H1", "--out", str(tmp_path)], env=env, check=True,
+                   capture_output=True)
+    page.reload()
+    assert page.get_by_text("Nothing is overdue").is_visible()
+    page.get_by_role("link", name="Verify / Kontrollera").click()
+    assert page.get_by_text("passed / godkänt").is_visible()
+    shoot(page, "archive")
+    page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,14 @@ class ContentReader:
             except Exception:  # noqa: BLE001 - an unknown subject reads as none
                 self._subjects[sid] = None
         return self._subjects[sid]
+
+    def read_subjects(self, sids: Iterable[UUID]) -> None:
+        """Read these subjects in one go (a page of results: one read of the ledger, their keys loaded together)."""
+        wanted = [s for s in sids if s not in self._subjects]
+        found = self.ledger.aggregates(wanted)
+        for sid in wanted:
+            subject = found.get(sid)
+            self._subjects[sid] = subject if isinstance(subject, Subject) else None
 
     def identity(self, sid: UUID) -> dict[str, Any] | None:
         subject = self.subject(sid)

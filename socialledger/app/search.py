@@ -19,6 +19,7 @@ from socialledger.app.authorisation import readable_accounts
 from socialledger.app.base import Service
 from socialledger.app.content_views import ContentReader
 from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
+from socialledger.core.domain.account import Account
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import KINDS, ContentItem
 from socialledger.core.domain.errors import BadInput, NotFound, RuleViolation
@@ -63,6 +64,7 @@ class Search(Service):
         models = self._search_model()
         found = search_model.find(models.store, alternatives, filters, limit)
         reader, seen = ContentReader(store), {}
+        self._read_together(reader, [UUID(hex=item) for item, _ in found], seen)
         results = [self._result(reader, UUID(hex=item), version, seen) for item, version in found]
         if results:
             self._record_view(actor, "search", [UUID(r["id"]) for r in results], {"query": query, **{
@@ -78,15 +80,15 @@ class Search(Service):
         if readable is not None and found.account not in {a.id for a in readable}:
             acc = store.account(found.account)
             raise RuleViolation("R2", f"{actor.name} holds no role in {acc.unit} and cannot read {acc.name}'s items")
-        reader, seen = ContentReader(store), {}
+        reader, seen = ContentReader(store), {found.id: found}
         chain = [found]
         while chain[-1].parent is not None and len(chain) < THREAD_DEPTH:
-            parent = self._get_item(chain[-1].parent)
+            parent = self._get_item(chain[-1].parent, seen)
             if parent is None:
                 break
             chain.append(parent)
         root = chain[-1]
-        children = self._children(root.id)
+        children = self._children(root.id, reader, seen)
         shown = [root, *children]
         out = {"item": str(found.id), "root": self._result(reader, root.id, None, seen),
                "replies": [self._result(reader, c.id, None, seen) for c in children]}
@@ -121,11 +123,24 @@ class Search(Service):
             seen[item_id] = found
         return found
 
-    def _children(self, root: UUID) -> list[ContentItem]:
+    def _read_together(self, reader: ContentReader, ids: list[UUID], seen: dict[UUID, Any]) -> None:
+        """The items, their parents, their accounts and the authors, each in one read of the ledger (rather than one
+        read and one key at a time), into `seen` and the reader's subjects."""
+        items = self.store.aggregates(i for i in ids if i not in seen)
+        seen.update({i: (items[i] if isinstance(items.get(i), ContentItem) else None) for i in ids if i not in seen})
+        parents = {i.parent for i in items.values() if isinstance(i, ContentItem) and i.parent} - set(seen)
+        found = self.store.aggregates(parents)
+        seen.update({p: (found[p] if isinstance(found.get(p), ContentItem) else None) for p in parents})
+        accounts = {i.account for i in seen.values() if isinstance(i, ContentItem)} - set(seen)
+        seen.update({a: found for a, found in self.store.aggregates(accounts).items() if isinstance(found, Account)})
+        reader.read_subjects({i.author for i in seen.values() if isinstance(i, ContentItem) and i.author})
+
+    def _children(self, root: UUID, reader: ContentReader, seen: dict[UUID, Any]) -> list[ContentItem]:
         """Every item of the thread under `root` (replies of replies too), oldest first, from the search model."""
         models = self._search_model()
-        ids = search_model.thread(models.store, root.hex)
-        items = [i for i in (self._get_item(UUID(hex=h)) for h in ids) if i is not None]
+        ids = [UUID(hex=h) for h in search_model.thread(models.store, root.hex)]
+        self._read_together(reader, [root, *ids], seen)
+        items = [i for i in (self._get_item(i, seen) for i in ids) if i is not None]
         return sorted(items, key=lambda i: (i.occurred or datetime.min.replace(tzinfo=UTC), str(i.id)))
 
     def _result(self, reader: ContentReader, item_id: UUID, matched: int | None,

@@ -84,6 +84,7 @@ class Delivery:
     time: datetime
     path: str
     ledger_position: int  # where the export itself was recorded
+    actor: str = ""  # who exported it
 
     def covers(self, position: int, created: datetime | None, moment: datetime | None) -> bool:
         return self.previous_position < position <= self.position and self.scope.takes(created, moment)
@@ -108,7 +109,7 @@ def deliveries(ledger: LedgerStore, account: UUID | None = None, *, before: int 
         out.append(Delivery(account=event.account, package_id=p["package_id"],
                             scope=Scope.of(p["period"], p["final"], zone), previous_position=p["previous_position"],
                             position=p["position"], final=p["final"], time=p["time"], path=p["path"],
-                            ledger_position=n.id))
+                            ledger_position=n.id, actor=p["actor"]))
     return out
 
 

@@ -84,8 +84,13 @@ class SearchView(Protocol):
         """Delete every row and document of these items, leaving no copy of their words in the index's files;
         the number of items that were held."""
 
-    def find(self, alternatives: list[list[str]], filters: dict[str, Any], limit: int) -> list[tuple[str, int]]:
-        """(item, version) of the newest matching documents, one per item, at most `limit` items."""
+    def find(self, alternatives: list[list[str]], filters: dict[str, Any], limit: int,
+             plan: str | None = None) -> list[tuple[str, int]]:
+        """(item, version) of the newest matching documents, one per item, at most `limit` items.
+
+        The words or the narrowest filter lead, by counts (`plan` None); `plan` forces one, the same items in
+        the same order whichever: "words", "filters", or the filter to lead ("author", "account", "accounts",
+        "period", "state")."""
 
     def item_rows(self, items: list[str]) -> dict[str, dict[str, Any]]:
         """The rows of these items, by item."""

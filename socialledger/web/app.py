@@ -112,8 +112,13 @@ class WebView:
         return {k: str(v) for k, v in form.items()}
 
     def page(self, request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+        user = request.session.get("user")
+        archive = False
+        if user:
+            with self.api() as api:  # the menu offers the archive page to those whose role may read it
+                archive = api.may_read_archive_status(Actor.current(str(user)))
         body = self.env.get_template(template).render(
-            request=request, user=request.session.get("user"), csrf=self.csrf(request), **context)
+            request=request, user=user, csrf=self.csrf(request), menu_archive=archive, **context)
         return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
     def refused(self, request: Request, error: SocialLedgerError) -> HTMLResponse:
@@ -217,6 +222,15 @@ async def dashboard(view: WebView, request: Request, actor: Actor) -> Response:
 
 def _this_month(zone: ZoneInfo) -> str:
     return datetime.now(UTC).astimezone(zone).strftime("%Y-%m")
+
+
+async def archive(view: WebView, request: Request, actor: Actor) -> Response:
+    """The archivist's page: per account and half-year what is due and delivered, the packages, what is overdue;
+    `?verify=PACKAGE` checks one package offline."""
+    chosen = request.query_params.get("verify") or None
+    with view.api() as api:
+        overview = api.archive_overview(actor, verify_package=chosen, via="web")
+    return view.page(request, "archive.html", {"title": "Archive / Arkivering", "o": overview})
 
 
 async def search(view: WebView, request: Request, actor: Actor) -> Response:
@@ -344,6 +358,7 @@ def create_app(ledger: Ledger, *, secret: str | None = None, idle: float = 1800,
         Route("/logout", logout, methods=["POST"]),
         Route("/", _signed_in(dashboard)),
         Route("/search", _signed_in(search)),
+        Route("/archive", _signed_in(archive)),
         Route("/items/{item}", _signed_in(thread)),
         Route("/requests", _signed_in(requests_page), methods=["GET"]),
         Route("/requests", _signed_in(request_open), methods=["POST"]),

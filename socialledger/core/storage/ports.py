@@ -126,6 +126,10 @@ class EventStore(Protocol):
     def read_rows(self, after: int, limit: int, stop: int, topics: Sequence[str]) -> Sequence[EventRow]:
         """Events after `after` up to `stop` of `topics`, in order, at most `limit`: the projections' hot path."""
 
+    def events_of(self, originator_ids: Sequence[UUID]) -> Sequence[EventRow]:
+        """Every event of these aggregates in one read, by aggregate and in version order (a page of search
+        results read at once rather than an aggregate at a time)."""
+
     def chain_head(self) -> tuple[int, bytes] | None:
         """The last link of the hash chain (position, link), or None before the first event: what a seal records."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from socialledger.core.domain.content import KINDS
 from socialledger.projections.postgresql.bulk import copy_rows
 from socialledger.projections.search import ITEM_COLUMNS
 
@@ -20,7 +21,15 @@ _DOC_COLUMNS = ("doc", "item", "version", "account", "channel", "kind", "author"
 _DOC_TYPES = ("int8", "text", "int4", "text", "text", "text", "text", "float8", "text")
 
 _FILTERS = {"account": "d.account = %s", "channel": "d.channel = %s", "kind": "d.kind = %s",
-            "author": "d.author = %s", "start": "d.occurred >= %s", "end": "d.occurred < %s", "state": "i.state = %s"}
+            "author": "d.author = %s", "start": "d.occurred >= %s", "end": "d.occurred < %s", "state": "i.state = %s",
+            "accounts": "d.account = ANY(%s)", "kinds": "d.kind = ANY(%s)"}
+_UNINDEXED = {"account": "d.account || '' = %s", "channel": "d.channel || '' = %s", "kind": "d.kind || '' = %s",
+              "author": "d.author || '' = %s", "start": "d.occurred + 0 >= %s", "end": "d.occurred + 0 < %s",
+              "state": "i.state || '' = %s", "accounts": "d.account || '' = ANY(%s)", "kinds": "d.kind || '' = ANY(%s)"}
+
+
+#: the newest documents a search reads first (the next windows are twice as wide each)
+NEWEST = 10000
 
 
 def _query(alternatives: list[list[str]]) -> str:
@@ -40,6 +49,11 @@ class PostgreSQLSearchView:
         "CREATE INDEX IF NOT EXISTS search_items_parent ON search_items (parent)",
         "CREATE INDEX IF NOT EXISTS search_items_account ON search_items (account, occurred)",
         "CREATE INDEX IF NOT EXISTS search_docs_words ON search_docs USING gin (words)",
+        # the filters that may lead a search (`find`): the period (with the kind), the account, the author, the state
+        "CREATE INDEX IF NOT EXISTS search_docs_period ON search_docs (kind, occurred)",
+        "CREATE INDEX IF NOT EXISTS search_docs_account ON search_docs (account, occurred)",
+        "CREATE INDEX IF NOT EXISTS search_docs_author ON search_docs (author, occurred)",
+        "CREATE INDEX IF NOT EXISTS search_items_state ON search_items (state)",
     )
 
     @staticmethod
@@ -88,21 +102,74 @@ class PostgreSQLSearchView:
         self.c.execute("DELETE FROM search_items WHERE item = ANY(%s)", (list(items),))
         return int(self.c.rowcount)
 
-    def find(self, alternatives: list[list[str]], filters: dict[str, Any], limit: int) -> list[tuple[str, int]]:
-        where, params = ["d.words @@ to_tsquery('simple', %s)"], [_query(alternatives)]
+    def find(self, alternatives: list[list[str]], filters: dict[str, Any], limit: int,
+             plan: str | None = None) -> list[tuple[str, int]]:
+        """(item, version) of the newest matching documents, one per item.
+
+        The documents are read newest first a window at a time (the newest
+        `NEWEST`, then each window twice as wide as the one before, until the
+        results are full), each window through the indexes PostgreSQL's planner
+        picks from its statistics of the words (the tsvector's most common
+        lexemes), of the filter columns and of the window: the word's documents
+        through the GIN index, the filters' through their btree indexes (the
+        period with the kind, the account, the author, the state), the window's
+        through the primary key, or a bitmap of several, and-ed; then sorted. (The
+        order is asked as `doc + 0`, which no index gives: in document order the
+        planner walks the primary key backwards for a `LIMIT`, through every
+        document for a word none holds. Over the whole table at once, it reads
+        every document of a common word to sort them.) `plan` forces one over
+        every document ("words": only the GIN index can serve; "filters", or a
+        filter's name: only the btree indexes can), so the tests hold them against
+        each other and against the choice.
+        """
+        words = "d.words @@ to_tsquery('simple', %s)"
+        if plan is not None and plan != "words":
+            words = f"coalesce({words}, false)"  # (an expression no index serves)
+        where, params = [words], [_query(alternatives)]
+        filters = dict(filters)
+        if filters.get("kind") is None and (filters.get("start") is not None or filters.get("end") is not None):
+            filters["kinds"] = list(KINDS)  # the period's index leads with the kind: every kind, for a period alone
+        # (the words plan: the filter columns as expressions that no btree serves)
+        forms = _UNINDEXED if plan == "words" else _FILTERS
         for key, value in filters.items():
-            if value is None:
-                continue
-            if key == "accounts":
-                where.append("d.account = ANY(%s)")
-                params.append(list(value))
-            else:
-                where.append(_FILTERS[key])
-                params.append(value)
-        self.c.execute("SELECT item, version FROM (SELECT DISTINCT ON (d.item) d.item, d.version, d.doc "
-                       "FROM search_docs d JOIN search_items i ON i.item = d.item WHERE " + " AND ".join(where)
-                       + " ORDER BY d.item, d.doc DESC) newest ORDER BY doc DESC LIMIT %s", (*params, limit))
-        return [(r[0], r[1]) for r in self.c.fetchall()]
+            if value is not None:
+                where.append(forms[key])
+                params.append(list(value) if key in ("accounts", "kinds") else value)
+        state = " JOIN search_items i ON i.item = d.item" if filters.get("state") is not None else ""
+        query = "SELECT d.item, d.version FROM search_docs d" + state + " WHERE " + " AND ".join(where)
+        out: list[tuple[str, int]] = []
+        seen: set[str] = set()
+        if plan is not None:
+            self._collect(query + " ORDER BY d.doc + 0 DESC LIMIT %s OFFSET %s", params, limit, out, seen)
+            return out
+        # Newest first, a window of documents at a time, each twice as wide as the one before.
+        self.c.execute("SELECT coalesce(max(doc), 0) FROM search_docs")
+        high, width = int(self.c.fetchone()[0]), max(NEWEST, 1)
+        while len(out) < limit and high > 0:
+            low = max(high - width, 0)
+            self._collect(query + " AND d.doc > %s AND d.doc <= %s ORDER BY d.doc + 0 DESC LIMIT %s OFFSET %s",
+                          [*params, low, high], limit, out, seen)
+            high, width = low, width * 2
+        return out
+
+    def _collect(self, query: str, params: list[Any], limit: int, out: list[tuple[str, int]],
+                 seen: set[str]) -> None:
+        """Add to `out` the newest document of each item not yet seen, until it holds `limit`."""
+        batch, offset = limit * 2, 0
+        while len(out) < limit:
+            # (never a prepared statement: its generic plan knows neither the words nor the bounds, and reads
+            # every document of a common word where the values' own plan reads a few)
+            self.c.execute(query, (*params, batch, offset), prepare=False)
+            rows = self.c.fetchall()
+            for item, version in rows:
+                if item not in seen:
+                    seen.add(item)
+                    out.append((item, version))
+                    if len(out) == limit:
+                        break
+            if len(rows) < batch:
+                break
+            offset += batch
 
     def item_rows(self, items: list[str]) -> dict[str, dict[str, Any]]:
         return {k: dict(zip(ITEM_COLUMNS, v, strict=True)) for k, v in self._raw(items).items()}

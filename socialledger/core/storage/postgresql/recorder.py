@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -276,6 +277,15 @@ class LedgerRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table} "
             "WHERE notification_id > %s AND notification_id <= %s AND topic = ANY(%s) "
             "ORDER BY notification_id LIMIT %s", after, stop, list(topics), limit)
+        return [Row(p, fast_uuid(o.hex), v, t, s) for p, o, v, t, s in rows]
+
+    def events_of(self, originator_ids: Sequence[UUID]) -> list[Row]:
+        """Every event of these aggregates, by aggregate and version (one read for many)."""
+        if not originator_ids:
+            return []
+        rows = self._fetch(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version", list(originator_ids))
         return [Row(p, fast_uuid(o.hex), v, t, s) for p, o, v, t, s in rows]
 
     def _fetch(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import StoredEvent
@@ -197,6 +198,14 @@ class LedgerRecorder(SQLiteApplicationRecorder):
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
             f"WHERE rowid > ? AND rowid <= ? AND topic IN ({marks}) ORDER BY rowid LIMIT ?",
             (after, stop, *topics, limit))]
+
+    def events_of(self, originator_ids: Sequence[UUID]) -> list[Row]:
+        """Every event of these aggregates, by aggregate and version (one read for many)."""
+        if not originator_ids:
+            return []
+        return [Row(*r) for r in self._read(
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE originator_id IN ({}) ORDER BY originator_id, originator_version", [i.hex for i in originator_ids])]
 
     def close_reader(self) -> None:
         reader = self.__dict__.pop("_reader", None)
