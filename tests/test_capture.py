@@ -190,7 +190,7 @@ def test_another_persons_platform_id_met_later_is_sealed_in_its_reconciliation(l
     stored = ledger.store.recorder.select_notifications(0, 10_000)
     reconciled = [n for n in stored if n.topic.endswith("NativeIdReconciled")]
     assert len(reconciled) == 1 and native.encode() not in bytes(reconciled[0].state)
-    assert f'"native_id":"keyed:'.encode() in bytes(reconciled[0].state)
+    assert b'"native_id":"keyed:' in bytes(reconciled[0].state)
     assert f"facebook:{native}" in items(ledger, active)  # read under the item's key while it exists
     assert ledger.verify(who("ingrid")).ok
     ledger.erase_subject(who("ingrid"), "facebook:10152345", "KS 2026/57", override=True)
