@@ -125,7 +125,8 @@ class Gdpr(Service):
         carry_out(store, actor, "erasure", [subj.id, *(a.id for a in aliases), *(i.id for i in items)],
                   [i.id for i in items], "erased")
         self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
-        holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
+        whom = {subj.id, *(a.id for a in aliases)}
+        holding = [p["path"] for p in packages(store) if whom & set(p["subjects"])]
         return {"subject": subject, "decision": decision, "override": override, "items": len(items),
                 "packages": holding, "finished": False}
 
@@ -138,7 +139,8 @@ def _finish_erasure(store: LedgerStore, actor: Actor, subject: str, subj: Subjec
     if not unfinished(store, keys, items):
         return None
     carry_out(store, actor, "erasure", keys, items, "erased")
-    holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
+    whom = {subj.id, *subj.erased_aliases}
+    holding = [p["path"] for p in packages(store) if whom & set(p["subjects"])]
     return {"subject": subject, "decision": subj.erasure["decision"], "override": subj.erasure["override"],
             "items": len(items), "packages": holding, "finished": True}
 
