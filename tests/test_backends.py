@@ -174,7 +174,8 @@ def test_a_tampered_capture_index_row_is_found(filled, backend):
     filled.moderate(who("kalle"), item["id"], "hide", "Utanför ämnet", "Kränkande inlägg tas bort")
     assert filled.verify(who("ingrid")).ok
     cases = [
-        ("UPDATE {schema}.capture_index SET version = version - 1 WHERE id = %s", "version"),
+        ("UPDATE {schema}.capture_index SET version = version + 5 WHERE id = %s", "version"),
+        ("UPDATE {schema}.capture_index SET version = 0 WHERE id = %s", "version"),
         ("UPDATE {schema}.capture_index SET state = 'erased' WHERE id = %s", "state"),
         ("UPDATE {schema}.capture_index SET observed = observed + 86400000 WHERE id = %s", "observed"),
         ("DELETE FROM {schema}.capture_index WHERE id = %s", "is missing"),
