@@ -7,7 +7,9 @@ it need not load aggregates. It is not chained (its rows change in place), so
 `audit verify` rebuilds from the events what they determine of it and compares:
 
 - `capture_index`: one row for every item, data subject and metric the events
-  hold, and no other; its `version` (the aggregate's last event), `state`
+  hold, and no other; its `version` (the aggregate's last event; in a ledger
+  written before the index followed the application's own events, a row may lag
+  behind those, never behind an ingest's), `state`
   (visible, hidden or removed as the platform last said; `erased` or `disposed`
   once a decision destroyed its keys; `subject`, `metric`), `observed` and
   `source` (of the observation its content is from) and `native` (whether its
