@@ -154,6 +154,50 @@ def test_a_tampered_event_is_found_at_its_position(filled, backend):
     assert not report["ok"] and report["first_broken_position"] == position
 
 
+def index_sql(home: Path, statement: str, *params: Any) -> None:
+    """Run `statement` on the capture index's tables ({schema} is the organisation's schema on PostgreSQL)."""
+    config = StorageConfig.load(home)
+    if config.kind == "sqlite":
+        with sqlite3.connect(home / "ledger.sqlite") as db:
+            db.execute(statement.replace("{schema}.", "").replace("%s", "?"), params)
+        return
+    with server_connection(config) as conn:
+        conn.execute(statement.replace("{schema}", f'"{config.organisation}"'), params)
+
+
+def test_a_tampered_capture_index_row_is_found(filled, backend):
+    # The capture index is derived (core/indexcheck.py): `audit verify` compares it with a rebuild from the events.
+    assert filled.verify(who("ingrid")).ok
+    item = next(i for i in filled.content(who("ingrid")) if i["native_id"] == "facebook:1122334455667788_2233445566001")
+    hex_ = UUID(item["id"]).hex
+    # A ledger user hides the item: the index follows the item's version (the next ingest appends after it).
+    filled.moderate(who("kalle"), item["id"], "hide", "Utanför ämnet", "Kränkande inlägg tas bort")
+    assert filled.verify(who("ingrid")).ok
+    cases = [
+        ("UPDATE {schema}.capture_index SET version = version + 5 WHERE id = %s", "version"),
+        ("UPDATE {schema}.capture_index SET version = 0 WHERE id = %s", "version"),
+        ("UPDATE {schema}.capture_index SET state = 'erased' WHERE id = %s", "state"),
+        ("UPDATE {schema}.capture_index SET observed = observed + 86400000 WHERE id = %s", "observed"),
+        ("DELETE FROM {schema}.capture_index WHERE id = %s", "is missing"),
+    ]
+    for statement, named in cases:
+        index_sql(filled.home, "DROP TABLE IF EXISTS {schema}.index_copy")
+        index_sql(filled.home, "CREATE TABLE {schema}.index_copy AS SELECT * FROM {schema}.capture_index")
+        index_sql(filled.home, statement, hex_)
+        report = filled.verify(who("ingrid"))
+        assert not report.ok and any(named in p and str(item["id"]) in p for p in report.problems), (named, report)
+        index_sql(filled.home, "DELETE FROM {schema}.capture_index")
+        index_sql(filled.home, "INSERT INTO {schema}.capture_index SELECT * FROM {schema}.index_copy")
+        assert filled.verify(who("ingrid")).ok
+    # A row of no item the events hold.
+    index_sql(filled.home, "INSERT INTO {schema}.capture_index (id, version, state, native) VALUES (%s, 1, 'visible', 1)",
+              "0" * 32)
+    report = filled.verify(who("ingrid"))
+    assert not report.ok and any("00000000-0000-0000-0000-000000000000" in p for p in report.problems)
+    index_sql(filled.home, "DELETE FROM {schema}.capture_index WHERE id = %s", "0" * 32)
+    assert filled.verify(who("ingrid")).ok
+
+
 # Erasure ---------------------------------------------------------------------------------------------------------
 
 

@@ -167,3 +167,34 @@ def test_a_key_an_interrupted_ingest_left_is_the_one_a_new_item_is_sealed_with(l
     probe = left.encrypt(bytes(12), b"x", None)
     assert ledger.store.keys.cipher(key_id).decrypt(bytes(12), probe, None) == b"x"  # the stored key, not a new one
     assert items(ledger, active)["facebook:900_1"]["text"] == "När öppnar ni?"
+
+
+def test_an_edit_observed_after_a_ledger_users_hide_is_recorded_after_it(ledger, active, writer):
+    # The capture index follows every event of an item, the application's too (a hide, a case, an answer):
+    # before it did, the next ingest wrote the edit at the hide's version and failed (issue 17).
+    writer.write_page([comment("När öppnar ni?", t(9))])
+    item = items(ledger, active)["facebook:900_1"]["id"]
+    ledger.moderate(who("kalle"), item, "hide", "Utanför ämnet", "Kränkande inlägg tas bort")
+    assert writer.write_page([comment("När öppnar ni på söndag?", t(11))]).edited == 1
+    assert ledger.verify(who("ingrid")).ok
+
+
+def test_another_persons_platform_id_met_later_is_sealed_in_its_reconciliation(ledger, active, writer):
+    # A visitor's comment first known without its id (as an export would give it), then from the API with it:
+    # the reconciliation names the id by a keyed hash and seals it under the item's key (issue 17).
+    native = "900_77"
+    first = comment("Hur dags?", t(9), native_id=None, source="export")
+    assert writer.write_page([first]).new == 1
+    result = writer.write_page([comment("Hur dags?", t(9), native_id=native)])
+    assert result.reconciled == 1
+    stored = ledger.store.recorder.select_notifications(0, 10_000)
+    reconciled = [n for n in stored if n.topic.endswith("NativeIdReconciled")]
+    assert len(reconciled) == 1 and native.encode() not in bytes(reconciled[0].state)
+    assert b'"native_id":"keyed:' in bytes(reconciled[0].state)
+    assert f"facebook:{native}" in items(ledger, active)  # read under the item's key while it exists
+    assert ledger.verify(who("ingrid")).ok
+    ledger.erase_subject(who("ingrid"), "facebook:10152345", "KS 2026/57", override=True)
+    after = b"".join(bytes(n.state) for n in ledger.store.recorder.select_notifications(0, 10_000))
+    assert native.encode() not in after
+    assert f"facebook:{native}" not in items(ledger, active)
+    assert ledger.verify(who("ingrid")).ok

@@ -15,6 +15,7 @@ from socialledger.app.base import Service
 from socialledger.core.audit import Receipt, Report, read_receipt
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.events import event_type
+from socialledger.core.indexcheck import check_index
 from socialledger.core.keycheck import report_keys
 from socialledger.core.receipts import public_key_pem, read_public_key, signing_key
 
@@ -89,6 +90,8 @@ class Audit(Service):
         key = read_public_key(public_key_file) if public_key_file is not None else None
         report = self.store.verify([*receipts, *(read_receipt(p) for p in receipt_files)], public_key=key)
         report_keys(self.store, report)
+        if report.ok:  # (damaged events cannot say what the index should hold)
+            check_index(self.store, report)
         return report
 
     def public_key(self, actor: Actor) -> bytes:

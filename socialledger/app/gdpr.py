@@ -25,7 +25,7 @@ from socialledger.app.decisions import carry_out, unfinished
 from socialledger.app.results import Erasure, SubjectExport
 from socialledger.app.retention import check_not_held
 from socialledger.archive.exports import packages
-from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, subject_name
+from socialledger.core.capture.derive import PSEUDONYM_PURPOSE, alias_keys, subject_name
 from socialledger.core.capture.inbox import pending as inbox_pending
 from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.content import ContentItem
@@ -94,7 +94,8 @@ class Gdpr(Service):
             if finished is not None:
                 self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
                 return finished
-        items = _items_by(store, subj.id)
+        aliases = _aliases(store, subj)  # the same person by name or username (a title, a typed handle)
+        items = _items_by(store, subj.id, *(a.id for a in aliases))
         if subj.identity is None:
             # Erased before: what they wrote since (new records, captured under keys of their own) is
             # erased by a decision of its own; nothing else is left to erase.
@@ -109,14 +110,23 @@ class Gdpr(Service):
         def command() -> None:
             current = store.repository.get(subj.id)
             current.trigger_event(Subject.SubjectErased, decision=decision, override=override,
-                                  items=[i.id for i in items], **actor.stamp())
+                                  items=[i.id for i in items], aliases=tuple(a.id for a in aliases),
+                                  **actor.stamp())
+            others = []
+            for alias in aliases:
+                other = store.repository.get(alias.id)
+                other.trigger_event(Subject.SubjectErased, decision=decision, override=override,
+                                    items=[i.id for i in items if i.author == alias.id], **actor.stamp())
+                others.append(other)
             # The decision first, then the keys: a crash in between leaves a decision to carry out again.
-            store.save(current)
+            store.save(current, *others)
 
         store.decide(command)
-        carry_out(store, actor, "erasure", [subj.id, *(i.id for i in items)], [i.id for i in items], "erased")
+        carry_out(store, actor, "erasure", [subj.id, *(a.id for a in aliases), *(i.id for i in items)],
+                  [i.id for i in items], "erased")
         self._caught_up(catch_up=False).forget()  # the read models purge what they held of the items
-        holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
+        whom = {subj.id, *(a.id for a in aliases)}
+        holding = [p["path"] for p in packages(store) if whom & set(p["subjects"])]
         return {"subject": subject, "decision": decision, "override": override, "items": len(items),
                 "packages": holding, "finished": False}
 
@@ -125,11 +135,12 @@ def _finish_erasure(store: LedgerStore, actor: Actor, subject: str, subj: Subjec
     """A subject whose erasure was decided: carry out what an interrupted run left of the last decision
     undone (no second decision); None when nothing was."""
     assert subj.erasure is not None
-    keys, items = [subj.id, *subj.erased_items], list(subj.erased_items)
+    keys, items = [subj.id, *subj.erased_aliases, *subj.erased_items], list(subj.erased_items)
     if not unfinished(store, keys, items):
         return None
     carry_out(store, actor, "erasure", keys, items, "erased")
-    holding = [p["path"] for p in packages(store) if subj.id in p["subjects"]]
+    whom = {subj.id, *subj.erased_aliases}
+    holding = [p["path"] for p in packages(store) if whom & set(p["subjects"])]
     return {"subject": subject, "decision": subj.erasure["decision"], "override": subj.erasure["override"],
             "items": len(items), "packages": holding, "finished": True}
 
@@ -153,12 +164,33 @@ def _subject(store: LedgerStore, subject: str) -> Subject:
     return found
 
 
-def _items_by(store: LedgerStore, sid: UUID) -> list[ContentItem]:
+def _items_by(store: LedgerStore, *sids: UUID) -> list[ContentItem]:
     out = []
     for n in store.notifications(topics=CAPTURED_TOPICS):
         event = store.decode_plain(n)  # the author is a plain pseudonym: nothing to decrypt
-        if event.author == sid:
+        if event.author in sids:
             out.append(store.repository.get(n.originator_id))
+    return out
+
+
+def _aliases(store: LedgerStore, subj: Subject) -> list[Subject]:
+    """The subjects, not erased, that the same person is known by on the channel besides `subj`: by name
+    (an account export's title names people so) and by username (a handle typed in a text); see
+    `derive.alias_keys` and docs/gdpr.md, "What erasure reaches". None once `subj`'s identity is gone."""
+    if subj.identity is None:
+        return []
+    hasher = store.keys.hasher(PSEUDONYM_PURPOSE)
+    out = []
+    for key in alias_keys(subj.channel, subj.identity):
+        sid = ledger_id(subject_name(hasher, key))
+        if sid == subj.id:
+            continue
+        try:
+            found = store.repository.get(sid)
+        except AggregateNotFoundError:
+            continue
+        if isinstance(found, Subject) and found.identity is not None and found not in out:
+            out.append(found)
     return out
 
 

@@ -159,7 +159,8 @@ def build(ledger: LedgerStore, account_id: UUID, scope: Scope, position: int, *,
                                     + (f" in {event.system}" if event.system else "")))
             mark(b, n.id, event.timestamp)
         elif isinstance(event, ContentItem.NativeIdReconciled):
-            b.native_id = f"{account.channel}:{event.native_id}"
+            sealed = event.content.get("native_id") if isinstance(event.content, dict) else None
+            b.native_id = f"{account.channel}:{sealed or event.native_id}"
 
     for item_id, (kind, event, pos) in shredded.items():
         b = items.get(item_id)

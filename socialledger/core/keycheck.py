@@ -44,6 +44,7 @@ LedgerStore = Any
 
 #: Every event class with a sealed field: an aggregate with one of these stored has a key.
 SEALED_CLASSES = (*CAPTURED.values(), *EDITED.values(), *MODERATED.values(), ContentItem.MediaAttached,
+                  ContentItem.NativeIdReconciled,
                   Subject.SubjectIdentified,
                   Subject.SubjectIdentityChanged)
 SEALED_TOPICS = topics_of(SEALED_CLASSES)
@@ -120,7 +121,8 @@ def audit_keys(store: LedgerStore) -> KeyAudit:
     for n in store.notifications(topics=ERASURE_TOPICS + DISPOSAL_TOPICS):
         try:
             event = store.decode_plain(n)
-            named = [n.originator_id, *event.items] if n.topic in ERASURE_TOPICS else list(event.items)
+            named = ([n.originator_id, *event.items, *event.aliases] if n.topic in ERASURE_TOPICS
+                     else list(event.items))
         except Exception:  # noqa: BLE001, S112 - as above
             continue
         for key_id in named:

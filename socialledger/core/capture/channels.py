@@ -125,6 +125,11 @@ class Channel(abc.ABC):
     #: where the raw fragments this channel yields embed people and items (the item's own author,
     #: a parent, mentions, a quoted post): the core stores references there instead (`Embedded`)
     embedded: ClassVar[tuple[Embedded, ...]] = ()
+    #: how a handle typed in a text looks on this platform (a regular expression whose first group is the
+    #: username as the platform's own data spells it: `@([A-Za-z0-9_]{1,15})` on X); the core reads each one the
+    #: text and title hold as a mention of that username (a reference, shown while the person is not
+    #: erased). None: the platform's texts have no handles
+    handles: ClassVar[str | None] = None
     #: the platform API's base URL, for a channel that can `poll` (configurable per channel: `api_base`)
     api_base: ClassVar[str | None] = None
 

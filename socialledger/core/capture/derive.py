@@ -72,6 +72,41 @@ def subject_key(channel: str, author: AuthorRef) -> str:
     return f"{channel}:name:{normalised_text(author.name)}"
 
 
+def alias_keys(channel: str, identity: dict[str, Any]) -> list[str]:
+    """The other subject keys the person of `identity` may be known by on `channel` (`subject_key`).
+
+    By name: a name an account export's title gives (`facebook:name:Åsa Öberg`; for a name that
+    ends in s also without it, as a Swedish genitive "Klas Lars inlägg" is read). By username: a
+    handle typed in a text (`x:username:anna_b`, kept in lower case), and on Mastodon a local
+    username with the host of the person's uri as well (`anna@social.example`).
+    """
+    keys: list[str] = []
+    name = identity.get("name")
+    if isinstance(name, str) and name.strip():
+        n = normalised_text(name)
+        keys.append(f"{channel}:name:{n}")
+        if n.endswith("s") and len(n) > 1:
+            keys.append(f"{channel}:name:{n[:-1]}")
+    username = identity.get("username")
+    if isinstance(username, str) and username.strip("@ "):
+        u = username.strip("@ ")
+        keys += [f"{channel}:username:{u}", f"{channel}:username:{u.lower()}"]
+        native = identity.get("native_id")
+        if "@" not in u and isinstance(native, str) and native.startswith(("https://", "http://")):
+            host = native.split("/")[2].split("@")[-1].split(":")[0].lower()
+            if host:
+                keys.append(f"{channel}:username:{u.lower()}@{host}")
+    native = identity.get("native_id")
+    if isinstance(native, str) and native.startswith(("https://", "http://")) and "/users/" in native:
+        # An ActivityPub actor's uri (https://host/users/anna) and the profile url Mastodon's mentions
+        # name the same person by (https://host/@anna)
+        base, _, user = native.rpartition("/users/")
+        if user and "/" not in user:
+            keys.append(f"{channel}:{base}/@{user}")
+    own = identity.get("subject")
+    return [k for k in dict.fromkeys(keys) if k != own]
+
+
 def identity_of(key: str, author: AuthorRef) -> dict[str, Any]:
     """What a subject's events seal as its identity."""
     return {"subject": key, "native_id": author.native_id, "name": author.name, "username": author.username}

@@ -32,9 +32,11 @@ WITHHELD: dict[str, str] = {"withheld": "text"}
 class Scrubber:
     """Replaces what a channel's raw fragments embed (`Embedded`) by references, record by record."""
 
-    def __init__(self, channel: str, embedded: Sequence[Embedded], derive: Deriver) -> None:
+    def __init__(self, channel: str, embedded: Sequence[Embedded], derive: Deriver,
+                 handles: str | None = None) -> None:
         self.channel = channel
         self.derive = derive
+        self.handles = re.compile(handles) if handles else None
         self._mentions: list[tuple[str, str, AuthorRef]] = []  # (the words, their reference, the person)
         # path -> its declarations, by first key, so a fragment that holds none is passed at one look
         self.by_head: dict[str, list[tuple[list[str], Embedded]]] = {}
@@ -43,15 +45,15 @@ class Scrubber:
             self.by_head.setdefault(keys[0], []).append((keys[1:], e))
 
     def scrub(self, record: Record) -> Record:
-        if not self.by_head:
+        if not self.by_head and self.handles is None and not getattr(record, "named", ()):
             return record
         if isinstance(record, ContentRecord):
             self._mentions = []
             raw = self.fragment(record.raw)
-            if raw is record.raw:
+            for person in record.named:  # the channel's own word for whom its text or title names
+                self._named(person)
+            if raw is record.raw and not self._mentions and self.handles is None:
                 return record
-            if not self._mentions:
-                return msgspec.structs.replace(record, raw=raw)
             text, title = record.text, record.title
             people: dict[str, AuthorRef] = {}
             # The longest words first: "Åsa Öberg" before a "Åsa" another tag may name.
@@ -62,7 +64,17 @@ class Scrubber:
                 if title and words in title:
                     title = title.replace(words, token)
                 people.setdefault(token, person)
-            raw = _spelled(raw, [(words, token) for words, token, _ in mentions])  # the fragment's own copy
+            spelled = [(words, token) for words, token, _ in mentions]
+            typed = self._typed(text, title)  # handles the platform gave no structure for
+            if typed:
+                text, title = _handled(text, typed), _handled(title, typed)
+                for handle, token, person in typed:
+                    people.setdefault(token, person)
+            if not spelled and not typed:
+                return record if raw is record.raw else msgspec.structs.replace(record, raw=raw)
+            raw = _spelled(raw, spelled)  # the fragment's own copy
+            if typed:
+                raw = _typed_in(raw, typed)
             return msgspec.structs.replace(record, raw=raw, text=text, title=title,
                                            mentioned=tuple(people.values()))
         if isinstance(record, ModerationRecord):
@@ -72,6 +84,39 @@ class Scrubber:
                 return record
             return msgspec.structs.replace(record, raw=raw, item=item)
         return record
+
+    def _sid(self, author: AuthorRef) -> str:
+        return str(ledger_id(subject_name(self.derive.pseudonyms, subject_key(self.channel, author))))
+
+    def _named(self, person: AuthorRef) -> None:
+        """A person the channel says the text or title names (`ContentRecord.named`): their words, a reference."""
+        if person.name and person.name.strip():
+            words = person.name.strip()
+            self._mentions.append((words, mention_token(self._sid(AuthorRef(name=words)), "name"),
+                                   AuthorRef(name=words)))
+        elif person.username and person.username.strip("@ "):
+            username = person.username.strip("@ ")
+            self._mentions.append((f"@{username}", "@" + mention_token(self._sid(AuthorRef(username=username)),
+                                                                       "username"), AuthorRef(username=username)))
+
+    def _typed(self, *texts: str | None) -> list[tuple[str, str, AuthorRef]]:
+        """The handles (`Channel.handles`) typed in `texts`: (the handle, its reference, the person), each once.
+
+        A handle names the person the platform knows by that username (case does not matter on any
+        platform with handles: it is kept in lower case); the person is recorded as a subject known
+        by username, which an erasure of the person it belongs to erases with them (`app/gdpr.py`)."""
+        if self.handles is None:
+            return []
+        found: dict[str, tuple[str, str, AuthorRef]] = {}
+        for text in texts:
+            if not text or "@" not in text:
+                continue
+            for m in self.handles.finditer(text):
+                username = m.group(1).lower()
+                if username not in found:
+                    person = AuthorRef(username=username)
+                    found[username] = (username, "@" + mention_token(self._sid(person), "username"), person)
+        return list(found.values())
 
     def fragment(self, raw: Any) -> Any:
         """`raw` with every declared place replaced (a copy along the changed paths; `raw` itself when none)."""
@@ -123,7 +168,10 @@ class Scrubber:
                                    username=username if isinstance(username, str) else author.username)
                 token = mention_token(sid, e.shown)
                 if e.shown == "username":  # a text spells a username out as @name: never a bare word's part
-                    words, token = f"@{words.lstrip('@')}", f"@{token}"
+                    bare = words.lstrip("@")
+                    words, token = f"@{bare}", f"@{token}"
+                    # ... and Mastodon's HTML (the raw `content`) as @<span>name</span>
+                    self._mentions.append((f"@<span>{bare}</span>", f"@<span>{token[1:]}</span>", person))
                 self._mentions.append((words, token, person))
         return {"subject": sid}
 
@@ -139,6 +187,27 @@ def _spelled(value: Any, mentions: list[tuple[str, str]]) -> Any:
         return {k: _spelled(v, mentions) for k, v in value.items()}
     if isinstance(value, list):
         return [_spelled(v, mentions) for v in value]
+    return value
+
+
+def _handled(text: str | None, typed: list[tuple[str, str, AuthorRef]]) -> str | None:
+    """`text` with each typed handle (`@username`, in any case, as a whole handle) replaced by its reference."""
+    if not text or "@" not in text:
+        return text
+    for username, token, _ in typed:
+        text = re.sub(r"(?<![\w@./])@" + re.escape(username) + r"(?![\w@-]|\.\w)", lambda _m, t=token: t, text,
+                      flags=re.IGNORECASE)
+    return text
+
+
+def _typed_in(value: Any, typed: list[tuple[str, str, AuthorRef]]) -> Any:
+    """`value` (a raw fragment) with the typed handles replaced in every string (`_handled`)."""
+    if isinstance(value, str):
+        return _handled(value, typed)
+    if isinstance(value, dict):
+        return {k: _typed_in(v, typed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed_in(v, typed) for v in value]
     return value
 
 

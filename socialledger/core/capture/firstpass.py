@@ -136,7 +136,7 @@ def check_inputs(channel: Channel, files: Iterable[InputFile], account: LinkedPa
     found = found if found is not None else Found()
     reader = _ForAccount(channel, account.platform_id)
     window = Window.for_channel(getattr(channel, "founded", 2000))
-    scrubber = Scrubber(channel.name, getattr(channel, "embedded", ()), derive)
+    scrubber = Scrubber(channel.name, getattr(channel, "embedded", ()), derive, getattr(channel, "handles", None))
 
     derived: list[Derived | None] = []
 

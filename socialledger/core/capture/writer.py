@@ -625,8 +625,12 @@ class CaptureWriter:
         recorded = False  # and until then `row` is the page's own row, not yet copied
         if reconcile:
             row = row.copy()
+            native, sealed = r.native_id, None
+            if native and not by_account:  # another person's item: its platform id only under its key
+                native, sealed = self.sealed_native(native), {"native_id": native}
             page.events.append(PendingEvent(item_id, row.version + 1, _RECONCILED(
-                timestamp=now, native_id=r.native_id, observed=r.observed, source=r.source, **self.stamp)))
+                timestamp=now, native_id=native, observed=r.observed, source=r.source, **self.stamp,
+                content=sealed)))
             row.version += 1
             row.native = 1
             page.aliases.append((d.item, item_id))

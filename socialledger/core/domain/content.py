@@ -133,15 +133,24 @@ class ContentItem(LedgerAggregate):
         state = "removed"
 
     class NativeIdReconciled(LedgerAggregate.Event):
-        """An item first captured without a native id (an export) met its native id."""
+        """An item first captured without a native id (an export) met its native id.
 
+        For an item not by the account, `native_id` is a keyed hash (as its captured event
+        names it) and the platform id itself is sealed in `content` (`{"native_id": ...}`),
+        readable while the item's key exists. Events stored before this hold neither: their
+        `native_id` is the platform id.
+        """
+
+        sealed_fields = ("content",)
         native_id: str
         observed: datetime
         source: str
         by: str
+        content: Any = None  # sealed: {"native_id"} of an item not by the account
 
         def apply(self, item: ContentItem) -> None:
-            item.native_id = self.native_id
+            sealed = self.content.get("native_id") if isinstance(self.content, dict) else None
+            item.native_id = sealed or self.native_id
 
     class CaseRegistered(LedgerAggregate.Event):
         """R21: the item became a case (ärende) in the case management system (diarium)."""

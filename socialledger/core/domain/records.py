@@ -136,8 +136,14 @@ class ContentRecord(_Record):
     # item only when the linked account is among them, and counts it skipped otherwise; unlike
     # `page_id`, another account here does not refuse the input. Empty: the item is the input's.
     belongs_to: tuple[str, ...] = ()
+    # Set by a channel: people the item's text or title names with no structure in `raw` to say so
+    # (a Facebook export's title "Anna Berg commented on Åsa Öberg's post."): by `name` as the words
+    # show it, or by `username` when they show "@username". The core replaces those words in the
+    # text, title and raw fragment by references, as it does mentions (`mentioned`).
+    named: tuple[AuthorRef, ...] = ()
     # Set by the core, never by a channel: the people the text mentions by name, replaced there by
-    # references (`Embedded.shown`); each is recorded as a subject, their name under their own key.
+    # references (`Embedded.shown`, `named`, a handle typed in the text: `Channel.handles`); each is
+    # recorded as a subject, their name under their own key.
     mentioned: tuple[AuthorRef, ...] = ()
 
 

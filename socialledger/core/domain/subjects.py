@@ -44,15 +44,21 @@ class Subject(LedgerAggregate):
         decision: str
         override: bool
         items: list[UUID]
+        # The subjects the same person is known by elsewhere on the channel, erased with them: by name
+        # (a name an account export's title gives) and by username (a handle typed in a text).
+        # Each records its own `SubjectErased` under the same decision. Decisions before: none.
+        aliases: tuple[UUID, ...] = ()
 
         def apply(self, subject: Subject) -> None:
             subject.erasure = {"decision": self.decision, "override": self.override, "actor": self.actor,
                                "time": self.timestamp, "items": len(self.items)}
             subject.erased_items = list(self.items)
+            subject.erased_aliases = list(self.aliases)
 
     def __init__(self) -> None:
         self.erasure: dict[str, Any] | None = None
         self.erased_items: list[UUID] = []  # the items the erasure decision named
+        self.erased_aliases: list[UUID] = []  # ... and the subjects the person was known by besides
 
     channel: str
     identity: dict[str, Any] | None

@@ -38,13 +38,20 @@ def schema_for(cls: type) -> type:
     sealed = getattr(cls, "sealed_fields", {})
     # A sealed field is stored as ciphertext (base64 in the JSON); the sealer
     # decrypts and decodes it on the way out.
+    # A field with a default was added to its class later: events stored before it lack it, and
+    # read back with the class's default.
     fields: dict[str, Any] = {
-        f.name: (bytes | None) if f.name in sealed else hints.get(f.name, Any)
+        f.name: _optional(f, (bytes | None) if f.name in sealed else hints.get(f.name, Any))
         for f in dataclasses.fields(cls)
         if f.name not in _BASE_FIELDS
     }
     fields["class_version"] = NotRequired[int]
     return TypedDict(f"{cls.__qualname__}Stored", fields)  # type: ignore[operator]
+
+
+def _optional(f: dataclasses.Field[Any], typ: Any) -> Any:
+    has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    return NotRequired[typ] if has_default else typ
 
 
 @lru_cache(maxsize=None)

@@ -74,6 +74,9 @@ class BlueskyChannel(Channel):
         Embedded("embed.record.record", "item", id="uri"),
         Embedded("hiddenReplies", "item", id=None),
     )
+    #: "@anna.bsky.social" typed in a post that carries no mention facet for it
+    handles = (r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+               r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)(?![\w@-]|\.\w)")
     version = "1.0"
     api_base = polling.BASE  # the entryway; an account's own PDS where the secrets name it (`api_base(s)`)
 

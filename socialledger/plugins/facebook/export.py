@@ -34,6 +34,7 @@ from socialledger.plugins.facebook.common import (
     opt_time,
     parse_time,
 )
+from socialledger.plugins.facebook.titles import named_in_title
 
 SOURCE = "export"
 
@@ -156,6 +157,7 @@ def read_posts(doc: list[Any]) -> Iterator[Record]:
             title=item_title,
             starts=starts,
             ends=ends,
+            named=named_in_title(title),  # "X delade Ys inlägg.": references to X and Y, in title and raw
         )
 
 
@@ -207,6 +209,7 @@ def read_comments(doc: dict[str, Any]) -> Iterator[Record]:
                 raw=clean(entry),
                 # Only a title ("... commented on Åsa's post."): the comment is known by it.
                 title=title if text is None and not media else None,
+                named=named_in_title(title),  # "X svarade på Ys kommentar.": references, in title and raw
             )
 
 

@@ -95,6 +95,8 @@ class InstagramChannel(Channel):
         Embedded("string_map_data.Media Owner.value", "person", id=None, named="username"),
         Embedded("string_map_data.Medieägare.value", "person", id=None, named="username"),
     )
+    #: "@anna.berg" in a caption or comment: Instagram gives no structure for it
+    handles = r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9._]{0,28}[A-Za-z0-9_])?)(?![A-Za-z0-9_@])"
     version = "1.1"
     signature_header = SIGNATURE_HEADER  # Meta signs its webhook deliveries
     api_base = polling.BASE  # the Graph API (configurable: api_base in the secrets)

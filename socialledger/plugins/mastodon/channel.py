@@ -151,6 +151,9 @@ class MastodonChannel(Channel):
         Embedded("object.inReplyTo", "item", id=None),
         Embedded("object.inReplyToAtomUri", "item", id=None),
     )
+    #: "@anna@social.example" (or a local "@anna") typed in a status without a `mentions` entry for it
+    handles = (r"(?<![\w@/])@([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)"
+               r"(?![\w@-]|\.\w)")
     version = "1.0"
     signature_header = SIGNATURE_HEADER  # admin webhooks: X-Hub-Signature: sha256=<hex HMAC-SHA256>
 

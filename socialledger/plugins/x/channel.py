@@ -54,6 +54,8 @@ class XChannel(Channel):
         Embedded("tweet.entities.mentions", "person", id="id", username="username", shown="username"),
         Embedded("tweet.referenced_tweets", "item", id="id"),
     )
+    #: "@anna_b" typed in a tweet without `entities.user_mentions` (an archive's text, an edited one)
+    handles = r"(?<![\w@])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@])"
     version = "1.0"
     api_base = polling.BASE
 

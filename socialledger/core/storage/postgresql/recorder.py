@@ -180,8 +180,15 @@ class LedgerRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         with self.datastore.transaction(commit=True) as cur:
-            return write_page(cur, self.schema, self.events_table_name, self.datastore.lock_timeout or 30,
-                              [stored_row(s) for s in stored_events])
+            rows = [stored_row(s) for s in stored_events]
+            positions = write_page(cur, self.schema, self.events_table_name, self.datastore.lock_timeout or 30,
+                                   rows)
+            # An item or subject the capture index holds (hidden by a ledger user, registered as a case,
+            # erased): its row follows the aggregate's version, so that the next ingest appends after it.
+            cur.execute(_sql("UPDATE {schema}.capture_index AS c SET version = x.v FROM unnest(%s::text[], "
+                             "%s::bigint[]) AS x(i, v) WHERE c.id = x.i AND c.version < x.v", self.schema),
+                        ([r[0] for r in rows], [r[1] for r in rows]))
+            return positions
 
     def insert_rows(self, rows: Sequence[StoredRow], index: list[IndexTuple],
                     aliases: Sequence[tuple[str, str]]) -> list[int]:

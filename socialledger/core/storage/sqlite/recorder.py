@@ -103,6 +103,10 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         positions = super()._insert_events(c, stored_events, **kwargs)
         assert positions is not None
         self._chain(c, positions, stored_events)
+        # An item or subject the capture index holds (hidden by a ledger user, registered as a case,
+        # erased): its row follows the aggregate's version, so that the next ingest appends after it.
+        c.executemany("UPDATE capture_index SET version=? WHERE id=? AND version<?",
+                      [(v, i, v) for i, v, _, _ in map(stored_row, stored_events)])
         return positions
 
     @staticmethod
