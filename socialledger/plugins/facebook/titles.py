@@ -1,8 +1,8 @@
 """The people an account export's entry title names ("Anna Berg kommenterade Åsa Öbergs inlägg.").
 
 An export holds no parent of a comment, a share or a like but this localised sentence:
-who did it (the account) and whose post, photo or comment it was about. Both are
-people's names with no structure around them, so the channel says who the title
+who did it (the account) and whose post, photo or comment it was about. The second is
+a person's name with no structure around it, so the channel says who the title
 names (`ContentRecord.named`) and the core keeps references there instead, as it
 does for mentions: the title still says what happened, and erasing the person
 leaves "[erased]s inlägg".
@@ -47,15 +47,16 @@ _OBJECT = "|".join(re.escape(o) for o in sorted(set(_OBJECTS), key=len, reverse=
 #: "X <verb> Y<genitive> <object>[ ...]." (Y's genitive is what tells a name from "ett foto", "his own post").
 _ABOUT = re.compile(
     rf"^(?P<x>.+?) (?:{_VERB}) (?P<y>.+?)(?:'s|’s|:s|s|'|’) (?:{_OBJECT})\b.*$", re.IGNORECASE | re.DOTALL)
-#: "X <verb> ..." without anyone else named: only X.
-_ONLY = re.compile(rf"^(?P<x>.+?) (?:{_VERB})(?= |\.|$)", re.IGNORECASE)
 #: Words that are no one's name where Y stands (a pronoun's genitive: "their own" is caught by no genitive).
 _NOT_NAMES = frozenset({"hennes", "hans", "deras", "dess", "sin", "sitt", "sina", "hendes", "its", "his", "her",
                         "their", "this", "that", "en", "ett", "et", "a", "an", "the"})
 
 
 def named_in_title(title: str | None) -> tuple[AuthorRef, ...]:
-    """The people `title` names: Y (whose item it was about) and X (who did it), by name; () for another shape."""
+    """The person `title` names besides the account: Y (whose item it was about), by name; () for another shape.
+
+    X, who did it, is the account whose export this is (an export holds its owner's own posts, comments
+    and shares, recorded as by the account): the account's name stays as written, and is found by search."""
     if not title:
         return ()
     text = " ".join(title.split())
@@ -65,12 +66,6 @@ def named_in_title(title: str | None) -> tuple[AuthorRef, ...]:
         y = m.group("y").strip()
         if y and y.lower() not in _NOT_NAMES and f"{y}s".lower() not in _NOT_NAMES and not y.lower().endswith((" own", " egen", " eget", " egna")):
             names.append(y)
-        x = m.group("x").strip()
-    else:
-        only = _ONLY.match(text)
-        x = only.group("x").strip() if only is not None else ""
-    if x and x != (names[0] if names else None):
-        names.append(x)
     return tuple(AuthorRef(name=n) for n in names)
 
 
