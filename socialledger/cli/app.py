@@ -13,12 +13,12 @@ import attrs
 import click
 
 from socialledger.cli.safe import SafeStream, escape_controls
+from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import SocialLedgerError
+from socialledger.core.storage.config import StorageConfig
 
-if TYPE_CHECKING:  # imported where they are used: a command's start-up loads only what it needs
+if TYPE_CHECKING:  # the application is imported when a command opens the ledger (`Session.ledger`)
     from socialledger.app import Ledger
-    from socialledger.core.domain.actor import Actor
-    from socialledger.core.storage.config import StorageConfig
 
 
 @attrs.define
@@ -32,8 +32,6 @@ class Session:
 
     @property
     def actor(self) -> Actor:
-        from socialledger.core.domain.actor import Actor
-
         return Actor.current(self.as_user)
 
     def ledger(self, *, create: bool = False, config: StorageConfig | None = None, check_keys: bool = True) -> Ledger:
