@@ -120,6 +120,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pg_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgresql)
+    # The slow tests first (otherwise in collection order): the two processes (`-n 2 --dist worksteal` in
+    # pyproject.toml) share them while there is work left to take, rather than one ending the run on them.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture

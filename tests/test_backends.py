@@ -11,21 +11,27 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 from conftest import postgres_home, who
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from kill_support import (
+    cli,
+    event_keys,
+    kill_when,
+    ledger_with_account,
+    server_connection,
+    start,
+    state,
+    stored_events,
+)
 
 from socialledger.app import Ledger
 from socialledger.app.archive import verify_archive_package
@@ -35,84 +41,13 @@ from socialledger.core.storage.config import StorageConfig
 from socialledger.projections import NAMES, ReadModels
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from generate import PAGE_ID, generate  # noqa: E402
+from generate import generate  # noqa: E402
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 ASA = "facebook:10152345"
 
 
-# Helpers: the CLI in a process of its own, and tampering behind the system's back, per backend ----------------------
-
-
-def env(home: Path, user: str = "ingrid") -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLEDGER_")}
-    out.update(SOCIALLEDGER_HOME=str(home), SOCIALLEDGER_USER=user)
-    return out
-
-
-def cli(home: Path, *args: str, user: str = "ingrid", code: int = 0) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "socialledger.cli", *args], env=env(home, user),
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == code, (args, proc.stdout, proc.stderr)
-    return proc
-
-
-def ledger_with_account(home: Path) -> str:
-    cli(home, "init", "--admin", "ingrid")
-    cli(home, "role", "grant", "maria", "manager", "--unit", "Kultur")
-    cli(home, "role", "grant", "kalle", "communicator", "--unit", "Kultur")
-    cli(home, "role", "grant", "sara", "communicator", "--unit", "Kultur")  # the deputy holds a role (R2)
-    account = json.loads(cli(home, "account", "apply", "--channel", "facebook", "--name", "Tornet", "--unit",
-                             "Kultur", "--owner", "kalle", "--deputy", "sara", "--json", user="kalle").stdout)["id"]
-    cli(home, "account", "approve", account, "--level", "manager", user="maria")
-    cli(home, "account", "approve", account, "--level", "information-unit")
-    cli(home, "account", "link", account, "--platform-id", PAGE_ID)
-    return account
-
-
-def state(home: Path, account: str) -> dict[str, Any]:
-    items = json.loads(cli(home, "content", "list", "--account", account, "--json").stdout)
-    return {i["native_id"]: (i["versions"], i["state"], i["text"], i["parent"]) for i in items}
-
-
-def events_by_type(home: Path) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for e in json.loads(cli(home, "audit", "log", "--json").stdout):
-        out[e["type"]] = out.get(e["type"], 0) + 1
-    return out
-
-
-def stored_events(home: Path) -> int:
-    """How many events the store holds (not the head: PostgreSQL's positions may skip numbers)."""
-    config = StorageConfig.load(home)
-    if config.kind == "sqlite":
-        with sqlite3.connect(home / "ledger.sqlite", timeout=30) as db:
-            return int(db.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0])
-    with server_connection(config) as conn:
-        return int(conn.execute(f'SELECT COUNT(*) FROM "{config.organisation}".socialledger_events').fetchone()[0])
-
-
-def event_keys(home: Path) -> tuple[dict[str, int], set[tuple[str, int, str]]]:
-    """How many events of each type, and every content item's (id, version, topic): item ids derive from native
-    ids, so two ledgers of the same work hold the same ones (the sealed bytes differ: their nonces are random)."""
-    config = StorageConfig.load(home)
-    if config.kind == "sqlite":
-        with sqlite3.connect(home / "ledger.sqlite", timeout=30) as db:
-            rows = db.execute("SELECT originator_id, originator_version, topic FROM stored_events").fetchall()
-    else:
-        with server_connection(config) as conn:
-            rows = conn.execute("SELECT replace(originator_id::text, '-', ''), originator_version, topic "
-                                f'FROM "{config.organisation}".socialledger_events').fetchall()
-    types: dict[str, int] = {}
-    for _, _, topic in rows:
-        types[topic] = types.get(topic, 0) + 1
-    return types, {(str(o), int(v), str(t)) for o, v, t in rows if t.startswith("socialledger.core.domain.content")}
-
-
-def server_connection(config: StorageConfig) -> psycopg.Connection[Any]:
-    c = config.connection()
-    return psycopg.connect(host=c.host, port=c.port, user=c.user, dbname=c.dbname, password=c.password,
-                           autocommit=True)
+# Helpers: the CLI in a process of its own (tests/kill_support.py), and tampering behind the system's back -------------
 
 
 def tamper(home: Path, position: int) -> None:
@@ -307,14 +242,8 @@ def crawl(tmp_path_factory) -> Path:
 def test_a_killed_ingest_run_again_ends_as_an_uninterrupted_one(home, backend, crawl, tmp_path):
     account = ledger_with_account(home)
     before = stored_events(home)
-    proc = subprocess.Popen([sys.executable, "-m", "socialledger.cli", "ingest", "facebook", str(crawl),
-                             "--account", account], env=env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and stored_events(home) <= before:
-        time.sleep(0.02)
-    assert proc.poll() is None, "the ingest ended before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_when(start(home, "ingest", "facebook", str(crawl), "--account", account),
+              lambda: stored_events(home) > before, "the ingest")
     partial = stored_events(home)
     cli(home, "ingest", "facebook", str(crawl), "--account", account)
     assert before < partial < stored_events(home)
@@ -342,9 +271,8 @@ def _server_of(config: StorageConfig) -> Any:
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_two_ingests_into_one_organisation_at_once_record_each_item_once(home, backend):
     account = ledger_with_account(home)
-    procs = [subprocess.Popen([sys.executable, "-m", "socialledger.cli", "ingest", "facebook", str(FIX / "sv"),
-                               "--account", account, "--json"], env=env(home), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [start(home, "ingest", "facebook", str(FIX / "sv"), "--account", account, "--json", text=True)
+             for _ in range(2)]
     results = []
     for p in procs:
         out, err = p.communicate(timeout=300)

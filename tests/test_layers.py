@@ -83,6 +83,14 @@ LATE_IMPORTS = {
     ("socialledger.archive.verify", "socialledger.archive.pdf.pdfa_identification"),
     # every command starts without loading the web view's server stack (Starlette, Jinja2): only `web` needs it
     ("socialledger.cli.web", "socialledger.web.app.create_app"),
+    # nor the application (the domain's event classes, the stores, the read models, the archive modules): `--help`,
+    # `--version` and a command's own help need none of it; a command loads it when it opens the ledger
+    ("socialledger.cli.app", "socialledger.app.open_ledger"),
+    ("socialledger.cli.app", "socialledger.app.Ledger"),  # for the type checker alone
+    # nor the capture service's server (uvicorn, Starlette) and poller (httpx): only `serve` and `poll` need them
+    ("socialledger.cli.service", "socialledger.service.server.serve"),
+    ("socialledger.cli.service", "socialledger.service.polling.Poller"),
+    ("socialledger.cli.service", "socialledger.service.polling.PollFailed"),
 }
 
 

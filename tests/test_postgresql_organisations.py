@@ -18,7 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import postgres_home
-from test_backends import env, event_keys, tamper
+from kill_support import env, event_keys
+from test_backends import tamper
 
 from socialledger.core.storage.backends import storage_for
 from socialledger.testing import make_ledger

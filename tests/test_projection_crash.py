@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from kill_support import kill_when
 from test_projections import dump
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -44,15 +43,12 @@ def test_killed_while_catching_up_then_resumed(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "socialledger.cli", "projections", "rebuild"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     models = home / "readmodels.sqlite"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
+
+    def caught_up_part_way() -> bool:
         got = positions(models)
-        if got and 0 < max(got) < head:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the catch-up ended before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+        return bool(got) and 0 < max(got) < head
+
+    kill_when(proc, caught_up_part_way, "the catch-up")
     killed_at = max(positions(models))
     assert 0 < killed_at < head
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import who
-from test_backends import cli
+from kill_support import cli
 
 from socialledger.app import Ledger
 from socialledger.core.domain.errors import BadInput, RuleViolation

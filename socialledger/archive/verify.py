@@ -25,8 +25,6 @@ from typing import Any
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from socialledger.archive.requirements import ERROR, WARNING, Finding, PackageProfile, error, warning
 from socialledger.archive.requirements.eark import CSIP_2_1_0, SIP_2_1_0
@@ -378,6 +376,9 @@ def pdf_findings(root: Path, rel: str) -> list[Finding]:
 
 def _unembedded_fonts(path: Path) -> list[str]:
     """The fonts a PDF's pages use without embedding them (Type 3 fonts draw their glyphs themselves)."""
+    from pypdf import PdfReader  # here, not at the top: a command that checks no PDF does not load it
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(str(path))
         seen: set[Any] = set()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from socialledger.cli.app import common_options, json_option, session
+from socialledger.cli.integrity import replay
 from socialledger.cli.output import count, emit_json, local, plain, short_ids, short_time, table
 from socialledger.core.domain.errors import VerificationFailed
 
@@ -114,3 +115,6 @@ def public_key_command(out: Path | None) -> None:
     else:
         out.write_bytes(pem)
         click.echo(f"Public key written to {out}.")
+
+
+audit.add_command(replay)  # `audit replay`: the command is written with the other integrity commands

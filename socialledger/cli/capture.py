@@ -7,14 +7,6 @@ import sys
 
 import click
 import msgspec
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import clip, count, done, emit_json, plain, short_ids, short_time, table, when
@@ -45,6 +37,9 @@ def ingest(channel: str, path: str, account_id: str, signature: str | None, secr
             raise BadInput(f"--secret-env {secret_env}: that environment variable is not set")
         secret = value.encode("utf-8")
     show_bar = not as_json and sys.stderr.isatty()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn("capturing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
         task = bar.add_task("ingest", total=None)

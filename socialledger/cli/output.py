@@ -15,19 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import click
 import msgspec
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
 
 from socialledger.cli.app import session
 from socialledger.cli.safe import escape_controls, raw_stdout
+
+if TYPE_CHECKING:  # rich is imported by what draws a table, not by every command
+    from rich.console import Console
 
 
 def _in_zone(value: datetime, zone: ZoneInfo) -> datetime:
@@ -105,6 +104,8 @@ def emit_json(value: Any) -> None:
 
 def console() -> Console:
     """A console on stdout: rich finds the terminal's width (or `COLUMNS`) itself."""
+    from rich.console import Console
+
     return Console(highlight=False, file=raw_stdout())
 
 
@@ -131,6 +132,9 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
         for line in [list(columns), *rows]:
             click.echo("\t".join(" ".join(v.split()) for v in line))
         return
+    from rich import box
+    from rich.table import Table
+
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
               collapse_padding=True)
     for c, w in zip(columns, widths, strict=True):
@@ -149,6 +153,8 @@ def _fit(columns: Sequence[str], rows: list[list[str]], width: int) -> list[int]
     Free text is clipped first (to 12 characters at least); then times go onto two lines, the date
     above the time of day (`2026-03-02T` / `10:01+01:00`); then names fold; ids never break.
     """
+    from rich.cells import cell_len
+
     room = width - 2 * (len(columns) - 1)
     natural = [max(cell_len(c), *(cell_len(r[i]) for r in rows)) for i, c in enumerate(columns)]
     widths = list(natural)

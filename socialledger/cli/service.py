@@ -9,9 +9,9 @@ import click
 
 from socialledger.cli.app import common_options, json_option, session
 from socialledger.cli.output import emit_json
-from socialledger.service.polling import Poller, PollFailed
 from socialledger.service.secrets import Secrets
-from socialledger.service.server import serve as run
+
+# The server (uvicorn, starlette) and the poller (httpx) are imported by the command that runs them.
 
 
 @click.command()
@@ -23,6 +23,8 @@ from socialledger.service.server import serve as run
 @click.option("--verbose", is_flag=True, help="Log every delivery (by its sequence number).")
 def serve(host: str, port: int, poll_every: float | None, verbose: bool) -> None:
     """Run the capture service: webhooks per channel, the inbox, the worker, /health and /metrics."""
+    from socialledger.service.server import serve as run
+
     s = session()
     ledger = s.ledger()
     secrets = Secrets.load()  # a bad secrets file is one line before anything starts
@@ -43,6 +45,8 @@ def serve(host: str, port: int, poll_every: float | None, verbose: bool) -> None
 @json_option
 def poll(account_id: str, once: bool, every: float, as_json: bool) -> None:
     """Fetch an account's recent content from its platform's API, ingest it and reconcile (see docs/service.md)."""
+    from socialledger.service.polling import Poller, PollFailed
+
     # The errors are this command's lines (below); the service's log lines are for `serve`.
     logging.getLogger("socialledger.service").addHandler(logging.NullHandler())
     s = session()
