@@ -55,6 +55,10 @@ class ReadModel(abc.ABC):
     def end(self, view: Any) -> None:
         """Called at the end of every page, inside its transaction (to write what was buffered)."""
 
+    def prepare(self, view: Any, events: list[tuple[int, Any]]) -> None:
+        """Called after `begin` with the page's events (position, event): to read in one query what they
+        will look up one by one (on a server, each lookup is a round trip)."""
+
     def topics(self) -> list[str]:
         """The topics of every event class this model handles, subclasses included."""
         out: list[str] = []
@@ -124,6 +128,7 @@ class Runner:
                     views = [self.store.view(m.name, c) for m in models]
                     for m, view in zip(models, views, strict=True):
                         m.begin(view)
+                        m.prepare(view, events)
                     if len(models) == 1:
                         apply, view = models[0].apply, views[0]
                         for pos, event in events:

@@ -28,6 +28,9 @@ class CadenceView(Protocol):
 
     def post_made(self, item: str, account: str, created: float) -> None: ...
 
+    def flush(self) -> None:
+        """Write what `post_made` buffered (at a page's end)."""
+
     def accounts(self) -> list[tuple[str, str, str, float | None, float | None]]:
         """Every account (account, name, class, active since, closed at), by name."""
 
@@ -48,6 +51,9 @@ class Cadence(ReadModel):
             Account.AccountClosed: self.closed,
             ContentItem.PostCaptured: self.post,
         }
+
+    def end(self, view: CadenceView) -> None:
+        view.flush()
 
     def applied(self, view: CadenceView, e: Any, position: int) -> None:
         view.account_applied(e.originator_id.hex, e.name, e.account_class)

@@ -52,6 +52,9 @@ class SLAView(Protocol):
     def stored_threads(self) -> set[str]:
         """Threads with inbound items stored."""
 
+    def threads_of(self, items: list[str]) -> None:
+        """Read the (kind, thread) rows of `items` in one query: `thread_of` answers them from memory after."""
+
     def policies(self) -> list[tuple[float, int, str]]:
         """Every policy (since, position, policy JSON), in the order they came into force."""
 
@@ -145,6 +148,12 @@ class SLA(ReadModel):
         self._on_call = {}
         for account, since, on_call in view.on_call_history():
             self._on_call.setdefault(account, []).append((since, on_call))
+
+    def prepare(self, view: SLAView, events: list[tuple[int, Any]]) -> None:
+        # The threads of the parents the page's comments and replies name, read in one go (`_thread`).
+        parents = {p.hex for _, e in events if (p := getattr(e, "parent", None)) is not None}
+        if parents:
+            view.threads_of(sorted(parents))
 
     def policy(self, view: SLAView, event: Any, position: int) -> None:
         row = (event.timestamp.timestamp(), position, _json.encode(event.policy).decode())

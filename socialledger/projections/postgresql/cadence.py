@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialledger.projections.postgresql.bulk import copy_rows
+
 
 class PostgreSQLCadenceView:
     tables = ("cadence_posts", "cadence_accounts")
@@ -18,6 +20,13 @@ class PostgreSQLCadenceView:
 
     def __init__(self, c: Any) -> None:
         self.c = c
+        self._posts: dict[str, tuple[str, str, float]] = {}  # this page's posts, written at its end
+
+    def flush(self) -> None:
+        """The page's posts in one COPY (`bulk.py`), not a statement a post."""
+        copy_rows(self.c, "cadence_posts", ("item", "account", "created"), ("text", "text", "float8"),
+                  list(self._posts.values()), conflict=("item",))
+        self._posts = {}
 
     def account_applied(self, account: str, name: str, account_class: str) -> None:
         self.c.execute("INSERT INTO cadence_accounts VALUES (%s, %s, %s, NULL, NULL) ON CONFLICT (account) DO "
@@ -34,8 +43,7 @@ class PostgreSQLCadenceView:
         self.c.execute("UPDATE cadence_accounts SET closed=%s WHERE account=%s", (at, account))
 
     def post_made(self, item: str, account: str, created: float) -> None:
-        self.c.execute("INSERT INTO cadence_posts VALUES (%s, %s, %s) ON CONFLICT (item) DO UPDATE "
-                       "SET account=excluded.account, created=excluded.created", (item, account, created))
+        self._posts[item] = (item, account, created)
 
     def accounts(self) -> list[tuple[str, str, str, float | None, float | None]]:
         self.c.execute("SELECT account, name, class, active, closed FROM cadence_accounts ORDER BY name COLLATE \"C\"")

@@ -58,6 +58,16 @@ class PostgreSQLSLAView:
     def on_call_marked(self, account: str, since: float, on_call: bool) -> None:
         self.c.execute("INSERT INTO sla_oncall VALUES (%s, %s, %s)", (account, since, int(on_call)))
 
+    def threads_of(self, items: list[str]) -> None:
+        wanted = [i for i in items if i not in self._threads]
+        if not wanted:
+            return
+        found: dict[str, tuple[str, str] | None] = dict.fromkeys(wanted)
+        self.c.execute("SELECT item, kind, thread FROM sla_threads WHERE item = ANY(%s)", (wanted,))
+        for item, kind, thread in self.c.fetchall():
+            found[item] = (kind, thread)
+        self._threads.update(found)
+
     def thread_of(self, item: str) -> tuple[str, str] | None:
         if item in self._threads:
             return self._threads[item]

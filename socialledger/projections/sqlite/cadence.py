@@ -31,6 +31,9 @@ class SQLiteCadenceView:
     def account_closed(self, account: str, at: float) -> None:
         self.c.execute("UPDATE cadence_accounts SET closed=? WHERE account=?", (at, account))
 
+    def flush(self) -> None:
+        """Nothing buffered: each post is written as it comes (SQLite in-process, no round trip)."""
+
     def post_made(self, item: str, account: str, created: float) -> None:
         self.c.execute("INSERT OR REPLACE INTO cadence_posts VALUES (?, ?, ?)", (item, account, created))
 

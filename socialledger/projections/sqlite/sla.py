@@ -52,6 +52,9 @@ class SQLiteSLAView:
     def on_call_marked(self, account: str, since: float, on_call: bool) -> None:
         self.c.execute("INSERT INTO sla_oncall VALUES (?, ?, ?)", (account, since, int(on_call)))
 
+    def threads_of(self, items: list[str]) -> None:
+        """Nothing to read ahead: SQLite answers each `thread_of` in-process, with no round trip."""
+
     def thread_of(self, item: str) -> tuple[str, str] | None:
         self.c.execute("SELECT kind, thread FROM sla_threads WHERE item=?", (item,))
         row = self.c.fetchone()
