@@ -12,6 +12,10 @@ collector off, none of them per record), so for the length of the work the
 collector is off, and what existed before it began is set aside from later
 traversals (`gc.freeze`). Afterwards the collector runs as before and finds
 the few cycles there are.
+
+A read model's catch-up is the same kind of work, a page of 25,000 events at a
+time (`projections/base.py`): with the collector on, it took 30 % of a rebuild
+of 105,295 events on PostgreSQL (bench/postgresql.py: 6.0 s, 4.3 s without).
 """
 
 from __future__ import annotations

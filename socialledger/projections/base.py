@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError
 
+from socialledger.core.collecting import collection_paused
 from socialledger.core.domain.events import with_subclasses
 from socialledger.core.ledger import LedgerStore
 from socialledger.core.storage.ports import ReadModelStore
@@ -115,34 +116,17 @@ class Runner:
             for m in models:
                 m.start(self.store.view(m.name, c))
         while position < head:
-            notes = recorder.read_rows(position, page, head, topics)  # the event store port's light rows
-            end = notes[-1].id if len(notes) == page else head
-            if needs_content:
-                keys = self.ledger.keys
-                keys.preload([str(n.originator_id) for n in notes])
-            events = [(n.id, mapper.to_domain_event(n)) for n in notes]
-            if needs_content:
-                keys.forget()
-            try:
-                with self.store.write() as c:
-                    views = [self.store.view(m.name, c) for m in models]
-                    for m, view in zip(models, views, strict=True):
-                        m.begin(view)
-                        m.prepare(view, events)
-                    if len(models) == 1:
-                        apply, view = models[0].apply, views[0]
-                        for pos, event in events:
-                            apply(view, event, pos)
-                    else:
-                        pairs = list(zip(models, views, strict=True))
-                        for pos, event in events:
-                            for m, view in pairs:
-                                m.apply(view, event, pos)
-                    for m, view in zip(models, views, strict=True):
-                        m.end(view)
-                    for n in names:
-                        self.store.track(c, n, end)
-            except IntegrityError:
+            with collection_paused():  # a page's events live until it is written (`collecting.py`)
+                notes = recorder.read_rows(position, page, head, topics)  # the event store port's light rows
+                end = notes[-1].id if len(notes) == page else head
+                if needs_content:
+                    keys = self.ledger.keys
+                    keys.preload([str(n.originator_id) for n in notes])
+                events = [(n.id, mapper.to_domain_event(n)) for n in notes]
+                if needs_content:
+                    keys.forget()
+                written = self._write(models, names, events, end)
+            if not written:
                 # Another process applied this page first: regroup from where things stand.
                 return applied
             applied += len(events)
@@ -150,3 +134,28 @@ class Runner:
             if progress:
                 progress(",".join(names), position, head)
         return applied
+
+    def _write(self, models: list[ReadModel], names: list[str], events: list[tuple[int, Any]], end: int) -> bool:
+        """Apply a page's events to `models` and track `end`, in one transaction; False if another process had."""
+        try:
+            with self.store.write() as c:
+                views = [self.store.view(m.name, c) for m in models]
+                for m, view in zip(models, views, strict=True):
+                    m.begin(view)
+                    m.prepare(view, events)
+                if len(models) == 1:
+                    apply, view = models[0].apply, views[0]
+                    for pos, event in events:
+                        apply(view, event, pos)
+                else:
+                    pairs = list(zip(models, views, strict=True))
+                    for pos, event in events:
+                        for m, view in pairs:
+                            m.apply(view, event, pos)
+                for m, view in zip(models, views, strict=True):
+                    m.end(view)
+                for n in names:
+                    self.store.track(c, n, end)
+        except IntegrityError:
+            return False
+        return True
