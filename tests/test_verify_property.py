@@ -9,6 +9,7 @@ a sample, the command line): the report must be broken exactly at the changed po
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -174,3 +175,21 @@ def test_the_command_line_names_the_position_with_exit_5(original, tmp_path, mon
         db.execute(sql.format(p=p))
     result = CLI(home, monkeypatch)("audit", "verify", user="ingrid", code=5)
     assert f"error: the ledger is broken from position {p}" in result.stderr, result.stderr
+
+
+def test_a_changed_seal_is_named_at_its_own_position(original, tmp_path):
+    """A seal event changed so that it still reads, but names another hash: the break is the seal's own
+    position, not the earlier one it covers (found by the property above: a seal at the head, one bit flipped)."""
+    home = tmp_path / "ledger"
+    shutil.copytree(original, home)
+    db = sqlite3.connect(home / "ledger.sqlite", isolation_level=None)
+    seals = [(rowid, state) for rowid, state in
+             db.execute("SELECT rowid, state FROM stored_events WHERE topic LIKE '%Seal%' ORDER BY rowid")]
+    assert seals, "the ledger made for these tests records seals"
+    p, state = seals[-1]
+    data = json.loads(state)
+    data["hash"] = ("0" if data["hash"][0] != "0" else "1") + data["hash"][1:]  # still a seal, another hash
+    db.execute("UPDATE stored_events SET state=? WHERE rowid=?", (json.dumps(data).encode(), p))
+    db.close()
+    report = _verify(home)
+    assert not report.ok and report.first_broken_position == p, report.problems[:3]

@@ -136,6 +136,11 @@ def verify(store: ChainReader, receipts: list[Receipt] = (), seal_topics: tuple[
                                     f"{head} (deleted from the end)")
         for at, sealed, hash_hex in seals:
             report.seals += 1
+            if broken_at is not None and at >= broken_at:
+                # A seal read from the history at or after its first break is not evidence (it may itself be
+                # the changed event): that break is reported, and blaming what the seal covers would name an
+                # earlier position than the one changed.
+                continue
             _check_sealed(report, recomputed, head, sealed, hash_hex, f"the seal recorded at position {at}")
         for receipt in receipts:
             report.receipts += 1
