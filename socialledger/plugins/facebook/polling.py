@@ -18,22 +18,10 @@ answers a removed one with code 100, subcode 33 ("does not exist"), or HTTP 404.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from socialledger.channels import (
-    ApiClient,
-    ApiPage,
-    Followed,
-    Kind,
-    ModerationRecord,
-    PollResult,
-    Window,
-    follow,
-    graph_next,
-    opt_time,
-)
-from socialledger.plugins._meta.polling import data
+from socialledger.channels import ApiClient, Kind, ModerationRecord, PollResult
 from socialledger.plugins._meta.polling import look_up as meta_look_up
+from socialledger.plugins._meta.polling import poll as meta_poll
 from socialledger.plugins.facebook.common import CHANNEL
 
 #: The Graph API version the channel's endpoints are written for.
@@ -54,52 +42,11 @@ INSIGHTS = "page_media_view,page_total_media_view_unique,page_follows,page_post_
 
 
 def poll(client: ApiClient, page_id: str, cursor: str | None) -> PollResult:
-    pages: list[ApiPage] = []
-    seen: set[str] = set()
-    window = Window(cursor, REVISIT)
-    params = {"fields": FEED_FIELDS, "limit": "25"}
-    if window.since is not None:
-        params["since"] = str(int(window.since.timestamp()))
-    more_comments: list[str] = []
-    feed = Followed()
-    for page, doc in follow(client, f"{page_id}/feed", params, graph_next, name="feed", max_pages=MAX_PAGES,
-                            followed=feed):
-        pages.append(page)
-        for post in data(doc):
-            pid = str(post.get("id") or "")
-            if not pid:
-                continue
-            seen.add(pid)
-            window.see(opt_time(post.get("created_time"), "created_time"))
-            comments = post.get("comments") if isinstance(post.get("comments"), dict) else {}
-            for c in data(comments):
-                _see_comment(c, seen)
-            if graph_next(comments):
-                more_comments.append(pid)
-    for pid in more_comments:  # comments beyond the first 100 of a post: the post's comment edge
-        for page, doc in follow(client, f"{pid}/comments", {"fields": f"{_COMMENT},comments.limit(100){{{_COMMENT}}}",
-                                                            "limit": "100"}, graph_next, name=f"comments-{pid}",
-                                max_pages=MAX_PAGES):
-            pages.append(page)
-            for c in data(doc):
-                _see_comment(c, seen)
-    body, _doc = client.get_page(f"{page_id}/insights", {"metric": INSIGHTS, "period": "day"})
-    pages.append(ApiPage("insights.json", body))
-    # The window the poll saw in full: from `since` (a complete feed) or the oldest post it returned.
-    return PollResult(pages=pages, seen=seen, window_start=window.start(feed.complete),
-                      cursor=window.cursor() or cursor)
+    return meta_poll(client, page_id, cursor, edge="feed", fields=FEED_FIELDS, created="created_time",
+                     comments={"fields": f"{_COMMENT},comments.limit(100){{{_COMMENT}}}", "limit": "100"},
+                     replies="comments", insights=INSIGHTS, revisit=REVISIT, max_pages=MAX_PAGES)
 
 
 def look_up(client: ApiClient, native_id: str, kind: Kind, page_id: str, observed: datetime) -> ModerationRecord | None:
     return meta_look_up(CHANNEL, client, native_id, kind, page_id, observed)
-
-
-def _see_comment(c: dict[str, Any], seen: set[str]) -> None:
-    cid = c.get("id")
-    if cid:
-        seen.add(str(cid))
-    replies = c.get("comments") if isinstance(c.get("comments"), dict) else {}
-    for r in data(replies):
-        if r.get("id"):
-            seen.add(str(r["id"]))
 

@@ -12,20 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from socialledger.channels import (
-    ApiClient,
-    ApiPage,
-    Followed,
-    Kind,
-    ModerationRecord,
-    PollResult,
-    Window,
-    follow,
-    graph_next,
-    opt_time,
-)
-from socialledger.plugins._meta.polling import data
+from socialledger.channels import ApiClient, Kind, ModerationRecord, PollResult
 from socialledger.plugins._meta.polling import look_up as meta_look_up
+from socialledger.plugins._meta.polling import poll as meta_poll
 from socialledger.plugins.instagram.common import CHANNEL
 
 BASE = "https://graph.facebook.com/v23.0"
@@ -42,49 +31,11 @@ INSIGHTS = "reach,follower_count"
 
 
 def poll(client: ApiClient, ig_user: str, cursor: str | None) -> PollResult:
-    pages: list[ApiPage] = []
-    seen: set[str] = set()
-    window = Window(cursor, REVISIT)
-    params = {"fields": MEDIA_FIELDS, "limit": "25"}
-    if window.since is not None:
-        params["since"] = str(int(window.since.timestamp()))
-    more_comments: list[str] = []
-    listed = Followed()
-    for page, doc in follow(client, f"{ig_user}/media", params, graph_next, name="media", max_pages=MAX_PAGES,
-                            followed=listed):
-        pages.append(page)
-        for media in data(doc):
-            mid = str(media.get("id") or "")
-            if not mid:
-                continue
-            seen.add(mid)
-            window.see(opt_time(media.get("timestamp"), "timestamp"))
-            comments = media.get("comments") if isinstance(media.get("comments"), dict) else {}
-            for c in data(comments):
-                _see(c, seen)
-            if graph_next(comments):
-                more_comments.append(mid)
-    for mid in more_comments:
-        for page, doc in follow(client, f"{mid}/comments", {"fields": f"{_COMMENT},replies{{{_COMMENT}}}",
-                                                            "limit": "50"}, graph_next, name=f"comments-{mid}",
-                                max_pages=MAX_PAGES):
-            pages.append(page)
-            for c in data(doc):
-                _see(c, seen)
-    body, _doc = client.get_page(f"{ig_user}/insights", {"metric": INSIGHTS, "period": "day"})
-    pages.append(ApiPage("insights.json", body))
-    return PollResult(pages=pages, seen=seen, window_start=window.start(listed.complete),
-                      cursor=window.cursor() or cursor)
+    return meta_poll(client, ig_user, cursor, edge="media", fields=MEDIA_FIELDS, created="timestamp",
+                     comments={"fields": f"{_COMMENT},replies{{{_COMMENT}}}", "limit": "50"},
+                     replies="replies", insights=INSIGHTS, revisit=REVISIT, max_pages=MAX_PAGES)
 
 
 def look_up(client: ApiClient, native_id: str, kind: Kind, ig_user: str, observed: datetime) -> ModerationRecord | None:
     return meta_look_up(CHANNEL, client, native_id, kind, ig_user, observed)
 
-
-def _see(c: dict, seen: set[str]) -> None:
-    if c.get("id"):
-        seen.add(str(c["id"]))
-    replies = c.get("replies") if isinstance(c.get("replies"), dict) else {}
-    for r in data(replies):
-        if r.get("id"):
-            seen.add(str(r["id"]))
