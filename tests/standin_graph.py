@@ -51,7 +51,29 @@ def sample_page(page: str) -> dict[str, Any]:
     return {"posts": out}
 
 
-class GraphStandIn:
+class Served:
+    """A stand-in's Starlette app served by uvicorn on its loopback port, in a thread; stopped on exit."""
+
+    port: int
+
+    def serve(self, app: Starlette, name: str) -> Any:
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
+                                                     lifespan="off"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+class GraphStandIn(Served):
     def __init__(self, pages: dict[str, str]) -> None:
         """`pages`: page id -> the token it accepts."""
         self.tokens = dict(pages)
@@ -217,21 +239,7 @@ class GraphStandIn:
             Route(f"/{VERSION}/{{node}}", self.node),
             Route("/cdn/{name}", self.cdn_file),
         ])
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
-                                                     lifespan="off"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the Graph stand-in did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        return self.serve(app, "the Graph stand-in")
 
 
 def _free_port() -> int:
@@ -278,7 +286,7 @@ class InstagramStandIn(GraphStandIn):
 LI = Path(__file__).parent / "fixtures" / "linkedin" / "sv"
 
 
-class LinkedInStandIn:
+class LinkedInStandIn(Served):
     """LinkedIn's REST API for one organisation: posts (paged with host-relative links), comments, statistics."""
 
     def __init__(self, org: str, token: str) -> None:
@@ -363,17 +371,4 @@ class LinkedInStandIn:
             Route("/rest/organizationalEntityShareStatistics", self.statistics),
             Route("/cdn/{path:path}", self.cdn),
         ])
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
-                                                     lifespan="off"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the LinkedIn stand-in did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        return self.serve(app, "the LinkedIn stand-in")

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from standin_graph import JPEG, _free_port
+from standin_graph import JPEG, Served, _free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,7 +28,7 @@ from starlette.routing import Route
 FIX = Path(__file__).parent / "fixtures"
 
 
-class _StandIn:
+class _StandIn(Served):
     name = "stand-in"
 
     def __init__(self) -> None:
@@ -55,20 +53,7 @@ class _StandIn:
 
     def __enter__(self) -> _StandIn:
         app = Starlette(routes=[*self.routes(), Route("/cdn/{path:path}", self.cdn)])
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error",
-                                                     lifespan="off"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the {self.name} did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        return self.serve(app, f"the {self.name}")
 
 
 # Mastodon -----------------------------------------------------------------------------------------
