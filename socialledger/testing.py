@@ -647,6 +647,23 @@ class KeyStoreContract(StorageContract):
         finally:
             other.close()
 
+    def test_a_key_stored_first_elsewhere_wins_over_one_made_in_the_background(self, storage, keys):
+        other = storage.open_keys()
+        try:
+            keys.ensure(["first"], new=True)
+            sealed = keys.cipher("first").encrypt(b"\0" * 12, b"x", None)
+            pending = other.ensure_in_background(["first", "second"], new=True)  # made here, in use at once
+            assert pending is not None
+            assert pending.settle() is False  # "first" was stored before: what was sealed must be sealed again
+            assert other.cipher("first").decrypt(b"\0" * 12, sealed, None) == b"x"
+            assert other.cipher("second") is not None
+            keys.forget()
+            assert keys.states(["first", "second"]) == {"first": "present", "second": "present"}
+            again = keys.cipher("second").encrypt(b"\0" * 12, b"y", None)
+            assert other.cipher("second").decrypt(b"\0" * 12, again, None) == b"y"
+        finally:
+            other.close()
+
     def test_a_destroyed_key_is_gone_from_every_file(self, storage, keys):
         ids = [f"key-{i}" for i in range(40)]
         keys.ensure(ids, new=True)

@@ -30,12 +30,14 @@ import base64
 import binascii
 import os
 import re
+import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -47,9 +49,12 @@ from socialledger.core.domain.errors import BadInput
 from socialledger.core.storage.config import StorageConfig
 from socialledger.core.storage.hashing import Hasher
 from socialledger.core.storage.masterkey import check_value
+from socialledger.core.storage.ports import PendingKeys
 from socialledger.core.storage.postgresql.connect import connect, create_schema, creating
 
 _CHUNK = 10_000
+#: A wrapped key: its nonce, the 32-byte key encrypted, the tag.
+_WRAPPED = 12 + 32 + 16
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS {schema}.keys (id text PRIMARY KEY, generation integer, wrapped bytea, "
     "destroyed timestamptz)",
@@ -64,6 +69,8 @@ class KeyStore:
 
     def __init__(self, config: StorageConfig, home: Path, master: bytes, cache_size: int = 60_000) -> None:
         self.schema = config.organisation
+        self._config = config
+        self._storing: psycopg.Connection[Any] | None = None  # the background inserts' own connection
         self.key_dir = config.key_dir(home)
         self._master = AESGCM(master)
         self._derive_root = master
@@ -235,26 +242,61 @@ class KeyStore:
         if not missing:
             return True
         keys = {k: os.urandom(32) for k in missing}
-        with self.db.transaction():
-            (generation,) = self.db.execute(self._sql("SELECT generation FROM {schema}.key_state FOR SHARE")).fetchone()
-            kek = self._kek(generation)
-            ids = list(keys)
-            wrapped = [_wrap(kek, k, keys[k]) for k in ids]
-            inserted = {r[0] for r in self.db.execute(self._sql(
-                "INSERT INTO {schema}.keys (id, generation, wrapped) SELECT i, %s, w "
-                "FROM unnest(%s::text[], %s::bytea[]) AS x(i, w) ON CONFLICT (id) DO NOTHING RETURNING id"),
-                (generation, ids, wrapped), binary=True)}
-        for k in ids:
+        inserted = self._insert(self.db, keys)
+        for k, key in keys.items():
             if k in inserted:
-                self._remember(k, AESGCM(keys[k]))
-        others = [k for k in ids if k not in inserted]
+                self._remember(k, AESGCM(key))
+        others = [k for k in keys if k not in inserted]
         if others:
             self._load(others)  # another writer stored them first (or they were destroyed): theirs stand
         return not others
 
-    def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> Stored:
-        """`ensure`, done before it returns (the server does the work: there is nothing to overlap here)."""
-        return Stored(self.ensure(key_ids, new=new))
+    def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> PendingKeys:
+        """`ensure`, with the new keys stored by a thread on a connection of its own while the caller seals.
+
+        The keys are usable at once; `settle()` must return before anything sealed
+        under them is written (a key is committed before what it seals). The insert
+        and its commit are the server's work: an ingest that waited for them spent
+        about a sixth of its time waiting. Done before it returns when there are too
+        many to keep in the cache until they are stored.
+        """
+        key_ids = list(key_ids)
+        if len(key_ids) > self._cache_size // 2:
+            return Stored(self.ensure(key_ids, new=new))
+        wanted = [k for k in dict.fromkeys(key_ids) if k not in self._cache]
+        missing = wanted if new else [k for k in wanted if k not in self._load(wanted)]
+        if not missing:
+            return Stored(True)
+        keys = {k: os.urandom(32) for k in missing}
+        for k, key in keys.items():
+            self._remember(k, AESGCM(key))
+        return Storing(self, keys)
+
+    def _insert(self, db: psycopg.Connection[Any], keys: dict[str, bytes]) -> set[str]:
+        """Store fresh keys wrapped by the current generation's KEK, unless their ids have keys, in one
+        transaction; the ids which were stored here.
+
+        The generation is read under a share lock, so a rotation (`destroy`) waits for this
+        transaction and this one for it. The ids go as one JSON array and the wrapped keys end
+        to end, split by the server: no per-key work in Python beyond the wrapping.
+        """
+        ids = list(keys)
+        with db.transaction():
+            (generation,) = db.execute(self._sql("SELECT generation FROM {schema}.key_state FOR SHARE")).fetchone()
+            kek = self._kek(generation)
+            wrapped = b"".join(_wrap(kek, k, keys[k]) for k in ids)
+            assert len(wrapped) == _WRAPPED * len(ids)
+            return {r[0] for r in db.execute(self._sql(
+                "INSERT INTO {schema}.keys (id, generation, wrapped) "
+                f"SELECT x.id, %s, substring(%s::bytea FROM (x.n - 1)::integer * {_WRAPPED} + 1 FOR {_WRAPPED}) "
+                "FROM json_array_elements_text(%s::json) WITH ORDINALITY AS x(id, n) "
+                "ON CONFLICT (id) DO NOTHING RETURNING id"),
+                (generation, wrapped, msgspec.json.encode(ids).decode()))}
+
+    def _storing_connection(self) -> psycopg.Connection[Any]:
+        if self._storing is None:
+            self._storing = connect(self._config)
+        return self._storing
 
     def preload(self, key_ids: list[str]) -> None:
         self._load([k for k in dict.fromkeys(key_ids) if k not in self._cache])
@@ -371,6 +413,9 @@ class KeyStore:
         self._cache.clear()
 
     def close(self) -> None:
+        if self._storing is not None:
+            self._storing.close()
+            self._storing = None
         self.db.close()
 
     def _unwrap_raw(self, key_id: str, generation: int, wrapped: bytes) -> bytes:
@@ -396,6 +441,43 @@ class Stored:
 
     def wait(self) -> None:
         pass
+
+
+class Storing:
+    """New keys a thread is storing (`KeyStore.ensure_in_background`), on the key store's second connection."""
+
+    def __init__(self, store: KeyStore, keys: dict[str, bytes]) -> None:
+        self._store = store
+        self._keys = keys
+        self._inserted: set[str] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="socialledger-keys", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._inserted = self._store._insert(self._store._storing_connection(), self._keys)
+        except BaseException as e:  # noqa: BLE001 - handed to settle(), in the caller's thread
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def settle(self) -> bool:
+        """Wait until the keys are stored. False when some had been stored before (by another writer, or an
+        ingest that was interrupted): the stored ones are in use now, and what was sealed under the ones
+        made here must be sealed again."""
+        self.wait()
+        ids = list(self._keys)
+        if self._error is not None:
+            for k in ids:  # never stored: nothing may be sealed under them
+                self._store._cache.pop(k, None)
+            raise self._error
+        assert self._inserted is not None
+        if len(self._inserted) == len(ids):
+            return True
+        self._store._load([k for k in ids if k not in self._inserted])
+        return False
 
 
 class _MissingKek(BadInput):

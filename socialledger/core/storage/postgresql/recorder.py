@@ -74,22 +74,36 @@ def write_page(cur: psycopg.Cursor[Any], schema: str, table: str, lock_timeout: 
     Returns the events' positions in the order of `rows`. Raises psycopg's
     UniqueViolation when one of the events is stored already (the caller rolls back).
     Rows go in by binary `COPY` (about four times as fast as an `INSERT` of arrays):
-    the events straight into their table, the index rows through a temporary table
-    into their upsert. Under the EXCLUSIVE lock no other writer adds events, so the
-    positions the page got are those past the head read first.
+    the events straight into their table, so are the index rows of what the page
+    makes, and the other index rows through a temporary table into their upsert.
+    Under the EXCLUSIVE lock no other writer adds events, so the positions the page
+    got are those past the head read first.
     """
     cur = cur.connection.cursor(row_factory=tuple_row)
     cur.execute(SQL("SET LOCAL lock_timeout = '{}s'").format(SQL(str(int(lock_timeout)))))
     cur.execute(SQL("LOCK TABLE {}.{} IN EXCLUSIVE MODE").format(Identifier(schema), Identifier(table)))
     if index:
-        cur.execute(_sql("CREATE TEMP TABLE IF NOT EXISTS capture_index_page (LIKE {schema}.capture_index) "
-                         "ON COMMIT DELETE ROWS", schema))
-        with cur.copy("COPY pg_temp.capture_index_page FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_INDEX_TYPES)
-            for row in {t[0]: t for t in index}.values():  # one row per id (the last), as an upsert needs
-                copy.write_row(row)
-        cur.execute(_sql(_UPSERT_INDEX_PAGE, schema))
-        cur.execute("TRUNCATE pg_temp.capture_index_page")
+        unique = {t[0]: t for t in index}  # one row per id (the last), as an upsert needs
+        # The items, subjects and metrics whose first event this page holds have no row yet: theirs go straight
+        # in. (Had another writer made one, it made that first event too, and the page fails as a conflict.)
+        first = {r[0] for r in rows if r[1] == 1}
+        made = [t for key, t in unique.items() if key in first]
+        changed = [t for key, t in unique.items() if key not in first]
+        if made:
+            with cur.copy(_sql(f"COPY {{schema}}.capture_index ({_INDEX_COLUMNS}) FROM STDIN (FORMAT BINARY)",
+                               schema)) as copy:
+                copy.set_types(_INDEX_TYPES)
+                for row in made:
+                    copy.write_row(row)
+        if changed:
+            cur.execute(_sql("CREATE TEMP TABLE IF NOT EXISTS capture_index_page (LIKE {schema}.capture_index) "
+                             "ON COMMIT DELETE ROWS", schema))
+            with cur.copy("COPY pg_temp.capture_index_page FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_INDEX_TYPES)
+                for row in changed:
+                    copy.write_row(row)
+            cur.execute(_sql(_UPSERT_INDEX_PAGE, schema))
+            cur.execute("TRUNCATE pg_temp.capture_index_page")
     if aliases:
         cur.execute(_sql(_INSERT_ALIASES, schema), ([a for a, _ in aliases], [i for _, i in aliases]), binary=True)
     if not rows:
@@ -101,13 +115,30 @@ def write_page(cur: psycopg.Cursor[Any], schema: str, table: str, lock_timeout: 
         copy.set_types(_EVENT_TYPES)
         for oid, version, topic, state in rows:
             copy.write_row((fast_uuid(oid), version, topic, state))
-    cur.execute(_sql("SELECT notification_id, originator_id, originator_version FROM {schema}.{table} "
-                     "WHERE notification_id > %s", schema, table), (head,))
-    by_key = {(oid.hex, version): position for position, oid, version in cur.fetchall()}
-    positions = [by_key[(r[0], r[1])] for r in rows]
+    positions = _positions(cur, schema, table, head, rows)
     extend_chain(cur, schema, sorted(zip(positions, rows, strict=True)))
     cur.execute(SQL("NOTIFY {}").format(Identifier(table)))
     return positions
+
+
+def _positions(cur: psycopg.Cursor[Any], schema: str, table: str, head: int, rows: Sequence[StoredRow]) -> list[int]:
+    """The positions the rows just copied got, in the order of `rows`.
+
+    COPY takes the sequence's values row by row in the input's order, and under the
+    EXCLUSIVE lock nothing else takes any: the page's positions are one unbroken run
+    after `head` (a gap before it, from a rolled-back writer, does not matter). That is
+    checked on the server (one row back, not the page's); should it not hold, the
+    positions are read row by row.
+    """
+    cur.execute(_sql("SELECT min(notification_id), max(notification_id), count(*) FROM {schema}.{table} "
+                     "WHERE notification_id > %s", schema, table), (head,))
+    low, high, count = cur.fetchone()  # type: ignore[misc]
+    if count == len(rows) and low is not None and high - low + 1 == count:
+        return list(range(low, high + 1))
+    cur.execute(_sql("SELECT notification_id, originator_id, originator_version FROM {schema}.{table} "
+                     "WHERE notification_id > %s", schema, table), (head,))
+    by_key = {(oid.hex, version): position for position, oid, version in cur.fetchall()}
+    return [by_key[(r[0], r[1])] for r in rows]
 
 
 def extend_chain(cur: psycopg.Cursor[Any], schema: str, written: list[tuple[int, StoredRow]]) -> None:
