@@ -240,3 +240,30 @@ def test_an_exports_pictures_in_the_second_half_are_found_by_the_first_halfs_pos
     kept = {name: sorted(f.stat().st_size for f in (tmp_path / name / "media").rglob("*") if f.is_file())
             for name in ("one", "two")}
     assert len(kept["one"]) == 2 and kept["one"] == kept["two"]
+
+
+@pytest.mark.parametrize("idle", [True, False])
+def test_a_large_input_is_read_in_two_halves_only_when_a_core_is_idle(tmp_path, crawl, monkeypatch, idle):
+    import socialledger.core.capture.ingest as ingest_module
+
+    started: list[int] = []
+
+    class Watched(ingest_module.HalfReader):
+        def __init__(self, *args, **kwargs):
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "HalfReader", Watched)
+    monkeypatch.setattr(ingest_module, "MIN_SPLIT_BYTES", 1)  # the crawl is large enough
+    monkeypatch.setattr(ingest_module, "spare_core", lambda: idle)
+    summary, _, ok = run(tmp_path / "home", crawl, page_size=200)
+    assert ok and summary.records > 1500 and started == ([1] if idle else [])
+
+
+def test_a_core_is_spare_while_fewer_threads_run_than_there_are_cores():
+    from socialledger.core.capture.halfreader import spare_core
+
+    assert spare_core("0.52 0.58 0.59 1/84 22660", cores=2)  # this ingest alone
+    assert not spare_core("3.90 2.10 1.00 4/120 22660", cores=2)  # others ingesting too
+    assert not spare_core("0.10 0.10 0.10 1/84 22660", cores=1)  # one core: never a second reader
+    assert isinstance(spare_core(), bool)  # this machine's own

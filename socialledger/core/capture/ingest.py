@@ -20,7 +20,14 @@ from typing import Any
 from socialledger.core.capture.channels import ChannelRegistry
 from socialledger.core.capture.derive import Deriver
 from socialledger.core.capture.firstpass import Found, check_inputs
-from socialledger.core.capture.halfreader import MIN_SPLIT_BYTES, HalfReader, first_half, second_half, split_point
+from socialledger.core.capture.halfreader import (
+    MIN_SPLIT_BYTES,
+    HalfReader,
+    first_half,
+    second_half,
+    spare_core,
+    split_point,
+)
 from socialledger.core.capture.ingested import IngestedFiles
 from socialledger.core.capture.inputs import InputFile, iter_inputs, open_inputs
 from socialledger.core.capture.media import MediaIndex, is_media
@@ -114,6 +121,8 @@ def ingest(
     split = None
     if signature is None and split_input is not False and (channels is None or split_input):
         split = split_point(Path(path), 0 if split_input else MIN_SPLIT_BYTES)
+        if split is not None and split_input is None and not spare_core():
+            split = None  # every core is busy (other ingests): a second reader would only add its start-up
 
     derive = Deriver.for_account(ledger.keys, channel.name, account)
     ingested = IngestedFiles.for_ingest(ledger, channel, str(account.id), recheck=recheck)
