@@ -6,10 +6,11 @@ nothing here or in the other modules of this folder names another schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import msgspec
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
@@ -18,6 +19,15 @@ from socialledger.core.storage.config import StorageConfig
 
 #: The events table, as the library names it for the application `socialledger`.
 EVENTS_TABLE = "socialledger_events"
+
+#: `column = ANY(...)` of many texts given as one JSON array (`texts`): the server unpacks it, where psycopg
+#: would build a text[] parameter in Python item by item (a third of a second per 100,000 ids).
+ANY_TEXT = "ANY(ARRAY(SELECT json_array_elements_text(%s::json)))"
+
+
+def texts(values: Iterable[str]) -> str:
+    """The parameter of `ANY_TEXT`: the values as one JSON array."""
+    return msgspec.json.encode(list(values)).decode()
 
 
 def connect(config: StorageConfig, *, autocommit: bool = True, **kwargs: Any) -> psycopg.Connection[Any]:

@@ -50,7 +50,7 @@ from socialledger.core.storage.config import StorageConfig
 from socialledger.core.storage.hashing import Hasher
 from socialledger.core.storage.masterkey import check_value
 from socialledger.core.storage.ports import PendingKeys
-from socialledger.core.storage.postgresql.connect import connect, create_schema, creating
+from socialledger.core.storage.postgresql.connect import ANY_TEXT, connect, create_schema, creating, texts
 
 _CHUNK = 10_000
 #: A wrapped key: its nonce, the 32-byte key encrypted, the tag.
@@ -267,7 +267,8 @@ class KeyStore:
         missing = wanted if new else [k for k in wanted if k not in self._load(wanted)]
         if not missing:
             return Stored(True)
-        keys = {k: os.urandom(32) for k in missing}
+        randomness = os.urandom(32 * len(missing))  # one call for the page
+        keys = {k: randomness[32 * i : 32 * i + 32] for i, k in enumerate(missing)}
         for k, key in keys.items():
             self._remember(k, AESGCM(key))
         return Storing(self, keys)
@@ -284,7 +285,10 @@ class KeyStore:
         with db.transaction():
             (generation,) = db.execute(self._sql("SELECT generation FROM {schema}.key_state FOR SHARE")).fetchone()
             kek = self._kek(generation)
-            wrapped = b"".join(_wrap(kek, k, keys[k]) for k in ids)
+            nonces = os.urandom(12 * len(ids))
+            wrapped = b"".join(n + kek.encrypt(n, keys[k], k.encode())
+                               for n, k in zip((nonces[12 * i : 12 * i + 12] for i in range(len(ids))), ids,
+                                               strict=True))
             assert len(wrapped) == _WRAPPED * len(ids)
             return {r[0] for r in db.execute(self._sql(
                 "INSERT INTO {schema}.keys (id, generation, wrapped) "
@@ -308,8 +312,8 @@ class KeyStore:
                 for i in range(0, len(key_ids), _CHUNK):
                     chunk = key_ids[i : i + _CHUNK]
                     for key_id, generation, wrapped in self.db.execute(self._sql(
-                            "SELECT id, generation, wrapped FROM {schema}.keys WHERE id = ANY(%s)"), (chunk,),
-                            binary=True):
+                            f"SELECT id, generation, wrapped FROM {{schema}}.keys WHERE id = {ANY_TEXT}"),
+                            (texts(chunk),), binary=True):
                         found.add(key_id)
                         cipher = None if wrapped is None else self._unwrap(key_id, generation, bytes(wrapped))
                         self._remember(key_id, cipher)

@@ -26,7 +26,7 @@ from psycopg.sql import SQL, Identifier
 
 from socialledger.core.storage.chain import GENESIS, link
 from socialledger.core.storage.ports import CaptureDump, IndexRow, IndexTuple, StoredRow, fast_uuid
-from socialledger.core.storage.postgresql.connect import create_schema
+from socialledger.core.storage.postgresql.connect import ANY_TEXT, create_schema, texts
 
 #: The tables this backend adds beside the library's, in the organisation's schema.
 CREATE_TABLES = (
@@ -285,18 +285,18 @@ class LedgerRecorder(PostgresApplicationRecorder):
         return (row[0][0], bytes(row[0][1])) if row else None
 
     def index_rows(self, ids: Iterable[str]) -> dict[str, IndexRow]:
-        rows = self._fetch(f"SELECT {_INDEX_COLUMNS} FROM {{schema}}.capture_index WHERE id = ANY(%s)",
-                           list(dict.fromkeys(ids)))
+        rows = self._fetch(f"SELECT {_INDEX_COLUMNS} FROM {{schema}}.capture_index WHERE id = {ANY_TEXT}",
+                           texts(dict.fromkeys(ids)))
         return {r[0]: IndexRow(r[0], r[1], r[2], _bytes(r[3]), *r[4:]) for r in rows}
 
     def index_by_fallback(self, fallbacks: Iterable[str]) -> dict[str, IndexRow]:
-        rows = self._fetch(f"SELECT {_INDEX_COLUMNS} FROM {{schema}}.capture_index WHERE fallback = ANY(%s)",
-                           list(dict.fromkeys(fallbacks)))
+        rows = self._fetch(f"SELECT {_INDEX_COLUMNS} FROM {{schema}}.capture_index WHERE fallback = {ANY_TEXT}",
+                           texts(dict.fromkeys(fallbacks)))
         return {r[5]: IndexRow(r[0], r[1], r[2], _bytes(r[3]), *r[4:]) for r in rows if r[5]}
 
     def aliases(self, aliases: Iterable[str]) -> dict[str, str]:
-        return dict(self._fetch("SELECT alias, id FROM {schema}.capture_alias WHERE alias = ANY(%s)",
-                                list(dict.fromkeys(aliases))))
+        return dict(self._fetch(f"SELECT alias, id FROM {{schema}}.capture_alias WHERE alias = {ANY_TEXT}",
+                                texts(dict.fromkeys(aliases))))
 
     def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
         # A range on the primary key, compared byte-wise ("g" sorts after every hex digit) whatever the
