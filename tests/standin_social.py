@@ -195,6 +195,7 @@ class BlueskyStandIn(_StandIn):
         self.thread: dict[str, Any] = json.loads((BLUESKY / "thread_sv.json").read_text())
         self.profile: dict[str, Any] = json.loads((BLUESKY / "profile_sv.json").read_text())
         self.removed: set[str] = set()
+        self.replies: dict[str, list[dict[str, Any]]] = {}  # more threads: a post's uri -> its replies' nodes
         for view in self._views():  # the AppView hydrates a post's pictures: CDN URLs (served here)
             embed = view["record"].get("embed") or {}
             if embed.get("$type") == "app.bsky.embed.images":
@@ -285,7 +286,7 @@ class BlueskyStandIn(_StandIn):
         if uri != THREAD_ROOT:
             view = next(v for v in self._views() if v["uri"] == uri)
             return self._rate(JSONResponse({"thread": {"$type": "app.bsky.feed.defs#threadViewPost", "post": view,
-                                                       "replies": [], "threadContext": {}}}))
+                                                       "replies": self.replies.get(uri, []), "threadContext": {}}}))
         doc = copy.deepcopy(self.thread)
 
         def prune(node: dict[str, Any]) -> None:  # a deleted reply's whole branch vanishes

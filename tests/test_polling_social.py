@@ -8,6 +8,8 @@ headers, a 500, a refused token that stops only its account, media downloaded: t
 
 from __future__ import annotations
 
+import copy
+
 import json
 import subprocess
 import sys
@@ -152,6 +154,50 @@ def test_bluesky_a_session_from_the_app_password_the_feed_by_cursor_threads_and_
     head = ledger.head()
     assert poller.round() == 0, lines
     assert ledger.head() == head
+
+
+def test_bluesky_a_post_dated_in_the_future_by_its_client_does_not_end_later_rounds_early(both):
+    """A Bluesky post's `createdAt` is the client's: one dated a year ahead once put the next rounds' window in the
+    future, and every post made in between was passed over as older than it."""
+    ledger, _m_account, account, _m, b, poller, _waits, lines = both
+    b.feed[0]["post"]["record"]["createdAt"] = "2027-12-01T09:00:00.000Z"  # a wrong clock; indexedAt is the AppView's
+    assert poller.round() == 0, lines
+    newer = copy.deepcopy(b.feed[1])  # the account's own post, not a reply
+    newer["post"]["uri"] = f"at://{BLUESKY_DID}/app.bsky.feed.post/3mnewer7kqx52z"
+    newer["post"]["cid"] = "bafyreinewer4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+    newer["post"]["record"]["text"] = "Ny tid för öppet hus: söndag kl. 11."
+    newer["post"]["record"]["facets"] = []
+    newer["post"]["record"]["createdAt"] = newer["post"]["indexedAt"] = "2026-03-20T08:00:00.000Z"
+    newer["post"]["replyCount"] = 1
+    newer.pop("reply", None)
+    newer["post"]["record"].pop("reply", None)
+    b.feed.insert(0, newer)
+    reply = copy.deepcopy(b.thread["thread"]["replies"][0])  # Astrid asks again, under the new post
+    reply["replies"] = []
+    reply["post"]["uri"] = "at://did:plc:astridjensenaarhus2345ab/app.bsky.feed.post/3mnewreply2b"
+    reply["post"]["record"]["text"] = "Gäller det även för barnfamiljer?"
+    reply["post"]["record"]["createdAt"] = reply["post"]["indexedAt"] = "2026-03-20T09:00:00.000Z"
+    for part in ("root", "parent"):
+        reply["post"]["record"]["reply"][part] = {"uri": newer["post"]["uri"], "cid": newer["post"]["cid"]}
+    b.replies[newer["post"]["uri"]] = [reply]
+    assert poller.round() == 0, lines
+    items = _items(ledger, account)
+    assert f"bluesky:{newer['post']['uri']}" in items
+    assert items[f"bluesky:{reply['post']['uri']}"]["kind"] == "comment"  # its thread was asked for
+
+
+def test_a_window_never_starts_in_the_future():
+    from datetime import UTC, datetime, timedelta
+
+    from socialledger.core.capture.paging import Window
+
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    w = Window(None, timedelta(days=14), now=now)
+    w.see(datetime(2027, 12, 1, tzinfo=UTC))
+    w.see(datetime(2026, 11, 30, tzinfo=UTC))
+    assert w.cursor() == now.isoformat()
+    later = Window("2027-12-01T00:00:00+00:00", timedelta(days=14), now=now)  # a cursor an earlier version left
+    assert not later.older(datetime(2026, 12, 1, tzinfo=UTC))
 
 
 def test_a_refused_token_is_one_line_for_its_account_and_the_other_channel_is_polled(both):

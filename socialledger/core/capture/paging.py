@@ -135,15 +135,22 @@ def _answer(client: ApiClient, path: str, params: Mapping[str, str] | None,
 class Window:
     """The revisit window of a poll over a list that comes newest first (see the module's doc)."""
 
-    def __init__(self, cursor: str | None, revisit: timedelta) -> None:
+    def __init__(self, cursor: str | None, revisit: timedelta, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC)
         self.previous = opt_time(cursor, "cursor") if cursor else None
+        if self.previous is not None and self.previous > self.now:
+            self.previous = self.now  # a cursor left in the future by an earlier version: from now on
         self.since = self.previous - revisit if self.previous is not None else None
         self.newest: datetime | None = None
         self.oldest: datetime | None = None
 
     def see(self, created: datetime | None) -> None:
+        """An item the poll saw. A time after now (a client's clock, where the platform lets the client date
+        its posts) counts as now: the next round's window never starts in the future, where it would pass
+        over every post made in between."""
         if created is None:
             return
+        created = min(created, self.now)
         self.newest = created if self.newest is None or created > self.newest else self.newest
         self.oldest = created if self.oldest is None or created < self.oldest else self.oldest
 

@@ -8,8 +8,9 @@ password}` -> `accessJwt`; the password never leaves the secrets, the session to
 One round:
 
 - `app.bsky.feed.getAuthorFeed?actor=<DID>&filter=posts_with_replies&limit=50`, following the
-  `cursor` it hands back until there is none, or until a page reaches posts created before the
-  revisit window (the cursor: the newest post's `createdAt`, less `REVISIT`);
+  `cursor` it hands back until there is none, or until a page reaches posts before the revisit
+  window (the cursor: the newest post's time, less `REVISIT`; a post's time is the earlier of
+  its client-set `createdAt` and the AppView's `indexedAt`, as the feed sorts them);
 - for each of the account's own posts in the window that has replies (`replyCount`):
   `app.bsky.feed.getPostThread?uri=<post>&depth=1000&parentHeight=0`;
 - `app.bsky.actor.getProfile?actor=<DID>` (followers, follows and posts counts).
@@ -67,11 +68,17 @@ def poll(client: ApiClient, did: str, cursor: str | None) -> PollResult:
     threads: list[str] = []
 
     def created(post: dict[str, Any]) -> datetime | None:
-        value = dict_at(post, "record").get("createdAt")
-        try:
-            return at_time(value, "createdAt") if value else None
-        except FormatError:  # the reader names a bad time; here it only cannot end the walk
-            return None
+        """Where the post sits in the feed: the AppView sorts by the earlier of the record's `createdAt` (the
+        client's, which may be anything) and its own `indexedAt`; the window follows the same times."""
+        times = []
+        for value, name in ((dict_at(post, "record").get("createdAt"), "createdAt"),
+                            (post.get("indexedAt"), "indexedAt")):
+            try:
+                if value:
+                    times.append(at_time(value, name))
+            except FormatError:  # the reader names a bad time; here it only cannot end the walk
+                pass
+        return min(times) if times else None
 
     def older(doc: Any) -> bool:
         return any(window.older(created(item["post"])) for item in _feed(doc)
