@@ -9,6 +9,8 @@ does. Run on a loopback port in a thread (uvicorn).
 
 from __future__ import annotations
 
+import asyncio
+
 import copy
 import json
 import socket
@@ -82,6 +84,7 @@ class GraphStandIn(Served):
         self.cdn: dict[str, tuple[bytes, str]] = {}  # name -> (bytes, content type) served at /cdn/<name>
         self.cdn_requests = 0
         self.cdn_flaky: dict[str, int] = {}  # name -> answer this many requests for it with 503 first
+        self.cdn_hang: dict[str, float] = {}  # name -> seconds the CDN holds the request before answering
         # The samples' pictures point at Facebook's CDN: served here instead (never the platform).
         for page in pages:
             for post in self.feeds[page]:
@@ -182,6 +185,8 @@ class GraphStandIn(Served):
         if self.cdn_flaky.get(name):
             self.cdn_flaky[name] -= 1
             return Response(b"slow down", status_code=503)
+        if name in self.cdn_hang:
+            await asyncio.sleep(self.cdn_hang[name])
         if name not in self.cdn:
             return Response(b"not found", status_code=404)
         body, ctype = self.cdn[name]

@@ -197,6 +197,36 @@ def test_media_are_downloaded_within_limits_kept_encrypted_and_an_unreachable_on
     assert poller.state.doc["counters"]["media_given_up"] == 2
 
 
+def test_a_hanging_cdn_holds_up_a_round_by_its_media_budget_and_what_did_not_start_waits_for_the_next(polled):
+    """Downloads run four at once, and a round starts none after its budget: the posts are recorded at once, the
+    media not started are left for the next round with no attempt counted, and arrive then."""
+    ledger, account, api, poller, _waits, lines = polled
+    for i in range(len(api.feeds[PAGE])):
+        api.cdn[f"trög{i}.jpg"] = (JPEG.read_bytes(), "image/jpeg")
+        api.attach(PAGE, i, f"trög{i}.jpg")
+    for name in api.cdn:  # every answer (the posts' photos, the comments' pictures) held for 1.5 s
+        api.cdn_hang[name] = 1.5
+    total = len(api.cdn)
+    poller.media_budget = 0.5  # the first four downloads take the pool; none starts after half a second
+    assert poller.round() == 0, lines
+    assert api.cdn_requests == 4
+    assert poller.state.doc["counters"]["media_deferred"] == total - 4
+    assert "media_failed" not in poller.state.doc["counters"]
+    posts = {i["native_id"]: i for i in _items(ledger, account).values()}
+    assert all(f"facebook:{p['id']}" in posts for p in api.feeds[PAGE])  # every post recorded in this round
+    doc = json.loads((ledger.home / "service" / "media.json").read_text())
+    assert list(doc.values()) == ["kept"] * 4  # those not started are not remembered: no attempt counted
+    poller.media_budget = 60.0
+    assert poller.round() == 0, lines
+    assert api.cdn_requests == total  # the rest, once each
+    doc = json.loads((ledger.home / "service" / "media.json").read_text())
+    assert list(doc.values()) == ["kept"] * total
+    for i in range(len(api.feeds[PAGE])):
+        item = posts[f"facebook:{api.feeds[PAGE][i]['id']}"]
+        media = ledger.content_item(actor("kommunikatör"), item["id"])["versions"][-1]["media"]
+        assert any(m.get("stored") for m in media), media
+
+
 def test_linkedin_posts_comments_statistics_a_removed_comment_and_a_revoked_token(tmp_path):
     from standin_graph import LinkedInStandIn
 

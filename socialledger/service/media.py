@@ -14,7 +14,9 @@ item's id), never fatal: a polled URL on the next rounds (`ATTEMPTS` in all: the
 sees the item again); a delivered one at once (`fetch_all(..., now=True)`: a delivery
 comes once), a failure that lasts (404, 403, 410, too large, not a picture) given up
 without more tries, a passing one (no answer, 5xx, 429, too slow) tried `ATTEMPTS`
-times with back-off. What was downloaded or given up is remembered by a hash of the
+times with back-off. `PARALLEL` downloads run at once, and a poll round starts none
+after `ROUND_BUDGET` seconds: a CDN that hangs delays the round's ingest by that much
+at most, and what it did not start is left for the next round (no attempt counted). What was downloaded or given up is remembered by a hash of the
 URL (`<home>/service/media.json`). The size limit is `SOCIALLEDGER_MEDIA_MAX_BYTES`
 (bytes; 200 MiB when unset).
 """
@@ -27,6 +29,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -40,6 +43,10 @@ log = logging.getLogger("socialledger.service")
 MAX_BYTES = 200 * 1024**2
 TIMEOUT = 120.0
 ATTEMPTS = 3
+#: Downloads at once: one CDN that hangs holds up one of them, not the others.
+PARALLEL = 4
+#: A poll round's seconds for starting downloads (`fetch_all(budget=...)`).
+ROUND_BUDGET = 300.0
 SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
           "image/heic": ".heic", "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm",
           "audio/mpeg": ".mp3", "audio/mp4": ".m4a"}
@@ -99,9 +106,11 @@ class MediaDownloads:
         self.max_bytes = max_bytes or default_max_bytes()
         self.timeout = timeout
         self.sleep = sleep
-        self.http = http or httpx.Client(timeout=httpx.Timeout(30.0), follow_redirects=True)
+        self.http = http or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True,
+                                         limits=httpx.Limits(max_connections=PARALLEL))
         self.failed = 0
         self.given_up = 0
+        self.deferred = 0
 
     @staticmethod
     def _key(url: str) -> str:
@@ -111,47 +120,71 @@ class MediaDownloads:
         return [u for u in urls if not isinstance(self.doc.get(self._key(u)), str)]
 
     def fetch_all(self, urls: Iterable[str], folder: Path, *, now: bool = False,
-                  items: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Download each wanted URL into `folder`; url -> the file's name there.
+                  items: Mapping[str, str] | None = None, budget: float | None = None) -> dict[str, str]:
+        """Download each wanted URL into `folder`, `PARALLEL` at a time; url -> the file's name there.
 
         `now`: no later round will see these URLs again (a webhook delivery's), so a passing failure is
         tried again at once, with back-off, and a lasting one given up. `items`: url -> the item's id, for the log.
+        `budget`: seconds after which no more downloads start (a poll's: a CDN that hangs holds up the round's
+        ingest by this much at most); the URLs not started are left for the next round, no attempt counted.
         """
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        deadline = None if budget is None else time.monotonic() + budget
+        wanted = self.wanted(urls)
         got: dict[str, str] = {}
-        for n, url in enumerate(self.wanted(urls)):
-            key = self._key(url)
-            item = (items or {}).get(url, "")
-            tries = int(self.doc.get(key) or 0) if not isinstance(self.doc.get(key), str) else 0
-            suffix: str | None = None
-            while True:
-                try:
-                    suffix = self._download(url, folder / f"media-{n:05d}")
-                    break
-                except MediaError as e:
-                    tries += 1
-                    self.failed += 1
-                    if tries >= ATTEMPTS or (now and e.lasting):
-                        self.doc[key] = "given up"
-                        self.given_up += 1
-                        log.warning("media %s of item %s given up after %d attempt%s: %s", key[:12], item or "?",
-                                    tries, "" if tries == 1 else "s", e)
-                    elif now:
-                        log.warning("media %s of item %s not downloaded (attempt %d, trying again): %s", key[:12],
-                                    item or "?", tries, e)
-                        self.sleep(0.5 * 2 ** (tries - 1))
-                        continue
-                    else:
-                        self.doc[key] = tries
-                        log.warning("media %s of item %s not downloaded (attempt %d, tried again next round): %s",
-                                    key[:12], item or "?", tries, e)
-                    break
-            if suffix is None:
-                continue
-            name = f"media-{n:05d}{suffix}"
-            os.replace(folder / f"media-{n:05d}", folder / name)
-            got[url] = name
+        deferred = 0
+        with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="socialledger-media") as pool:
+            futures = [pool.submit(self._fetch, url, folder / f"media-{n:05d}", now, (items or {}).get(url, ""),
+                                   deadline) for n, url in enumerate(wanted)]
+            for n, (url, future) in enumerate(zip(wanted, futures, strict=True)):
+                key = self._key(url)
+                suffix, failures, outcome = future.result()
+                self.failed += failures
+                if outcome == "deferred":
+                    deferred += 1
+                    continue
+                if outcome == "given up":
+                    self.doc[key] = "given up"
+                    self.given_up += 1
+                elif isinstance(outcome, int):
+                    self.doc[key] = outcome
+                if suffix is not None:
+                    name = f"media-{n:05d}{suffix}"
+                    os.replace(folder / f"media-{n:05d}", folder / name)
+                    got[url] = name
+        if deferred:
+            self.deferred += deferred
+            log.warning("%d media not downloaded this round: the round's %.0f s for media ran out (a slow or "
+                        "hanging CDN); the next round tries them", deferred, budget or 0)
         return got
+
+    def _fetch(self, url: str, target: Path, now: bool, item: str,
+               deadline: float | None) -> tuple[str | None, int, str | int | None]:
+        """One URL, in a thread: (the file's suffix or None, failed attempts, what to remember: "given up",
+        the attempts so far (to try again next round), "deferred" (not started: the budget ran out) or None)."""
+        key = self._key(url)
+        tries = int(self.doc.get(key) or 0) if not isinstance(self.doc.get(key), str) else 0
+        failures = 0
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                return None, failures, "deferred" if failures == 0 else tries
+            try:
+                return self._download(url, target), failures, None
+            except MediaError as e:
+                tries += 1
+                failures += 1
+                if tries >= ATTEMPTS or (now and e.lasting):
+                    log.warning("media %s of item %s given up after %d attempt%s: %s", key[:12], item or "?",
+                                tries, "" if tries == 1 else "s", e)
+                    return None, failures, "given up"
+                if now:
+                    log.warning("media %s of item %s not downloaded (attempt %d, trying again): %s", key[:12],
+                                item or "?", tries, e)
+                    self.sleep(0.5 * 2 ** (tries - 1))
+                    continue
+                log.warning("media %s of item %s not downloaded (attempt %d, tried again next round): %s",
+                            key[:12], item or "?", tries, e)
+                return None, failures, tries
 
     def done(self, urls: Iterable[str]) -> None:
         """The ingest kept these: remember them."""

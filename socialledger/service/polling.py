@@ -38,7 +38,7 @@ from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput, RuleViolation, SocialLedgerError
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
-from socialledger.service.media import MediaDownloads, media_urls
+from socialledger.service.media import ROUND_BUDGET, MediaDownloads, media_urls
 from socialledger.service.secrets import Secrets
 
 log = logging.getLogger("socialledger.service")
@@ -294,8 +294,10 @@ class Poller:
     """One round over every linked account whose channel polls (or the one named)."""
 
     def __init__(self, ledger: Ledger, actor: Actor, state: Any = None, *, secrets: Secrets | None = None,
-                 sleep: Callable[[float], None] = time.sleep, echo: Callable[[str], None] | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, echo: Callable[[str], None] | None = None,
+                 media_budget: float = ROUND_BUDGET) -> None:
         self.ledger = ledger
+        self.media_budget = media_budget
         self.actor = actor
         self.state = state
         self.secrets = secrets or Secrets.load()
@@ -354,9 +356,12 @@ class Poller:
                 (work / page.name).write_bytes(page.body)
             downloads = MediaDownloads(self.ledger.home)
             try:
-                got = downloads.fetch_all(media_urls(channel, work), work) if result.pages else {}
-                summary = self.ledger.ingest(self.actor, channel.name, work, account, media_urls=got) \
-                    if result.pages else None
+                got = downloads.fetch_all(media_urls(channel, work), work, budget=self.media_budget) \
+                    if result.pages else {}
+                # A page read before unchanged is passed over, unless media came this round: the items it
+                # names may have been recorded without them (a download deferred or failed), and get them now.
+                summary = self.ledger.ingest(self.actor, channel.name, work, account, media_urls=got,
+                                             recheck=bool(got)) if result.pages else None
                 downloads.done(got)
             finally:
                 downloads.close()
@@ -364,6 +369,8 @@ class Poller:
                 self.state.add("media_failed", downloads.failed)
             if self.state is not None and downloads.given_up:
                 self.state.add("media_given_up", downloads.given_up)
+            if self.state is not None and downloads.deferred:
+                self.state.add("media_deferred", downloads.deferred)
             removed = self._reconcile(channel, client, account, platform_id, result.seen, result.window_start)
             self.cursors.set(account, result.cursor)
         except TokenRejected as e:
