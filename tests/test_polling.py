@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from standin_graph import GraphStandIn
 
+from socialledger.service.media import MediaDownloads
 from socialledger.service.polling import Cursors, Poller
 from socialledger.service.secrets import Secrets
 from socialledger.service.worker import WorkerState
@@ -192,7 +193,7 @@ def test_media_are_downloaded_within_limits_kept_encrypted_and_an_unreachable_on
     fetched = api.cdn_requests
     assert poller.round() == 0 and poller.round() == 0 and poller.round() == 0, lines
     assert api.cdn_requests - fetched == 2 + 2  # two more attempts each for the two that failed
-    doc = json.loads((ledger.home / "service" / "media.json").read_text())
+    doc = MediaDownloads(ledger.home).doc
     assert list(doc.values()).count("given up") == 2 and set(doc.values()) == {"given up", "kept"}
     assert poller.state.doc["counters"]["media_given_up"] == 2
 
@@ -214,17 +215,41 @@ def test_a_hanging_cdn_holds_up_a_round_by_its_media_budget_and_what_did_not_sta
     assert "media_failed" not in poller.state.doc["counters"]
     posts = {i["native_id"]: i for i in _items(ledger, account).values()}
     assert all(f"facebook:{p['id']}" in posts for p in api.feeds[PAGE])  # every post recorded in this round
-    doc = json.loads((ledger.home / "service" / "media.json").read_text())
+    doc = MediaDownloads(ledger.home).doc
     assert list(doc.values()) == ["kept"] * 4  # those not started are not remembered: no attempt counted
     poller.media_budget = 60.0
     assert poller.round() == 0, lines
     assert api.cdn_requests == total  # the rest, once each
-    doc = json.loads((ledger.home / "service" / "media.json").read_text())
+    doc = MediaDownloads(ledger.home).doc
     assert list(doc.values()) == ["kept"] * total
     for i in range(len(api.feeds[PAGE])):
         item = posts[f"facebook:{api.feeds[PAGE][i]['id']}"]
         media = ledger.content_item(actor("kommunikatör"), item["id"])["versions"][-1]["media"]
         assert any(m.get("stored") for m in media), media
+
+
+def test_media_state_forgets_urls_no_poll_has_named_for_its_keep_days(tmp_path):
+    """media.json would grow with every URL ever seen (a CDN's signed URLs change): what no poll named for
+    KEEP_DAYS goes; what a poll names again stays; a file of the first format (no days) is read as named today."""
+    from socialledger.service import media as media_module
+
+    state = tmp_path / "service" / "media.json"
+    state.parent.mkdir()
+    state.write_text(json.dumps({"a" * 64: "kept", "b" * 64: 2}))  # the first format
+    downloads = MediaDownloads(tmp_path)
+    assert downloads.doc == {"a" * 64: "kept", "b" * 64: 2}
+    today = downloads.today
+    old = today - media_module.KEEP_DAYS - 1
+    url = "https://cdn.example/named-again.jpg"
+    state.write_text(json.dumps({"format": 2, "urls": {"a" * 64: ["kept", old], "b" * 64: ["given up", today - 3],
+                                                       MediaDownloads._key(url): ["kept", old]}}))
+    downloads = MediaDownloads(tmp_path)
+    assert downloads.wanted([url]) == []  # kept before: not downloaded again, and named today
+    downloads.done([])
+    downloads.close()
+    doc = json.loads(state.read_text())
+    assert doc["format"] == 2
+    assert doc["urls"] == {"b" * 64: ["given up", today - 3], MediaDownloads._key(url): ["kept", today]}
 
 
 def test_linkedin_posts_comments_statistics_a_removed_comment_and_a_revoked_token(tmp_path):

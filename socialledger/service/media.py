@@ -16,9 +16,10 @@ comes once), a failure that lasts (404, 403, 410, too large, not a picture) give
 without more tries, a passing one (no answer, 5xx, 429, too slow) tried `ATTEMPTS`
 times with back-off. `PARALLEL` downloads run at once, and a poll round starts none
 after `ROUND_BUDGET` seconds: a CDN that hangs delays the round's ingest by that much
-at most, and what it did not start is left for the next round (no attempt counted). What was downloaded or given up is remembered by a hash of the
-URL (`<home>/service/media.json`). The size limit is `SOCIALLEDGER_MEDIA_MAX_BYTES`
-(bytes; 200 MiB when unset).
+at most, and what it did not start is left for the next round (no attempt counted).
+What was downloaded or given up is remembered by a hash of the URL
+(`<home>/service/media.json`) until no poll has named it for `KEEP_DAYS` days. The size
+limit is `SOCIALLEDGER_MEDIA_MAX_BYTES` (bytes; 200 MiB when unset).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ ATTEMPTS = 3
 PARALLEL = 4
 #: A poll round's seconds for starting downloads (`fetch_all(budget=...)`).
 ROUND_BUDGET = 300.0
+#: Days a downloaded or given-up URL is remembered after the last poll that named it.
+KEEP_DAYS = 120
 SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
           "image/heic": ".heic", "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm",
           "audio/mpeg": ".mp3", "audio/mp4": ".m4a"}
@@ -88,6 +91,21 @@ def media_urls(channel: Channel, folder: Path) -> list[str]:
     return list(media_of(channel, folder))
 
 
+def read_media_state(path: Path, today: int) -> tuple[dict[str, object], dict[str, int]]:
+    """`media.json`: URL hash -> "kept", "given up" or the attempts so far; and the day each was last named.
+    (A file of the first format, without days, counts as named today.)"""
+    try:
+        doc = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return {}, {}
+    if not isinstance(doc, dict):
+        return {}, {}
+    if doc.get("format") == 2 and isinstance(doc.get("urls"), dict):
+        entries = {k: v for k, v in doc["urls"].items() if isinstance(v, list) and len(v) == 2}
+        return {k: v[0] for k, v in entries.items()}, {k: int(v[1]) for k, v in entries.items()}
+    return dict(doc), dict.fromkeys(doc, today)
+
+
 def default_max_bytes() -> int:
     v = os.environ.get(MAX_BYTES_ENV, "").strip()
     return int(v) if v.isdigit() and int(v) > 0 else MAX_BYTES
@@ -99,10 +117,8 @@ class MediaDownloads:
     def __init__(self, home: Path, *, max_bytes: int | None = None, timeout: float = TIMEOUT,
                  http: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.path = Path(home) / "service" / "media.json"
-        try:
-            self.doc: dict[str, object] = json.loads(self.path.read_text())
-        except (FileNotFoundError, ValueError):
-            self.doc = {}
+        self.today = int(time.time() // 86400)
+        self.doc, self.days = read_media_state(self.path, self.today)
         self.max_bytes = max_bytes or default_max_bytes()
         self.timeout = timeout
         self.sleep = sleep
@@ -117,7 +133,15 @@ class MediaDownloads:
         return hashlib.sha256(url.encode()).hexdigest()
 
     def wanted(self, urls: Iterable[str]) -> list[str]:
-        return [u for u in urls if not isinstance(self.doc.get(self._key(u)), str)]
+        """The URLs neither kept nor given up before (those named again are remembered from today)."""
+        out = []
+        for u in urls:
+            key = self._key(u)
+            if isinstance(self.doc.get(key), str):
+                self.days[key] = self.today
+            else:
+                out.append(u)
+        return out
 
     def fetch_all(self, urls: Iterable[str], folder: Path, *, now: bool = False,
                   items: Mapping[str, str] | None = None, budget: float | None = None) -> dict[str, str]:
@@ -144,10 +168,10 @@ class MediaDownloads:
                     deferred += 1
                     continue
                 if outcome == "given up":
-                    self.doc[key] = "given up"
+                    self._set(key, "given up")
                     self.given_up += 1
                 elif isinstance(outcome, int):
-                    self.doc[key] = outcome
+                    self._set(key, outcome)
                 if suffix is not None:
                     name = f"media-{n:05d}{suffix}"
                     os.replace(folder / f"media-{n:05d}", folder / name)
@@ -189,11 +213,21 @@ class MediaDownloads:
     def done(self, urls: Iterable[str]) -> None:
         """The ingest kept these: remember them."""
         for url in urls:
-            self.doc[self._key(url)] = "kept"
+            self._set(self._key(url), "kept")
+        # What no poll has named for `KEEP_DAYS` goes: the file would otherwise grow with every URL ever seen
+        # (a CDN's signed URLs change over time). Should such a URL come again, it is downloaded again, and the
+        # ingest keeps no second copy of a file it holds.
+        old = self.today - KEEP_DAYS
+        urls_kept = {k: [v, self.days.get(k, self.today)] for k, v in self.doc.items()
+                     if self.days.get(k, self.today) >= old}
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.doc))
+        tmp.write_text(json.dumps({"format": 2, "urls": urls_kept}))
         os.replace(tmp, self.path)
+
+    def _set(self, key: str, value: str | int) -> None:
+        self.doc[key] = value
+        self.days[key] = self.today
 
     def _download(self, url: str, target: Path) -> str:
         started = time.monotonic()
