@@ -71,6 +71,7 @@ class KeyStore:
         self.schema = config.organisation
         self._config = config
         self._storing: psycopg.Connection[Any] | None = None  # the background inserts' own connection
+        self._storing_now: Storing | None = None  # the thread using it (one at a time)
         self.key_dir = config.key_dir(home)
         self._master = AESGCM(master)
         self._derive_root = master
@@ -267,11 +268,14 @@ class KeyStore:
         missing = wanted if new else [k for k in wanted if k not in self._load(wanted)]
         if not missing:
             return Stored(True)
+        if self._storing_now is not None:
+            self._storing_now.wait()  # one insert at a time on the second connection
         randomness = os.urandom(32 * len(missing))  # one call for the page
         keys = {k: randomness[32 * i : 32 * i + 32] for i, k in enumerate(missing)}
         for k, key in keys.items():
             self._remember(k, AESGCM(key))
-        return Storing(self, keys)
+        self._storing_now = Storing(self, keys)
+        return self._storing_now
 
     def _insert(self, db: psycopg.Connection[Any], keys: dict[str, bytes]) -> set[str]:
         """Store fresh keys wrapped by the current generation's KEK, unless their ids have keys, in one
@@ -417,6 +421,9 @@ class KeyStore:
         self._cache.clear()
 
     def close(self) -> None:
+        if self._storing_now is not None:
+            self._storing_now.wait()  # an ingest that failed before settling: let the thread finish first
+            self._storing_now = None
         if self._storing is not None:
             self._storing.close()
             self._storing = None
