@@ -20,7 +20,7 @@ then, from one run:
   ledger made and Python started before a timed ingest begins, and all four begin
   together. Target: four at once >= 1.5x one.
 
-    .venv/bin/python bench/postgresql.py [--records 100000] [--each 25000] [--rounds 3] [--split auto]
+    .venv/bin/python bench/postgresql.py [--records 100000] [--each 25000] [--rounds 5] [--split auto]
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--each", type=int, default=25_000, help="records per organisation, four at once")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of one alone, then four at once")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of one alone, then four at once")
     parser.add_argument("--split", choices=["auto", "on", "off"], default="auto",
                         help="read large inputs in two halves: as the ingest decides (a core idle), always, never")
     args = parser.parse_args()
