@@ -228,6 +228,29 @@ def test_a_hanging_cdn_holds_up_a_round_by_its_media_budget_and_what_did_not_sta
         assert any(m.get("stored") for m in media), media
 
 
+def test_the_second_photo_of_an_album_that_came_a_round_later_is_attached_then(polled):
+    """Photo A kept in the first round, photo B failing there (a 503): in the next round B is downloaded and
+    attached to the post that already held A (one file held, one found: the counts alone said nothing missing)."""
+    ledger, account, api, poller, _waits, lines = polled
+    base = f"http://127.0.0.1:{api.port}/cdn/"
+    api.cdn["A.jpg"] = (JPEG.read_bytes(), "image/jpeg")
+    api.cdn["B.jpg"] = (JPEG.read_bytes() + b"\0another picture", "image/jpeg")
+    api.feeds[PAGE][0]["attachments"] = {"data": [{"type": "album", "media_type": "album", "subattachments": {
+        "data": [{"media": {"image": {"src": base + n + "?oh=1", "height": 720, "width": 720}},
+                  "media_type": "photo", "type": "photo"} for n in ("A.jpg", "B.jpg")]}}]}
+    api.cdn_flaky["B.jpg"] = 1
+    assert poller.round() == 0, lines
+    item = {i["native_id"]: i for i in _items(ledger, account).values()}[f"facebook:{api.feeds[PAGE][0]['id']}"]
+
+    def stored() -> int:  # the item's files kept, over its versions
+        versions = ledger.content_item(actor("kommunikatör"), item["id"])["versions"]
+        return len({m["stored"] for v in versions for m in v["media"] if m.get("stored")})
+
+    assert stored() == 1
+    assert poller.round() == 0, lines
+    assert api.requests.count("/cdn/B.jpg") == 2 and stored() == 2
+
+
 def test_media_state_forgets_urls_no_poll_has_named_for_its_keep_days(tmp_path):
     """media.json would grow with every URL ever seen (a CDN's signed URLs change): what no poll named for
     KEEP_DAYS goes; what a poll names again stays; a file of the first format (no days) is read as named today."""

@@ -696,8 +696,8 @@ class CaptureWriter:
         held = media_store.held(self.ledger.home, fast_uuid(item_id))
         pending = {f.path for e, _, f in page.media if e.id == item_id}
         found = [(i, f) for i, f in found if f.path not in pending]
-        if len(held) >= len(found):
-            return None
+        if not found or len(held) >= len(r.media):
+            return None  # every file the item names is held (the files found are not read to know it)
         missing = [(i, f) for i, f in found
                    if media_store.stored_name(self.fingerprints.hex, f) not in held]
         if not missing:
