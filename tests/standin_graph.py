@@ -85,6 +85,7 @@ class GraphStandIn(Served):
         self.cdn_requests = 0
         self.cdn_flaky: dict[str, int] = {}  # name -> answer this many requests for it with 503 first
         self.cdn_hang: dict[str, float] = {}  # name -> seconds the CDN holds the request before answering
+        self.on_cdn: Any = None  # called with the file's name as each CDN request comes in
         # The samples' pictures point at Facebook's CDN: served here instead (never the platform).
         for page in pages:
             for post in self.feeds[page]:
@@ -182,6 +183,8 @@ class GraphStandIn(Served):
         assert "authorization" not in request.headers
         name = request.path_params["name"]
         self.requests.append(f"/cdn/{name}")
+        if self.on_cdn is not None:
+            self.on_cdn(name)
         if self.cdn_flaky.get(name):
             self.cdn_flaky[name] -= 1
             return Response(b"slow down", status_code=503)

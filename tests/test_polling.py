@@ -7,6 +7,7 @@ an expired token: the same code as `socialledger poll` and `serve --poll-every` 
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -198,9 +199,9 @@ def test_media_are_downloaded_within_limits_kept_encrypted_and_an_unreachable_on
     assert poller.state.doc["counters"]["media_given_up"] == 2
 
 
-def test_a_hanging_cdn_holds_up_a_round_by_its_media_budget_and_what_did_not_start_waits_for_the_next(polled):
-    """Downloads run four at once, and a round starts none after its budget: the posts are recorded at once, the
-    media not started are left for the next round with no attempt counted, and arrive then."""
+def test_a_hanging_cdn_holds_up_a_rounds_ingest_by_its_media_budget_and_the_rest_comes_after_the_ingest(polled):
+    """Downloads run four at once, and a round starts none after its budget: the posts are recorded then, and the
+    media not started are downloaded after that ingest and attached to the posts in the same round."""
     ledger, account, api, poller, _waits, lines = polled
     for i in range(len(api.feeds[PAGE])):
         api.cdn[f"trög{i}.jpg"] = (JPEG.read_bytes(), "image/jpeg")
@@ -208,24 +209,31 @@ def test_a_hanging_cdn_holds_up_a_round_by_its_media_budget_and_what_did_not_sta
     for name in api.cdn:  # every answer (the posts' photos, the comments' pictures) held for 1.5 s
         api.cdn_hang[name] = 1.5
     total = len(api.cdn)
+
+    def events() -> int:  # read beside the service, as an auditor's process would
+        db = sqlite3.connect(f"file:{ledger.home / 'ledger.sqlite'}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+        finally:
+            db.close()
+
+    before = events()
+    asked: list[int] = []
+    api.on_cdn = lambda name: asked.append(events())
     poller.media_budget = 0.5  # the first four downloads take the pool; none starts after half a second
     assert poller.round() == 0, lines
-    assert api.cdn_requests == 4
-    assert poller.state.doc["counters"]["media_deferred"] == total - 4
+    assert len(asked) == total and poller.state.doc["counters"]["media_deferred"] == total - 4
+    assert asked[:4] == [before] * 4  # started before the ingest
+    assert all(n > before for n in asked[4:])  # the rest once the posts were recorded
     assert "media_failed" not in poller.state.doc["counters"]
     posts = {i["native_id"]: i for i in _items(ledger, account).values()}
-    assert all(f"facebook:{p['id']}" in posts for p in api.feeds[PAGE])  # every post recorded in this round
-    doc = MediaDownloads(ledger.home).doc
-    assert list(doc.values()) == ["kept"] * 4  # those not started are not remembered: no attempt counted
-    poller.media_budget = 60.0
-    assert poller.round() == 0, lines
-    assert api.cdn_requests == total  # the rest, once each
-    doc = MediaDownloads(ledger.home).doc
-    assert list(doc.values()) == ["kept"] * total
     for i in range(len(api.feeds[PAGE])):
         item = posts[f"facebook:{api.feeds[PAGE][i]['id']}"]
-        media = ledger.content_item(actor("kommunikatör"), item["id"])["versions"][-1]["media"]
-        assert any(m.get("stored") for m in media), media
+        versions = ledger.content_item(actor("kommunikatör"), item["id"])["versions"]
+        assert any(m.get("stored") for v in versions for m in v["media"]), versions[-1]["media"]
+    assert list(MediaDownloads(ledger.home).doc.values()) == ["kept"] * total
+    assert poller.round() == 0, lines
+    assert len(asked) == total  # nothing asked for again
 
 
 def test_the_second_photo_of_an_album_that_came_a_round_later_is_attached_then(polled):
@@ -273,6 +281,17 @@ def test_media_state_forgets_urls_no_poll_has_named_for_its_keep_days(tmp_path):
     doc = json.loads(state.read_text())
     assert doc["format"] == 2
     assert doc["urls"] == {"b" * 64: ["given up", today - 3], MediaDownloads._key(url): ["kept", today]}
+
+
+def test_two_processes_remembering_media_keep_both_their_entries(tmp_path):
+    """The webhook worker and a poll may both write media.json: each merges its entries into the file as it is."""
+    worker, poll = MediaDownloads(tmp_path), MediaDownloads(tmp_path)  # both read the file before either writes
+    worker.done(["https://cdn.example/a.jpg"])
+    poll.done(["https://cdn.example/b.jpg"])
+    doc = MediaDownloads(tmp_path).doc
+    assert doc == {MediaDownloads._key("https://cdn.example/a.jpg"): "kept",
+                   MediaDownloads._key("https://cdn.example/b.jpg"): "kept"}
+    assert not list((tmp_path / "service").glob("*.tmp"))
 
 
 def test_linkedin_posts_comments_statistics_a_removed_comment_and_a_revoked_token(tmp_path):

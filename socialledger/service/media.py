@@ -16,7 +16,8 @@ comes once), a failure that lasts (404, 403, 410, too large, not a picture) give
 without more tries, a passing one (no answer, 5xx, 429, too slow) tried `ATTEMPTS`
 times with back-off. `PARALLEL` downloads run at once, and a poll round starts none
 after `ROUND_BUDGET` seconds: a CDN that hangs delays the round's ingest by that much
-at most, and what it did not start is left for the next round (no attempt counted).
+(and the downloads under way), and what it did not start is downloaded after the
+ingest, in the same round, and attached to the items then.
 What was downloaded or given up is remembered by a hash of the URL
 (`<home>/service/media.json`) until no poll has named it for `KEEP_DAYS` days. The size
 limit is `SOCIALLEDGER_MEDIA_MAX_BYTES` (bytes; 200 MiB when unset).
@@ -24,6 +25,7 @@ limit is `SOCIALLEDGER_MEDIA_MAX_BYTES` (bytes; 200 MiB when unset).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -101,9 +103,10 @@ def read_media_state(path: Path, today: int) -> tuple[dict[str, object], dict[st
     if not isinstance(doc, dict):
         return {}, {}
     if doc.get("format") == 2 and isinstance(doc.get("urls"), dict):
-        entries = {k: v for k, v in doc["urls"].items() if isinstance(v, list) and len(v) == 2}
-        return {k: v[0] for k, v in entries.items()}, {k: int(v[1]) for k, v in entries.items()}
-    return dict(doc), dict.fromkeys(doc, today)
+        entries = {k: v for k, v in doc["urls"].items()
+                   if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str | int) and isinstance(v[1], int)}
+        return {k: v[0] for k, v in entries.items()}, {k: v[1] for k, v in entries.items()}
+    return {k: v for k, v in doc.items() if isinstance(v, str | int)}, dict.fromkeys(doc, today)
 
 
 def default_max_bytes() -> int:
@@ -127,19 +130,24 @@ class MediaDownloads:
         self.failed = 0
         self.given_up = 0
         self.deferred = 0
+        #: The URLs of the last `fetch_all` that did not start within its budget (for a `fetch_all` after the ingest).
+        self.not_started: list[str] = []
+        self._files = 0  # files named in this instance's folders (media-00000, ...): unique across calls
+        self._changed: set[str] = set()  # entries set by this instance, merged into the file by `done`
 
     @staticmethod
     def _key(url: str) -> str:
         return hashlib.sha256(url.encode()).hexdigest()
 
     def wanted(self, urls: Iterable[str]) -> list[str]:
-        """The URLs neither kept nor given up before (those named again are remembered from today)."""
+        """The URLs neither kept nor given up before (every URL named is remembered from today)."""
         out = []
         for u in urls:
             key = self._key(u)
-            if isinstance(self.doc.get(key), str):
+            if key in self.doc:
                 self.days[key] = self.today
-            else:
+                self._changed.add(key)
+            if not isinstance(self.doc.get(key), str):
                 out.append(u)
         return out
 
@@ -150,22 +158,24 @@ class MediaDownloads:
         `now`: no later round will see these URLs again (a webhook delivery's), so a passing failure is
         tried again at once, with back-off, and a lasting one given up. `items`: url -> the item's id, for the log.
         `budget`: seconds after which no more downloads start (a poll's: a CDN that hangs holds up the round's
-        ingest by this much at most); the URLs not started are left for the next round, no attempt counted.
+        ingest by this much at most); the URLs not started, no attempt counted, are in `not_started`, for the
+        caller to fetch after its ingest.
         """
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         deadline = None if budget is None else time.monotonic() + budget
         wanted = self.wanted(urls)
+        first, self._files = self._files, self._files + len(wanted)
         got: dict[str, str] = {}
-        deferred = 0
+        self.not_started = []
         with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="socialledger-media") as pool:
-            futures = [pool.submit(self._fetch, url, folder / f"media-{n:05d}", now, (items or {}).get(url, ""),
-                                   deadline) for n, url in enumerate(wanted)]
-            for n, (url, future) in enumerate(zip(wanted, futures, strict=True)):
+            futures = [pool.submit(self._fetch, url, folder / f"media-{first + n:05d}", now,
+                                   (items or {}).get(url, ""), deadline) for n, url in enumerate(wanted)]
+            for n, (url, future) in enumerate(zip(wanted, futures, strict=True), first):
                 key = self._key(url)
                 suffix, failures, outcome = future.result()
                 self.failed += failures
                 if outcome == "deferred":
-                    deferred += 1
+                    self.not_started.append(url)
                     continue
                 if outcome == "given up":
                     self._set(key, "given up")
@@ -176,10 +186,10 @@ class MediaDownloads:
                     name = f"media-{n:05d}{suffix}"
                     os.replace(folder / f"media-{n:05d}", folder / name)
                     got[url] = name
-        if deferred:
-            self.deferred += deferred
-            log.warning("%d media not downloaded this round: the round's %.0f s for media ran out (a slow or "
-                        "hanging CDN); the next round tries them", deferred, budget or 0)
+        if self.not_started:
+            self.deferred += len(self.not_started)
+            log.warning("%d media not started within the round's %.0f s for media (a slow or hanging CDN): "
+                        "downloaded after the ingest", len(self.not_started), budget or 0)
         return got
 
     def _fetch(self, url: str, target: Path, now: bool, item: str,
@@ -211,23 +221,35 @@ class MediaDownloads:
                 return None, failures, tries
 
     def done(self, urls: Iterable[str]) -> None:
-        """The ingest kept these: remember them."""
+        """The ingest kept these: remember them, with what this instance learnt, in `media.json`.
+
+        Under a lock, the file is read again and this instance's entries merged in: the webhook
+        worker and a poll (`socialledger poll once` beside `serve`) may both write it. What no
+        poll has named for `KEEP_DAYS` goes: the file would otherwise grow with every URL ever seen
+        (a CDN's signed URLs change over time). Should such a URL come again, it is downloaded
+        again, and the ingest keeps no second copy of a file it holds.
+        """
         for url in urls:
             self._set(self._key(url), "kept")
-        # What no poll has named for `KEEP_DAYS` goes: the file would otherwise grow with every URL ever seen
-        # (a CDN's signed URLs change over time). Should such a URL come again, it is downloaded again, and the
-        # ingest keeps no second copy of a file it holds.
-        old = self.today - KEEP_DAYS
-        urls_kept = {k: [v, self.days.get(k, self.today)] for k, v in self.doc.items()
-                     if self.days.get(k, self.today) >= old}
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"format": 2, "urls": urls_kept}))
-        os.replace(tmp, self.path)
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            doc, days = read_media_state(self.path, self.today)
+            for key in self._changed:
+                doc[key] = self.doc[key]
+                days[key] = self.days.get(key, self.today)
+            old = self.today - KEEP_DAYS
+            entries = {k: [v, days.get(k, self.today)] for k, v in doc.items() if days.get(k, self.today) >= old}
+            tmp = self.path.with_name(f"media.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"format": 2, "urls": entries}))
+            os.replace(tmp, self.path)
+            self.doc, self.days = {k: v[0] for k, v in entries.items()}, {k: v[1] for k, v in entries.items()}
+            self._changed.clear()
 
     def _set(self, key: str, value: str | int) -> None:
         self.doc[key] = value
         self.days[key] = self.today
+        self._changed.add(key)
 
     def _download(self, url: str, target: Path) -> str:
         started = time.monotonic()

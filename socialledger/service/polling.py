@@ -359,9 +359,16 @@ class Poller:
                 got = downloads.fetch_all(media_urls(channel, work), work, budget=self.media_budget) \
                     if result.pages else {}
                 # A page read before unchanged is passed over, unless media came this round: the items it
-                # names may have been recorded without them (a download deferred or failed), and get them now.
+                # names may have been recorded without them (a download failed in an earlier round), and
+                # get them now.
                 summary = self.ledger.ingest(self.actor, channel.name, work, account, media_urls=got,
                                              recheck=bool(got)) if result.pages else None
+                if downloads.not_started:
+                    # What a slow CDN held back is fetched once the items are recorded, and attached to them.
+                    later = downloads.fetch_all(downloads.not_started, work)
+                    if later:
+                        self.ledger.ingest(self.actor, channel.name, work, account, media_urls=later, recheck=True)
+                    got = {**got, **later}
                 downloads.done(got)
             finally:
                 downloads.close()
