@@ -363,11 +363,13 @@ class Poller:
                 # get them now.
                 summary = self.ledger.ingest(self.actor, channel.name, work, account, media_urls=got,
                                              recheck=bool(got)) if result.pages else None
+                attached = 0
                 if downloads.not_started:
                     # What a slow CDN held back is fetched once the items are recorded, and attached to them.
                     later = downloads.fetch_all(downloads.not_started, work)
                     if later:
-                        self.ledger.ingest(self.actor, channel.name, work, account, media_urls=later, recheck=True)
+                        attached = self.ledger.ingest(self.actor, channel.name, work, account, media_urls=later,
+                                                      recheck=True).events
                     got = {**got, **later}
                 downloads.done(got)
             finally:
@@ -390,7 +392,7 @@ class Poller:
             client.close()
             shutil.rmtree(work, ignore_errors=True)
         records = summary.as_dict()["records"] if summary is not None else 0
-        events = summary.as_dict()["events"] if summary is not None else 0
+        events = (summary.as_dict()["events"] if summary is not None else 0) + attached
         log.info("polled account %s: %d pages, %d records, %d events, %d removals found, %d calls",
                  account, len(result.pages), records, events, removed, client.calls)
         if self.state is not None:
