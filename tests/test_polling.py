@@ -259,6 +259,25 @@ def test_the_second_photo_of_an_album_that_came_a_round_later_is_attached_then(p
     assert api.requests.count("/cdn/B.jpg") == 2 and stored() == 2
 
 
+def test_a_picture_kept_for_one_post_is_kept_for_another_post_naming_it_in_a_later_round(polled):
+    """The same CDN URL named by a second item a round later: downloaded again for that item, and kept with it
+    (what was downloaded is remembered per item and URL, not per URL)."""
+    ledger, account, api, poller, _waits, lines = polled
+    api.cdn["delad.jpg"] = (JPEG.read_bytes(), "image/jpeg")
+    url = api.attach(PAGE, 0, "delad.jpg")
+    assert poller.round() == 0, lines
+    api.feeds[PAGE][1]["attachments"] = api.feeds[PAGE][0]["attachments"]  # the second post shows it too
+    assert poller.round() == 0, lines
+    assert api.requests.count("/cdn/delad.jpg") == 2
+    posts = {i["native_id"]: i for i in _items(ledger, account).values()}
+    for n in (0, 1):
+        item = posts[f"facebook:{api.feeds[PAGE][n]['id']}"]
+        versions = ledger.content_item(actor("kommunikatör"), item["id"])["versions"]
+        assert any(m.get("stored") for v in versions for m in v["media"] if m.get("url") == url), n
+    assert poller.round() == 0, lines
+    assert api.requests.count("/cdn/delad.jpg") == 2  # both items have it: not asked for again
+
+
 def test_media_state_forgets_urls_no_poll_has_named_for_its_keep_days(tmp_path):
     """media.json would grow with every URL ever seen (a CDN's signed URLs change): what no poll named for
     KEEP_DAYS goes; what a poll names again stays; a file of the first format (no days) is read as named today."""

@@ -18,8 +18,9 @@ times with back-off. `PARALLEL` downloads run at once, and a poll round starts n
 after `ROUND_BUDGET` seconds: a CDN that hangs delays the round's ingest by that much
 (and the downloads under way), and what it did not start is downloaded after the
 ingest, in the same round, and attached to the items then.
-What was downloaded or given up is remembered by a hash of the URL
-(`<home>/service/media.json`) until no poll has named it for `KEEP_DAYS` days. The size
+What was downloaded or given up is remembered by a hash of each item naming it and the
+URL (`<home>/service/media.json`: a file kept for one item is downloaded again for another
+item naming the same URL in a later round) until no poll has named it for `KEEP_DAYS` days. The size
 limit is `SOCIALLEDGER_MEDIA_MAX_BYTES` (bytes; 200 MiB when unset).
 """
 
@@ -31,7 +32,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -69,10 +70,10 @@ class MediaError(Exception):
         self.lasting = lasting  # asking again will not help (404, too large, not a picture)
 
 
-def media_of(channel: Channel, folder: Path, sources: tuple[str, ...] = ("api",)) -> dict[str, str]:
-    """url -> the native id of the item naming it, for the media the channel reads in the inputs of `folder`
+def media_of(channel: Channel, folder: Path, sources: tuple[str, ...] = ("api",)) -> dict[str, list[str]]:
+    """url -> the native ids of the items naming it, for the media the channel reads in the inputs of `folder`
     of those `sources` (`api` pages, `webhook` deliveries), in order, once each."""
-    out: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
     for entry in iter_inputs(folder):
         if channel.skip(entry):
             continue
@@ -84,13 +85,10 @@ def media_of(channel: Channel, folder: Path, sources: tuple[str, ...] = ("api",)
             if isinstance(item, ContentRecord):
                 for m in item.media:
                     if m.url and m.kind in MEDIA_KINDS and m.url.startswith(("https://", "http://")):
-                        out.setdefault(m.url, f"{channel.name}:{item.native_id}")
+                        named = out.setdefault(m.url, [])
+                        if f"{channel.name}:{item.native_id}" not in named:
+                            named.append(f"{channel.name}:{item.native_id}")
     return out
-
-
-def media_urls(channel: Channel, folder: Path) -> list[str]:
-    """The media URLs the channel reads in the API pages of `folder`, in order, once each."""
-    return list(media_of(channel, folder))
 
 
 def read_media_state(path: Path, today: int) -> tuple[dict[str, object], dict[str, int]]:
@@ -134,54 +132,67 @@ class MediaDownloads:
         self.not_started: list[str] = []
         self._files = 0  # files named in this instance's folders (media-00000, ...): unique across calls
         self._changed: set[str] = set()  # entries set by this instance, merged into the file by `done`
+        self._items: dict[str, list[str]] = {}  # url -> the items naming it (`fetch_all(items=...)`)
 
     @staticmethod
-    def _key(url: str) -> str:
-        return hashlib.sha256(url.encode()).hexdigest()
+    def _key(url: str, item: str = "") -> str:
+        """An entry's name: a hash of the item and the URL (of the URL alone where the item is not known)."""
+        return hashlib.sha256(f"{item}\n{url}".encode() if item else url.encode()).hexdigest()
+
+    def _keys(self, url: str) -> list[str]:
+        """Each item naming the URL has its own entry: a file kept for one item is not another item's."""
+        return [self._key(url, item) for item in self._items.get(url) or [""]]
 
     def wanted(self, urls: Iterable[str]) -> list[str]:
-        """The URLs neither kept nor given up before (every URL named is remembered from today)."""
+        """The URLs not kept or given up before for every item naming them (every entry named is remembered from
+        today)."""
         out = []
         for u in urls:
-            key = self._key(u)
-            if key in self.doc:
-                self.days[key] = self.today
-                self._changed.add(key)
-            if not isinstance(self.doc.get(key), str):
+            settled = True
+            for key in self._keys(u):
+                if key in self.doc:
+                    self.days[key] = self.today
+                    self._changed.add(key)
+                settled = settled and isinstance(self.doc.get(key), str)
+            if not settled:
                 out.append(u)
         return out
 
     def fetch_all(self, urls: Iterable[str], folder: Path, *, now: bool = False,
-                  items: Mapping[str, str] | None = None, budget: float | None = None) -> dict[str, str]:
+                  items: Mapping[str, Sequence[str]] | None = None, budget: float | None = None) -> dict[str, str]:
         """Download each wanted URL into `folder`, `PARALLEL` at a time; url -> the file's name there.
 
         `now`: no later round will see these URLs again (a webhook delivery's), so a passing failure is
-        tried again at once, with back-off, and a lasting one given up. `items`: url -> the item's id, for the log.
+        tried again at once, with back-off, and a lasting one given up. `items`: url -> the ids of the items
+        naming it (`media_of`): each has its own entry, and the log names the first.
         `budget`: seconds after which no more downloads start (a poll's: a CDN that hangs holds up the round's
         ingest by this much at most); the URLs not started, no attempt counted, are in `not_started`, for the
         caller to fetch after its ingest.
         """
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         deadline = None if budget is None else time.monotonic() + budget
+        for url, named in (items or {}).items():
+            self._items[url] = list(dict.fromkeys([*self._items.get(url, []), *named]))
         wanted = self.wanted(urls)
         first, self._files = self._files, self._files + len(wanted)
         got: dict[str, str] = {}
         self.not_started = []
         with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="socialledger-media") as pool:
             futures = [pool.submit(self._fetch, url, folder / f"media-{first + n:05d}", now,
-                                   (items or {}).get(url, ""), deadline) for n, url in enumerate(wanted)]
+                                   (self._items.get(url) or [""])[0], deadline) for n, url in enumerate(wanted)]
             for n, (url, future) in enumerate(zip(wanted, futures, strict=True), first):
-                key = self._key(url)
                 suffix, failures, outcome = future.result()
                 self.failed += failures
                 if outcome == "deferred":
                     self.not_started.append(url)
                     continue
                 if outcome == "given up":
-                    self._set(key, "given up")
+                    for key in self._keys(url):
+                        self._set(key, "given up")
                     self.given_up += 1
                 elif isinstance(outcome, int):
-                    self._set(key, outcome)
+                    for key in self._keys(url):
+                        self._set(key, outcome)
                 if suffix is not None:
                     name = f"media-{n:05d}{suffix}"
                     os.replace(folder / f"media-{n:05d}", folder / name)
@@ -196,8 +207,8 @@ class MediaDownloads:
                deadline: float | None) -> tuple[str | None, int, str | int | None]:
         """One URL, in a thread: (the file's suffix or None, failed attempts, what to remember: "given up",
         the attempts so far (to try again next round), "deferred" (not started: the budget ran out) or None)."""
-        key = self._key(url)
-        tries = int(self.doc.get(key) or 0) if not isinstance(self.doc.get(key), str) else 0
+        key = self._key(url, item)
+        tries = max((v for k in self._keys(url) if isinstance(v := self.doc.get(k), int)), default=0)
         failures = 0
         while True:
             if deadline is not None and time.monotonic() > deadline:
@@ -230,7 +241,8 @@ class MediaDownloads:
         again, and the ingest keeps no second copy of a file it holds.
         """
         for url in urls:
-            self._set(self._key(url), "kept")
+            for key in self._keys(url):
+                self._set(key, "kept")
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with open(self.path.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)

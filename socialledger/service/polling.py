@@ -38,7 +38,7 @@ from socialledger.core.domain.actor import Actor
 from socialledger.core.domain.errors import BadInput, RuleViolation, SocialLedgerError
 from socialledger.core.domain.workflow import State
 from socialledger.core.plugins import plugin_manager
-from socialledger.service.media import ROUND_BUDGET, MediaDownloads, media_urls
+from socialledger.service.media import ROUND_BUDGET, MediaDownloads, media_of
 from socialledger.service.secrets import Secrets
 
 log = logging.getLogger("socialledger.service")
@@ -356,8 +356,8 @@ class Poller:
                 (work / page.name).write_bytes(page.body)
             downloads = MediaDownloads(self.ledger.home)
             try:
-                got = downloads.fetch_all(media_urls(channel, work), work, budget=self.media_budget) \
-                    if result.pages else {}
+                named = media_of(channel, work) if result.pages else {}
+                got = downloads.fetch_all(named, work, items=named, budget=self.media_budget) if named else {}
                 # A page read before unchanged is passed over, unless media came this round: the items it
                 # names may have been recorded without them (a download failed in an earlier round), and
                 # get them now.
