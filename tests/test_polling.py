@@ -278,6 +278,29 @@ def test_a_picture_kept_for_one_post_is_kept_for_another_post_naming_it_in_a_lat
     assert api.requests.count("/cdn/delad.jpg") == 2  # both items have it: not asked for again
 
 
+def test_a_picture_at_a_re_signed_url_is_not_downloaded_again():
+    from socialledger.plugins._meta.graph import cdn_identity
+
+    a = ("https://scontent-arn2-1.xx.fbcdn.net/v/t39.30808-6/448123_1221_n.jpg?stp=dst-jpg_s720x720&_nc_cat=105"
+         "&ccb=1-7&_nc_sid=127cfc&_nc_ohc=AbC&_nc_ht=scontent-arn2-1.xx&oh=00_AYB1&oe=6675D1A2")
+    b = ("https://scontent.xx.fbcdn.net/v/t39.30808-6/448123_1221_n.jpg?stp=dst-jpg_s720x720&_nc_cat=101"
+         "&ccb=1-7&_nc_sid=127cfc&_nc_ohc=XyZ&oh=00_AYC9&oe=66812345")
+    other = a.replace("448123_1221_n.jpg", "448124_1221_n.jpg")
+    assert cdn_identity(a) == cdn_identity(b) != cdn_identity(other)
+    assert cdn_identity("https://example.org/pic?id=1&oh=2") != cdn_identity("https://example.org/pic?id=2&oh=2")
+
+
+def test_a_post_seen_again_with_its_picture_re_signed_does_not_download_it_again(polled):
+    ledger, account, api, poller, _waits, lines = polled
+    api.cdn["signerad.jpg"] = (JPEG.read_bytes(), "image/jpeg")
+    url = api.attach(PAGE, 0, "signerad.jpg")
+    assert poller.round() == 0, lines
+    image = api.feeds[PAGE][0]["attachments"]["data"][0]["media"]["image"]
+    image["src"] = url.replace("oh=00_AfA1", "oh=00_AfB2&oe=6675D1A2")  # the CDN signed it anew
+    assert poller.round() == 0, lines
+    assert api.requests.count("/cdn/signerad.jpg") == 1
+
+
 def test_media_state_forgets_urls_no_poll_has_named_for_its_keep_days(tmp_path):
     """media.json would grow with every URL ever seen (a CDN's signed URLs change): what no poll named for
     KEEP_DAYS goes; what a poll names again stays; a file of the first format (no days) is read as named today."""

@@ -116,7 +116,8 @@ class MediaDownloads:
     """What was downloaded or given up, by a hash of the URL; and the downloading itself."""
 
     def __init__(self, home: Path, *, max_bytes: int | None = None, timeout: float = TIMEOUT,
-                 http: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 http: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep,
+                 identity: Callable[[str], str] | None = None) -> None:
         self.path = Path(home) / "service" / "media.json"
         self.today = int(time.time() // 86400)
         self.doc, self.days = read_media_state(self.path, self.today)
@@ -133,6 +134,8 @@ class MediaDownloads:
         self._files = 0  # files named in this instance's folders (media-00000, ...): unique across calls
         self._changed: set[str] = set()  # entries set by this instance, merged into the file by `done`
         self._items: dict[str, list[str]] = {}  # url -> the items naming it (`fetch_all(items=...)`)
+        #: What names a file across its URLs (the channel's `media_identity`: a CDN may sign each URL anew).
+        self.identity: Callable[[str], str] = identity or (lambda url: url)
 
     @staticmethod
     def _key(url: str, item: str = "") -> str:
@@ -141,7 +144,8 @@ class MediaDownloads:
 
     def _keys(self, url: str) -> list[str]:
         """Each item naming the URL has its own entry: a file kept for one item is not another item's."""
-        return [self._key(url, item) for item in self._items.get(url) or [""]]
+        name = self.identity(url)
+        return [self._key(name, item) for item in self._items.get(url) or [""]]
 
     def wanted(self, urls: Iterable[str]) -> list[str]:
         """The URLs not kept or given up before for every item naming them (every entry named is remembered from

@@ -354,7 +354,7 @@ class Poller:
             work.mkdir(mode=0o700, parents=True)
             for page in result.pages:
                 (work / page.name).write_bytes(page.body)
-            downloads = MediaDownloads(self.ledger.home)
+            downloads = MediaDownloads(self.ledger.home, identity=channel.media_identity)
             try:
                 named = media_of(channel, work) if result.pages else {}
                 got = downloads.fetch_all(named, work, items=named, budget=self.media_budget) if named else {}

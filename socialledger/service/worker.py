@@ -190,12 +190,14 @@ class InboxWorker:
         if self.downloads is None:
             return {}, None
         try:
-            items = media_of(plugin_manager().channels.get(channel), folder, ("webhook",))
+            ch = plugin_manager().channels.get(channel)
+            items = media_of(ch, folder, ("webhook",))
         except SocialLedgerError:
             return {}, None  # the ingest refuses the run, and says why
         if not items:
             return {}, None
         downloads = self.downloads()  # reads what was downloaded before (a poll may have added to it)
+        downloads.identity = ch.media_identity
         got = downloads.fetch_all(items, folder, now=True, items=items)
         if downloads.failed:
             self.state.add("media_failed", downloads.failed)

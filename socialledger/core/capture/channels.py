@@ -193,6 +193,13 @@ class Channel(abc.ABC):
         instance) answers per account."""
         return self.api_base
 
+    def media_identity(self, url: str) -> str:
+        """What names a media file across the URLs the platform gives it: the URL itself by default. A
+        platform whose CDN signs each URL anew (an expiry and a signature in the query) answers the part
+        that stays, so that the capture service does not download a picture it holds again with each new
+        signature."""
+        return url
+
     def open_session(self, client: ApiClient, platform_id: str, password: str) -> str:
         """An access token for the account, from the password the secrets hold for it (`passwords`).
 

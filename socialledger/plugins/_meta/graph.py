@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from socialledger.channels import Period
 
@@ -59,3 +59,21 @@ def insights_start(end: datetime | None, period: str | None, record_period: Peri
     if end is None or period not in _INSIGHTS_PERIOD_LENGTH or record_period == "instant":
         return None
     return end - _INSIGHTS_PERIOD_LENGTH[period]
+
+
+#: The query parameters Meta's CDN signs a URL with, or varies per request: an expiry (`oe`), the signature
+#: (`oh`), cache and routing hints (`_nc_*`, `ccb`).
+_SIGNATURE_PARAMS = frozenset({"oh", "oe", "ccb"})
+_META_CDN_HOSTS = ("fbcdn.net", "cdninstagram.com")
+
+
+def cdn_identity(url: str) -> str:
+    """A media URL without what Meta's CDN re-signs (`Channel.media_identity`): the path and the other parameters;
+    on Meta's CDN hosts not the edge host either (`scontent-arn2-1.xx.fbcdn.net` and `scontent.xx.fbcdn.net`
+    serve the same file)."""
+    parts = urlsplit(url)
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if k not in _SIGNATURE_PARAMS and not k.startswith("_nc_")))
+    host = parts.hostname or ""
+    where = "meta-cdn" if host.endswith(_META_CDN_HOSTS) else f"{parts.scheme}://{parts.netloc}"
+    return f"{where}{parts.path}" + (f"?{query}" if query else "")

@@ -25,6 +25,7 @@ from socialledger.channels import (
     reading,
     starts_like_json,
 )
+from socialledger.plugins._meta.graph import cdn_identity
 from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
 from socialledger.plugins.facebook import polling
 from socialledger.plugins.facebook.export import (
@@ -85,6 +86,9 @@ class FacebookChannel(Channel):
 
     def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
         return verify_delivery(body, headers, secret)
+
+    def media_identity(self, url: str) -> str:
+        return cdn_identity(url)  # Meta's CDN signs each URL anew
 
     def detect(self, entry: InputFile) -> Source | None:
         body, doc = self._peeked.peek(entry)

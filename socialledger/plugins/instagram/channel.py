@@ -36,6 +36,7 @@ from socialledger.channels import (
     reading,
     starts_like_json,
 )
+from socialledger.plugins._meta.graph import cdn_identity
 from socialledger.plugins._meta.webhooks import SIGNATURE_HEADER, verify_delivery
 from socialledger.plugins.instagram import polling
 from socialledger.plugins.instagram.export import (
@@ -113,6 +114,9 @@ class InstagramChannel(Channel):
 
     def verify_signature(self, body: bytes, headers: Mapping[str, str], secret: bytes) -> bool:
         return verify_delivery(body, headers, secret)
+
+    def media_identity(self, url: str) -> str:
+        return cdn_identity(url)  # Meta's CDN signs each URL anew
 
     def detect(self, entry: InputFile) -> Source | None:
         body, doc = self._peeked.peek(entry)
