@@ -288,6 +288,11 @@ def test_a_picture_at_a_re_signed_url_is_not_downloaded_again():
     other = a.replace("448123_1221_n.jpg", "448124_1221_n.jpg")
     assert cdn_identity(a) == cdn_identity(b) != cdn_identity(other)
     assert cdn_identity("https://example.org/pic?id=1&oh=2") != cdn_identity("https://example.org/pic?id=2&oh=2")
+    from socialledger.plugins.linkedin.common import cdn_identity as linkedin
+
+    first = "https://media.licdn.com/dms/image/C4D22AQGfika/feedshare-shrink_800/0/1709228730000?e=1712188800&v=beta&t=Xyz"
+    again = "https://media.licdn.com/dms/image/C4D22AQGfika/feedshare-shrink_800/0/1709228730000?e=1713000000&v=beta&t=Q1"
+    assert linkedin(first) == linkedin(again) != linkedin(first.replace("C4D22AQGfika", "C4D22AQother"))
 
 
 def test_a_post_seen_again_with_its_picture_re_signed_does_not_download_it_again(polled):

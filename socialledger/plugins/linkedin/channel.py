@@ -50,7 +50,7 @@ from socialledger.channels import (
     starts_like_json,
 )
 from socialledger.plugins.linkedin import polling
-from socialledger.plugins.linkedin.common import FormatError, ms_time
+from socialledger.plugins.linkedin.common import FormatError, cdn_identity, ms_time
 from socialledger.plugins.linkedin.export import export_kind, header_kind, read_export
 from socialledger.plugins.linkedin.posts import (
     Context,
@@ -114,6 +114,9 @@ class LinkedInChannel(Channel):
                 observed: datetime) -> ModerationRecord | None:
         return polling.look_up(client, native_id, kind, platform_id, observed)
     version = "1.1"
+
+    def media_identity(self, url: str) -> str:
+        return cdn_identity(url)  # LinkedIn's CDN signs each URL anew
 
     def detect(self, entry: InputFile) -> Source | None:
         head = entry.head(HEAD_BYTES)

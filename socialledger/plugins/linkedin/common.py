@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from socialledger.channels import (  # noqa: F401 - the readers import these from here
     AuthorRef,
@@ -193,3 +193,16 @@ def unescape_little(text: str) -> str:
 
 def text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value != "" else None
+
+
+#: What LinkedIn's CDN (`media.licdn.com`) signs a media URL with: an expiry (`e`), the token (`t`), `v`.
+_SIGNED = frozenset({"e", "t", "v"})
+
+
+def cdn_identity(url: str) -> str:
+    """A media URL without what LinkedIn's CDN re-signs (`Channel.media_identity`): the asset's path names it."""
+    parts = urlsplit(url)
+    if not (parts.hostname or "").endswith("licdn.com"):
+        return url
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _SIGNED))
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
