@@ -124,7 +124,7 @@ def test_keys_an_interrupted_ingest_left_are_the_ones_its_items_are_sealed_with(
     from socialledger.core.capture.inputs import iter_inputs
     from socialledger.core.domain.records import ContentRecord
     from socialledger.core.plugins import plugin_manager
-    from socialledger.core.storage.sqlite.keys import StoringKeys
+    from socialledger.core.storage.storingkeys import StoringKeys
 
     channel = plugin_manager().channels.get("facebook")
     texts = {r.native_id: r.text for entry in iter_inputs(crawl) if channel.detect(entry)

@@ -30,7 +30,6 @@ import base64
 import binascii
 import os
 import re
-import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -51,6 +50,7 @@ from socialledger.core.storage.hashing import Hasher
 from socialledger.core.storage.masterkey import check_value
 from socialledger.core.storage.ports import PendingKeys
 from socialledger.core.storage.postgresql.connect import ANY_TEXT, connect, create_schema, creating, texts
+from socialledger.core.storage.storingkeys import StoringKeys
 
 _CHUNK = 10_000
 #: A wrapped key: its nonce, the 32-byte key encrypted, the tag.
@@ -71,7 +71,7 @@ class KeyStore:
         self.schema = config.organisation
         self._config = config
         self._storing: psycopg.Connection[Any] | None = None  # the background inserts' own connection
-        self._storing_now: Storing | None = None  # the thread using it (one at a time)
+        self._storing_now: StoringKeys[set[str]] | None = None  # the thread using it (one at a time)
         self.key_dir = config.key_dir(home)
         self._master = AESGCM(master)
         self._derive_root = master
@@ -274,7 +274,9 @@ class KeyStore:
         keys = {k: randomness[32 * i : 32 * i + 32] for i, k in enumerate(missing)}
         for k, key in keys.items():
             self._remember(k, AESGCM(key))
-        self._storing_now = Storing(self, keys)
+        self._storing_now = StoringKeys(lambda: self._insert(self._storing_connection(), keys),
+                                        lambda inserted: self._stored(list(keys), inserted),
+                                        lambda: self._unmake(list(keys)))
         return self._storing_now
 
     def _insert(self, db: psycopg.Connection[Any], keys: dict[str, bytes]) -> set[str]:
@@ -300,6 +302,19 @@ class KeyStore:
                 "FROM json_array_elements_text(%s::json) WITH ORDINALITY AS x(id, n) "
                 "ON CONFLICT (id) DO NOTHING RETURNING id"),
                 (generation, wrapped, msgspec.json.encode(ids).decode()))}
+
+    def _stored(self, made: list[str], inserted: set[str]) -> bool:
+        """After storing keys made for `made`: False when another writer had stored some of them first, and
+        then the stored ones are loaded and used instead."""
+        if len(inserted) == len(made):
+            return True
+        self._load([k for k in made if k not in inserted])
+        return False
+
+    def _unmake(self, key_ids: list[str]) -> None:
+        """Forget keys made here that were never stored: nothing may be sealed under them."""
+        for key_id in key_ids:
+            self._cache.pop(key_id, None)
 
     def _storing_connection(self) -> psycopg.Connection[Any]:
         if self._storing is None:
@@ -452,43 +467,6 @@ class Stored:
 
     def wait(self) -> None:
         pass
-
-
-class Storing:
-    """New keys a thread is storing (`KeyStore.ensure_in_background`), on the key store's second connection."""
-
-    def __init__(self, store: KeyStore, keys: dict[str, bytes]) -> None:
-        self._store = store
-        self._keys = keys
-        self._inserted: set[str] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="socialledger-keys", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._inserted = self._store._insert(self._store._storing_connection(), self._keys)
-        except BaseException as e:  # noqa: BLE001 - handed to settle(), in the caller's thread
-            self._error = e
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def settle(self) -> bool:
-        """Wait until the keys are stored. False when some had been stored before (by another writer, or an
-        ingest that was interrupted): the stored ones are in use now, and what was sealed under the ones
-        made here must be sealed again."""
-        self.wait()
-        ids = list(self._keys)
-        if self._error is not None:
-            for k in ids:  # never stored: nothing may be sealed under them
-                self._store._cache.pop(k, None)
-            raise self._error
-        assert self._inserted is not None
-        if len(self._inserted) == len(ids):
-            return True
-        self._store._load([k for k in ids if k not in self._inserted])
-        return False
 
 
 class _MissingKek(BadInput):

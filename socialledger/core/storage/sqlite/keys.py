@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -32,8 +31,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from socialledger.core.storage.hashing import Hasher
 from socialledger.core.storage.home import create_private_file
 from socialledger.core.storage.masterkey import check_value, create_master_key_file, load_master_key
+from socialledger.core.storage.storingkeys import StoringKeys
 
-__all__ = ["Hasher", "KeyStore", "StoringKeys", "create_master_key_file", "load_master_key"]
+__all__ = ["Hasher", "KeyStore", "create_master_key_file", "load_master_key"]
 
 KEYS_FILE = "keys.sqlite"
 _CHUNK = 500
@@ -53,7 +53,7 @@ class KeyStore:
         self._cache: OrderedDict[str, AESGCM | None] = OrderedDict()
         self._cache_size = cache_size
         self._storing: sqlite3.Connection | None = None  # the connection StoringKeys threads write through
-        self._storing_now: StoringKeys | None = None
+        self._storing_now: StoringKeys[int] | None = None
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA secure_delete=ON")
         self.db.execute("PRAGMA journal_mode=DELETE")
@@ -153,7 +153,7 @@ class KeyStore:
             raise
         self._stored(missing, len(rows), inserted)
 
-    def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> StoringKeys | None:
+    def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> StoringKeys[int] | None:
         """`ensure`, with the new keys stored by a thread while the caller seals under them.
 
         The keys are usable at once; `settle()` must return before anything sealed
@@ -170,7 +170,9 @@ class KeyStore:
         missing, rows = self._make(key_ids, new)
         if not rows:
             return None
-        self._storing_now = StoringKeys(self, missing, rows)
+        self._storing_now = StoringKeys(lambda: _insert(self._storing_connection(), rows),
+                                        lambda inserted: self._stored(missing, len(rows), inserted),
+                                        lambda: self._unmake(missing))
         return self._storing_now
 
     def _make(self, key_ids: Iterable[str], new: bool) -> tuple[list[str], list[tuple[str, bytes]]]:
@@ -337,36 +339,3 @@ def _insert(db: sqlite3.Connection, rows: list[tuple[str, bytes]]) -> int:
         db.execute("ROLLBACK")
         raise
     return int(inserted)
-
-
-class StoringKeys:
-    """New keys a thread is storing (`KeyStore.ensure_in_background`)."""
-
-    def __init__(self, store: KeyStore, ids: list[str], rows: list[tuple[str, bytes]]) -> None:
-        self._store = store
-        self._ids = ids
-        self._rows = rows
-        self._inserted: int | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="socialledger-keys", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._inserted = _insert(self._store._storing_connection(), self._rows)
-        except BaseException as e:  # noqa: BLE001 - handed to settle(), in the caller's thread
-            self._error = e
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def settle(self) -> bool:
-        """Wait until the keys are stored. False when some had been stored before (by another process, or
-        an ingest that was interrupted): the stored ones are in use now, and what was sealed under the
-        ones made here must be sealed again."""
-        self.wait()
-        if self._error is not None:
-            self._store._unmake(self._ids)
-            raise self._error
-        assert self._inserted is not None
-        return self._store._stored(self._ids, len(self._rows), self._inserted)
