@@ -19,7 +19,8 @@ names do not. See docs/plugins.md.
 - `SOURCES`, the channel-neutral sources, and `VOCABULARY`, the ledger's metric names;
 - `InputFile`, one file of an input (`beside` finds a file saved next to it), and the errors `BadInput` and `FormatError`;
 - the helpers every channel meets a need for: ids (`as_id`, `opt_id`), times
-  (`parse_time`, `opt_time`), safe raw fragments (`clean`, `strip_token`),
+  (`parse_time`, `opt_time`), safe raw fragments (`clean`, `strip_token`), a CDN's
+  file across its signed URLs (`url_without`),
   defensive lookups (`dict_at`, `list_at`, `number`), JSON sniffing and reading
   (`peek`, `Peeked`, `starts_like_json`, `json_documents`, `NOT_JSON`,
   `HEAD_BYTES`, `JSON_SUFFIXES`), `reading` around a channel's `read`, and
@@ -70,6 +71,7 @@ from socialledger.core.capture.toolkit import (
     repair_tree,
     starts_like_json,
     strip_token,
+    url_without,
 )
 from socialledger.core.domain.errors import BadInput
 from socialledger.core.domain.metrics import VOCABULARY
@@ -146,4 +148,5 @@ __all__ = [
     "repair_tree",
     "starts_like_json",
     "strip_token",
+    "url_without",
 ]

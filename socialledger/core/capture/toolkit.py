@@ -11,10 +11,11 @@ export layout) lives with the channels, in `socialledger/plugins/_meta/`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import msgspec
 
@@ -49,6 +50,15 @@ def strip_token(s: str) -> str:
     if "access_token" not in s.lower() and "appsecret_proof" not in s.lower():
         return s
     return _SECRET_RE.sub(_drop_param, s)
+
+
+def url_without(url: str, drop: Callable[[str], bool], *, where: str | None = None) -> str:
+    """`url` without the query parameters whose names `drop` answers True for (the others sorted), and with its
+    scheme and host replaced by `where` when given: what names a CDN's file across the URLs it signs anew
+    (`Channel.media_identity`)."""
+    parts = urlsplit(url)
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not drop(k)))
+    return f"{where or f'{parts.scheme}://{parts.netloc}'}{parts.path}" + (f"?{query}" if query else "")
 
 
 _encode = msgspec.json.Encoder().encode

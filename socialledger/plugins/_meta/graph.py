@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from socialledger.channels import Period
+from socialledger.channels import Period, url_without
 
 _API_VERSION = re.compile(r"^v\d+(\.\d+)?$")
 
@@ -71,9 +71,6 @@ def cdn_identity(url: str) -> str:
     """A media URL without what Meta's CDN re-signs (`Channel.media_identity`): the path and the other parameters;
     on Meta's CDN hosts not the edge host either (`scontent-arn2-1.xx.fbcdn.net` and `scontent.xx.fbcdn.net`
     serve the same file)."""
-    parts = urlsplit(url)
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if k not in _SIGNATURE_PARAMS and not k.startswith("_nc_")))
-    host = parts.hostname or ""
-    where = "meta-cdn" if host.endswith(_META_CDN_HOSTS) else f"{parts.scheme}://{parts.netloc}"
-    return f"{where}{parts.path}" + (f"?{query}" if query else "")
+    host = urlsplit(url).hostname or ""
+    return url_without(url, lambda k: k in _SIGNATURE_PARAMS or k.startswith("_nc_"),
+                       where="meta-cdn" if host.endswith(_META_CDN_HOSTS) else None)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from socialledger.channels import (  # noqa: F401 - the readers import these from here
     AuthorRef,
@@ -31,6 +31,7 @@ from socialledger.channels import (  # noqa: F401 - the readers import these fro
     opt_id,
     opt_time,
     parse_time,
+    url_without,
 )
 
 CHANNEL = "linkedin"
@@ -201,8 +202,6 @@ _SIGNED = frozenset({"e", "t", "v"})
 
 def cdn_identity(url: str) -> str:
     """A media URL without what LinkedIn's CDN re-signs (`Channel.media_identity`): the asset's path names it."""
-    parts = urlsplit(url)
-    if not (parts.hostname or "").endswith("licdn.com"):
+    if not (urlsplit(url).hostname or "").endswith("licdn.com"):
         return url
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _SIGNED))
-    return f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
+    return url_without(url, _SIGNED.__contains__)
