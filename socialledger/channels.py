@@ -7,7 +7,8 @@ names do not. See docs/plugins.md.
 
 - `Channel`, the base class a channel subclasses (`detect`, `read`, and the
   optional `skip`, `read_for`, `verify_signature`, `webhook_challenge`, `webhook_accounts`,
-  `poll` and `look_up`), and `hookimpl`, the marker of its `register_channels` hook;
+  `poll` and `look_up`, whose removals `removal_found` makes), and `hookimpl`, the marker of its
+  `register_channels` hook;
 - for polling: `ApiClient` (what `poll` is given), `ApiPage`, `PollResult`, and the errors
   `ApiError`, `TokenRejected` and `Throttled`; `follow` (a list, page by page, however the
   platform pages: `graph_next`, `links_next`, `link_next`, `cursor_next`, `link_header`),
@@ -38,6 +39,7 @@ from socialledger.core.capture.channels import (
     PollResult,
     Throttled,
     TokenRejected,
+    removal_found,
 )
 from socialledger.core.capture.inputs import InputFile
 from socialledger.core.capture.paging import (
@@ -144,6 +146,7 @@ __all__ = [
     "parse_time",
     "peek",
     "reading",
+    "removal_found",
     "repair",
     "repair_tree",
     "starts_like_json",

@@ -214,8 +214,8 @@ class Channel(abc.ABC):
                 observed: datetime) -> ModerationRecord | None:
         """An item the ledger holds that the last poll did not return: None if it is still there, a removal if gone.
 
-        The removal (a `ModerationRecord`, action `remove`, source `api`) is recorded with
-        the content kept. Any other failure raises (`ApiError`): nothing is recorded and the
+        The removal (`removal_found`: a `ModerationRecord`, action `remove`, source `api`) is
+        recorded with the content kept. Any other failure raises (`ApiError`): nothing is recorded and the
         next round tries again.
         """
         raise NotImplementedError(f"the {self.name} channel does not look items up")
@@ -293,3 +293,11 @@ class ChannelRegistry:
 
     def __iter__(self) -> Iterator[Channel]:
         return iter(self._channels[n] for n in self.names())
+
+
+def removal_found(channel: str, kind: Kind, native_id: str, observed: datetime, page_id: str | None,
+                  raw: dict[str, Any]) -> ModerationRecord:
+    """What `look_up` answers for an item its platform no longer has: a removal seen through the API, recorded
+    only where the ledger holds the item (`if_held`), with the platform's answer as its raw fragment."""
+    return ModerationRecord(channel=channel, kind=kind, source="api", action="remove", native_id=native_id,
+                            observed=observed, page_id=page_id, raw=raw, if_held=True)

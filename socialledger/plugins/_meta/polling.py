@@ -20,6 +20,7 @@ from socialledger.channels import (
     follow,
     graph_next,
     opt_time,
+    removal_found,
 )
 
 
@@ -80,11 +81,8 @@ def look_up(channel: str, client: ApiClient, native_id: str, kind: Kind, page_id
         client.get(native_id, {"fields": "id"})
     except ApiError as e:
         if e.status == 404 or (e.code == 100 and e.subcode == 33):
-            return ModerationRecord(
-                channel=channel, kind=kind, source="api", action="remove", native_id=native_id, observed=observed,
-                page_id=page_id, raw={"error": {"code": e.code, "error_subcode": e.subcode, "message": e.message}},
-                if_held=True,
-            )
+            return removal_found(channel, kind, native_id, observed, page_id,
+                                 {"error": {"code": e.code, "error_subcode": e.subcode, "message": e.message}})
         raise
     return None
 

@@ -37,6 +37,7 @@ from socialledger.channels import (
     Window,
     cursor_next,
     follow,
+    removal_found,
 )
 from socialledger.plugins.bluesky.common import CHANNEL, at_time, dict_at, list_at
 
@@ -128,9 +129,7 @@ def look_up(client: ApiClient, uri: str, kind: Kind, did: str, observed: datetim
         raise ApiError(0, "getPosts answered no posts list")
     if any(isinstance(p, dict) and p.get("uri") == uri for p in doc["posts"]):
         return None
-    return ModerationRecord(channel=CHANNEL, kind=kind, source="api", action="remove", native_id=uri,
-                            observed=observed, page_id=did, raw={"getPosts": {"uris": [uri], "posts": []}},
-                            if_held=True)
+    return removal_found(CHANNEL, kind, uri, observed, did, {"getPosts": {"uris": [uri], "posts": []}})
 
 
 def _feed(doc: Any) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from socialledger.channels import (
     PollResult,
     follow,
     links_next,
+    removal_found,
 )
 from socialledger.plugins.linkedin.common import CHANNEL, comment_target, ms_time, normalise_comment_urn
 
@@ -80,9 +81,7 @@ def look_up(client: ApiClient, native_id: str, kind: Kind, org: str, observed: d
         client.get(path, None, HEADERS)
     except ApiError as e:
         if e.status in (404, 410):
-            return ModerationRecord(channel=CHANNEL, kind=kind, source="api", action="remove", native_id=native_id,
-                                    observed=observed, page_id=org, raw={"status": e.status, "message": e.message},
-                                    if_held=True)
+            return removal_found(CHANNEL, kind, native_id, observed, org, {"status": e.status, "message": e.message})
         raise
     return None
 

@@ -43,6 +43,7 @@ from socialledger.channels import (
     follow,
     link_next,
     opt_time,
+    removal_found,
 )
 from socialledger.plugins.mastodon.common import CHANNEL, status_key
 
@@ -139,9 +140,7 @@ def look_up(client: ApiClient, refs: dict[str, str], native_id: str, kind: Kind,
         client.get(f"api/v1/statuses/{local}")
     except ApiError as e:
         if e.status in (404, 410):
-            return ModerationRecord(channel=CHANNEL, kind=kind, source="api", action="remove", native_id=native_id,
-                                    observed=observed, page_id=me, raw={"status": e.status, "error": e.message},
-                                    if_held=True)
+            return removal_found(CHANNEL, kind, native_id, observed, me, {"status": e.status, "error": e.message})
         raise
     return None
 

@@ -37,6 +37,7 @@ from socialledger.channels import (
     follow,
     list_at,
     opt_time,
+    removal_found,
 )
 from socialledger.plugins.x.api import CHANNEL, NOT_FOUND, chain_id
 
@@ -94,10 +95,8 @@ def look_up(client: ApiClient, native_id: str, kind: Kind, user_id: str, observe
     for e in list_at(doc, "errors"):
         if isinstance(e, dict) and str(e.get("resource_id") or e.get("value")) == native_id:
             if e.get("type") == NOT_FOUND:
-                return ModerationRecord(channel=CHANNEL, kind=kind, source="api", action="remove",
-                                        native_id=native_id, observed=observed, page_id=user_id,
-                                        raw={"errors": [{"type": e.get("type"), "title": e.get("title")}]},
-                                        if_held=True)
+                return removal_found(CHANNEL, kind, native_id, observed, user_id,
+                                     {"errors": [{"type": e.get("type"), "title": e.get("title")}]})
             raise ApiError(0, f"the tweets lookup answered {e.get('title') or e.get('type')}")
     raise ApiError(0, "the tweets lookup answered neither the tweet nor an error for it")
 
