@@ -36,7 +36,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -247,10 +246,7 @@ class KeyStore:
         for k, key in keys.items():
             if k in inserted:
                 self._remember(k, AESGCM(key))
-        others = [k for k in keys if k not in inserted]
-        if others:
-            self._load(others)  # another writer stored them first (or they were destroyed): theirs stand
-        return not others
+        return self._stored(list(keys), inserted)
 
     def ensure_in_background(self, key_ids: Iterable[str], *, new: bool = False) -> PendingKeys:
         """`ensure`, with the new keys stored by a thread on a connection of its own while the caller seals.
@@ -291,21 +287,19 @@ class KeyStore:
         with db.transaction():
             (generation,) = db.execute(self._sql("SELECT generation FROM {schema}.key_state FOR SHARE")).fetchone()
             kek = self._kek(generation)
-            nonces = os.urandom(12 * len(ids))
-            wrapped = b"".join(n + kek.encrypt(n, keys[k], k.encode())
-                               for n, k in zip((nonces[12 * i : 12 * i + 12] for i in range(len(ids))), ids,
-                                               strict=True))
+            nonces = os.urandom(12 * len(ids))  # one call for the page
+            wrapped = b"".join(_wrap(kek, k, keys[k], nonces[12 * i : 12 * i + 12]) for i, k in enumerate(ids))
             assert len(wrapped) == _WRAPPED * len(ids)
             return {r[0] for r in db.execute(self._sql(
                 "INSERT INTO {schema}.keys (id, generation, wrapped) "
                 f"SELECT x.id, %s, substring(%s::bytea FROM (x.n - 1)::integer * {_WRAPPED} + 1 FOR {_WRAPPED}) "
                 "FROM json_array_elements_text(%s::json) WITH ORDINALITY AS x(id, n) "
                 "ON CONFLICT (id) DO NOTHING RETURNING id"),
-                (generation, wrapped, msgspec.json.encode(ids).decode()))}
+                (generation, wrapped, texts(ids)))}
 
     def _stored(self, made: list[str], inserted: set[str]) -> bool:
-        """After storing keys made for `made`: False when another writer had stored some of them first, and
-        then the stored ones are loaded and used instead."""
+        """After storing keys made for `made`: False when another writer had stored some of them first (or they
+        were destroyed), and then the stored ones are loaded and used instead."""
         if len(inserted) == len(made):
             return True
         self._load([k for k in made if k not in inserted])
@@ -475,8 +469,8 @@ class _MissingKek(BadInput):
                          f"an organisation needs the same key directory (docs/operations.md)")
 
 
-def _wrap(kek: AESGCM, key_id: str, key: bytes) -> bytes:
-    nonce = os.urandom(12)
+def _wrap(kek: AESGCM, key_id: str, key: bytes, nonce: bytes | None = None) -> bytes:
+    nonce = nonce or os.urandom(12)
     return nonce + kek.encrypt(nonce, key, key_id.encode())
 
 

@@ -90,18 +90,12 @@ def write_page(cur: psycopg.Cursor[Any], schema: str, table: str, lock_timeout: 
         made = [t for key, t in unique.items() if key in first]
         changed = [t for key, t in unique.items() if key not in first]
         if made:
-            with cur.copy(_sql(f"COPY {{schema}}.capture_index ({_INDEX_COLUMNS}) FROM STDIN (FORMAT BINARY)",
-                               schema)) as copy:
-                copy.set_types(_INDEX_TYPES)
-                for row in made:
-                    copy.write_row(row)
+            _copy_index(cur, _sql(f"COPY {{schema}}.capture_index ({_INDEX_COLUMNS}) FROM STDIN (FORMAT BINARY)",
+                                  schema), made)
         if changed:
             cur.execute(_sql("CREATE TEMP TABLE IF NOT EXISTS capture_index_page (LIKE {schema}.capture_index) "
                              "ON COMMIT DELETE ROWS", schema))
-            with cur.copy("COPY pg_temp.capture_index_page FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(_INDEX_TYPES)
-                for row in changed:
-                    copy.write_row(row)
+            _copy_index(cur, SQL("COPY pg_temp.capture_index_page FROM STDIN (FORMAT BINARY)"), changed)
             cur.execute(_sql(_UPSERT_INDEX_PAGE, schema))
             cur.execute("TRUNCATE pg_temp.capture_index_page")
     if aliases:
@@ -119,6 +113,13 @@ def write_page(cur: psycopg.Cursor[Any], schema: str, table: str, lock_timeout: 
     extend_chain(cur, schema, sorted(zip(positions, rows, strict=True)))
     cur.execute(SQL("NOTIFY {}").format(Identifier(table)))
     return positions
+
+
+def _copy_index(cur: psycopg.Cursor[Any], statement: SQL, rows: Sequence[IndexTuple]) -> None:
+    with cur.copy(statement) as copy:
+        copy.set_types(_INDEX_TYPES)
+        for row in rows:
+            copy.write_row(row)
 
 
 def _positions(cur: psycopg.Cursor[Any], schema: str, table: str, head: int, rows: Sequence[StoredRow]) -> list[int]:
