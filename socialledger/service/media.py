@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -261,6 +262,14 @@ class MediaDownloads:
             os.replace(tmp, self.path)
             self.doc, self.days = {k: v[0] for k, v in entries.items()}, {k: v[1] for k, v in entries.items()}
             self._changed.clear()
+
+    def report(self, state: Any) -> None:
+        """Add this instance's failures, URLs given up and downloads held back to the worker's counters
+        (`media_failed`, `media_given_up`, `media_deferred` in `/metrics`)."""
+        for name, n in (("media_failed", self.failed), ("media_given_up", self.given_up),
+                        ("media_deferred", self.deferred)):
+            if n:
+                state.add(name, n)
 
     def _set(self, key: str, value: str | int) -> None:
         self.doc[key] = value

@@ -374,12 +374,8 @@ class Poller:
                 downloads.done(got)
             finally:
                 downloads.close()
-            if self.state is not None and downloads.failed:
-                self.state.add("media_failed", downloads.failed)
-            if self.state is not None and downloads.given_up:
-                self.state.add("media_given_up", downloads.given_up)
-            if self.state is not None and downloads.deferred:
-                self.state.add("media_deferred", downloads.deferred)
+            if self.state is not None:
+                downloads.report(self.state)
             removed = self._reconcile(channel, client, account, platform_id, result.seen, result.window_start)
             self.cursors.set(account, result.cursor)
         except TokenRejected as e:

@@ -199,10 +199,7 @@ class InboxWorker:
         downloads = self.downloads()  # reads what was downloaded before (a poll may have added to it)
         downloads.identity = ch.media_identity
         got = downloads.fetch_all(items, folder, now=True, items=items)
-        if downloads.failed:
-            self.state.add("media_failed", downloads.failed)
-        if downloads.given_up:
-            self.state.add("media_given_up", downloads.given_up)
+        downloads.report(self.state)
         return got, downloads
 
     def _set_aside(self, where: str, d: Delivery, reason: str) -> None:
